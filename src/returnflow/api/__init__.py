@@ -1,0 +1,1 @@
+"""The REST API (FastAPI): thin translation between HTTP and the service layer."""

@@ -1,0 +1,101 @@
+"""Order import from the order system, and the per-line eligibility view (R2.1)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from starlette.responses import JSONResponse
+
+from returnflow.api import schemas, views
+from returnflow.api.deps import Context, Language
+from returnflow.domain.money import Money
+from returnflow.domain.orders import Customer, Order, OrderLine, Payment
+from returnflow.services import orders as order_service
+
+router = APIRouter(prefix="/api/v1/orders", tags=["orders"])
+
+
+def to_domain(body: schemas.OrderIn) -> Order:
+    def money(cents: int) -> Money:
+        return Money(cents, body.currency)
+
+    return Order(
+        order_no=body.order_no,
+        merchant_id=body.merchant_id,
+        customer=Customer(
+            body.customer.id, body.customer.name, body.customer.phone, str(body.customer.email)
+        ),
+        currency=body.currency,
+        placed_at=body.placed_at,
+        paid_at=body.paid_at,
+        delivered_at=body.delivered_at,
+        shipping_fee=money(body.shipping_fee),
+        return_shipping_insurance=body.return_shipping_insurance,
+        payment=Payment(body.payment.method, body.payment.transaction_id),
+        lines=tuple(
+            OrderLine(
+                line_no=line.line_no,
+                sku=line.sku,
+                title=line.title,
+                category=line.category,
+                unit_price=money(line.unit_price),
+                quantity=line.quantity,
+                discount=money(line.discount),
+                flags=frozenset(line.flags),
+            )
+            for line in body.lines
+        ),
+    )
+
+
+@router.post(
+    "",
+    response_model=schemas.OrderOut,
+    responses={200: {"description": "Updated"}, 201: {"description": "Created"}},
+)
+def put_order(body: schemas.OrderIn, context: Context) -> JSONResponse:
+    """Create or update an order; idempotent on `order_no` (201 when new, 200 when updated)."""
+    _check_order(body)
+    now = context.clock()
+    with context.uow() as uow:
+        created = order_service.import_order(uow, to_domain(body), now)
+        uow.commit(now)
+    out = schemas.OrderOut(order_no=body.order_no, created=created)
+    return JSONResponse(out.model_dump(), status_code=201 if created else 200)
+
+
+def _check_order(body: schemas.OrderIn) -> None:
+    from returnflow.domain.text import DomainError, Text
+
+    seen: set[int] = set()
+    for index, line in enumerate(body.lines):
+        if line.line_no in seen:
+            raise DomainError(
+                "duplicate_line",
+                Text("第 {line} 行重复出现", "Line {line} appears twice").format(line=line.line_no),
+                field=f"lines.{index}.line_no",
+            )
+        seen.add(line.line_no)
+        if line.discount > line.unit_price * line.quantity:
+            raise DomainError(
+                "discount_exceeds_price",
+                Text(
+                    "第 {line} 行的优惠超过了商品金额",
+                    "The discount on line {line} exceeds its price",
+                ).format(line=line.line_no),
+                field=f"lines.{index}.discount",
+            )
+    if body.delivered_at is not None and body.delivered_at < body.placed_at:
+        raise DomainError(
+            "delivered_before_placed",
+            Text("签收时间早于下单时间", "Delivered before the order was placed"),
+            field="delivered_at",
+        )
+
+
+@router.get("/{order_no}/eligibility", response_model=schemas.EligibilityOut)
+def get_eligibility(order_no: str, context: Context, language: Language) -> schemas.EligibilityOut:
+    """Per line: the request types allowed, until when, who pays return shipping, and why."""
+    now = context.clock()
+    with context.uow() as uow:
+        order, policy, lines = order_service.eligibility(uow, order_no, now)
+    return views.eligibility(order, policy.version, lines, order.is_delivered(now), language)

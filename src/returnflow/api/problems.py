@@ -1,0 +1,115 @@
+"""Errors as RFC 9457 problem details, with a stable `code` and a message in the user's language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from returnflow.api.language import preferred_language
+from returnflow.domain.text import DomainError, Text
+from returnflow.services.errors import Conflict, NotFound
+from returnflow.storage.uow import ConcurrentUpdate
+
+PROBLEM = "application/problem+json"
+
+# Rule refusals that mean "not now, in this state" rather than "bad input".
+_CONFLICT_CODES = {"transition_not_allowed", "concurrent_update", "idempotency_in_progress"}
+
+_TITLES = {
+    400: Text("请求有误", "Bad request"),
+    404: Text("未找到", "Not found"),
+    405: Text("不支持该方法", "Method not allowed"),
+    409: Text("当前状态不允许此操作", "Conflict with the current state"),
+    422: Text("输入有误", "Invalid input"),
+    500: Text("服务器内部错误", "Internal server error"),
+}
+
+
+def problem(
+    request: Request,
+    status: int,
+    code: str,
+    message: Text,
+    *,
+    field: str | None = None,
+    errors: list[dict[str, Any]] | None = None,
+) -> JSONResponse:
+    language = preferred_language(request)
+    title = _TITLES.get(status, Text("错误", "Error"))
+    body: dict[str, Any] = {
+        "type": f"/problems/{code}",
+        "title": title.in_language(language),
+        "status": status,
+        "detail": message.in_language(language),
+        "code": code,
+        "instance": request.url.path,
+    }
+    if field is not None:
+        body["field"] = field
+    if errors:
+        body["errors"] = errors
+    return JSONResponse(body, status_code=status, media_type=PROBLEM)
+
+
+def status_for(error: DomainError) -> int:
+    if isinstance(error, NotFound):
+        return 404
+    if isinstance(error, Conflict) or error.code in _CONFLICT_CODES:
+        return 409
+    return 422
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
+        return problem(request, status_for(exc), exc.code, exc.message, field=exc.field)
+
+    @app.exception_handler(ConcurrentUpdate)
+    async def _concurrent(request: Request, exc: ConcurrentUpdate) -> JSONResponse:
+        return problem(
+            request,
+            409,
+            "concurrent_update",
+            Text(
+                "该记录刚被他人修改，请刷新后重试",
+                "Someone else just changed this: reload and try again",
+            ),
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = []
+        for error in exc.errors():
+            location = [str(part) for part in error.get("loc", ()) if part != "body"]
+            errors.append(
+                {
+                    "field": ".".join(location),
+                    "message": error.get("msg", ""),
+                    "type": error.get("type", ""),
+                }
+            )
+        first = errors[0]["field"] if errors else None
+        message = Text("字段 {field} 有误：{msg}", "Field {field} is invalid: {msg}").format(
+            field=first or "?", msg=errors[0]["message"] if errors else ""
+        )
+        return problem(request, 422, "validation_error", message, field=first, errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        title = _TITLES.get(exc.status_code, Text("错误", "Error"))
+        return problem(request, exc.status_code, code, title)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        return problem(
+            request,
+            500,
+            "internal_error",
+            Text("服务器出错，请稍后重试", "Something went wrong: try again later"),
+        )

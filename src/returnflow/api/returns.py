@@ -1,0 +1,256 @@
+"""Return requests: filing (idempotent), reading, searching and lifecycle steps."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query
+from sqlalchemy.exc import IntegrityError
+from starlette.responses import JSONResponse
+
+from returnflow.api import schemas, views
+from returnflow.api.deps import Actor, Context, Language
+from returnflow.app_context import AppContext
+from returnflow.domain.lifecycle import Action, Status
+from returnflow.domain.money import Money
+from returnflow.domain.returns import ReturnLine
+from returnflow.domain.text import DomainError, Text
+from returnflow.services import returns as return_service
+from returnflow.services.queries import ReturnFilter, list_returns
+from returnflow.storage.repository import StoredResponse
+from returnflow.storage.uow import UnitOfWork
+
+router = APIRouter(prefix="/api/v1/returns", tags=["returns"])
+
+_SCOPE = "returns.create"
+IdempotencyKey = Annotated[
+    str | None, Header(alias="Idempotency-Key", min_length=1, max_length=200)
+]
+
+
+@router.post("", status_code=201, response_model=schemas.ReturnOut)
+def create_return(
+    body: schemas.ReturnIn,
+    context: Context,
+    language: Language,
+    actor: Actor,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """File a request: an RMA number and the automated decision come back at once.
+
+    A policy refusal is still a 201 (the request is recorded, with its reasons). With
+    an `Idempotency-Key`, a retry returns the first answer and creates nothing.
+    """
+    now = context.clock()
+    request_hash = hashlib.sha256(body.model_dump_json().encode()).hexdigest()
+    if idempotency_key:
+        with context.uow() as uow:
+            stored = uow.idempotency.get(_SCOPE, idempotency_key)
+        if stored is not None:
+            return _replay(stored, request_hash)
+    new = return_service.NewReturn(
+        order_no=body.order_no,
+        request_type=body.type,
+        channel=body.channel,
+        lines=tuple(
+            ReturnLine(line.line_no, line.quantity, line.reason_code, line.reason_text, line.opened)
+            for line in body.lines
+        ),
+        contact={
+            k: str(v) for k, v in (body.contact.model_dump() if body.contact else {}).items() if v
+        },
+        photos=tuple(body.photos),
+    )
+    with context.uow() as uow:
+        if idempotency_key and not _claim(uow, idempotency_key, request_hash, now):
+            uow.rollback()
+            return _replay_after_race(context, idempotency_key, request_hash)
+        request = return_service.file_return(uow, new, now, actor)
+        out = views.return_out(request, language).model_dump(mode="json")
+        if idempotency_key:
+            uow.idempotency.store(_SCOPE, idempotency_key, 201, out)
+        uow.commit(now)
+    return JSONResponse(out, status_code=201)
+
+
+def _claim(uow: UnitOfWork, key: str, request_hash: str, now: datetime) -> bool:
+    """False when a concurrent twin with the same key got there first."""
+    try:
+        uow.idempotency.claim(_SCOPE, key, request_hash, now)
+    except IntegrityError:
+        return False
+    return True
+
+
+def _replay(stored: StoredResponse, request_hash: str) -> JSONResponse:
+    if stored.request_hash != request_hash:
+        raise DomainError(
+            "idempotency_key_reused",
+            Text(
+                "该幂等键已用于另一份不同的申请",
+                "This Idempotency-Key was used for a different request",
+            ),
+            field="Idempotency-Key",
+        )
+    if stored.status_code is None or stored.body is None:
+        raise DomainError(
+            "idempotency_in_progress",
+            Text(
+                "相同的申请正在处理中，请稍后重试",
+                "The same request is still being processed: retry shortly",
+            ),
+        )
+    return JSONResponse(
+        stored.body, status_code=stored.status_code, headers={"Idempotent-Replayed": "true"}
+    )
+
+
+def _replay_after_race(context: AppContext, key: str, request_hash: str) -> JSONResponse:
+    with context.uow() as uow:
+        stored = uow.idempotency.get(_SCOPE, key)
+    if stored is None:
+        raise DomainError(
+            "idempotency_in_progress",
+            Text(
+                "相同的申请正在处理中，请稍后重试",
+                "The same request is still being processed: retry shortly",
+            ),
+        )
+    return _replay(stored, request_hash)
+
+
+@router.get("", response_model=schemas.ReturnPage)
+def search_returns(
+    context: Context,
+    status: Status | None = None,
+    merchant_id: str | None = None,
+    customer_id: str | None = None,
+    order_no: str | None = None,
+    created_from: datetime | None = None,
+    created_to: datetime | None = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> schemas.ReturnPage:
+    """Newest first, filtered, paginated."""
+    for name, moment in (("created_from", created_from), ("created_to", created_to)):
+        if moment is not None and moment.tzinfo is None:
+            raise DomainError(
+                "timezone_required",
+                Text("时间必须带时区", "Times must carry a time zone"),
+                field=name,
+            )
+    where = ReturnFilter(
+        status=status.value if status else None,
+        merchant_id=merchant_id,
+        customer_id=customer_id,
+        order_no=order_no,
+        created_from=created_from,
+        created_to=created_to,
+    )
+    with context.uow() as uow:
+        rows, total = list_returns(uow.session, where, page, page_size)
+        items = [
+            schemas.ReturnSummary(
+                rma_no=row.rma_no,
+                order_no=row.order_no,
+                merchant_id=row.merchant_id,
+                customer_id=row.customer_id,
+                type=row.request_type,  # type: ignore[arg-type]
+                channel=row.channel,  # type: ignore[arg-type]
+                status=row.status,  # type: ignore[arg-type]
+                refund_total=views.money(Money(row.refund_total, row.currency)),
+                created_at=row.created_at,
+                review_due_at=row.review_due_at,
+            )
+            for row in rows
+        ]
+    return schemas.ReturnPage(items=items, total=total, page=page, page_size=page_size)
+
+
+@router.get("/{rma_no}", response_model=schemas.ReturnOut)
+def get_return(rma_no: str, context: Context, language: Language) -> schemas.ReturnOut:
+    with context.uow() as uow:
+        request = return_service.get_return(uow, rma_no)
+    return views.return_out(request, language)
+
+
+def _step(
+    context: AppContext,
+    rma_no: str,
+    action: Action,
+    actor: str,
+    language: str,
+    **payload: str | bool,
+) -> schemas.ReturnOut:
+    now = context.clock()
+    with context.uow() as uow:
+        request = return_service.perform(uow, rma_no, action, actor, now, **payload)  # type: ignore[arg-type]
+        uow.commit(now)
+    return views.return_out(request, language)
+
+
+@router.post("/{rma_no}/reject", response_model=schemas.ReturnOut)
+def reject(
+    rma_no: str, body: schemas.RejectIn, context: Context, language: Language, actor: Actor
+) -> schemas.ReturnOut:
+    """R3.3: the reason is shown to the customer."""
+    return _step(context, rma_no, Action.REJECT, actor, language, note=body.reason)
+
+
+@router.post("/{rma_no}/ship", response_model=schemas.ReturnOut)
+def ship(
+    rma_no: str, body: schemas.ShipIn, context: Context, language: Language, actor: Actor
+) -> schemas.ReturnOut:
+    return _step(
+        context,
+        rma_no,
+        Action.SHIP,
+        actor,
+        language,
+        carrier=body.carrier,
+        tracking_no=body.tracking_no,
+    )
+
+
+@router.post("/{rma_no}/inspect", response_model=schemas.ReturnOut)
+def inspect(
+    rma_no: str, body: schemas.InspectIn, context: Context, language: Language, actor: Actor
+) -> schemas.ReturnOut:
+    action = Action.INSPECT_PASS if body.passed else Action.INSPECT_FAIL
+    return _step(context, rma_no, action, actor, language, passed=body.passed, note=body.notes)
+
+
+def _simple_step(action: Action, summary: str) -> None:
+    def endpoint(
+        rma_no: str,
+        context: Context,
+        language: Language,
+        actor: Actor,
+        body: schemas.NoteIn | None = None,
+    ) -> schemas.ReturnOut:
+        return _step(context, rma_no, action, actor, language, note=body.note if body else "")
+
+    endpoint.__name__ = action.value
+    router.add_api_route(
+        f"/{{rma_no}}/{action.value}",
+        endpoint,
+        methods=["POST"],
+        response_model=schemas.ReturnOut,
+        summary=summary,
+    )
+
+
+for _action, _summary in (
+    (Action.APPROVE, "Approve a request waiting for review"),
+    (Action.RECEIVE, "The warehouse received the parcel"),
+    (Action.REFUND, "Refund to the original payment method"),
+    (Action.EXCHANGE, "Ship the replacement"),
+    (Action.REPAIR, "Record the repair as done"),
+    (Action.REISSUE, "Send the missing parts"),
+    (Action.COMPLETE, "Complete the request"),
+    (Action.CONFIRM, "The customer confirms the result"),
+    (Action.CANCEL, "Cancel the request"),
+):
+    _simple_step(_action, _summary)

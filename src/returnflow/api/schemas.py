@@ -1,0 +1,253 @@
+"""Request and response bodies of the REST API. Money is integer minor units (fen)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
+
+from returnflow.domain.catalog import ItemFlag, is_valid_category
+from returnflow.domain.kinds import Channel, Outcome, Reason, RequestType, ShippingPayer
+from returnflow.domain.lifecycle import Action, Status
+
+Cents = Annotated[int, Field(ge=0, le=10**12, description="Amount in minor units (fen, cents)")]
+Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:\-]*$")]
+
+
+def _category(value: str) -> str:
+    if not is_valid_category(value):
+        raise ValueError("category must be lower-case letters, digits and underscores")
+    return value
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CustomerIn(Strict):
+    id: Code
+    name: str = Field(min_length=1, max_length=200)
+    phone: str = Field(min_length=3, max_length=40, pattern=r"^\+?[0-9 \-]{3,40}$")
+    email: EmailStr
+
+
+class PaymentIn(Strict):
+    method: str = Field(min_length=1, max_length=40)
+    transaction_id: str = Field(min_length=1, max_length=128)
+
+
+class OrderLineIn(Strict):
+    line_no: int = Field(ge=1, le=10_000)
+    sku: Code
+    title: str = Field(min_length=1, max_length=300)
+    category: Annotated[str, AfterValidator(_category)]
+    unit_price: Cents
+    quantity: int = Field(ge=1, le=100_000)
+    discount: Cents = 0
+    flags: list[ItemFlag] = Field(default_factory=list)
+
+
+class OrderIn(Strict):
+    order_no: Code
+    merchant_id: Code
+    customer: CustomerIn
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    placed_at: AwareDatetime
+    paid_at: AwareDatetime | None = None
+    delivered_at: AwareDatetime | None
+    shipping_fee: Cents = 0
+    return_shipping_insurance: bool = False
+    payment: PaymentIn
+    lines: list[OrderLineIn] = Field(min_length=1, max_length=500)
+
+
+class OrderOut(BaseModel):
+    order_no: str
+    created: bool
+
+
+class Money(BaseModel):
+    amount: int
+    currency: str
+
+
+class ReasonOut(BaseModel):
+    code: str
+    message: str
+
+
+class OptionOut(BaseModel):
+    type: RequestType
+    reason_code: Reason
+    outcome: Outcome
+    until: date | None
+    shipping_payer: ShippingPayer
+    reasons: list[ReasonOut]
+
+
+class LineEligibilityOut(BaseModel):
+    line_no: int
+    sku: str
+    title: str
+    category: str
+    quantity: int
+    requestable_quantity: int
+    allowed_types: list[RequestType]
+    options: list[OptionOut]
+
+
+class EligibilityOut(BaseModel):
+    order_no: str
+    policy_version: int
+    delivered: bool
+    lines: list[LineEligibilityOut]
+
+
+class ReturnLineIn(Strict):
+    line_no: int = Field(ge=1)
+    quantity: int = Field(ge=1, le=100_000)
+    reason_code: Reason
+    reason_text: str = Field(default="", max_length=2000)
+    opened: bool = False
+
+
+class ContactIn(Strict):
+    name: str | None = Field(default=None, max_length=200)
+    phone: str | None = Field(default=None, max_length=40, pattern=r"^\+?[0-9 \-]{3,40}$")
+    email: EmailStr | None = None
+
+
+class ReturnIn(Strict):
+    order_no: Code
+    type: RequestType
+    channel: Channel = Channel.WEB
+    lines: list[ReturnLineIn] = Field(min_length=1, max_length=100)
+    contact: ContactIn | None = None
+    photos: list[str] = Field(default_factory=list, max_length=9)
+
+
+class DecisionOut(BaseModel):
+    outcome: Outcome
+    reasons: list[ReasonOut]
+    policy_version: int
+    decided_by: str
+    decided_at: datetime
+
+
+class RefundLineOut(BaseModel):
+    line_no: int
+    quantity: int
+    unit_price: Money
+    gross: Money
+    discount_share: Money
+    amount: Money
+
+
+class RefundEstimateOut(BaseModel):
+    lines: list[RefundLineOut]
+    shipping_fee: Money
+    deductions: Money
+    total: Money
+
+
+class ReturnLineOut(BaseModel):
+    line_no: int
+    quantity: int
+    reason_code: Reason
+    reason_text: str
+    opened: bool
+
+
+class TimelineEntry(BaseModel):
+    at: datetime
+    actor: str
+    action: Action
+    from_status: Status | None
+    status: Status
+    label: str
+    note: str
+
+
+class ShipmentOut(BaseModel):
+    carrier: str
+    tracking_no: str
+    shipped_at: datetime
+
+
+class InspectionOut(BaseModel):
+    passed: bool
+    notes: str
+    inspected_at: datetime
+    inspected_by: str
+
+
+class RefundOut(BaseModel):
+    amount: Money
+    method: str
+    reference: str
+    paid_at: datetime
+
+
+class ReturnOut(BaseModel):
+    rma_no: str
+    order_no: str
+    merchant_id: str
+    customer_id: str
+    type: RequestType
+    channel: Channel
+    status: Status
+    status_label: str
+    decision: DecisionOut | None
+    shipping_payer: ShippingPayer
+    refund_estimate: RefundEstimateOut
+    lines: list[ReturnLineOut]
+    contact: dict[str, str]
+    photos: list[str]
+    created_at: datetime
+    review_due_at: datetime | None
+    ship_by: datetime | None
+    confirm_by: datetime | None
+    shipment: ShipmentOut | None
+    inspection: InspectionOut | None
+    refund: RefundOut | None
+    allowed_actions: list[str]
+    timeline: list[TimelineEntry]
+
+
+class ReturnSummary(BaseModel):
+    rma_no: str
+    order_no: str
+    merchant_id: str
+    customer_id: str
+    type: RequestType
+    channel: Channel
+    status: Status
+    refund_total: Money
+    created_at: datetime
+    review_due_at: datetime | None
+
+
+class ReturnPage(BaseModel):
+    items: list[ReturnSummary]
+    total: int
+    page: int
+    page_size: int
+
+
+class NoteIn(Strict):
+    note: str = Field(default="", max_length=2000)
+
+
+class RejectIn(Strict):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class ShipIn(Strict):
+    carrier: str = Field(min_length=1, max_length=64)
+    tracking_no: str = Field(min_length=4, max_length=64, pattern=r"^[A-Za-z0-9\-]+$")
+
+
+class InspectIn(Strict):
+    passed: bool
+    notes: str = Field(default="", max_length=2000)

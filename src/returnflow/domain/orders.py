@@ -1,0 +1,96 @@
+"""Orders as the order system reports them: what was bought, paid and delivered."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from returnflow.domain.catalog import ItemFlag
+from returnflow.domain.money import Money, allocate_evenly
+
+
+@dataclass(frozen=True, slots=True)
+class Customer:
+    id: str
+    name: str
+    phone: str
+    email: str
+
+
+@dataclass(frozen=True, slots=True)
+class Payment:
+    method: str
+    transaction_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class OrderLine:
+    line_no: int
+    sku: str
+    title: str
+    category: str
+    unit_price: Money
+    quantity: int
+    # this line's share of order-level discounts, for the whole quantity
+    discount: Money
+    flags: frozenset[ItemFlag] = frozenset()
+
+    @property
+    def gross(self) -> Money:
+        return self.unit_price * self.quantity
+
+    @property
+    def paid(self) -> Money:
+        """What the customer actually paid for the whole line."""
+        return self.gross - self.discount
+
+    def unit_shares(self) -> list[Money]:
+        """What each unit cost the customer; the shares add up to `paid` exactly."""
+        return allocate_evenly(self.paid, self.quantity)
+
+    def paid_for_units(self, start: int, count: int) -> Money:
+        """The paid amount of units start..start+count-1 in allocation order.
+
+        Returns on one line take units in order, so however the quantity is split
+        across several requests, the refunds add up to no more than `paid`.
+        """
+        shares = self.unit_shares()[start : start + count]
+        result = Money.zero(self.paid.currency)
+        for share in shares:
+            result = result + share
+        return result
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    order_no: str
+    merchant_id: str
+    customer: Customer
+    currency: str
+    placed_at: datetime
+    delivered_at: datetime | None
+    shipping_fee: Money
+    return_shipping_insurance: bool
+    payment: Payment
+    lines: tuple[OrderLine, ...] = field(default_factory=tuple)
+    paid_at: datetime | None = None
+
+    def line(self, line_no: int) -> OrderLine | None:
+        for line in self.lines:
+            if line.line_no == line_no:
+                return line
+        return None
+
+    def is_delivered(self, now: datetime) -> bool:
+        return self.delivered_at is not None and self.delivered_at <= now
+
+    @property
+    def goods_paid(self) -> Money:
+        result = Money.zero(self.currency)
+        for line in self.lines:
+            result = result + line.paid
+        return result
+
+    @property
+    def total_paid(self) -> Money:
+        return self.goods_paid + self.shipping_fee

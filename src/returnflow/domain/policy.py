@@ -1,0 +1,153 @@
+"""The return policy: a platform baseline, merchants' better terms, and versions.
+
+The platform sets a baseline every merchant must meet, with rules per category
+(R2.1, R2.3). A merchant may offer better terms for all its goods or for one
+category, never worse. Policies are versioned snapshots: an order is judged under
+the version in force when it was placed (R2.5), so publishing new terms never
+changes the rules for goods already sold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from returnflow.domain.text import DomainError, Text
+
+
+@dataclass(frozen=True, slots=True)
+class Terms:
+    """The terms for one category; larger numbers and True are more generous."""
+
+    no_reason_days: int = 7
+    quality_refund_days: int = 7
+    quality_exchange_days: int = 15
+    warranty_days: int = 90  # 0: this category has no repair service
+    merchant_pays_no_reason_shipping: bool = False
+
+
+TERM_FIELDS = tuple(f.name for f in fields(Terms))
+
+
+@dataclass(frozen=True, slots=True)
+class MerchantTerms:
+    """A merchant's better terms, for all its goods (category None) or one category."""
+
+    merchant_id: str
+    category: str | None
+    overrides: Mapping[str, int | bool]
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyVersion:
+    version: int
+    effective_from: datetime
+    baseline: Terms = field(default_factory=Terms)
+    categories: Mapping[str, Terms] = field(default_factory=dict)
+    merchants: tuple[MerchantTerms, ...] = ()
+    timezone: str = "Asia/Shanghai"
+    # requests worth more than this (minor units, any currency) go to a human (R3.1)
+    auto_approve_limit: int = 200_000
+    # hours the platform gives itself to review a request by hand (R3.4)
+    review_hours: int = 24
+    # days an approved request may wait for the customer to ship it (R1.5)
+    ship_within_days: int = 7
+    # days the customer has to confirm the result before it confirms itself (R7.1)
+    confirm_within_days: int = 7
+
+    def __post_init__(self) -> None:
+        for merchant in self.merchants:
+            unknown = set(merchant.overrides) - set(TERM_FIELDS)
+            if unknown:
+                raise DomainError(
+                    "unknown_policy_term",
+                    Text("未知的政策条款：{names}", "Unknown policy terms: {names}").format(
+                        names=", ".join(sorted(unknown))
+                    ),
+                    field="merchants",
+                )
+            base = self.category_terms(merchant.category) if merchant.category else self.baseline
+            worse = sorted(
+                name for name, value in merchant.overrides.items() if value < getattr(base, name)
+            )
+            if worse:
+                raise DomainError(
+                    "override_less_generous",
+                    Text(
+                        "商家 {merchant} 的条款低于平台底线：{names}",
+                        "Merchant {merchant} offers less than the platform baseline: {names}",
+                    ).format(merchant=merchant.merchant_id, names=", ".join(worse)),
+                    field="merchants",
+                )
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def category_terms(self, category: str) -> Terms:
+        return self.categories.get(category, self.baseline)
+
+    def terms_for(self, merchant_id: str, category: str) -> Terms:
+        """The terms a line gets: the category baseline, improved by the merchant."""
+        terms = self.category_terms(category)
+        for scope in (None, category):
+            for merchant in self.merchants:
+                if merchant.merchant_id == merchant_id and merchant.category == scope:
+                    better = {
+                        name: value
+                        for name, value in merchant.overrides.items()
+                        if value > getattr(terms, name)
+                    }
+                    terms = replace(terms, **better)  # type: ignore[arg-type]
+        return terms
+
+    def last_day(self, start: datetime, days: int) -> date:
+        """The last calendar day of a period of `days` counted from the day after start.
+
+        Delivered on day D (in the platform's time zone), a 7-day period ends on D+7.
+        """
+        return start.astimezone(self.zone).date() + timedelta(days=days)
+
+    def local_date(self, moment: datetime) -> date:
+        return moment.astimezone(self.zone).date()
+
+
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+
+# R2.3: categories whose goods behave differently from the baseline.
+DEFAULT_CATEGORIES: dict[str, Terms] = {
+    # fresh goods are checked on arrival: faults are reported within 48 hours
+    "fresh_food": Terms(quality_refund_days=2, quality_exchange_days=2, warranty_days=0),
+    "food": Terms(warranty_days=0),
+    "cosmetics": Terms(warranty_days=0),
+    "books_media": Terms(warranty_days=0),
+    # 3C electronics: the national three-guarantees warranty of one year
+    "electronics": Terms(warranty_days=365),
+    "home": Terms(warranty_days=365),
+}
+
+DEFAULT_POLICY = PolicyVersion(version=1, effective_from=EPOCH, categories=DEFAULT_CATEGORIES)
+
+
+class PolicyBook:
+    """All published policy versions; answers which one judged a given order."""
+
+    def __init__(self, versions: Sequence[PolicyVersion]) -> None:
+        ordered = sorted(versions, key=lambda v: (v.effective_from, v.version))
+        self.versions: tuple[PolicyVersion, ...] = tuple(ordered) or (DEFAULT_POLICY,)
+
+    def in_force_at(self, moment: datetime) -> PolicyVersion:
+        """The version in force at `moment`; orders older than all versions get the first."""
+        chosen = self.versions[0]
+        for version in self.versions:
+            if version.effective_from <= moment:
+                chosen = version
+        return chosen
+
+    def latest(self) -> PolicyVersion:
+        return max(self.versions, key=lambda v: v.version)
+
+    def next_version_number(self) -> int:
+        return self.latest().version + 1

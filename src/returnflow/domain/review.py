@@ -1,0 +1,124 @@
+"""Automated review of a whole request (R3.1).
+
+A request that clearly meets policy is approved at once; one whose rules need
+judgement, or whose value is above the platform's limit, goes to a person; one that
+breaks policy is rejected with every reason (R3.3). A request is judged as a whole:
+if one line breaks policy the request is refused and the customer may apply again
+for the other lines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from returnflow.domain.kinds import Outcome, RequestType, ShippingPayer
+from returnflow.domain.orders import Order
+from returnflow.domain.policy import PolicyVersion
+from returnflow.domain.refunds import OrderHistory, RefundEstimate, estimate_refund
+from returnflow.domain.rules import LineClaim, LineVerdict, RuleResult, Verdict, judge_line
+from returnflow.domain.text import DomainError, Text
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    outcome: Outcome
+    reasons: tuple[RuleResult, ...]  # the results that made the outcome
+    lines: tuple[LineVerdict, ...]
+    shipping_payer: ShippingPayer
+    estimate: RefundEstimate
+    policy_version: int
+
+
+def validate_claims(order: Order, claims: Sequence[LineClaim]) -> None:
+    """Malformed requests are errors, not policy refusals: nothing is recorded."""
+    if not claims:
+        raise DomainError(
+            "no_lines", Text("请至少选择一件商品", "Choose at least one item"), field="lines"
+        )
+    seen: set[int] = set()
+    for index, claim in enumerate(claims):
+        where = f"lines.{index}.line_no"
+        if order.line(claim.line_no) is None:
+            raise DomainError(
+                "unknown_line",
+                Text("订单 {order} 中没有第 {line} 行", "Order {order} has no line {line}").format(
+                    order=order.order_no, line=claim.line_no
+                ),
+                field=where,
+            )
+        if claim.line_no in seen:
+            raise DomainError(
+                "duplicate_line",
+                Text("第 {line} 行重复出现", "Line {line} appears twice").format(
+                    line=claim.line_no
+                ),
+                field=where,
+            )
+        if claim.quantity < 1:
+            raise DomainError(
+                "quantity_invalid",
+                Text("数量至少为 1", "The quantity must be at least 1"),
+                field=f"lines.{index}.quantity",
+            )
+        seen.add(claim.line_no)
+
+
+def assess(
+    *,
+    order: Order,
+    request_type: RequestType,
+    claims: Sequence[LineClaim],
+    history: OrderHistory,
+    has_photos: bool,
+    now: datetime,
+    policy: PolicyVersion,
+) -> Assessment:
+    validate_claims(order, claims)
+    verdicts = []
+    for claim in claims:
+        line = order.line(claim.line_no)
+        assert line is not None
+        verdicts.append(
+            judge_line(
+                order=order,
+                line=line,
+                request_type=request_type,
+                claim=claim,
+                already_requested=history.line(claim.line_no).held_units,
+                has_photos=has_photos,
+                now=now,
+                policy=policy,
+            )
+        )
+    estimate = estimate_refund(order, request_type, claims, history)
+    outcomes = {v.outcome for v in verdicts}
+    extra: list[RuleResult] = []
+    if Outcome.REJECTED in outcomes:
+        outcome = Outcome.REJECTED
+    elif Outcome.PENDING_REVIEW in outcomes:
+        outcome = Outcome.PENDING_REVIEW
+    elif estimate.goods_value.cents > policy.auto_approve_limit:
+        outcome = Outcome.PENDING_REVIEW
+        extra.append(
+            RuleResult(
+                "value_above_auto_limit",
+                Verdict.REVIEW,
+                Text(
+                    "申请金额超过自动审核上限，将由客服审核",
+                    "The value is above the automatic approval limit: a person will review it",
+                ),
+            )
+        )
+    else:
+        outcome = Outcome.APPROVED
+    reasons: list[RuleResult] = []
+    for verdict in verdicts:
+        if verdict.outcome is outcome:
+            for result in verdict.deciding_results():
+                if result not in reasons:
+                    reasons.append(result)
+    reasons.extend(extra)
+    payer = max((v.shipping_payer for v in verdicts), key=lambda p: p.rank)
+    return Assessment(outcome, tuple(reasons), tuple(verdicts), payer, estimate, policy.version)

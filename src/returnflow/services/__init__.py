@@ -1,0 +1,1 @@
+"""Use cases: each function does one job inside a unit of work the caller commits."""

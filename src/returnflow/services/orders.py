@@ -1,0 +1,38 @@
+"""Orders arrive from the order system; importing twice updates, never duplicates."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from returnflow.domain.orders import Order
+from returnflow.domain.policy import PolicyVersion
+from returnflow.domain.rules import LineEligibility, line_eligibility
+from returnflow.services.errors import order_not_found
+from returnflow.storage.uow import UnitOfWork
+
+
+def import_order(uow: UnitOfWork, order: Order, now: datetime) -> bool:
+    """Store or update an order (idempotent on order_no); True when it was new."""
+    return uow.orders.save(order, now)
+
+
+def eligibility(
+    uow: UnitOfWork, order_no: str, now: datetime
+) -> tuple[Order, PolicyVersion, list[LineEligibility]]:
+    """What each line may still become, under the policy of the order's date (R2.1, R2.5)."""
+    order = uow.orders.get(order_no)
+    if order is None:
+        raise order_not_found(order_no)
+    policy = uow.policies.book().in_force_at(order.placed_at)
+    history = uow.returns.history_for_order(order_no)
+    lines = [
+        line_eligibility(
+            order=order,
+            line=line,
+            already_requested=history.line(line.line_no).held_units,
+            now=now,
+            policy=policy,
+        )
+        for line in order.lines
+    ]
+    return order, policy, lines

@@ -1,0 +1,138 @@
+"""Filing a return and moving it along its lifecycle."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from returnflow.domain.kinds import Channel, RequestType
+from returnflow.domain.lifecycle import Action
+from returnflow.domain.orders import Order
+from returnflow.domain.policy import PolicyVersion
+from returnflow.domain.returns import ReturnLine, ReturnRequest
+from returnflow.domain.review import assess
+from returnflow.services.errors import order_not_found, return_not_found
+from returnflow.storage.uow import UnitOfWork
+
+
+@dataclass(frozen=True)
+class NewReturn:
+    order_no: str
+    request_type: RequestType
+    channel: Channel
+    lines: tuple[ReturnLine, ...]
+    contact: dict[str, str] = field(default_factory=dict)
+    photos: tuple[str, ...] = ()
+
+
+def file_return(uow: UnitOfWork, new: NewReturn, now: datetime, actor: str) -> ReturnRequest:
+    """R1.3 and R3.1: issue an RMA number and decide what policy allows, in one go.
+
+    The order row is locked first, so two requests on the same order are judged one
+    after the other and can never both take the last unit of a line.
+    """
+    order = uow.orders.get(new.order_no, for_update=True)
+    if order is None:
+        raise order_not_found(new.order_no)
+    policy = uow.policies.book().in_force_at(order.placed_at)
+    history = uow.returns.history_for_order(order.order_no)
+    assessment = assess(
+        order=order,
+        request_type=new.request_type,
+        claims=[line.claim for line in new.lines],
+        history=history,
+        has_photos=bool(new.photos),
+        now=now,
+        policy=policy,
+    )
+    contact = dict(new.contact) or {
+        "name": order.customer.name,
+        "phone": order.customer.phone,
+        "email": order.customer.email,
+    }
+    request = ReturnRequest.open(
+        rma_no=_next_rma_no(uow, now, policy),
+        order_no=order.order_no,
+        merchant_id=order.merchant_id,
+        customer_id=order.customer.id,
+        request_type=new.request_type,
+        channel=new.channel,
+        lines=new.lines,
+        assessment=assessment,
+        policy=policy,
+        now=now,
+        actor=actor,
+        contact=contact,
+        photos=new.photos,
+    )
+    uow.returns.add(request, uow.orders.id_of(order.order_no))
+    return request
+
+
+def _next_rma_no(uow: UnitOfWork, now: datetime, policy: PolicyVersion) -> str:
+    """RMA + the platform's local date + a global sequence: unique, and easy to read out."""
+    day = policy.local_date(now).strftime("%Y%m%d")
+    return f"RMA{day}{uow.counters.next('rma'):07d}"
+
+
+def load_for_update(uow: UnitOfWork, rma_no: str) -> ReturnRequest:
+    request = uow.returns.get(rma_no, for_update=True)
+    if request is None:
+        raise return_not_found(rma_no)
+    return request
+
+
+def get_return(uow: UnitOfWork, rma_no: str) -> ReturnRequest:
+    request = uow.returns.get(rma_no)
+    if request is None:
+        raise return_not_found(rma_no)
+    return request
+
+
+def policy_for(uow: UnitOfWork, request: ReturnRequest) -> tuple[Order, PolicyVersion]:
+    """The order behind a request and the policy version it is judged under (R2.5)."""
+    order = uow.orders.get(request.order_no)
+    if order is None:
+        raise order_not_found(request.order_no)
+    return order, uow.policies.book().in_force_at(order.placed_at)
+
+
+def perform(
+    uow: UnitOfWork,
+    rma_no: str,
+    action: Action,
+    actor: str,
+    now: datetime,
+    *,
+    note: str = "",
+    carrier: str = "",
+    tracking_no: str = "",
+    passed: bool = True,
+) -> ReturnRequest:
+    """One lifecycle step; the transition table refuses steps the state does not allow."""
+    request = load_for_update(uow, rma_no)
+    order, policy = policy_for(uow, request)
+    match action:
+        case Action.APPROVE:
+            request.approve(actor, now, policy, note)
+        case Action.REJECT:
+            request.reject(actor, now, note)
+        case Action.SHIP:
+            request.ship(actor, now, carrier, tracking_no)
+        case Action.RECEIVE:
+            request.receive(actor, now, note)
+        case Action.INSPECT_PASS | Action.INSPECT_FAIL:
+            request.inspect(actor, now, passed, note)
+        case Action.REFUND:
+            request.pay_refund(actor, now, order.payment.method, order.payment.transaction_id)
+        case Action.EXCHANGE | Action.REPAIR | Action.REISSUE:
+            request.resolve(action, actor, now, note)
+        case Action.COMPLETE:
+            request.complete(actor, now, policy, note)
+        case Action.CONFIRM:
+            request.confirm(actor, now, note)
+        case Action.CANCEL:
+            request.cancel(actor, now, note)
+        case _:
+            raise ValueError(f"{action} is not a manual step")
+    return request

@@ -1,0 +1,74 @@
+"""The unit of work: one transaction, its repositories, and the outbox.
+
+On commit every aggregate the work touched is written back and its domain events
+go into the outbox table in the same transaction, so a notice leaves if and only
+if the change it announces was stored.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from types import TracebackType
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+from returnflow.storage.repository import (
+    Counters,
+    IdempotencyStore,
+    OrderRepository,
+    Outbox,
+    PolicyRepository,
+    ReturnRepository,
+)
+
+
+class ConcurrentUpdate(Exception):
+    """Another transaction changed the same record first; nothing of this one was kept."""
+
+
+class UnitOfWork:
+    session: Session
+    orders: OrderRepository
+    returns: ReturnRepository
+    policies: PolicyRepository
+    outbox: Outbox
+    idempotency: IdempotencyStore
+    counters: Counters
+
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self._session_factory = session_factory
+
+    def __enter__(self) -> UnitOfWork:
+        self.session = self._session_factory()
+        self.orders = OrderRepository(self.session)
+        self.returns = ReturnRepository(self.session)
+        self.policies = PolicyRepository(self.session)
+        self.outbox = Outbox(self.session)
+        self.idempotency = IdempotencyStore(self.session)
+        self.counters = Counters(self.session)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.session.rollback()
+        self.session.close()
+
+    def commit(self, now: datetime) -> None:
+        try:
+            for event in self.returns.flush_changes():
+                payload = {**event.data, "occurred_at": event.occurred_at.isoformat()}
+                self.outbox.put(event.name, payload, now)
+            self.session.commit()
+        except (StaleDataError, IntegrityError) as exc:
+            # a stale version or a second refund row: someone else's change won the race
+            self.session.rollback()
+            raise ConcurrentUpdate(str(exc)) from exc
+
+    def rollback(self) -> None:
+        self.session.rollback()
