@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from returnflow import __version__
 from returnflow.api import orders, policy, problems, returns
+from returnflow.api.middleware import RejectNulCharacters
 from returnflow.app_context import AppContext
 
 
@@ -17,6 +18,7 @@ def create_app(context: AppContext) -> FastAPI:
     )
     app.state.context = context
     problems.install(app)
+    app.add_middleware(RejectNulCharacters)
     app.include_router(orders.router)
     app.include_router(returns.router)
     app.include_router(policy.router)

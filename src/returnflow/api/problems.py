@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from returnflow.api.language import preferred_language
+from returnflow.api.validation_text import validation_text
 from returnflow.domain.text import DomainError, Text
 from returnflow.services.errors import Conflict, NotFound
 from returnflow.storage.uow import ConcurrentUpdate
@@ -83,19 +84,24 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        language = preferred_language(request)
         errors = []
+        texts = []
         for error in exc.errors():
             location = [str(part) for part in error.get("loc", ()) if part != "body"]
+            text = validation_text(dict(error))
+            texts.append(text)
             errors.append(
                 {
                     "field": ".".join(location),
-                    "message": error.get("msg", ""),
+                    "message": text.in_language(language),
                     "type": error.get("type", ""),
                 }
             )
         first = errors[0]["field"] if errors else None
-        message = Text("字段 {field} 有误：{msg}", "Field {field} is invalid: {msg}").format(
-            field=first or "?", msg=errors[0]["message"] if errors else ""
+        first_text = texts[0] if texts else Text("", "")
+        message = Text("字段 {field} {zh}", "Field {field} {en}").format(
+            field=first or "?", zh=first_text.zh, en=first_text.en
         )
         return problem(request, 422, "validation_error", message, field=first, errors=errors)
 

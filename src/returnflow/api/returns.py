@@ -157,9 +157,9 @@ def search_returns(
                 order_no=row.order_no,
                 merchant_id=row.merchant_id,
                 customer_id=row.customer_id,
-                type=row.request_type,  # type: ignore[arg-type]
-                channel=row.channel,  # type: ignore[arg-type]
-                status=row.status,  # type: ignore[arg-type]
+                type=row.request_type,
+                channel=row.channel,
+                status=row.status,
                 refund_total=views.money(Money(row.refund_total, row.currency)),
                 created_at=row.created_at,
                 review_due_at=row.review_due_at,
@@ -182,11 +182,25 @@ def _step(
     action: Action,
     actor: str,
     language: str,
-    **payload: str | bool,
+    *,
+    note: str = "",
+    carrier: str = "",
+    tracking_no: str = "",
+    passed: bool = True,
 ) -> schemas.ReturnOut:
     now = context.clock()
     with context.uow() as uow:
-        request = return_service.perform(uow, rma_no, action, actor, now, **payload)  # type: ignore[arg-type]
+        request = return_service.perform(
+            uow,
+            rma_no,
+            action,
+            actor,
+            now,
+            note=note,
+            carrier=carrier,
+            tracking_no=tracking_no,
+            passed=passed,
+        )
         uow.commit(now)
     return views.return_out(request, language)
 

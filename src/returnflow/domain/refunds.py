@@ -94,9 +94,15 @@ def estimate_refund(
             )
         )
     shipping = zero
-    if pays_money(request_type) and _completes_full_refund(order, claims, history):
-        if not history.shipping_claimed and all(c.reason is not Reason.NO_REASON for c in claims):
-            shipping = order.shipping_fee
+    # the original delivery fee comes back once, with the request that returns the
+    # last unit of the order, unless the customer simply changed their mind
+    if (
+        pays_money(request_type)
+        and _completes_full_refund(order, claims, history)
+        and not history.shipping_claimed
+        and all(c.reason is not Reason.NO_REASON for c in claims)
+    ):
+        shipping = order.shipping_fee
     refund_total = sum((line.amount for line in lines), zero) + shipping
     return RefundEstimate(tuple(lines), shipping, zero, refund_total, goods_value)
 

@@ -245,6 +245,9 @@ class ReturnRequest:
     def complete(self, actor: str, now: datetime, policy: PolicyVersion, note: str = "") -> None:
         self._move(Action.COMPLETE, actor, now, note)
         self.confirm_by = now + timedelta(days=policy.confirm_within_days)
+        self.events[-1].data.update(
+            confirm_by=self.confirm_by.isoformat(), timezone=policy.timezone
+        )
 
     def confirm(self, actor: str, now: datetime, note: str = "") -> None:
         self._move(Action.CONFIRM, actor, now, note)
@@ -297,6 +300,8 @@ class ReturnRequest:
             "order_no": self.order_no,
             "customer_id": self.customer_id,
             "merchant_id": self.merchant_id,
+            "email": self.contact.get("email", ""),
+            "request_type": self.request_type.value,
             "status": self.status.value,
             **data,
         }

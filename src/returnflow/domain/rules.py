@@ -131,7 +131,7 @@ _EXCLUSIONS: tuple[tuple[ItemFlag, bool, str, Text], ...] = (
         "excluded_hygiene_opened",
         Text(
             "贴身卫生用品拆封后不再完好，不支持七天无理由退货",
-            "Hygiene goods are no longer intact once unsealed and cannot be returned without a reason",
+            "Hygiene goods are no longer intact once unsealed: no return without a reason",
         ),
     ),
 )
@@ -423,7 +423,8 @@ ELIGIBILITY_OPTIONS: tuple[tuple[RequestType, Reason], ...] = (
     (RequestType.EXCHANGE, Reason.QUALITY),
     (RequestType.REPAIR, Reason.QUALITY),
     (RequestType.REISSUE, Reason.MISSING_PARTS),
-    (RequestType.REFUND_ONLY, Reason.NOT_DELIVERED),
+    (RequestType.REFUND_ONLY, Reason.QUALITY),  # delivered, not worth sending back
+    (RequestType.REFUND_ONLY, Reason.NOT_DELIVERED),  # not delivered yet
 )
 
 
@@ -456,7 +457,11 @@ def line_eligibility(
     requestable = max(line.quantity - already_requested, 0)
     options = []
     for request_type, reason in ELIGIBILITY_OPTIONS:
-        if reason is Reason.NOT_DELIVERED and order.is_delivered(now):
+        delivered = order.is_delivered(now)
+        if (
+            request_type is RequestType.REFUND_ONLY
+            and (reason is Reason.NOT_DELIVERED) == delivered
+        ):
             continue
         verdict = judge_line(
             order=order,

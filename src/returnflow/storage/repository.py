@@ -86,9 +86,9 @@ class OrderRepository:
         row.updated_at = now
         existing = {line.line_no: line for line in row.lines}
         wanted = {line.line_no for line in order.lines}
-        for line_no, line_row in existing.items():
+        for line_no, stale in existing.items():
             if line_no not in wanted:
-                row.lines.remove(line_row)
+                row.lines.remove(stale)
         for line in order.lines:
             line_row = existing.get(line.line_no)
             if line_row is None:

@@ -1,0 +1,128 @@
+"""The `returnflow` command: serve, worker, migrate, demo."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy import func, select
+
+from returnflow.app_context import AppContext
+from returnflow.config import Settings
+from returnflow.storage.migrate import upgrade
+from returnflow.storage.schema import OrderRow
+
+app = typer.Typer(help="ReturnFlow: returns and exchanges for a marketplace.", no_args_is_help=True)
+console = Console()
+
+
+def _context() -> AppContext:
+    return AppContext.from_settings(Settings())
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database schema up to date."""
+    settings = Settings()
+    upgrade(settings.database_url)
+    console.print(f"[green]Database is up to date[/green] ({_safe_url(settings.database_url)})")
+
+
+@app.command()
+def demo(
+    orders: Annotated[int, typer.Option(min=1, max=1_000_000, help="How many orders")] = 10_000,
+    seed: Annotated[int, typer.Option(help="Same seed, same data")] = 7,
+) -> None:
+    """Fill the database with a realistic marketplace: merchants, customers, orders, returns."""
+    upgrade(Settings().database_url)
+    _load_demo(_context(), orders, seed)
+
+
+def _load_demo(context: AppContext, orders: int, seed: int) -> None:
+    from returnflow.demo.generator import generate
+
+    with Progress(
+        TextColumn("[bold]Demo data"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    ) as progress:
+        task = progress.add_task("orders", total=orders)
+
+        def advance(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        summary = generate(context, orders=orders, seed=seed, now=context.clock(), progress=advance)
+    console.print(
+        f"[green]Loaded[/green] {summary.merchants} merchants, {summary.customers} customers, "
+        f"{summary.orders} orders, {summary.returns} returns"
+    )
+    for status, count in sorted(summary.by_status.items()):
+        console.print(f"  {status:<18} {count}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    demo_orders: Annotated[
+        int, typer.Option(help="Demo orders to load when the database is empty (0: none)")
+    ] = 10_000,
+    worker: Annotated[bool, typer.Option(help="Run the background worker in this process")] = True,
+) -> None:
+    """Run the API (and the worker) on the configured database, migrating it first."""
+    import uvicorn
+
+    from returnflow.api.app import create_app
+    from returnflow.jobs.worker import Worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    settings = Settings()
+    upgrade(settings.database_url)
+    context = _context()
+    if demo_orders and _is_empty(context):
+        console.print("The database is empty: loading demo data first.")
+        _load_demo(context, demo_orders, seed=7)
+    stop: threading.Event | None = None
+    if worker:
+        _, stop = Worker(context).start_thread()
+        console.print("Background worker started.")
+    console.print(f"API on http://{host}:{port}/docs  ·  OpenAPI at /openapi.json")
+    try:
+        uvicorn.run(create_app(context), host=host, port=port, log_level="info")
+    finally:
+        if stop is not None:
+            stop.set()
+
+
+@app.command(name="worker")
+def run_worker() -> None:
+    """Run the background worker alone (outbox delivery, auto-close, auto-confirm)."""
+    from returnflow.jobs.worker import Worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    stop = threading.Event()
+    console.print("Worker running; Ctrl+C stops it.")
+    try:
+        Worker(_context()).run(stop)
+    except KeyboardInterrupt:
+        stop.set()
+
+
+def _is_empty(context: AppContext) -> bool:
+    with context.session_factory() as session:
+        return not session.scalar(select(func.count()).select_from(OrderRow))
+
+
+def _safe_url(url: str) -> str:
+    """The URL without its password, for printing."""
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        credentials, host = rest.rsplit("@", 1)
+        return f"{scheme}://{credentials.split(':', 1)[0]}@{host}"
+    return url

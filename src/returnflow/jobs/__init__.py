@@ -1,0 +1,1 @@
+"""Background work: delivering the outbox and the clock-driven lifecycle moves."""

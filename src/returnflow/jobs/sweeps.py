@@ -1,0 +1,48 @@
+"""Lifecycle moves the clock makes: closing unshipped requests (R1.5), auto-confirming (R7.1).
+
+Each request moves in its own transaction, so one conflict never holds up the rest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from returnflow.app_context import AppContext
+from returnflow.domain.returns import ReturnRequest
+from returnflow.storage.uow import ConcurrentUpdate, UnitOfWork
+
+
+def close_unshipped(context: AppContext, now: datetime) -> int:
+    with context.uow() as uow:
+        due = uow.returns.due_for_auto_close(now)
+    return _apply(context, due, now, lambda request: request.auto_close_if_unshipped(now))
+
+
+def confirm_due(context: AppContext, now: datetime) -> int:
+    with context.uow() as uow:
+        due = uow.returns.due_for_auto_confirm(now)
+    return _apply(context, due, now, lambda request: request.auto_confirm_if_due(now))
+
+
+def _apply(
+    context: AppContext,
+    rma_numbers: list[str],
+    now: datetime,
+    move: Callable[[ReturnRequest], bool],
+) -> int:
+    moved = 0
+    for rma_no in rma_numbers:
+        try:
+            with context.uow() as uow:
+                if _move_one(uow, rma_no, move):
+                    uow.commit(now)
+                    moved += 1
+        except ConcurrentUpdate:
+            continue  # someone acted on it meanwhile; the next sweep looks again
+    return moved
+
+
+def _move_one(uow: UnitOfWork, rma_no: str, move: Callable[[ReturnRequest], bool]) -> bool:
+    request = uow.returns.get(rma_no, for_update=True)
+    return request is not None and move(request)

@@ -1,0 +1,64 @@
+"""The worker loop: sweeps, then the outbox, every few seconds until told to stop."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+
+from returnflow.app_context import AppContext
+from returnflow.jobs import sweeps
+from returnflow.jobs.outbox import DispatchReport, OutboxDispatcher
+from returnflow.notify.mailer import Mailer, mailer_from_settings
+from returnflow.notify.notices import build_notice
+
+log = logging.getLogger("returnflow.worker")
+
+
+@dataclass(frozen=True)
+class TickReport:
+    closed: int
+    confirmed: int
+    outbox: DispatchReport
+
+
+class Worker:
+    def __init__(self, context: AppContext, mailer: Mailer | None = None) -> None:
+        self.context = context
+        self.mailer = mailer or mailer_from_settings(context.settings)
+        self.dispatcher = OutboxDispatcher(
+            context.session_factory,
+            {"return.": self._mail_customer},
+            max_attempts=context.settings.outbox_max_attempts,
+        )
+
+    def _mail_customer(self, topic: str, payload: dict[str, object]) -> None:
+        message = build_notice(topic, dict(payload), self.context.settings.mail_from)
+        if message is not None:
+            self.mailer.send(message)
+
+    def tick(self) -> TickReport:
+        now = self.context.clock()
+        closed = sweeps.close_unshipped(self.context, now)
+        confirmed = sweeps.confirm_due(self.context, now)
+        outbox = self.dispatcher.run_once(now)
+        return TickReport(closed, confirmed, outbox)
+
+    def run(self, stop: threading.Event) -> None:
+        interval = self.context.settings.worker_interval_seconds
+        while not stop.is_set():
+            try:
+                report = self.tick()
+                if report.closed or report.confirmed or report.outbox.sent or report.outbox.failed:
+                    log.info("worker: %s", report)
+            except Exception:
+                log.exception("worker tick failed; trying again next interval")
+            stop.wait(interval)
+
+    def start_thread(self) -> tuple[threading.Thread, threading.Event]:
+        stop = threading.Event()
+        thread = threading.Thread(
+            target=self.run, args=(stop,), name="returnflow-worker", daemon=True
+        )
+        thread.start()
+        return thread, stop

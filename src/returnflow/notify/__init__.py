@@ -1,0 +1,1 @@
+"""Messages to customers: what a notice says, and how it is delivered."""

@@ -1,0 +1,135 @@
+"""What the customer is told at each key step (R1.3, R6.4, R7.3), in both languages.
+
+Every notice carries Chinese first and English after it, so it reads right whatever
+language the customer uses.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import make_msgid
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from returnflow.domain.text import Text
+
+# outbox topic -> (subject, body); {rma_no}, {detail} are filled in
+NOTICES: dict[str, tuple[Text, Text]] = {
+    "return.created": (
+        Text("您的退换货申请 {rma_no} 已提交", "Your return request {rma_no} was received"),
+        Text(
+            "退换货编号：{rma_no}\n订单号：{order_no}\n审核结果：{outcome_zh}\n{detail_zh}",
+            "RMA number: {rma_no}\nOrder: {order_no}\nDecision: {outcome_en}\n{detail_en}",
+        ),
+    ),
+    "return.approved": (
+        Text("退换货申请 {rma_no} 已审核通过", "Return request {rma_no} approved"),
+        Text(
+            "您的申请已通过审核，请按时寄回商品。",
+            "Your request was approved: please send the goods back in time.",
+        ),
+    ),
+    "return.rejected": (
+        Text("退换货申请 {rma_no} 未通过审核", "Return request {rma_no} was not approved"),
+        Text("原因：{note}", "Reason: {note}"),
+    ),
+    "return.received": (
+        Text("退货 {rma_no} 已到仓", "Return {rma_no} arrived at the warehouse"),
+        Text(
+            "仓库已收到您寄回的商品，正在验收。",
+            "The warehouse received your parcel and is inspecting it.",
+        ),
+    ),
+    "return.inspection_failed": (
+        Text("退货 {rma_no} 验收未通过", "Return {rma_no} failed inspection"),
+        Text("原因：{note}", "Reason: {note}"),
+    ),
+    "return.refunded": (
+        Text("退款已到账：{rma_no}", "Your refund for {rma_no} has been paid"),
+        Text(
+            "退款 {amount} 已退回您的原支付账户。",
+            "{amount} has been paid back to your original payment method.",
+        ),
+    ),
+    "return.exchanged": (
+        Text("换货 {rma_no} 已发出", "Replacement for {rma_no} shipped"),
+        Text("换货商品已发出，请注意查收。", "Your replacement is on its way."),
+    ),
+    "return.repaired": (
+        Text("维修 {rma_no} 已完成", "Repair {rma_no} done"),
+        Text("您的商品已维修完成并寄回。", "Your item was repaired and sent back."),
+    ),
+    "return.reissued": (
+        Text("补发配件 {rma_no} 已发出", "Missing parts for {rma_no} sent"),
+        Text("补发的配件已发出，请注意查收。", "The missing parts are on their way."),
+    ),
+    "return.completed": (
+        Text("退换货 {rma_no} 已完成，请确认", "Return {rma_no} completed: please confirm"),
+        Text(
+            "处理已完成，请在 {confirm_by} 前确认结果，逾期将自动确认。",
+            "It is done: please confirm the result by {confirm_by}; after that it confirms itself.",
+        ),
+    ),
+    "return.closed": (
+        Text("退换货申请 {rma_no} 已关闭", "Return request {rma_no} closed"),
+        Text(
+            "由于未在规定时间内寄回商品，申请已自动关闭。",
+            "The goods were not sent back in time, so the request closed itself.",
+        ),
+    ),
+    "return.cancelled": (
+        Text("退换货申请 {rma_no} 已取消", "Return request {rma_no} cancelled"),
+        Text("您的申请已取消。", "Your request was cancelled."),
+    ),
+}
+
+_OUTCOMES = {
+    "approved": Text("已通过，请按时寄回商品", "approved: please send the goods back in time"),
+    "pending_review": Text("待人工审核，我们会尽快处理", "waiting for review by our team"),
+    "rejected": Text("未通过", "not approved"),
+}
+
+
+def build_notice(topic: str, payload: dict[str, Any], mail_from: str) -> EmailMessage | None:
+    """The email for an outbox event, or None when the event has no notice or no address."""
+    template = NOTICES.get(topic)
+    address = payload.get("email") or ""
+    if template is None or not address:
+        return None
+    subject, body = template
+    outcome = _OUTCOMES.get(str(payload.get("outcome", "")), Text("", ""))
+    reasons = payload.get("reasons") or []
+    amount = ""
+    if "amount" in payload:
+        whole, cents = divmod(int(payload["amount"]), 100)
+        amount = f"{whole}.{cents:02d} {payload.get('currency', '')}".strip()
+    values = {
+        "rma_no": payload.get("rma_no", ""),
+        "order_no": payload.get("order_no", ""),
+        "note": payload.get("note", ""),
+        "amount": amount,
+        "confirm_by": _local_time(payload.get("confirm_by"), payload.get("timezone")),
+        "outcome_zh": outcome.zh,
+        "outcome_en": outcome.en,
+        "detail_zh": "\n".join(f"· {r['zh']}" for r in reasons),
+        "detail_en": "\n".join(f"· {r['en']}" for r in reasons),
+    }
+    message = EmailMessage()
+    message["From"] = mail_from
+    message["To"] = address
+    message["Subject"] = f"{subject.zh.format(**values)} / {subject.en.format(**values)}"
+    message["Message-ID"] = make_msgid(domain="returnflow.example")
+    text = body.format(**values)
+    message.set_content(
+        f"{text.zh}\n\n— ReturnFlow 退换货服务\n\n{text.en}\n\n— ReturnFlow Returns\n"
+    )
+    return message
+
+
+def _local_time(moment: object, zone: object) -> str:
+    """Times are stored in UTC and shown in the platform's local time."""
+    if not isinstance(moment, str):
+        return ""
+    local = datetime.fromisoformat(moment).astimezone(ZoneInfo(str(zone or "Asia/Shanghai")))
+    return local.strftime("%Y-%m-%d %H:%M")

@@ -1,0 +1,129 @@
+"""Shared fixtures: a database of each kind, a controllable clock, the API client, SMTP.
+
+Storage and API tests take `context` or `client`, and so run once on SQLite and once
+on a throw-away PostgreSQL database (created and dropped by the session).
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+
+from returnflow.api.app import create_app
+from returnflow.app_context import AppContext
+from returnflow.config import Settings
+from returnflow.storage.schema import Base
+from returnflow.storage.scratch import scratch_database
+from tests.support.clock import FakeClock
+from tests.support.smtp import SmtpSink
+
+START = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    with scratch_database(request.param) as url:
+        yield url
+
+
+def _empty_tables(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        names = [table.name for table in reversed(Base.metadata.sorted_tables)]
+        if url.startswith("postgresql"):
+            connection.execute(text(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE"))
+        else:
+            for name in names:
+                connection.execute(text(f"DELETE FROM {name}"))
+        connection.execute(text("INSERT INTO counters (name, value) VALUES ('rma', 0)"))
+    engine.dispose()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(START)
+
+
+@pytest.fixture
+def context(database_url: str, clock: FakeClock) -> Iterator[AppContext]:
+    _empty_tables(database_url)
+    ctx = AppContext.from_settings(Settings(database_url=database_url), clock=clock)
+    yield ctx
+    ctx.engine.dispose()
+
+
+@pytest.fixture
+def client(context: AppContext) -> Iterator[TestClient]:
+    with TestClient(create_app(context)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def order_payload(clock: FakeClock) -> Callable[..., dict[str, Any]]:
+    """A valid order body; keyword arguments replace top-level fields."""
+
+    def build(**changes: Any) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "order_no": "SO-1001",
+            "merchant_id": "m-babycare",
+            "customer": {
+                "id": "c-1",
+                "name": "王小明",
+                "phone": "13800138000",
+                "email": "xiaoming@example.com",
+            },
+            "currency": "CNY",
+            "placed_at": (clock.now - timedelta(days=5)).isoformat(),
+            "delivered_at": (clock.now - timedelta(days=2)).isoformat(),
+            "shipping_fee": 800,
+            "return_shipping_insurance": False,
+            "payment": {"method": "alipay", "transaction_id": "2026112022001"},
+            "lines": [
+                {
+                    "line_no": 1,
+                    "sku": "BOTTLE-240",
+                    "title": "宽口径玻璃奶瓶 240ml",
+                    "category": "baby",
+                    "unit_price": 8900,
+                    "quantity": 2,
+                    "discount": 1000,
+                    "flags": ["hygiene_sealed"],
+                },
+                {
+                    "line_no": 2,
+                    "sku": "BIB-3",
+                    "title": "婴儿围兜三条装",
+                    "category": "baby",
+                    "unit_price": 3900,
+                    "quantity": 1,
+                    "discount": 0,
+                    "flags": [],
+                },
+            ],
+        }
+        body.update(changes)
+        return body
+
+    return build
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpSink]:
+    sink = SmtpSink("127.0.0.1", _free_port())
+    controller = Controller(sink, hostname=sink.host, port=sink.port)
+    controller.start()
+    yield sink
+    controller.stop()

@@ -1,0 +1,135 @@
+"""The worker: mail through a real local SMTP server, retries, and the clock's moves."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from email.message import Message
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from returnflow.app_context import AppContext
+from returnflow.config import Settings
+from returnflow.jobs.worker import Worker
+from returnflow.notify.mailer import FileMailer, SmtpMailer
+from returnflow.storage.schema import OutboxRow
+from tests.support.clock import FakeClock
+from tests.support.smtp import SmtpSink
+
+OrderPayload = Callable[..., dict[str, Any]]
+REQUEST = {
+    "order_no": "SO-1001",
+    "type": "refund",
+    "lines": [{"line_no": 1, "quantity": 1, "reason_code": "no_reason"}],
+}
+
+
+@pytest.fixture(autouse=True)
+def order(client: TestClient, order_payload: OrderPayload) -> None:
+    client.post("/api/v1/orders", json=order_payload())
+
+
+def _body(message: Message) -> str:
+    payload = message.get_payload(decode=True)
+    assert isinstance(payload, bytes)
+    return payload.decode(message.get_content_charset() or "utf-8")
+
+
+def test_confirmation_mail_carries_the_rma_in_both_languages(
+    client: TestClient, context: AppContext, smtp_server: SmtpSink
+) -> None:
+    rma = client.post("/api/v1/returns", json=REQUEST).json()["rma_no"]
+    worker = Worker(context, SmtpMailer(smtp_server.host, smtp_server.port))
+    report = worker.tick()
+    assert report.outbox.sent == 1
+    assert len(smtp_server.messages) == 1
+    mail = smtp_server.messages[0]
+    assert mail["To"] == "xiaoming@example.com"
+    assert rma in str(mail["Subject"])
+    body = _body(mail)
+    assert f"退换货编号：{rma}" in body
+    assert f"RMA number: {rma}" in body
+    assert "approved" in body
+    # delivered once: a second tick sends nothing more
+    assert worker.tick().outbox.sent == 0
+    assert len(smtp_server.messages) == 1
+
+
+def test_refund_notice_says_the_money_was_paid(
+    client: TestClient, context: AppContext, smtp_server: SmtpSink
+) -> None:
+    rma = client.post("/api/v1/returns", json=REQUEST).json()["rma_no"]
+    client.post(f"/api/v1/returns/{rma}/ship", json={"carrier": "SF", "tracking_no": "SF0001"})
+    client.post(f"/api/v1/returns/{rma}/receive")
+    client.post(f"/api/v1/returns/{rma}/inspect", json={"passed": True})
+    client.post(f"/api/v1/returns/{rma}/refund")
+    Worker(context, SmtpMailer(smtp_server.host, smtp_server.port)).tick()
+    subjects = [str(m["Subject"]) for m in smtp_server.messages]
+    assert any("退款已到账" in s and "refund" in s for s in subjects)
+    refund_mail = next(m for m in smtp_server.messages if "退款已到账" in str(m["Subject"]))
+    assert "84.00 CNY" in _body(refund_mail)
+
+
+def test_unreachable_smtp_is_retried_with_backoff(
+    client: TestClient, context: AppContext, clock: FakeClock, smtp_server: SmtpSink
+) -> None:
+    client.post("/api/v1/returns", json=REQUEST)
+    down = Worker(context, SmtpMailer("127.0.0.1", 9, timeout=2))  # port 9: nothing listens
+    report = down.tick()
+    assert (report.outbox.sent, report.outbox.retried) == (0, 1)
+    with context.session_factory() as session:
+        row = session.scalars(select(OutboxRow)).one()
+        assert row.attempts == 1 and row.last_error and row.sent_at is None
+    up = Worker(context, SmtpMailer(smtp_server.host, smtp_server.port))
+    assert up.tick().outbox.sent == 0  # not due before the backoff has passed
+    clock.advance(seconds=31)
+    assert up.tick().outbox.sent == 1
+    assert len(smtp_server.messages) == 1
+
+
+def test_unshipped_requests_close_themselves_with_notice(
+    client: TestClient, context: AppContext, clock: FakeClock, smtp_server: SmtpSink
+) -> None:
+    rma = client.post("/api/v1/returns", json=REQUEST).json()["rma_no"]
+    worker = Worker(context, SmtpMailer(smtp_server.host, smtp_server.port))
+    clock.advance(days=6, hours=23)
+    assert worker.tick().closed == 0
+    clock.advance(hours=1)
+    assert worker.tick().closed == 1
+    body = client.get(f"/api/v1/returns/{rma}").json()
+    assert body["status"] == "closed"
+    assert body["timeline"][-1]["actor"] == "system"
+    assert any("已关闭" in str(m["Subject"]) for m in smtp_server.messages)
+    # the closed request no longer holds the unit
+    lines = client.get("/api/v1/orders/SO-1001/eligibility").json()["lines"]
+    assert lines[0]["requestable_quantity"] == 2
+
+
+def test_completed_requests_confirm_themselves(
+    client: TestClient, context: AppContext, clock: FakeClock, tmp_path: Any
+) -> None:
+    body = dict(
+        REQUEST, type="refund_only", lines=[{"line_no": 1, "quantity": 1, "reason_code": "quality"}]
+    )
+    rma = client.post("/api/v1/returns", json=body).json()["rma_no"]
+    client.post(f"/api/v1/returns/{rma}/approve")
+    client.post(f"/api/v1/returns/{rma}/refund")
+    client.post(f"/api/v1/returns/{rma}/complete")
+    worker = Worker(context, FileMailer(tmp_path))
+    clock.advance(days=7, seconds=1)
+    assert worker.tick().confirmed == 1
+    assert client.get(f"/api/v1/returns/{rma}").json()["status"] == "confirmed"
+    assert any(path.suffix == ".eml" for path in tmp_path.iterdir())
+
+
+def test_mailer_follows_settings(tmp_path: Any) -> None:
+    from returnflow.notify.mailer import mailer_from_settings
+
+    assert isinstance(
+        mailer_from_settings(Settings(smtp_host="mail.example", smtp_port=2525)), SmtpMailer
+    )
+    assert isinstance(
+        mailer_from_settings(Settings(smtp_host="", mail_dir=str(tmp_path))), FileMailer
+    )
