@@ -19,6 +19,8 @@ from sqlalchemy import create_engine, text
 from returnflow.api.app import create_app
 from returnflow.app_context import AppContext
 from returnflow.config import Settings
+from returnflow.domain.access import Role
+from returnflow.services import accounts
 from returnflow.storage.schema import Base
 from returnflow.storage.scratch import scratch_database
 from tests.support.clock import FakeClock
@@ -59,9 +61,38 @@ def context(database_url: str, clock: FakeClock) -> Iterator[AppContext]:
     ctx.engine.dispose()
 
 
+TokenFactory = Callable[..., str]
+
+
 @pytest.fixture
-def client(context: AppContext) -> Iterator[TestClient]:
+def tokens(context: AppContext) -> TokenFactory:
+    """Creates an account of a role and returns a bearer token for it."""
+
+    def issue(role: Role, merchant_id: str | None = None, username: str | None = None) -> str:
+        name = username or f"{role.value}-{merchant_id or 'staff'}".lower()
+        now = context.clock()
+        with context.uow() as uow:
+            principal = accounts.add_user(
+                uow,
+                username=name,
+                display_name=name,
+                password="correct horse battery",
+                role=role,
+                now=now,
+                merchant_id=merchant_id,
+            )
+            token = accounts.issue_api_token(uow, principal, "tests", now)
+            uow.commit(now)
+        return token
+
+    return issue
+
+
+@pytest.fixture
+def client(context: AppContext, tokens: TokenFactory) -> Iterator[TestClient]:
+    """The API as an administrator sees it (permission tests use other roles)."""
     with TestClient(create_app(context)) as test_client:
+        test_client.headers["Authorization"] = f"Bearer {tokens(Role.ADMIN, username='root')}"
         yield test_client
 
 

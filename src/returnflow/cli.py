@@ -13,10 +13,16 @@ from sqlalchemy import func, select
 
 from returnflow.app_context import AppContext
 from returnflow.config import Settings
+from returnflow.demo.accounts import create_demo_accounts
+from returnflow.domain.access import Role
+from returnflow.domain.text import DomainError
+from returnflow.services import accounts
 from returnflow.storage.migrate import upgrade
 from returnflow.storage.schema import OrderRow
 
 app = typer.Typer(help="ReturnFlow: returns and exchanges for a marketplace.", no_args_is_help=True)
+users = typer.Typer(help="Staff accounts and API tokens.", no_args_is_help=True)
+app.add_typer(users, name="user")
 console = Console()
 
 
@@ -64,6 +70,12 @@ def _load_demo(context: AppContext, orders: int, seed: int) -> None:
     )
     for status, count in sorted(summary.by_status.items()):
         console.print(f"  {status:<18} {count}")
+    console.print("Staff accounts (sign in at /staff):")
+    for account in create_demo_accounts(context, seed, context.clock()):
+        scope = f" ({account.merchant_id})" if account.merchant_id else ""
+        console.print(
+            f"  {account.role.value:<10} {account.username:<10} {account.password}{scope}"
+        )
 
 
 @app.command()
@@ -114,6 +126,61 @@ def run_worker() -> None:
         stop.set()
 
 
+@users.command("add")
+def user_add(
+    username: Annotated[
+        str, typer.Argument(help="Sign-in name: lower-case letters, digits, . _ -")
+    ],
+    role: Annotated[Role, typer.Option(help="What the account may do")],
+    name: Annotated[str, typer.Option(help="Display name")] = "",
+    merchant: Annotated[str | None, typer.Option(help="Merchant id, for merchant accounts")] = None,
+    password: Annotated[
+        str,
+        typer.Option(
+            prompt=True, hide_input=True, confirmation_prompt=True, help="At least 10 characters"
+        ),
+    ] = "",
+) -> None:
+    """Create a staff account (passwords are stored as argon2 hashes)."""
+    upgrade(Settings().database_url)
+    context = _context()
+    now = context.clock()
+    try:
+        with context.uow() as uow:
+            accounts.add_user(
+                uow,
+                username=username,
+                display_name=name or username,
+                password=password,
+                role=role,
+                now=now,
+                merchant_id=merchant,
+            )
+            uow.commit(now)
+    except DomainError as error:
+        console.print(f"[red]{error.message.en}[/red]")
+        raise typer.Exit(1) from error
+    console.print(f"[green]Created[/green] {role.value} account {username}")
+
+
+@users.command("token")
+def user_token(
+    username: Annotated[str, typer.Argument(help="The account the token acts as")],
+    label: Annotated[str, typer.Option(help="What the token is for")] = "api",
+) -> None:
+    """Issue an API bearer token for an account; it is shown once."""
+    context = _context()
+    now = context.clock()
+    with context.uow() as uow:
+        found = uow.accounts.credentials(username)
+        if found is None:
+            console.print(f"[red]No active account {username}[/red]")
+            raise typer.Exit(1)
+        token = accounts.issue_api_token(uow, found[0], label, now)
+        uow.commit(now)
+    print(token)
+
+
 def _is_empty(context: AppContext) -> bool:
     with context.session_factory() as session:
         return not session.scalar(select(func.count()).select_from(OrderRow))
@@ -126,3 +193,7 @@ def _safe_url(url: str) -> str:
         credentials, host = rest.rsplit("@", 1)
         return f"{scheme}://{credentials.split(':', 1)[0]}@{host}"
     return url
+
+
+if __name__ == "__main__":
+    app()

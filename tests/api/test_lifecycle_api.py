@@ -97,7 +97,7 @@ def test_review_then_reject_tells_the_reason(client: TestClient) -> None:
     assert rejected["decision"]["reasons"] == [
         {"code": "rejected_by_staff", "message": "照片显示为人为损坏"}
     ]
-    assert rejected["decision"]["decided_by"] == "api"
+    assert rejected["decision"]["decided_by"] == "admin:root"
 
 
 def test_review_then_approve(client: TestClient) -> None:

@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 
 from returnflow.api.app import create_app
 from returnflow.app_context import AppContext
+from returnflow.domain.access import Role
 
 
 def _operations() -> list[str]:
@@ -30,11 +31,15 @@ def _operations() -> list[str]:
 
 @pytest.mark.parametrize("operation", _operations())
 def test_no_server_errors(
-    operation: str, context: AppContext, order_payload: Callable[..., dict[str, Any]]
+    operation: str,
+    context: AppContext,
+    order_payload: Callable[..., dict[str, Any]],
+    tokens: Callable[..., str],
 ) -> None:
     app = create_app(context)
+    auth = {"Authorization": f"Bearer {tokens(Role.ADMIN)}"}
     with TestClient(app) as client:  # a known order, so some generated calls hit real data
-        client.post("/api/v1/orders", json=order_payload())
+        client.post("/api/v1/orders", json=order_payload(), headers=auth)
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     method, path = operation.split(" ", 1)
     target = next(
@@ -46,7 +51,7 @@ def test_no_server_errors(
     @given(case=target.as_strategy())
     @settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
     def check(case: Any) -> None:
-        response = case.call()
+        response = case.call(headers=auth)
         assert response.status_code < 500, response.text
         if response.status_code >= 400:
             # schemathesis keeps every header as a list of values

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
 from starlette.responses import JSONResponse
 
 from returnflow.api import schemas, views
-from returnflow.api.deps import Context, Language
+from returnflow.api.deps import Allowed, Context, Language
+from returnflow.domain.access import Permission, Principal
 from returnflow.domain.money import Money
 from returnflow.domain.orders import Customer, Order, OrderLine, Payment
+from returnflow.domain.text import DomainError, Text
 from returnflow.services import orders as order_service
 
 router = APIRouter(prefix="/api/v1/orders", tags=["orders"])
@@ -52,7 +56,11 @@ def to_domain(body: schemas.OrderIn) -> Order:
     response_model=schemas.OrderOut,
     responses={200: {"description": "Updated"}, 201: {"description": "Created"}},
 )
-def put_order(body: schemas.OrderIn, context: Context) -> JSONResponse:
+def put_order(
+    body: schemas.OrderIn,
+    context: Context,
+    _: Annotated[Principal, Depends(Allowed(Permission.ORDERS_IMPORT))],
+) -> JSONResponse:
     """Create or update an order; idempotent on `order_no` (201 when new, 200 when updated)."""
     _check_order(body)
     now = context.clock()
@@ -64,8 +72,7 @@ def put_order(body: schemas.OrderIn, context: Context) -> JSONResponse:
 
 
 def _check_order(body: schemas.OrderIn) -> None:
-    from returnflow.domain.text import DomainError, Text
-
+    """Consistency the schema alone cannot express; refused before anything is stored."""
     seen: set[int] = set()
     for index, line in enumerate(body.lines):
         if line.line_no in seen:
@@ -93,9 +100,16 @@ def _check_order(body: schemas.OrderIn) -> None:
 
 
 @router.get("/{order_no}/eligibility", response_model=schemas.EligibilityOut)
-def get_eligibility(order_no: str, context: Context, language: Language) -> schemas.EligibilityOut:
+def get_eligibility(
+    order_no: str,
+    context: Context,
+    language: Language,
+    principal: Annotated[Principal, Depends(Allowed(Permission.ORDERS_VIEW))],
+) -> schemas.EligibilityOut:
     """Per line: the request types allowed, until when, who pays return shipping, and why."""
     now = context.clock()
     with context.uow() as uow:
-        order, policy, lines = order_service.eligibility(uow, order_no, now)
+        order, policy, lines = order_service.eligibility(
+            uow, order_no, now, merchant_scope=principal.merchant_scope
+        )
     return views.eligibility(order, policy.version, lines, order.is_delivered(now), language)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from pydantic import AwareDatetime, BaseModel, Field
 from starlette.responses import JSONResponse
 
-from returnflow.api.deps import Actor, Context
+from returnflow.api.deps import Allowed, Context
+from returnflow.domain.access import Permission, Principal
 from returnflow.domain.policy import MerchantTerms, Terms
 from returnflow.storage import codecs
 
@@ -44,7 +45,9 @@ class PolicyDraft(BaseModel):
 
 
 @router.get("")
-def get_policy(context: Context) -> dict[str, Any]:
+def get_policy(
+    context: Context, _: Annotated[Principal, Depends(Allowed(Permission.POLICY_VIEW))]
+) -> dict[str, Any]:
     """The version in force now, and every version with its start."""
     now = context.clock()
     with context.uow() as uow:
@@ -59,7 +62,11 @@ def get_policy(context: Context) -> dict[str, Any]:
 
 
 @router.post("/versions", status_code=201)
-def publish_version(draft: PolicyDraft, context: Context, actor: Actor) -> JSONResponse:
+def publish_version(
+    draft: PolicyDraft,
+    context: Context,
+    principal: Annotated[Principal, Depends(Allowed(Permission.POLICY_PUBLISH))],
+) -> JSONResponse:
     """Publish the next version; orders placed before `effective_from` keep their old terms."""
     now = context.clock()
     with context.uow() as uow:
@@ -92,6 +99,6 @@ def publish_version(draft: PolicyDraft, context: Context, actor: Actor) -> JSONR
         if not uow.policies.has_any():
             # the built-in version 1 becomes a stored record, so history is complete
             uow.policies.add(latest, now, "system")
-        uow.policies.add(version, now, actor)
+        uow.policies.add(version, now, principal.actor)
         uow.commit(now)
     return JSONResponse(codecs.policy_to_json(version), status_code=201)

@@ -12,6 +12,7 @@ from starlette.responses import JSONResponse
 
 from returnflow.api.language import preferred_language
 from returnflow.api.validation_text import validation_text
+from returnflow.domain.access import Forbidden
 from returnflow.domain.text import DomainError, Text
 from returnflow.services.errors import Conflict, NotFound
 from returnflow.storage.uow import ConcurrentUpdate
@@ -23,6 +24,8 @@ _CONFLICT_CODES = {"transition_not_allowed", "concurrent_update", "idempotency_i
 
 _TITLES = {
     400: Text("请求有误", "Bad request"),
+    401: Text("需要登录", "Authentication required"),
+    403: Text("没有权限", "Forbidden"),
     404: Text("未找到", "Not found"),
     405: Text("不支持该方法", "Method not allowed"),
     409: Text("当前状态不允许此操作", "Conflict with the current state"),
@@ -58,6 +61,10 @@ def problem(
 
 
 def status_for(error: DomainError) -> int:
+    if error.code == "unauthenticated":
+        return 401
+    if isinstance(error, Forbidden) or error.code == "csrf_failed":
+        return 403
     if isinstance(error, NotFound):
         return 404
     if isinstance(error, Conflict) or error.code in _CONFLICT_CODES:

@@ -6,16 +6,17 @@ import hashlib
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Depends, Header, Query
 from sqlalchemy.exc import IntegrityError
 from starlette.responses import JSONResponse
 
 from returnflow.api import schemas, views
-from returnflow.api.deps import Actor, Context, Language
+from returnflow.api.deps import Allowed, Context, Language
 from returnflow.app_context import AppContext
+from returnflow.domain.access import Permission, Principal
 from returnflow.domain.lifecycle import Action, Status
 from returnflow.domain.money import Money
-from returnflow.domain.returns import ReturnLine
+from returnflow.domain.returns import ReturnLine, ReturnRequest
 from returnflow.domain.text import DomainError, Text
 from returnflow.services import returns as return_service
 from returnflow.services.queries import ReturnFilter, list_returns
@@ -35,7 +36,7 @@ def create_return(
     body: schemas.ReturnIn,
     context: Context,
     language: Language,
-    actor: Actor,
+    principal: Annotated[Principal, Depends(Allowed(Permission.RETURNS_FILE))],
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """File a request: an RMA number and the automated decision come back at once.
@@ -67,8 +68,8 @@ def create_return(
         if idempotency_key and not _claim(uow, idempotency_key, request_hash, now):
             uow.rollback()
             return _replay_after_race(context, idempotency_key, request_hash)
-        request = return_service.file_return(uow, new, now, actor)
-        out = views.return_out(request, language).model_dump(mode="json")
+        request = return_service.file_return(uow, new, now, principal.actor)
+        out = _render(uow, request, principal, language, now).model_dump(mode="json")
         if idempotency_key:
             uow.idempotency.store(_SCOPE, idempotency_key, 201, out)
         uow.commit(now)
@@ -124,6 +125,7 @@ def _replay_after_race(context: AppContext, key: str, request_hash: str) -> JSON
 @router.get("", response_model=schemas.ReturnPage)
 def search_returns(
     context: Context,
+    principal: Annotated[Principal, Depends(Allowed(Permission.RETURNS_VIEW))],
     status: Status | None = None,
     merchant_id: str | None = None,
     customer_id: str | None = None,
@@ -143,7 +145,7 @@ def search_returns(
             )
     where = ReturnFilter(
         status=status.value if status else None,
-        merchant_id=merchant_id,
+        merchant_id=principal.merchant_scope or merchant_id,
         customer_id=customer_id,
         order_no=order_no,
         created_from=created_from,
@@ -170,17 +172,35 @@ def search_returns(
 
 
 @router.get("/{rma_no}", response_model=schemas.ReturnOut)
-def get_return(rma_no: str, context: Context, language: Language) -> schemas.ReturnOut:
+def get_return(
+    rma_no: str,
+    context: Context,
+    language: Language,
+    principal: Annotated[Principal, Depends(Allowed(Permission.RETURNS_VIEW))],
+) -> schemas.ReturnOut:
+    now = context.clock()
     with context.uow() as uow:
-        request = return_service.get_return(uow, rma_no)
-    return views.return_out(request, language)
+        request = return_service.get_return(uow, rma_no, merchant_scope=principal.merchant_scope)
+        out = _render(uow, request, principal, language, now)
+        uow.commit(now)
+    return out
+
+
+def _render(
+    uow: UnitOfWork, request: ReturnRequest, principal: Principal, language: str, now: datetime
+) -> schemas.ReturnOut:
+    """The request as this caller may see it; an unmasked look at contact data is logged (R14.1)."""
+    show_contact = principal.can(Permission.CONTACT_VIEW)
+    if show_contact:
+        uow.accounts.log_access(principal.actor, request.rma_no, "contact", now)
+    return views.return_out(request, language, show_contact=show_contact)
 
 
 def _step(
     context: AppContext,
     rma_no: str,
     action: Action,
-    actor: str,
+    principal: Principal,
     language: str,
     *,
     note: str = "",
@@ -194,34 +214,44 @@ def _step(
             uow,
             rma_no,
             action,
-            actor,
+            principal.actor,
             now,
             note=note,
             carrier=carrier,
             tracking_no=tracking_no,
             passed=passed,
+            merchant_scope=principal.merchant_scope,
         )
+        out = _render(uow, request, principal, language, now)
         uow.commit(now)
-    return views.return_out(request, language)
+    return out
 
 
 @router.post("/{rma_no}/reject", response_model=schemas.ReturnOut)
 def reject(
-    rma_no: str, body: schemas.RejectIn, context: Context, language: Language, actor: Actor
+    rma_no: str,
+    body: schemas.RejectIn,
+    context: Context,
+    language: Language,
+    principal: Annotated[Principal, Depends(Allowed(Permission.RETURNS_REVIEW))],
 ) -> schemas.ReturnOut:
     """R3.3: the reason is shown to the customer."""
-    return _step(context, rma_no, Action.REJECT, actor, language, note=body.reason)
+    return _step(context, rma_no, Action.REJECT, principal, language, note=body.reason)
 
 
 @router.post("/{rma_no}/ship", response_model=schemas.ReturnOut)
 def ship(
-    rma_no: str, body: schemas.ShipIn, context: Context, language: Language, actor: Actor
+    rma_no: str,
+    body: schemas.ShipIn,
+    context: Context,
+    language: Language,
+    principal: Annotated[Principal, Depends(Allowed(Permission.RETURNS_SHIP))],
 ) -> schemas.ReturnOut:
     return _step(
         context,
         rma_no,
         Action.SHIP,
-        actor,
+        principal,
         language,
         carrier=body.carrier,
         tracking_no=body.tracking_no,
@@ -230,21 +260,28 @@ def ship(
 
 @router.post("/{rma_no}/inspect", response_model=schemas.ReturnOut)
 def inspect(
-    rma_no: str, body: schemas.InspectIn, context: Context, language: Language, actor: Actor
+    rma_no: str,
+    body: schemas.InspectIn,
+    context: Context,
+    language: Language,
+    principal: Annotated[Principal, Depends(Allowed(Permission.WAREHOUSE_INSPECT))],
 ) -> schemas.ReturnOut:
     action = Action.INSPECT_PASS if body.passed else Action.INSPECT_FAIL
-    return _step(context, rma_no, action, actor, language, passed=body.passed, note=body.notes)
+    return _step(context, rma_no, action, principal, language, passed=body.passed, note=body.notes)
 
 
-def _simple_step(action: Action, summary: str) -> None:
+def _note_step(action: Action, permission: Permission, summary: str) -> None:
+    """Register a step whose only input is an optional note."""
+    allowed = Depends(Allowed(permission))  # annotations are strings: they cannot see locals
+
     def endpoint(
         rma_no: str,
         context: Context,
         language: Language,
-        actor: Actor,
         body: schemas.NoteIn | None = None,
+        principal: Principal = allowed,
     ) -> schemas.ReturnOut:
-        return _step(context, rma_no, action, actor, language, note=body.note if body else "")
+        return _step(context, rma_no, action, principal, language, note=body.note if body else "")
 
     endpoint.__name__ = action.value
     router.add_api_route(
@@ -256,15 +293,15 @@ def _simple_step(action: Action, summary: str) -> None:
     )
 
 
-for _action, _summary in (
-    (Action.APPROVE, "Approve a request waiting for review"),
-    (Action.RECEIVE, "The warehouse received the parcel"),
-    (Action.REFUND, "Refund to the original payment method"),
-    (Action.EXCHANGE, "Ship the replacement"),
-    (Action.REPAIR, "Record the repair as done"),
-    (Action.REISSUE, "Send the missing parts"),
-    (Action.COMPLETE, "Complete the request"),
-    (Action.CONFIRM, "The customer confirms the result"),
-    (Action.CANCEL, "Cancel the request"),
+for _action, _permission, _summary in (
+    (Action.APPROVE, Permission.RETURNS_REVIEW, "Approve a request waiting for review"),
+    (Action.RECEIVE, Permission.WAREHOUSE_RECEIVE, "The warehouse received the parcel"),
+    (Action.REFUND, Permission.REFUNDS_PAY, "Refund to the original payment method"),
+    (Action.EXCHANGE, Permission.RETURNS_RESOLVE, "Ship the replacement"),
+    (Action.REPAIR, Permission.RETURNS_RESOLVE, "Record the repair as done"),
+    (Action.REISSUE, Permission.RETURNS_RESOLVE, "Send the missing parts"),
+    (Action.COMPLETE, Permission.RETURNS_RESOLVE, "Complete the request"),
+    (Action.CONFIRM, Permission.RETURNS_CONFIRM, "Confirm the result for the customer"),
+    (Action.CANCEL, Permission.RETURNS_CANCEL, "Cancel the request"),
 ):
-    _simple_step(_action, _summary)
+    _note_step(_action, _permission, _summary)

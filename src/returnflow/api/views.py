@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from returnflow.api import schemas
+from returnflow.domain.access import mask_email, mask_phone
 from returnflow.domain.lifecycle import allowed_actions
 from returnflow.domain.money import Money
 from returnflow.domain.orders import Order
@@ -71,7 +72,17 @@ def eligibility(
     )
 
 
-def return_out(request: ReturnRequest, language: str) -> schemas.ReturnOut:
+def masked_contact(contact: dict[str, str]) -> dict[str, str]:
+    """R14.1: phone and email shown only to those who need them."""
+    shown = dict(contact)
+    if "phone" in shown:
+        shown["phone"] = mask_phone(shown["phone"])
+    if "email" in shown:
+        shown["email"] = mask_email(shown["email"])
+    return shown
+
+
+def return_out(request: ReturnRequest, language: str, *, show_contact: bool) -> schemas.ReturnOut:
     decision = request.decision
     estimate = request.estimate
     actions: list[str] = []
@@ -124,7 +135,7 @@ def return_out(request: ReturnRequest, language: str) -> schemas.ReturnOut:
             )
             for line in request.lines
         ],
-        contact=request.contact,
+        contact=request.contact if show_contact else masked_contact(request.contact),
         photos=list(request.photos),
         created_at=request.created_at,
         review_due_at=request.review_due_at,

@@ -281,7 +281,7 @@ class ReturnRequest:
         if self.request_type.ships_back:
             self.ship_by = now + timedelta(days=policy.ship_within_days)
 
-    def _move(self, action: Action, actor: str, now: datetime, note: str = "") -> None:
+    def _move(self, action: Action, actor: str, now: datetime, note: str = "", **data: Any) -> None:
         transition = transition_for(action, self.status, self.request_type)
         change = StatusChange(now, actor, action, self.status, transition.target, note)
         self.history.append(change)
@@ -292,6 +292,7 @@ class ReturnRequest:
             action=action.value,
             from_status=change.from_status.value if change.from_status else None,
             note=note,
+            **data,
         )
 
     def _record(self, name: str, now: datetime, **data: Any) -> None:

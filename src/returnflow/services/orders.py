@@ -16,13 +16,19 @@ def import_order(uow: UnitOfWork, order: Order, now: datetime) -> bool:
     return uow.orders.save(order, now)
 
 
+def get_order(uow: UnitOfWork, order_no: str, *, merchant_scope: str | None = None) -> Order:
+    """An order by number; another merchant's order is as unknown as a missing one."""
+    order = uow.orders.get(order_no)
+    if order is None or (merchant_scope is not None and order.merchant_id != merchant_scope):
+        raise order_not_found(order_no)
+    return order
+
+
 def eligibility(
-    uow: UnitOfWork, order_no: str, now: datetime
+    uow: UnitOfWork, order_no: str, now: datetime, *, merchant_scope: str | None = None
 ) -> tuple[Order, PolicyVersion, list[LineEligibility]]:
     """What each line may still become, under the policy of the order's date (R2.1, R2.5)."""
-    order = uow.orders.get(order_no)
-    if order is None:
-        raise order_not_found(order_no)
+    order = get_order(uow, order_no, merchant_scope=merchant_scope)
     policy = uow.policies.book().in_force_at(order.placed_at)
     history = uow.returns.history_for_order(order_no)
     lines = [

@@ -75,16 +75,12 @@ def _next_rma_no(uow: UnitOfWork, now: datetime, policy: PolicyVersion) -> str:
     return f"RMA{day}{uow.counters.next('rma'):07d}"
 
 
-def load_for_update(uow: UnitOfWork, rma_no: str) -> ReturnRequest:
-    request = uow.returns.get(rma_no, for_update=True)
-    if request is None:
-        raise return_not_found(rma_no)
-    return request
-
-
-def get_return(uow: UnitOfWork, rma_no: str) -> ReturnRequest:
-    request = uow.returns.get(rma_no)
-    if request is None:
+def get_return(
+    uow: UnitOfWork, rma_no: str, *, merchant_scope: str | None = None, for_update: bool = False
+) -> ReturnRequest:
+    """A request by number; another merchant's request is as unknown as a missing one."""
+    request = uow.returns.get(rma_no, for_update=for_update)
+    if request is None or (merchant_scope is not None and request.merchant_id != merchant_scope):
         raise return_not_found(rma_no)
     return request
 
@@ -108,9 +104,10 @@ def perform(
     carrier: str = "",
     tracking_no: str = "",
     passed: bool = True,
+    merchant_scope: str | None = None,
 ) -> ReturnRequest:
     """One lifecycle step; the transition table refuses steps the state does not allow."""
-    request = load_for_update(uow, rma_no)
+    request = get_return(uow, rma_no, merchant_scope=merchant_scope, for_update=True)
     order, policy = policy_for(uow, request)
     match action:
         case Action.APPROVE:

@@ -233,7 +233,6 @@ class ReturnRepository:
         query = (
             select(
                 ReturnRow.request_type,
-                ReturnRow.shipping_payer,
                 ReturnRow.estimate,
                 ReturnLineRow.line_no,
                 ReturnLineRow.quantity,
@@ -251,7 +250,7 @@ class ReturnRepository:
         amounts: dict[int, int] = defaultdict(int)
         currency = "CNY"
         shipping_claimed = False
-        for rtype, _payer, estimate, line_no, quantity, amount, cur in self.session.execute(query):
+        for rtype, estimate, line_no, quantity, amount, cur in self.session.execute(query):
             currency = cur
             held[line_no] += quantity
             if pays_money(RequestType(rtype)):

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
+from returnflow.storage.accounts import Accounts
 from returnflow.storage.repository import (
     Counters,
     IdempotencyStore,
@@ -36,6 +37,7 @@ class UnitOfWork:
     outbox: Outbox
     idempotency: IdempotencyStore
     counters: Counters
+    accounts: Accounts
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
@@ -48,6 +50,7 @@ class UnitOfWork:
         self.outbox = Outbox(self.session)
         self.idempotency = IdempotencyStore(self.session)
         self.counters = Counters(self.session)
+        self.accounts = Accounts(self.session)
         return self
 
     def __exit__(

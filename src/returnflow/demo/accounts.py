@@ -1,0 +1,58 @@
+"""One demo account per role, so every console can be tried at once.
+
+Passwords are derived from the seed: printed by `returnflow demo`, the same on every
+run with the same seed, and never used outside a demo database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+from returnflow.app_context import AppContext
+from returnflow.domain.access import Role
+from returnflow.services import accounts
+
+DEMO_ACCOUNTS: tuple[tuple[str, str, Role, str | None], ...] = (
+    ("agent", "李娜（客服）", Role.AGENT, None),
+    ("warehouse", "张伟（仓储）", Role.WAREHOUSE, None),
+    ("finance", "刘洋（财务）", Role.FINANCE, None),
+    ("merchant", "贝乐母婴旗舰店", Role.MERCHANT, "m-babycare"),
+    ("manager", "王敏（运营经理）", Role.MANAGER, None),
+    ("admin", "系统管理员", Role.ADMIN, None),
+)
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    password: str
+    role: Role
+    merchant_id: str | None
+
+
+def demo_password(username: str, seed: int) -> str:
+    digest = hashlib.sha256(f"returnflow-demo:{seed}:{username}".encode()).hexdigest()
+    return f"demo-{digest[:10]}"
+
+
+def create_demo_accounts(context: AppContext, seed: int, now: datetime) -> list[DemoAccount]:
+    """Create the accounts that do not exist yet; return all of them with passwords."""
+    created = []
+    with context.uow() as uow:
+        for username, display_name, role, merchant_id in DEMO_ACCOUNTS:
+            password = demo_password(username, seed)
+            if not uow.accounts.user_exists(username):
+                accounts.add_user(
+                    uow,
+                    username=username,
+                    display_name=display_name,
+                    password=password,
+                    role=role,
+                    now=now,
+                    merchant_id=merchant_id,
+                )
+            created.append(DemoAccount(username, password, role, merchant_id))
+        uow.commit(now)
+    return created

@@ -1,0 +1,133 @@
+"""Who may do what (R12.1), whose data they may see (R11.1), and what is masked (R14.1).
+
+Access is decided here, in one table, so the API and the pages ask the same question
+and a new action cannot be added without deciding who holds it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from returnflow.domain.text import DomainError, Text
+
+
+class Role(StrEnum):
+    AGENT = "agent"  # customer service
+    WAREHOUSE = "warehouse"
+    FINANCE = "finance"
+    MERCHANT = "merchant"
+    MANAGER = "manager"
+    ADMIN = "admin"
+    INTEGRATION = "integration"  # the order, warehouse and finance systems (R15.1)
+
+    @property
+    def label(self) -> Text:
+        return _ROLE_LABELS[self]
+
+
+class Permission(StrEnum):
+    ORDERS_IMPORT = "orders.import"
+    ORDERS_VIEW = "orders.view"
+    RETURNS_VIEW = "returns.view"
+    RETURNS_FILE = "returns.file"  # file on a customer's behalf (hotline, app backend)
+    RETURNS_REVIEW = "returns.review"  # approve or reject
+    RETURNS_CANCEL = "returns.cancel"
+    RETURNS_SHIP = "returns.ship"  # record the customer's parcel
+    WAREHOUSE_RECEIVE = "warehouse.receive"
+    WAREHOUSE_INSPECT = "warehouse.inspect"
+    RETURNS_RESOLVE = "returns.resolve"  # exchange, repair, reissue, complete
+    REFUNDS_PAY = "refunds.pay"
+    RETURNS_CONFIRM = "returns.confirm"  # on the customer's behalf
+    POLICY_VIEW = "policy.view"
+    POLICY_PUBLISH = "policy.publish"
+    USERS_MANAGE = "users.manage"
+    CONTACT_VIEW = "customers.contact"  # unmasked phone and email
+
+
+P = Permission
+_STAFF_READ = {P.ORDERS_VIEW, P.RETURNS_VIEW, P.POLICY_VIEW}
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.AGENT: frozenset(
+        _STAFF_READ
+        | {P.RETURNS_FILE, P.RETURNS_REVIEW, P.RETURNS_CANCEL, P.RETURNS_SHIP, P.RETURNS_RESOLVE}
+        | {P.RETURNS_CONFIRM, P.CONTACT_VIEW}
+    ),
+    Role.WAREHOUSE: frozenset(_STAFF_READ | {P.WAREHOUSE_RECEIVE, P.WAREHOUSE_INSPECT}),
+    Role.FINANCE: frozenset(_STAFF_READ | {P.REFUNDS_PAY}),
+    # merchants handle their own returns (R11.1); scope keeps them to their own
+    Role.MERCHANT: frozenset(_STAFF_READ | {P.RETURNS_REVIEW, P.RETURNS_RESOLVE}),
+    Role.MANAGER: frozenset(set(Permission) - {P.USERS_MANAGE}),
+    Role.ADMIN: frozenset(Permission),
+    Role.INTEGRATION: frozenset(
+        {P.ORDERS_IMPORT, P.ORDERS_VIEW, P.RETURNS_VIEW, P.RETURNS_FILE, P.RETURNS_SHIP}
+        | {P.WAREHOUSE_RECEIVE, P.WAREHOUSE_INSPECT, P.REFUNDS_PAY, P.RETURNS_RESOLVE}
+        | {P.RETURNS_CANCEL, P.RETURNS_CONFIRM, P.POLICY_VIEW, P.CONTACT_VIEW}
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """A signed-in staff member or system."""
+
+    user_id: int
+    username: str
+    display_name: str
+    role: Role
+    merchant_id: str | None = None  # set for merchant accounts
+
+    @property
+    def actor(self) -> str:
+        """How this person appears in timelines and the audit log."""
+        return f"{self.role.value}:{self.username}"
+
+    def can(self, permission: Permission) -> bool:
+        return permission in ROLE_PERMISSIONS[self.role]
+
+    def require(self, permission: Permission) -> None:
+        if not self.can(permission):
+            raise forbidden()
+
+    def sees_merchant(self, merchant_id: str) -> bool:
+        """A merchant account sees only its own orders and returns."""
+        return self.role is not Role.MERCHANT or self.merchant_id == merchant_id
+
+    @property
+    def merchant_scope(self) -> str | None:
+        return self.merchant_id if self.role is Role.MERCHANT else None
+
+
+class Forbidden(DomainError):
+    pass
+
+
+def forbidden() -> Forbidden:
+    return Forbidden("forbidden", Text("您没有执行此操作的权限", "You are not allowed to do this"))
+
+
+def mask_phone(phone: str) -> str:
+    """138****8000: enough to recognise, not enough to call."""
+    digits = phone.strip()
+    if len(digits) < 7:
+        return "*" * len(digits)
+    return f"{digits[:3]}****{digits[-4:]}"
+
+
+def mask_email(email: str) -> str:
+    name, _, domain = email.partition("@")
+    if not domain:
+        return "***"
+    return f"{name[:1]}***@{domain}"
+
+
+_ROLE_LABELS = {
+    Role.AGENT: Text("客服", "Customer service"),
+    Role.WAREHOUSE: Text("仓储", "Warehouse"),
+    Role.FINANCE: Text("财务", "Finance"),
+    Role.MERCHANT: Text("商家", "Merchant"),
+    Role.MANAGER: Text("运营经理", "Manager"),
+    Role.ADMIN: Text("管理员", "Administrator"),
+    Role.INTEGRATION: Text("系统对接", "System integration"),
+}
