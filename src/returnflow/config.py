@@ -16,6 +16,11 @@ class Settings(BaseSettings):
     smtp_timeout: float = 10.0
     mail_from: str = "ReturnFlow <returns@returnflow.example>"
     mail_dir: str = "mail"
+    # signs customers' portal links; without one a key file is made beside the database
+    secret_key: str = ""
+    secret_key_file: str = ".returnflow-secret"
+    # where customers' photos are kept
+    upload_dir: str = "uploads"
     # how often the worker looks for work, and how often it gives up on a message
     worker_interval_seconds: float = 2.0
     outbox_max_attempts: int = 8

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from urllib.parse import urlencode
+
 from fastapi import FastAPI
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.staticfiles import StaticFiles
 
 from returnflow import __version__
 from returnflow.api import orders, policy, problems, returns
 from returnflow.api.middleware import RejectNulCharacters
 from returnflow.app_context import AppContext
+from returnflow.web import common as web_common
+from returnflow.web.errors import error_page
+from returnflow.web.guards import SignInRequired
+
+STATIC = Path(__file__).parent.parent / "web" / "static"
 
 
 def create_app(context: AppContext) -> FastAPI:
@@ -17,11 +28,19 @@ def create_app(context: AppContext) -> FastAPI:
         description="Returns and exchanges platform: orders, policy, return lifecycle.",
     )
     app.state.context = context
-    problems.install(app)
+    problems.install(app, pages=error_page)
     app.add_middleware(RejectNulCharacters)
     app.include_router(orders.router)
     app.include_router(returns.router)
     app.include_router(policy.router)
+    app.include_router(web_common.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.exception_handler(SignInRequired)
+    async def _sign_in(request: Request, exc: SignInRequired) -> Response:
+        return RedirectResponse(
+            f"/staff/login?{urlencode({'next': exc.next_url})}", status_code=303
+        )
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 
 from returnflow.api.language import preferred_language
 from returnflow.api.validation_text import validation_text
@@ -18,6 +20,7 @@ from returnflow.services.errors import Conflict, NotFound
 from returnflow.storage.uow import ConcurrentUpdate
 
 PROBLEM = "application/problem+json"
+log = logging.getLogger("returnflow.api")
 
 # Rule refusals that mean "not now, in this state" rather than "bad input".
 _CONFLICT_CODES = {"transition_not_allowed", "concurrent_update", "idempotency_in_progress"}
@@ -30,8 +33,13 @@ _TITLES = {
     405: Text("不支持该方法", "Method not allowed"),
     409: Text("当前状态不允许此操作", "Conflict with the current state"),
     422: Text("输入有误", "Invalid input"),
+    429: Text("请求过于频繁", "Too many requests"),
     500: Text("服务器内部错误", "Internal server error"),
 }
+
+
+# Pages (anything outside /api) answer errors as HTML through this renderer, if installed.
+PageRenderer = Callable[[Request, int, str, Text], Response]
 
 
 def problem(
@@ -65,6 +73,8 @@ def status_for(error: DomainError) -> int:
         return 401
     if isinstance(error, Forbidden) or error.code == "csrf_failed":
         return 403
+    if error.code == "too_many_attempts":
+        return 429
     if isinstance(error, NotFound):
         return 404
     if isinstance(error, Conflict) or error.code in _CONFLICT_CODES:
@@ -72,22 +82,23 @@ def status_for(error: DomainError) -> int:
     return 422
 
 
-def install(app: FastAPI) -> None:
+def install(app: FastAPI, pages: PageRenderer | None = None) -> None:
+    def answer(request: Request, status: int, code: str, message: Text, **extra: Any) -> Response:
+        if pages is not None and not request.url.path.startswith("/api/"):
+            return pages(request, status, code, message)
+        return problem(request, status, code, message, **extra)
+
     @app.exception_handler(DomainError)
-    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
-        return problem(request, status_for(exc), exc.code, exc.message, field=exc.field)
+    async def _domain(request: Request, exc: DomainError) -> Response:
+        return answer(request, status_for(exc), exc.code, exc.message, field=exc.field)
 
     @app.exception_handler(ConcurrentUpdate)
-    async def _concurrent(request: Request, exc: ConcurrentUpdate) -> JSONResponse:
-        return problem(
-            request,
-            409,
-            "concurrent_update",
-            Text(
-                "该记录刚被他人修改，请刷新后重试",
-                "Someone else just changed this: reload and try again",
-            ),
+    async def _concurrent(request: Request, exc: ConcurrentUpdate) -> Response:
+        message = Text(
+            "该记录刚被他人修改，请刷新后重试",
+            "Someone else just changed this: reload and try again",
         )
+        return answer(request, 409, "concurrent_update", message)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -113,16 +124,13 @@ def install(app: FastAPI) -> None:
         return problem(request, 422, "validation_error", message, field=first, errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         title = _TITLES.get(exc.status_code, Text("错误", "Error"))
-        return problem(request, exc.status_code, code, title)
+        return answer(request, exc.status_code, code, title)
 
     @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        return problem(
-            request,
-            500,
-            "internal_error",
-            Text("服务器出错，请稍后重试", "Something went wrong: try again later"),
-        )
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        message = Text("服务器出错，请稍后重试", "Something went wrong: try again later")
+        return answer(request, 500, "internal_error", message)

@@ -77,6 +77,13 @@ class RefundRecord:
     paid_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class Rating:
+    score: int  # 1–5
+    comment: str
+    rated_at: datetime
+
+
 @dataclass
 class ReturnRequest:
     rma_no: str
@@ -99,6 +106,7 @@ class ReturnRequest:
     shipment: Shipment | None = None
     inspection: Inspection | None = None
     refund: RefundRecord | None = None
+    rating: Rating | None = None
     history: list[StatusChange] = field(default_factory=list)
     version: int = 0
     # events raised since loading, for the unit of work to put in the outbox
@@ -251,6 +259,28 @@ class ReturnRequest:
 
     def confirm(self, actor: str, now: datetime, note: str = "") -> None:
         self._move(Action.CONFIRM, actor, now, note)
+
+    def rate(self, now: datetime, score: int, comment: str = "") -> None:
+        """R7.2: one satisfaction rating, once the request is completed."""
+        if self.status not in (Status.COMPLETED, Status.CONFIRMED):
+            raise DomainError(
+                "rating_not_open",
+                Text(
+                    "处理完成后才能评价", "You can rate the service once the request is completed"
+                ),
+            )
+        if self.rating is not None:
+            raise DomainError(
+                "already_rated", Text("您已评价过", "You have already rated this request")
+            )
+        if not 1 <= score <= 5:
+            raise DomainError(
+                "score_out_of_range",
+                Text("评分须为 1 到 5 分", "The score is 1 to 5"),
+                field="score",
+            )
+        self.rating = Rating(score, comment.strip()[:1000], now)
+        self._record("return.rated", now, score=score)
 
     def cancel(self, actor: str, now: datetime, note: str = "") -> None:
         self._move(Action.CANCEL, actor, now, note)

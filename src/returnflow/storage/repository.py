@@ -20,6 +20,7 @@ from returnflow.domain.policy import PolicyBook, PolicyVersion
 from returnflow.domain.refunds import LineHistory, OrderHistory, pays_money
 from returnflow.domain.returns import (
     Inspection,
+    Rating,
     RefundRecord,
     ReturnLine,
     ReturnRequest,
@@ -331,6 +332,13 @@ def _return_to_domain(row: ReturnRow) -> ReturnRequest:
         shipment=shipment,
         inspection=inspection,
         refund=refund,
+        rating=None
+        if not row.rating
+        else Rating(
+            row.rating["score"],
+            row.rating["comment"],
+            datetime.fromisoformat(row.rating["rated_at"]),
+        ),
         history=[
             StatusChange(
                 e.at,
@@ -367,6 +375,12 @@ def _sync_row(request: ReturnRequest, row: ReturnRow) -> None:
             "notes": request.inspection.notes,
             "inspected_at": request.inspection.inspected_at.isoformat(),
             "inspected_by": request.inspection.inspected_by,
+        }
+    if request.rating is not None:
+        row.rating = {
+            "score": request.rating.score,
+            "comment": request.rating.comment,
+            "rated_at": request.rating.rated_at.isoformat(),
         }
     for seq, change in enumerate(request.history):
         if seq < len(row.history):

@@ -151,6 +151,7 @@ class ReturnRow(Base):
     tracking_no: Mapped[str | None] = mapped_column(String(64))
     shipped_at: Mapped[datetime | None]
     inspection: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    rating: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     version: Mapped[int] = mapped_column(Integer, default=0)
     lines: Mapped[list[ReturnLineRow]] = relationship(
         back_populates="request", order_by="ReturnLineRow.line_no", cascade="all, delete-orphan"
@@ -284,3 +285,13 @@ class AccessLogRow(Base):
     actor: Mapped[str] = mapped_column(String(100))
     subject: Mapped[str] = mapped_column(String(64))  # the RMA or order number
     what: Mapped[str] = mapped_column(String(40))
+
+
+class AttemptRow(Base):
+    """Failed guesses (portal look-ups, sign-ins) per key, to slow repeated tries down."""
+
+    __tablename__ = "attempts"
+    __table_args__ = (Index("ix_attempts_key_at", "key", "at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime]

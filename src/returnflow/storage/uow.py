@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from returnflow.storage.accounts import Accounts
+from returnflow.storage.attempts import Attempts
 from returnflow.storage.repository import (
     Counters,
     IdempotencyStore,
@@ -38,6 +39,7 @@ class UnitOfWork:
     idempotency: IdempotencyStore
     counters: Counters
     accounts: Accounts
+    attempts: Attempts
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
@@ -51,6 +53,7 @@ class UnitOfWork:
         self.idempotency = IdempotencyStore(self.session)
         self.counters = Counters(self.session)
         self.accounts = Accounts(self.session)
+        self.attempts = Attempts(self.session)
         return self
 
     def __exit__(

@@ -1,0 +1,1 @@
+"""Server-rendered pages: the customer portal and the staff console (Jinja2, Babel)."""

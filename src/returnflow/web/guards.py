@@ -1,0 +1,74 @@
+"""Who is looking at a page: signed-in staff (session cookie) with form CSRF checks.
+
+A page declares its permission with `StaffPage(Permission.X)`; without a session the
+browser is sent to sign in and brought back, without the permission it gets a 403
+page. Every form posts the session's CSRF token, checked by `check_csrf`.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from fastapi import Depends
+from starlette.requests import Request
+
+from returnflow.api.deps import SESSION_COOKIE, Context
+from returnflow.domain.access import Permission, Principal, forbidden
+from returnflow.domain.text import DomainError, Text
+from returnflow.services import accounts
+
+
+@dataclass(frozen=True)
+class StaffSession:
+    principal: Principal
+    csrf_token: str
+    token: str
+
+
+class SignInRequired(Exception):
+    """Raised by page guards; the app answers with a redirect to the sign-in page."""
+
+    def __init__(self, next_url: str) -> None:
+        super().__init__(next_url)
+        self.next_url = next_url
+
+
+def staff_session(request: Request, context: Context) -> StaffSession | None:
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    now = context.clock()
+    with context.uow() as uow:
+        found = accounts.session_principal(uow, token, now)
+        uow.commit(now)
+    if found is None:
+        return None
+    return StaffSession(found[0], found[1], token)
+
+
+def StaffPage(permission: Permission) -> Callable[..., StaffSession]:
+    """A dependency for a staff page: signed in, and holding `permission`."""
+
+    def check(
+        request: Request, session: StaffSession | None = Depends(staff_session)
+    ) -> StaffSession:
+        if session is None:
+            raise SignInRequired(
+                request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            )
+        if not session.principal.can(permission):
+            raise forbidden()
+        return session
+
+    check.permission = permission  # type: ignore[attr-defined]
+    return check
+
+
+def check_csrf(session: StaffSession, sent: str) -> None:
+    if not secrets.compare_digest(sent or "", session.csrf_token):
+        raise DomainError(
+            "csrf_failed",
+            Text("页面已过期，请刷新后重试", "The page has expired: reload it and try again"),
+        )
