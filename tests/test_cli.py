@@ -107,8 +107,17 @@ def test_serve_runs_api_and_worker_with_demo_data(tmp_path: Path) -> None:
             assert server.poll() is None, server.stdout.read().decode() if server.stdout else ""
             assert time.monotonic() < deadline, "serve did not come up in 90 s"
             time.sleep(0.3)
-        page = httpx.get(f"{base}/api/v1/returns", params={"page_size": 1}).json()
-        assert page["total"] > 0  # demo data was loaded into the empty database
+        issued = subprocess.run(
+            [sys.executable, "-m", "returnflow.cli", "user", "token", "admin"],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        auth = {"Authorization": f"Bearer {issued.stdout.strip()}"}
+        page = httpx.get(f"{base}/api/v1/returns", params={"page_size": 1}, headers=auth).json()
+        assert page["total"] > 0  # demo data and its accounts were loaded into the empty database
+        assert httpx.get(f"{base}/api/v1/returns").status_code == 401
         assert httpx.get(f"{base}/openapi.json").json()["info"]["title"] == "ReturnFlow"
         # the in-process worker delivers the queued notices (as .eml files here)
         mail = tmp_path / "mail"

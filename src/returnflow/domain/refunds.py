@@ -9,7 +9,8 @@ never exceeds what was paid, to the cent.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from returnflow.domain.kinds import Reason, RequestType
@@ -31,9 +32,44 @@ class LineHistory:
 class OrderHistory:
     lines: Mapping[int, LineHistory] = field(default_factory=dict)
     shipping_claimed: bool = False  # the shipping fee is already in another request
+    no_reason_refund: bool = False  # some of the order went back without a reason
 
     def line(self, line_no: int) -> LineHistory:
         return self.lines.get(line_no, LineHistory())
+
+
+@dataclass(frozen=True, slots=True)
+class HeldLine:
+    """One line of a live request, as far as the next request on the order cares."""
+
+    request_type: RequestType
+    reason: Reason
+    line_no: int
+    quantity: int
+    refund_amount: Money
+    claims_shipping: bool  # its request refunds the original delivery fee
+
+
+def order_history(held: Iterable[HeldLine], currency: str) -> OrderHistory:
+    """What live requests hold of an order: units per line, money claimed, fee claimed."""
+    units: dict[int, int] = defaultdict(int)
+    refund_units: dict[int, int] = defaultdict(int)
+    amounts: dict[int, int] = defaultdict(int)
+    shipping_claimed = no_reason = False
+    for line in held:
+        units[line.line_no] += line.quantity
+        if pays_money(line.request_type):
+            refund_units[line.line_no] += line.quantity
+            amounts[line.line_no] += line.refund_amount.cents
+            shipping_claimed = shipping_claimed or line.claims_shipping
+            no_reason = no_reason or line.reason is Reason.NO_REASON
+    lines = {
+        line_no: LineHistory(
+            units[line_no], refund_units[line_no], Money(amounts[line_no], currency)
+        )
+        for line_no in units
+    }
+    return OrderHistory(lines, shipping_claimed, no_reason)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,11 +131,12 @@ def estimate_refund(
         )
     shipping = zero
     # the original delivery fee comes back once, with the request that returns the
-    # last unit of the order, unless the customer simply changed their mind
+    # last unit of the order, unless the customer changed their mind about any of it
     if (
         pays_money(request_type)
-        and _completes_full_refund(order, claims, history)
+        and _completes_full_refund(order, lines, history)
         and not history.shipping_claimed
+        and not history.no_reason_refund
         and all(c.reason is not Reason.NO_REASON for c in claims)
     ):
         shipping = order.shipping_fee
@@ -109,10 +146,13 @@ def estimate_refund(
 
 def _completes_full_refund(
     order: Order,
-    claims: Sequence[LineClaim],
+    refunded: Sequence[LineRefund],
     history: OrderHistory,
 ) -> bool:
-    mine = {c.line_no: c.quantity for c in claims}
+    """Whether the units this request really refunds bring every line to fully refunded."""
+    mine = {line.line_no: line.quantity for line in refunded if line.quantity > 0}
+    if not mine:
+        return False  # a request that returns nothing completes nothing
     return all(
         history.line(line.line_no).refund_units + mine.get(line.line_no, 0) >= line.quantity
         for line in order.lines

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,7 +16,7 @@ from returnflow.domain.lifecycle import Action, Status
 from returnflow.domain.money import Money
 from returnflow.domain.orders import Customer, Order, OrderLine, Payment
 from returnflow.domain.policy import PolicyBook, PolicyVersion
-from returnflow.domain.refunds import LineHistory, OrderHistory, pays_money
+from returnflow.domain.refunds import HeldLine, OrderHistory, order_history
 from returnflow.domain.returns import (
     Inspection,
     Rating,
@@ -238,6 +237,7 @@ class ReturnRepository:
                 ReturnLineRow.line_no,
                 ReturnLineRow.quantity,
                 ReturnLineRow.refund_amount,
+                ReturnLineRow.reason_code,
                 ReturnRow.currency,
             )
             .join(ReturnLineRow, ReturnLineRow.return_id == ReturnRow.id)
@@ -246,27 +246,20 @@ class ReturnRepository:
         )
         if exclude is not None:
             query = query.where(ReturnRow.rma_no != exclude)
-        held: dict[int, int] = defaultdict(int)
-        refunded: dict[int, int] = defaultdict(int)
-        amounts: dict[int, int] = defaultdict(int)
-        currency = "CNY"
-        shipping_claimed = False
-        for rtype, estimate, line_no, quantity, amount, cur in self.session.execute(query):
-            currency = cur
-            held[line_no] += quantity
-            if pays_money(RequestType(rtype)):
-                refunded[line_no] += quantity
-                amounts[line_no] += amount
-                shipping_claimed = shipping_claimed or estimate.get("shipping_fee", 0) > 0
-        lines = {
-            line_no: LineHistory(
-                held_units=held[line_no],
-                refund_units=refunded[line_no],
-                refund_amount=Money(amounts[line_no], currency),
+        rows = self.session.execute(query).all()
+        currency = rows[0][-1] if rows else "CNY"
+        held = (
+            HeldLine(
+                request_type=RequestType(rtype),
+                reason=Reason(reason),
+                line_no=line_no,
+                quantity=quantity,
+                refund_amount=Money(amount, cur),
+                claims_shipping=estimate.get("shipping_fee", 0) > 0,
             )
-            for line_no in held
-        }
-        return OrderHistory(lines, shipping_claimed)
+            for rtype, estimate, line_no, quantity, amount, reason, cur in rows
+        )
+        return order_history(held, currency)
 
     def due_for_auto_close(self, now: datetime, limit: int = 500) -> list[str]:
         query = (
