@@ -15,6 +15,8 @@ from returnflow.api import orders, policy, problems, returns
 from returnflow.api.middleware import RejectNulCharacters
 from returnflow.app_context import AppContext
 from returnflow.web import common as web_common
+from returnflow.web import console as web_console
+from returnflow.web import portal as web_portal
 from returnflow.web.errors import error_page
 from returnflow.web.guards import SignInRequired
 
@@ -34,6 +36,8 @@ def create_app(context: AppContext) -> FastAPI:
     app.include_router(returns.router)
     app.include_router(policy.router)
     app.include_router(web_common.router)
+    app.include_router(web_portal.router)
+    app.include_router(web_console.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.exception_handler(SignInRequired)

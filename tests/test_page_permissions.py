@@ -1,0 +1,180 @@
+"""Every page route × every role, from one table: a new page without a rule fails here.
+
+The table is compared with the routes the app really serves (walked through the
+included routers), so adding a page means deciding who may open it. Each role gets
+the page or a 403 page exactly as `ROLE_PERMISSIONS` says; signed out, every staff
+page sends the browser to sign in and brings it back.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from starlette.routing import BaseRoute
+
+from returnflow.api.app import create_app
+from returnflow.app_context import AppContext
+from returnflow.domain.access import ROLE_PERMISSIONS, Permission, Role
+from tests.test_console_pages import PASSWORD, csrf_of_session
+
+P = Permission
+PUBLIC = None
+PAGES: dict[tuple[str, str], Permission | None] = {
+    ("GET", "/"): PUBLIC,
+    ("GET", "/lang"): PUBLIC,
+    ("GET", "/healthz"): PUBLIC,
+    ("GET", "/staff/login"): PUBLIC,
+    ("POST", "/staff/login"): PUBLIC,
+    ("GET", "/staff"): P.RETURNS_VIEW,
+    ("GET", "/staff/review"): P.RETURNS_REVIEW,
+    ("GET", "/staff/returns"): P.RETURNS_VIEW,
+    ("GET", "/staff/returns/{rma_no}"): P.RETURNS_VIEW,
+    ("POST", "/staff/returns/{rma_no}/approve"): P.RETURNS_REVIEW,
+    ("POST", "/staff/returns/{rma_no}/reject"): P.RETURNS_REVIEW,
+    ("POST", "/staff/returns/{rma_no}/cancel"): P.RETURNS_CANCEL,
+    ("GET", "/staff/photos/{name}"): P.RETURNS_VIEW,
+    ("GET", "/staff/hotline"): P.RETURNS_FILE,
+    ("POST", "/staff/hotline"): P.RETURNS_FILE,
+    # last: it ends the session the other rows use
+    ("POST", "/staff/logout"): PUBLIC,
+}
+# Not pages: the API has its own table (tests/api/test_permissions.py), the rest is plumbing.
+NOT_PAGES = ("/api/", "/static", "/docs", "/redoc", "/openapi.json")
+# The customer portal answers to customers, not staff roles: checked generically below.
+CUSTOMER_PAGES = "/portal"
+SAMPLE = {"{rma_no}": "RMA-NOWHERE", "{name}": "0" * 32 + ".png", "{order_no}": "SO-NOWHERE"}
+
+
+@pytest.fixture
+def context(context: AppContext, tmp_path: Path) -> AppContext:
+    """Portal links are signed: a known key, so following one writes no key file."""
+    settings = context.settings.model_copy(
+        update={"upload_dir": str(tmp_path / "uploads"), "secret_key": "page-permission-tests"}
+    )
+    return dataclasses.replace(context, settings=settings)
+
+
+def _walk(routes: Iterable[BaseRoute], prefix: str = "") -> Iterator[tuple[str, str]]:
+    """(method, path) of every route, descending into included routers and their prefixes.
+
+    FastAPI 0.165 keeps each included router as one `_IncludedRouter` entry holding the
+    original router and the include's prefix; older versions copy the routes in flat.
+    """
+    for route in routes:
+        included = getattr(route, "original_router", None)
+        if included is not None:
+            include_prefix = getattr(getattr(route, "include_context", None), "prefix", "") or ""
+            yield from _walk(included.routes, prefix + include_prefix)
+            continue
+        path = getattr(route, "path", None)
+        if path is None:
+            continue
+        methods: set[str] | None = getattr(route, "methods", None)
+        if methods is None:  # a mount: a whole sub-application at this path
+            yield ("MOUNT", prefix + path)
+            continue
+        for method in sorted(methods - {"HEAD"}):
+            yield (method, prefix + path)
+
+
+def all_routes(app: FastAPI) -> set[tuple[str, str]]:
+    return set(_walk(app.routes))
+
+
+def page_routes(app: FastAPI) -> set[tuple[str, str]]:
+    return {
+        (method, path)
+        for method, path in all_routes(app)
+        if not path.startswith(NOT_PAGES) and not path.startswith(CUSTOMER_PAGES)
+    }
+
+
+def _url(path: str) -> str:
+    for placeholder, value in SAMPLE.items():
+        path = path.replace(placeholder, value)
+    return path
+
+
+def test_the_walk_finds_routes_inside_included_routers(context: AppContext) -> None:
+    found = all_routes(create_app(context))
+    # API and page routes live in included routers; healthz and the docs on the app
+    assert {("POST", "/api/v1/returns"), ("GET", "/staff/login"), ("GET", "/healthz")} <= found
+    assert ("MOUNT", "/static") in found
+
+
+def test_every_page_has_a_rule(context: AppContext) -> None:
+    served = page_routes(create_app(context))
+    assert sorted(served - set(PAGES)) == [], "pages without a rule in PAGES"
+    assert sorted(set(PAGES) - served) == [], "rules for pages the app does not serve"
+
+
+def _signed_in(context: AppContext, tokens: Callable[..., str], role: Role) -> TestClient:
+    username = f"page-{role.value}"
+    tokens(role, merchant_id="m-babycare" if role is Role.MERCHANT else None, username=username)
+    client = TestClient(create_app(context))
+    response = client.post(
+        "/staff/login",
+        data={"username": username, "password": PASSWORD},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    return client
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_each_role_opens_exactly_its_pages(
+    context: AppContext, tokens: Callable[..., str], role: Role
+) -> None:
+    held = ROLE_PERMISSIONS[role]
+    with _signed_in(context, tokens, role) as client:
+        csrf = csrf_of_session(context, client)
+        for (method, path), permission in PAGES.items():
+            data: dict[str, Any] = {"csrf_token": csrf} if method == "POST" else {}
+            response = client.request(method, _url(path), data=data, follow_redirects=False)
+            where = (role, method, path, response.status_code)
+            location = response.headers.get("location", "")
+            assert not location.startswith("/staff/login?next="), where
+            assert response.status_code < 500, where
+            if permission is PUBLIC or permission in held:
+                assert response.status_code != 403, (*where, response.text[:500])
+            else:
+                assert response.status_code == 403, where
+                assert 'data-code="forbidden"' in response.text, where
+
+
+def test_signed_out_staff_pages_ask_to_sign_in(context: AppContext) -> None:
+    with TestClient(create_app(context)) as client:
+        for (method, path), permission in PAGES.items():
+            url = _url(path)
+            response = client.request(method, url, follow_redirects=False)
+            location = response.headers.get("location", "")
+            if permission is PUBLIC:
+                assert not location.startswith("/staff/login?next="), (method, path)
+                assert response.status_code < 500, (method, path)
+            else:
+                assert response.status_code == 303, (method, path, response.status_code)
+                assert location.startswith("/staff/login?next=%2Fstaff"), (method, path)
+
+
+def test_customer_pages_do_not_depend_on_staff_roles(
+    context: AppContext, tokens: Callable[..., str]
+) -> None:
+    """Whatever the portal serves is for customers: no staff role is ever refused there."""
+    app = create_app(context)
+    portal = sorted(
+        (method, path)
+        for method, path in all_routes(app)
+        if path.startswith(CUSTOMER_PAGES) and method in ("GET", "POST")
+    )
+    with _signed_in(context, tokens, Role.WAREHOUSE) as client:
+        for method, path in portal:
+            response = client.request(method, _url(path), follow_redirects=False)
+            assert 'data-code="forbidden"' not in response.text, (method, path)
+            location = response.headers.get("location", "")
+            assert not location.startswith("/staff/login"), (method, path)
