@@ -119,12 +119,52 @@ def test_serve_runs_api_and_worker_with_demo_data(tmp_path: Path) -> None:
         assert page["total"] > 0  # demo data and its accounts were loaded into the empty database
         assert httpx.get(f"{base}/api/v1/returns").status_code == 401
         assert httpx.get(f"{base}/openapi.json").json()["info"]["title"] == "ReturnFlow"
-        # the in-process worker delivers the queued notices (as .eml files here)
+        # the demo's history is recorded, not mailed; a new request is mailed by the
+        # in-process worker (as an .eml file here)
         mail = tmp_path / "mail"
+        assert not mail.exists() or not any(mail.iterdir())
+        order = {
+            "order_no": "CLI-1",
+            "merchant_id": "m-babycare",
+            "customer": {
+                "id": "c-cli",
+                "name": "测试",
+                "phone": "13900001111",
+                "email": "cli@example.com",
+            },
+            "currency": "CNY",
+            "placed_at": "2026-11-01T02:00:00+00:00",
+            "delivered_at": None,
+            "shipping_fee": 0,
+            "payment": {"method": "alipay", "transaction_id": "T-CLI"},
+            "lines": [
+                {
+                    "line_no": 1,
+                    "sku": "S",
+                    "title": "奶瓶",
+                    "category": "baby",
+                    "unit_price": 100,
+                    "quantity": 1,
+                }
+            ],
+        }
+        assert httpx.post(f"{base}/api/v1/orders", json=order, headers=auth).status_code == 201
+        filed = httpx.post(
+            f"{base}/api/v1/returns",
+            headers=auth,
+            json={
+                "order_no": "CLI-1",
+                "type": "refund_only",
+                "lines": [{"line_no": 1, "quantity": 1, "reason_code": "not_delivered"}],
+            },
+        )
+        assert filed.status_code == 201
         deadline = time.monotonic() + 30
         while not (mail.exists() and any(mail.iterdir())):
             assert time.monotonic() < deadline, "the worker sent no mail in 30 s"
             time.sleep(0.3)
+        sent = [path.read_text() for path in mail.iterdir()]
+        assert len(sent) == 1 and filed.json()["rma_no"] in sent[0]
     finally:
         server.terminate()
         server.wait(timeout=20)

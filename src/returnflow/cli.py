@@ -64,9 +64,14 @@ def _load_demo(context: AppContext, orders: int, seed: int) -> None:
             progress.update(task, completed=done, total=total)
 
         summary = generate(context, orders=orders, seed=seed, now=context.clock(), progress=advance)
+    # the demo's past steps must not mail thousands of made-up customers on first start
+    with context.uow() as uow:
+        settled = uow.outbox.settle_backlog(context.clock(), "not sent: historical demo data")
+        uow.commit(context.clock())
     console.print(
         f"[green]Loaded[/green] {summary.merchants} merchants, {summary.customers} customers, "
-        f"{summary.orders} orders, {summary.returns} returns"
+        f"{summary.orders} orders, {summary.returns} returns "
+        f"({settled} historical notices recorded, not sent)"
     )
     for status, count in sorted(summary.by_status.items()):
         console.print(f"  {status:<18} {count}")

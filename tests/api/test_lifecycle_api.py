@@ -153,7 +153,7 @@ def test_concurrent_refunds_pay_once(client: TestClient, context: AppContext) ->
     _step(client, rma, "inspect", {"passed": True})
 
     def refund(_: int) -> int:
-        return client.post(f"/api/v1/returns/{rma}/refund").status_code
+        return int(client.post(f"/api/v1/returns/{rma}/refund").status_code)
 
     with ThreadPoolExecutor(max_workers=6) as pool:
         codes = sorted(pool.map(refund, range(12)))

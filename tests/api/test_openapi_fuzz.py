@@ -15,18 +15,28 @@ import pytest
 import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
+from schemathesis.core.result import Ok
 
 from returnflow.api.app import create_app
 from returnflow.app_context import AppContext
 from returnflow.domain.access import Role
 
 
+def _operations_of(schema: Any) -> dict[str, Any]:
+    """Every operation of a loaded schema by "METHOD /path"; a broken one fails the test."""
+    found = {}
+    for result in schema.get_all_operations():
+        assert isinstance(result, Ok), result
+        operation = result.ok()
+        found[f"{operation.method.upper()} {operation.path}"] = operation
+    return found
+
+
 def _operations() -> list[str]:
     from returnflow.config import Settings
 
     app = create_app(AppContext.from_settings(Settings(database_url="sqlite://")))
-    schema = schemathesis.openapi.from_asgi("/openapi.json", app)
-    return sorted(f"{op.ok().method.upper()} {op.ok().path}" for op in schema.get_all_operations())
+    return sorted(_operations_of(schemathesis.openapi.from_asgi("/openapi.json", app)))
 
 
 @pytest.mark.parametrize("operation", _operations())
@@ -40,13 +50,7 @@ def test_no_server_errors(
     auth = {"Authorization": f"Bearer {tokens(Role.ADMIN)}"}
     with TestClient(app) as client:  # a known order, so some generated calls hit real data
         client.post("/api/v1/orders", json=order_payload(), headers=auth)
-    schema = schemathesis.openapi.from_asgi("/openapi.json", app)
-    method, path = operation.split(" ", 1)
-    target = next(
-        op.ok()
-        for op in schema.get_all_operations()
-        if (op.ok().method.upper(), op.ok().path) == (method, path)
-    )
+    target = _operations_of(schemathesis.openapi.from_asgi("/openapi.json", app))[operation]
 
     @given(case=target.as_strategy())
     @settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))

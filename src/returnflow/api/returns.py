@@ -206,7 +206,6 @@ def _step(
     note: str = "",
     carrier: str = "",
     tracking_no: str = "",
-    passed: bool = True,
 ) -> schemas.ReturnOut:
     now = context.clock()
     with context.uow() as uow:
@@ -219,7 +218,6 @@ def _step(
             note=note,
             carrier=carrier,
             tracking_no=tracking_no,
-            passed=passed,
             merchant_scope=principal.merchant_scope,
         )
         out = _render(uow, request, principal, language, now)
@@ -267,7 +265,7 @@ def inspect(
     principal: Annotated[Principal, Depends(Allowed(Permission.WAREHOUSE_INSPECT))],
 ) -> schemas.ReturnOut:
     action = Action.INSPECT_PASS if body.passed else Action.INSPECT_FAIL
-    return _step(context, rma_no, action, principal, language, passed=body.passed, note=body.notes)
+    return _step(context, rma_no, action, principal, language, note=body.notes)
 
 
 def _note_step(action: Action, permission: Permission, summary: str) -> None:

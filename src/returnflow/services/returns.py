@@ -103,7 +103,6 @@ def perform(
     note: str = "",
     carrier: str = "",
     tracking_no: str = "",
-    passed: bool = True,
     merchant_scope: str | None = None,
 ) -> ReturnRequest:
     """One lifecycle step; the transition table refuses steps the state does not allow."""
@@ -119,7 +118,7 @@ def perform(
         case Action.RECEIVE:
             request.receive(actor, now, note)
         case Action.INSPECT_PASS | Action.INSPECT_FAIL:
-            request.inspect(actor, now, passed, note)
+            request.inspect(actor, now, action is Action.INSPECT_PASS, note)
         case Action.REFUND:
             request.pay_refund(actor, now, order.payment.method, order.payment.transaction_id)
         case Action.EXCHANGE | Action.REPAIR | Action.REISSUE:

@@ -216,20 +216,26 @@ class ReturnRepository:
         self.seen[rma_no] = (request, row)
         return request
 
-    def flush_changes(self) -> list[DomainEvent]:
-        """Write every remembered aggregate back to its row; return their new events."""
-        events: list[DomainEvent] = []
+    def sync(self) -> None:
+        """Write every remembered aggregate back to its row, so queries see the changes."""
         for request, row in self.seen.values():
             _sync_row(request, row)
-            events.extend(request.events)
-            request.events.clear()
         self.session.flush()
         for request, row in self.seen.values():
             request.version = row.version
+
+    def flush_changes(self) -> list[DomainEvent]:
+        """Sync every remembered aggregate; hand over their new events, once."""
+        self.sync()
+        events: list[DomainEvent] = []
+        for request, _ in self.seen.values():
+            events.extend(request.events)
+            request.events.clear()
         return events
 
     def history_for_order(self, order_no: str, *, exclude: str | None = None) -> OrderHistory:
         """What live requests on an order already hold, line by line."""
+        self.sync()  # requests changed earlier in this unit of work count as they are now
         query = (
             select(
                 ReturnRow.request_type,
@@ -425,6 +431,15 @@ class PolicyRepository:
 class Outbox:
     def __init__(self, session: Session) -> None:
         self.session = session
+
+    def settle_backlog(self, now: datetime, reason: str) -> int:
+        """Mark everything waiting as handled without sending it (e.g. demo history)."""
+        result = self.session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.sent_at.is_(None), OutboxRow.failed_at.is_(None))
+            .values(sent_at=now, last_error=reason)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
 
     def put(self, topic: str, payload: dict[str, Any], now: datetime) -> None:
         self.session.add(OutboxRow(topic=topic, payload=payload, created_at=now, available_at=now))

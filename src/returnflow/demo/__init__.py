@@ -1,0 +1,1 @@
+"""A demo marketplace, written through the services so it obeys every rule a real one does."""
