@@ -144,7 +144,7 @@ def search_returns(
                 field=name,
             )
     where = ReturnFilter(
-        status=status.value if status else None,
+        status=status,
         merchant_id=principal.merchant_scope or merchant_id,
         customer_id=customer_id,
         order_no=order_no,

@@ -8,17 +8,19 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from returnflow.domain.lifecycle import Status
 from returnflow.storage.schema import ReturnRow
 
 
 @dataclass(frozen=True)
 class ReturnFilter:
-    status: str | None = None
+    status: Status | None = None
     merchant_id: str | None = None
     customer_id: str | None = None
     order_no: str | None = None
-    created_from: datetime | None = None
-    created_to: datetime | None = None
+    rma_no: str | None = None
+    created_from: datetime | None = None  # inclusive
+    created_to: datetime | None = None  # exclusive
 
 
 def list_returns(
@@ -26,14 +28,16 @@ def list_returns(
 ) -> tuple[list[ReturnRow], int]:
     """Newest first; `page` counts from 1."""
     query = select(ReturnRow)
-    if where.status:
-        query = query.where(ReturnRow.status == where.status)
+    if where.status is not None:
+        query = query.where(ReturnRow.status == where.status.value)
     if where.merchant_id:
         query = query.where(ReturnRow.merchant_id == where.merchant_id)
     if where.customer_id:
         query = query.where(ReturnRow.customer_id == where.customer_id)
     if where.order_no:
         query = query.where(ReturnRow.order_no == where.order_no)
+    if where.rma_no:
+        query = query.where(ReturnRow.rma_no == where.rma_no)
     if where.created_from:
         query = query.where(ReturnRow.created_at >= where.created_from)
     if where.created_to:

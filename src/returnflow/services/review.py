@@ -8,7 +8,7 @@ its own requests here exactly as it does through the API (R11.1). Filing by phon
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import String, cast, func, select
@@ -19,6 +19,7 @@ from returnflow.domain.lifecycle import Status
 from returnflow.domain.money import Money
 from returnflow.domain.returns import ReturnLine, ReturnRequest
 from returnflow.domain.text import Text
+from returnflow.services.queries import ReturnFilter, list_returns
 from returnflow.services.returns import NewReturn, file_return
 from returnflow.storage import codecs
 from returnflow.storage.schema import ReturnRow
@@ -93,46 +94,19 @@ def review_queue(
     return Queue([_summary(row) for row in rows], int(total), int(overdue))
 
 
-@dataclass(frozen=True)
-class Search:
-    status: Status | None = None
-    order_no: str | None = None
-    rma_no: str | None = None
-    merchant_id: str | None = None
-    created_from: datetime | None = None  # inclusive
-    created_to: datetime | None = None  # exclusive
-
-
 def search(
     session: Session,
-    where: Search,
+    where: ReturnFilter,
     page: int,
     page_size: int,
     *,
     merchant_scope: str | None = None,
 ) -> tuple[list[Summary], int]:
     """Newest first; `page` counts from 1. The scope overrides any merchant asked for."""
-    query = select(ReturnRow)
-    merchant = merchant_scope if merchant_scope is not None else where.merchant_id
-    if merchant:
-        query = query.where(ReturnRow.merchant_id == merchant)
-    if where.status is not None:
-        query = query.where(ReturnRow.status == where.status.value)
-    if where.order_no:
-        query = query.where(ReturnRow.order_no == where.order_no)
-    if where.rma_no:
-        query = query.where(ReturnRow.rma_no == where.rma_no)
-    if where.created_from is not None:
-        query = query.where(ReturnRow.created_at >= where.created_from)
-    if where.created_to is not None:
-        query = query.where(ReturnRow.created_at < where.created_to)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(
-        query.order_by(ReturnRow.created_at.desc(), ReturnRow.id.desc())
-        .limit(page_size)
-        .offset((page - 1) * page_size)
-    ).all()
-    return [_summary(row) for row in rows], int(total)
+    if merchant_scope is not None:
+        where = replace(where, merchant_id=merchant_scope)
+    rows, total = list_returns(session, where, page, page_size)
+    return [_summary(row) for row in rows], total
 
 
 def customer_history(

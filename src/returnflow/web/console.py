@@ -38,6 +38,7 @@ from returnflow.services import orders as order_service
 from returnflow.services import returns as return_service
 from returnflow.services import review as review_service
 from returnflow.services.errors import NotFound
+from returnflow.services.queries import ReturnFilter
 from returnflow.storage.uow import ConcurrentUpdate, UnitOfWork
 from returnflow.web.guards import StaffPage, StaffSession, check_csrf
 from returnflow.web.templating import DISPLAY_ZONE, render
@@ -398,7 +399,7 @@ def search_page(
         page_no = max(1, min(int(page), 100_000))
     except ValueError:
         page_no = 1
-    where = review_service.Search(
+    where = ReturnFilter(
         status=wanted_status,
         order_no=values["order_no"] or None,
         rma_no=values["rma_no"] or None,
