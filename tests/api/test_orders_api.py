@@ -140,3 +140,32 @@ def test_validation_messages_follow_the_language(
     missing = order_payload()
     del missing["payment"]
     assert client.post("/api/v1/orders", json=missing).json()["detail"] == "字段 payment 必填"
+
+
+def test_concurrent_imports_of_a_new_order_all_succeed(
+    client: TestClient, order_payload: OrderPayload
+) -> None:
+    """An order system retrying at once must not get a 500: one creates, the rest update."""
+    for round_no in range(5):
+        body = order_payload(
+            order_no=f"RACE-{round_no}",
+            merchant_id=f"m-new-{round_no}",
+            customer={
+                "id": f"c-new-{round_no}",
+                "name": "并发",
+                "phone": "13800138000",
+                "email": "race@example.com",
+            },
+        )
+        codes = sorted(_post_together(client, body, times=6))
+        assert codes == [200] * 5 + [201], codes
+
+
+def _post_together(client: TestClient, body: dict[str, Any], times: int) -> list[int]:
+    from concurrent.futures import ThreadPoolExecutor
+
+    def post(_: int) -> int:
+        return int(client.post("/api/v1/orders", json=body).status_code)
+
+    with ThreadPoolExecutor(max_workers=times) as pool:
+        return list(pool.map(post, range(times)))

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from returnflow.domain.kinds import Outcome, Reason, RequestType
 from returnflow.domain.money import Money
@@ -387,3 +389,28 @@ def test_the_fee_comes_back_when_every_return_is_a_fault() -> None:
     )
     assert second.estimate.shipping_fee == cny(800)
     assert second.estimate.total == cny(4_500 + 800)
+
+
+@given(
+    quantity=st.integers(1, 60),
+    unit_price=st.integers(0, 100_000),
+    discount_share=st.floats(0, 1),
+    start=st.integers(0, 60),
+    count=st.integers(0, 60),
+)
+def test_paid_for_units_is_the_sum_of_the_unit_shares(
+    quantity: int, unit_price: int, discount_share: float, start: int, count: int
+) -> None:
+    discount = int(unit_price * quantity * discount_share)
+    line = make_line(unit_price=unit_price, quantity=quantity, discount=discount)
+    shares = line.unit_shares()
+    start = min(start, quantity)
+    count = min(count, quantity - start)
+    expected = sum(share.cents for share in shares[start : start + count])
+    assert line.paid_for_units(start, count) == cny(expected)
+
+
+def test_a_huge_line_is_still_exact() -> None:
+    line = make_line(unit_price=333, quantity=100_000, discount=7)
+    assert line.paid_for_units(0, 100_000) == line.paid
+    assert line.paid_for_units(0, 1) + line.paid_for_units(1, 99_999) == line.paid

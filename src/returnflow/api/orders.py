@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
+from sqlalchemy.exc import IntegrityError
 from starlette.responses import JSONResponse
 
 from returnflow.api import schemas, views
@@ -14,8 +15,10 @@ from returnflow.domain.money import Money
 from returnflow.domain.orders import Customer, Order, OrderLine, Payment
 from returnflow.domain.text import DomainError, Text
 from returnflow.services import orders as order_service
+from returnflow.storage.uow import ConcurrentUpdate
 
 router = APIRouter(prefix="/api/v1/orders", tags=["orders"])
+_IMPORT_ATTEMPTS = 3
 
 
 def to_domain(body: schemas.OrderIn) -> Order:
@@ -64,9 +67,18 @@ def put_order(
     """Create or update an order; idempotent on `order_no` (201 when new, 200 when updated)."""
     _check_order(body)
     now = context.clock()
-    with context.uow() as uow:
-        created = order_service.import_order(uow, to_domain(body), now)
-        uow.commit(now)
+    order = to_domain(body)
+    for attempt in range(_IMPORT_ATTEMPTS):
+        try:
+            with context.uow() as uow:
+                created = order_service.import_order(uow, order, now)
+                uow.commit(now)
+            break
+        except (IntegrityError, ConcurrentUpdate):
+            # a concurrent import inserted the same order, merchant, customer or SKU
+            # first; once more, it is an update of what that one stored
+            if attempt == _IMPORT_ATTEMPTS - 1:
+                raise
     out = schemas.OrderOut(order_no=body.order_no, created=created)
     return JSONResponse(out.model_dump(), status_code=201 if created else 200)
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -92,8 +93,10 @@ def install(app: FastAPI, pages: PageRenderer | None = None) -> None:
     async def _domain(request: Request, exc: DomainError) -> Response:
         return answer(request, status_for(exc), exc.code, exc.message, field=exc.field)
 
+    @app.exception_handler(IntegrityError)
     @app.exception_handler(ConcurrentUpdate)
-    async def _concurrent(request: Request, exc: ConcurrentUpdate) -> Response:
+    async def _concurrent(request: Request, exc: Exception) -> Response:
+        # a unique key or version lost a race to another request: nothing was kept
         message = Text(
             "该记录刚被他人修改，请刷新后重试",
             "Someone else just changed this: reload and try again",

@@ -54,11 +54,20 @@ class OrderLine:
         Returns on one line take units in order, so however the quantity is split
         across several requests, the refunds add up to no more than `paid`.
         """
-        shares = self.unit_shares()[start : start + count]
-        result = Money.zero(self.paid.currency)
-        for share in shares:
-            result = result + share
-        return result
+        return self._paid_for_first(start + count) - self._paid_for_first(start)
+
+    def _paid_for_first(self, units: int) -> Money:
+        """The sum of the first `units` of `unit_shares()`, without building the list.
+
+        An even split gives every unit the floor of paid / quantity and the first
+        `paid mod quantity` units one cent more, so the sum has a closed form and a
+        line of 100,000 units costs no more to judge than a line of one.
+        """
+        units = max(0, min(units, self.quantity))
+        paid = self.paid
+        sign = -1 if paid.cents < 0 else 1
+        base, extra = divmod(abs(paid.cents), self.quantity)
+        return Money(sign * (units * base + min(units, extra)), paid.currency)
 
 
 @dataclass(frozen=True, slots=True)

@@ -128,7 +128,8 @@ class ReturnRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     rma_no: Mapped[str] = mapped_column(String(32), unique=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"))
-    order_no: Mapped[str] = mapped_column(String(64))
+    # every new request reads its order's live requests by order number
+    order_no: Mapped[str] = mapped_column(String(64), index=True)
     merchant_id: Mapped[str] = mapped_column(String(64), index=True)
     customer_id: Mapped[str] = mapped_column(String(64), index=True)
     request_type: Mapped[str] = mapped_column(String(20))
