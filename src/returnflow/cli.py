@@ -109,7 +109,8 @@ def serve(
     if worker:
         _, stop = Worker(context).start_thread()
         console.print("Background worker started.")
-    console.print(f"API on http://{host}:{port}/docs  ·  OpenAPI at /openapi.json")
+    base = f"http://{host}:{port}"
+    console.print(f"Customers: {base}/portal  ·  Staff: {base}/staff  ·  API: {base}/docs")
     try:
         uvicorn.run(create_app(context), host=host, port=port, log_level="info")
     finally:
