@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import httpx
+from machine import busy_note, revision
 from sqlalchemy import create_engine, event, text
 
 from returnflow.api.app import create_app
@@ -105,30 +106,6 @@ def serve(url: str, port: int) -> None:
             return {**stats, "cpu_ms": int(time.process_time() * 1000)}
 
     uvicorn.run(app, host=HOST, port=port, log_level="warning", access_log=False)
-
-
-def busy_note() -> str:
-    """The load average: figures taken while other work runs on the machine are not comparable."""
-    one, five, _ = os.getloadavg()
-    note = f"load average before the run: {one:.2f} (1 min), {five:.2f} (5 min)"
-    if one > 1.0:
-        note += "  WARNING: the machine is busy, expect lower and noisier figures"
-    return note
-
-
-def revision() -> str:
-    """The git revision measured (read-only `git describe`), or "unknown"."""
-    try:
-        found = subprocess.run(
-            ["git", "describe", "--always", "--dirty"],
-            cwd=Path(__file__).resolve().parent,
-            capture_output=True,
-            text=True,
-            timeout=10,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    return found.stdout.strip() or "unknown"
 
 
 def free_port() -> int:

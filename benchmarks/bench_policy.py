@@ -17,7 +17,6 @@ import argparse
 import gc
 import os
 import platform
-import subprocess
 import sys
 import time
 import tracemalloc
@@ -26,6 +25,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
+
+from machine import busy_note, revision
 
 from returnflow.api import views
 from returnflow.domain.catalog import ItemFlag
@@ -422,30 +423,6 @@ def bench_eligibility(iterations: int) -> None:
             f"tracemalloc {name:<18} peak {(peak - before) / 1024:>8,.1f} KiB, "
             f"retained by the result {(current - before) / 1024:>8,.1f} KiB"
         )
-
-
-def busy_note() -> str:
-    """The load average: figures taken while other work runs on the machine are not comparable."""
-    one, five, _ = os.getloadavg()
-    note = f"load average before the run: {one:.2f} (1 min), {five:.2f} (5 min)"
-    if one > 1.0:
-        note += "  WARNING: the machine is busy, expect lower and noisier figures"
-    return note
-
-
-def revision() -> str:
-    """The git revision measured (read-only `git describe`), or "unknown"."""
-    try:
-        found = subprocess.run(
-            ["git", "describe", "--always", "--dirty"],
-            cwd=os.path.dirname(os.path.abspath(__file__)),
-            capture_output=True,
-            text=True,
-            timeout=10,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    return found.stdout.strip() or "unknown"
 
 
 def main(argv: Sequence[str] | None = None) -> None:
