@@ -41,6 +41,7 @@ def _empty_tables(url: str) -> None:
         names = [table.name for table in reversed(Base.metadata.sorted_tables)]
         if url.startswith("postgresql"):
             connection.execute(text(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE"))
+            connection.execute(text("ALTER SEQUENCE rma_seq RESTART WITH 1"))
         else:
             for name in names:
                 connection.execute(text(f"DELETE FROM {name}"))

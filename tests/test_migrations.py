@@ -20,3 +20,28 @@ def test_migrated_schema_matches_the_models(database_url: str) -> None:
             is not None
         )
     engine.dispose()
+
+
+def test_rma_numbers_continue_across_the_sequence_migration() -> None:
+    """Upgrading moves the counter into a PostgreSQL sequence; downgrading moves it back."""
+    from alembic import command
+
+    from returnflow.storage.migrate import alembic_config
+    from returnflow.storage.scratch import scratch_database
+
+    with scratch_database("postgresql") as url:
+        config = alembic_config(url)
+        command.downgrade(config, "0004")
+        engine = create_engine(url)
+        with engine.begin() as connection:
+            connection.execute(text("UPDATE counters SET value = 41 WHERE name = 'rma'"))
+        command.upgrade(config, "head")
+        with engine.begin() as connection:
+            assert connection.execute(text("SELECT nextval('rma_seq')")).scalar() == 42
+        command.downgrade(config, "0004")
+        with engine.begin() as connection:
+            assert (
+                connection.execute(text("SELECT value FROM counters WHERE name = 'rma'")).scalar()
+                == 42
+            )
+        engine.dispose()

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session, selectinload
 
 from returnflow.domain.catalog import ItemFlag
@@ -478,11 +478,20 @@ class IdempotencyStore:
 
 
 class Counters:
+    """Named number sequences (RMA numbers).
+
+    PostgreSQL hands numbers out from a real SEQUENCE, which holds no lock until commit,
+    so concurrent filings never wait on each other here (a rolled-back filing leaves a
+    gap). SQLite has a single writer anyway and counts in the `counters` table.
+    """
+
     def __init__(self, session: Session) -> None:
         self.session = session
 
     def next(self, name: str) -> int:
-        """Increment a named counter under the row lock both databases take on UPDATE."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            value = self.session.execute(text("SELECT nextval(:seq)"), {"seq": f"{name}_seq"})
+            return int(value.scalar_one())
         result = self.session.execute(
             update(CounterRow)
             .where(CounterRow.name == name)
