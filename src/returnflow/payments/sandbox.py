@@ -1,0 +1,222 @@
+"""An in-memory gateway for the demo and for tests of the code that drives refunds.
+
+It behaves like a real gateway in the ways that matter to correctness: it honours
+idempotency keys (one key, one refund, ever), settles asynchronously (a refund is
+`pending` until `settle_after` has passed on the injected clock), sends signed
+settlement notifications, and can be told to fail or to be unreachable so the demo can
+show what happens when money does not move.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from returnflow.domain.money import Money
+from returnflow.payments.gateway import (
+    GatewayRefund,
+    GatewayRejected,
+    GatewayResponseInvalid,
+    GatewayUnavailable,
+    NotificationUnsupported,
+    RefundStatus,
+    RefundSubmission,
+    SignatureInvalid,
+    header_value,
+)
+
+SIGNATURE_HEADER = "Sandbox-Signature"
+FORCED_FAILURE = "sandbox_forced_failure"
+
+
+@dataclass(slots=True)
+class _Record:
+    refund_id: str
+    submission: RefundSubmission
+    created_at: datetime
+    fails_with: str | None
+    notified: bool = False
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+class SandboxGateway:
+    """`PaymentGateway` kept in a dict; nothing leaves the process."""
+
+    def __init__(
+        self,
+        clock: Callable[[], datetime],
+        *,
+        settle_after: timedelta = timedelta(seconds=30),
+        webhook_secret: str = "sandbox-secret",
+    ) -> None:
+        self._clock = clock
+        self._settle_after = settle_after
+        self._secret = webhook_secret.encode()
+        self._lock = threading.Lock()
+        self._records: dict[str, _Record] = {}
+        self._by_key: dict[str, str] = {}
+        self._fail_next = 0
+        self._failing_references: set[str] = set()
+        self._unavailable_next = 0
+        self._unavailable_after_recording = False
+
+    # --- switches for the demo and tests -------------------------------------------
+
+    def fail_next(self, n: int = 1) -> None:
+        """The next `n` new refunds are accepted but settle as `failed`."""
+        with self._lock:
+            self._fail_next += n
+
+    def fail_payment_reference(self, payment_reference: str) -> None:
+        """Every new refund against this payment settles as `failed` (e.g. closed card)."""
+        with self._lock:
+            self._failing_references.add(payment_reference)
+
+    def unavailable_next(self, n: int = 1, *, after_recording: bool = False) -> None:
+        """The next `n` calls raise `GatewayUnavailable`.
+
+        With `after_recording`, a submission is recorded before the error is raised:
+        the "timed out, but the money was sent" case that idempotency keys exist for.
+        """
+        with self._lock:
+            self._unavailable_next += n
+            self._unavailable_after_recording = after_recording
+
+    @property
+    def refund_count(self) -> int:
+        """How many distinct refunds exist: the number a double payment would inflate."""
+        with self._lock:
+            return len(self._records)
+
+    # --- PaymentGateway ------------------------------------------------------------
+
+    def submit_refund(self, request: RefundSubmission) -> GatewayRefund:
+        with self._lock:
+            if self._unavailable_next and not self._unavailable_after_recording:
+                self._unavailable_next -= 1
+                raise GatewayUnavailable("sandbox told to be unavailable")
+            existing_id = self._by_key.get(request.idempotency_key)
+            if existing_id is not None:
+                record = self._records[existing_id]
+                if (
+                    record.submission.amount != request.amount
+                    or record.submission.payment_reference != request.payment_reference
+                ):
+                    raise GatewayRejected(
+                        "idempotency_mismatch",
+                        "this idempotency key was used for a different refund",
+                    )
+            else:
+                record = self._create(request)
+            if self._unavailable_next:
+                self._unavailable_next -= 1
+                raise GatewayUnavailable("sandbox recorded the refund, then dropped the answer")
+            return self._view(record)
+
+    def refund_status(self, gateway_refund_id: str) -> GatewayRefund:
+        with self._lock:
+            if self._unavailable_next:
+                self._unavailable_next -= 1
+                raise GatewayUnavailable("sandbox told to be unavailable")
+            record = self._records.get(gateway_refund_id)
+            if record is None:
+                raise GatewayRejected(
+                    "resource_missing", f"no such refund: {gateway_refund_id}", http_status=404
+                )
+            return self._view(record)
+
+    def parse_notification(self, body: bytes, headers: Mapping[str, str]) -> GatewayRefund:
+        signature = header_value(headers, SIGNATURE_HEADER)
+        if not signature or not hmac.compare_digest(signature, self._sign(body)):
+            raise SignatureInvalid("sandbox signature does not match")
+        try:
+            event = json.loads(body)
+            if event.get("type") != "refund.settled":
+                raise NotificationUnsupported(f"event type {event.get('type')!r}")
+            refund = event["refund"]
+            return GatewayRefund(
+                gateway_refund_id=str(refund["id"]),
+                status=RefundStatus(refund["status"]),
+                amount=Money(int(refund["amount"]), str(refund["currency"])),
+                failure_reason=refund.get("failure_reason"),
+                metadata=dict(refund.get("metadata") or {}),
+            )
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise GatewayResponseInvalid("malformed sandbox notification") from exc
+
+    # --- asynchronous settlement ---------------------------------------------------
+
+    def due_notifications(self) -> list[tuple[bytes, dict[str, str]]]:
+        """Signed notifications for refunds that settled since the last call, each once.
+
+        The demo worker calls this and feeds each `(body, headers)` to the same webhook
+        handler a real gateway would call.
+        """
+        out: list[tuple[bytes, dict[str, str]]] = []
+        with self._lock:
+            for record in self._records.values():
+                view = self._view(record)
+                if record.notified or not view.status.is_final:
+                    continue
+                record.notified = True
+                body = json.dumps(
+                    {
+                        "type": "refund.settled",
+                        "refund": {
+                            "id": view.gateway_refund_id,
+                            "status": view.status.value,
+                            "amount": view.amount.cents,
+                            "currency": view.amount.currency,
+                            "failure_reason": view.failure_reason,
+                            "metadata": dict(view.metadata),
+                        },
+                    },
+                    sort_keys=True,
+                ).encode()
+                out.append((body, {SIGNATURE_HEADER: self._sign(body)}))
+        return out
+
+    # --- internals (call with the lock held) ---------------------------------------
+
+    def _create(self, request: RefundSubmission) -> _Record:
+        fails_with: str | None = None
+        if request.payment_reference in self._failing_references:
+            fails_with = FORCED_FAILURE
+        elif self._fail_next:
+            self._fail_next -= 1
+            fails_with = FORCED_FAILURE
+        refund_id = f"sbx_re_{len(self._records) + 1:06d}"
+        record = _Record(
+            refund_id=refund_id,
+            submission=request,
+            created_at=self._clock(),
+            fails_with=fails_with,
+            metadata=dict(request.metadata),
+        )
+        self._records[refund_id] = record
+        self._by_key[request.idempotency_key] = refund_id
+        return record
+
+    def _view(self, record: _Record) -> GatewayRefund:
+        settled = self._clock() >= record.created_at + self._settle_after
+        if not settled:
+            status, reason = RefundStatus.PENDING, None
+        elif record.fails_with is not None:
+            status, reason = RefundStatus.FAILED, record.fails_with
+        else:
+            status, reason = RefundStatus.SUCCEEDED, None
+        return GatewayRefund(
+            gateway_refund_id=record.refund_id,
+            status=status,
+            amount=record.submission.amount,
+            failure_reason=reason,
+            metadata=record.metadata,
+        )
+
+    def _sign(self, body: bytes) -> str:
+        return hmac.new(self._secret, body, hashlib.sha256).hexdigest()
