@@ -43,6 +43,13 @@ class Permission(StrEnum):
     POLICY_PUBLISH = "policy.publish"
     USERS_MANAGE = "users.manage"
     CONTACT_VIEW = "customers.contact"  # unmasked phone and email
+    LOGISTICS_EXCEPTIONS = "logistics.exceptions"  # work the exceptions queue (R4.4)
+    REPORTS_VIEW = "reports.view"  # cost, warehouse and money reports
+    WAREHOUSE_DISPOSE = "warehouse.dispose"  # disposition, bins, RTV batches
+    INVENTORY_VIEW = "inventory.view"
+    FINANCE_RECONCILE = "finance.reconcile"  # ledger and reconciliation
+    AMOUNTS_APPROVE = "amounts.approve"  # approve refunds over an agent's limit (R12.3)
+    CREDIT_MANAGE = "credit.manage"  # store credit balances
 
 
 P = Permission
@@ -52,10 +59,15 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.AGENT: frozenset(
         _STAFF_READ
         | {P.RETURNS_FILE, P.RETURNS_REVIEW, P.RETURNS_CANCEL, P.RETURNS_SHIP, P.RETURNS_RESOLVE}
-        | {P.RETURNS_CONFIRM, P.CONTACT_VIEW}
+        | {P.RETURNS_CONFIRM, P.CONTACT_VIEW, P.LOGISTICS_EXCEPTIONS}
     ),
-    Role.WAREHOUSE: frozenset(_STAFF_READ | {P.WAREHOUSE_RECEIVE, P.WAREHOUSE_INSPECT}),
-    Role.FINANCE: frozenset(_STAFF_READ | {P.REFUNDS_PAY}),
+    Role.WAREHOUSE: frozenset(
+        _STAFF_READ
+        | {P.WAREHOUSE_RECEIVE, P.WAREHOUSE_INSPECT, P.WAREHOUSE_DISPOSE, P.INVENTORY_VIEW}
+    ),
+    Role.FINANCE: frozenset(
+        _STAFF_READ | {P.REFUNDS_PAY, P.FINANCE_RECONCILE, P.REPORTS_VIEW, P.CREDIT_MANAGE}
+    ),
     # merchants handle their own returns (R11.1); scope keeps them to their own
     Role.MERCHANT: frozenset(_STAFF_READ | {P.RETURNS_REVIEW, P.RETURNS_RESOLVE}),
     Role.MANAGER: frozenset(set(Permission) - {P.USERS_MANAGE}),
@@ -64,6 +76,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         {P.ORDERS_IMPORT, P.ORDERS_VIEW, P.RETURNS_VIEW, P.RETURNS_FILE, P.RETURNS_SHIP}
         | {P.WAREHOUSE_RECEIVE, P.WAREHOUSE_INSPECT, P.REFUNDS_PAY, P.RETURNS_RESOLVE}
         | {P.RETURNS_CANCEL, P.RETURNS_CONFIRM, P.POLICY_VIEW, P.CONTACT_VIEW}
+        | {P.WAREHOUSE_DISPOSE, P.INVENTORY_VIEW}
     ),
 }
 

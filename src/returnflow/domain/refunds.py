@@ -17,6 +17,7 @@ from returnflow.domain.kinds import Reason, RequestType
 from returnflow.domain.money import Money
 from returnflow.domain.orders import Order
 from returnflow.domain.rules import LineClaim
+from returnflow.domain.text import Text
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,3 +158,17 @@ def _completes_full_refund(
         history.line(line.line_no).refund_units + mine.get(line.line_no, 0) >= line.quantity
         for line in order.lines
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Deduction:
+    """Money kept back from a refund, with the reason the customer reads (R6.1).
+
+    Inspection proposes deductions (damage, missing accessories); a refund subtracts
+    them and shows each one in its workings. Never negative, never more than the line.
+    """
+
+    code: str  # "damage", "missing_accessories", "partial_refund_offer", ...
+    reason: Text
+    amount: Money
+    line_no: int | None = None  # None: the request as a whole

@@ -14,6 +14,7 @@ when nothing is ever tracked.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -96,6 +97,15 @@ class Pickup:
     window_end: datetime
 
 
+class TrackingProblem(StrEnum):
+    """What went wrong, for an `EXCEPTION` event: the alert rules (R4.4) key on it."""
+
+    LOST = "lost"
+    DAMAGED = "damaged"
+    DELAYED = "delayed"
+    OTHER = "other"
+
+
 @dataclass(frozen=True, slots=True)
 class TrackingEvent:
     """One scan or status change from a carrier's feed, already normalised."""
@@ -104,6 +114,39 @@ class TrackingEvent:
     status: TrackingStatus
     description: str
     location: str = ""
+    problem: TrackingProblem | None = None  # set only for EXCEPTION events
+
+
+@dataclass(frozen=True, slots=True)
+class PushedEvents:
+    """The events one tracking push carries for one waybill."""
+
+    waybill_no: str
+    events: tuple[TrackingEvent, ...]
+
+
+class PushSignatureInvalid(Exception):
+    """A tracking push whose signature does not check out: it is refused, never read."""
+
+
+@dataclass(frozen=True, slots=True)
+class PushReply:
+    """What a carrier expects back from our webhook once a push is taken."""
+
+    status_code: int
+    body: bytes
+    media_type: str = "application/json"
+
+
+@runtime_checkable
+class PushFeed(Protocol):
+    """A carrier that pushes tracking to our webhook (carriers without it are polled)."""
+
+    def parse_push(self, headers: Mapping[str, str], body: bytes) -> list[PushedEvents]:
+        """Check the signature (raise `PushSignatureInvalid`) and normalise the events."""
+        ...
+
+    def push_reply(self) -> PushReply: ...
 
 
 @runtime_checkable

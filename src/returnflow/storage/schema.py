@@ -296,3 +296,61 @@ class AttemptRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(200))
     at: Mapped[datetime]
+
+
+# --- reverse logistics: return methods, waybills, labels (issue 4, migration 0006) ---
+
+
+class ShipmentRow(Base):
+    """A parcel we arranged or were told about: customer → warehouse, or back out.
+
+    `direction` "return" is the customer's parcel (pickup, drop-off or self-ship);
+    "outbound" is one we send: goods back after a failed inspection, an exchange's
+    replacement, reissued parts. A request may have several (a cancelled pickup, then a
+    drop-off); (carrier, waybill_no) is unique, so a tracking push finds exactly one.
+    """
+
+    __tablename__ = "shipments"
+    __table_args__ = (
+        UniqueConstraint("carrier", "waybill_no"),
+        Index("ix_shipments_rma", "rma_no"),
+        Index("ix_shipments_open", "status", "last_event_at"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rma_no: Mapped[str] = mapped_column(String(32))
+    direction: Mapped[str] = mapped_column(String(10))  # return | outbound
+    purpose: Mapped[str] = mapped_column(String(20))  # return | send_back | exchange | reissue
+    method: Mapped[str] = mapped_column(String(20))  # pickup | dropoff | self_ship | outbound
+    carrier: Mapped[str] = mapped_column(String(32))
+    carrier_name: Mapped[str] = mapped_column(String(100))
+    waybill_no: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(20))  # arranged | in_transit | ... | cancelled
+    pickup_id: Mapped[str | None] = mapped_column(String(64))
+    pickup_start: Mapped[datetime | None]
+    pickup_end: Mapped[datetime | None]
+    dropoff_code: Mapped[str | None] = mapped_column(String(32))
+    promised_by: Mapped[datetime | None]
+    currency: Mapped[str] = mapped_column(String(3))
+    customer_fee: Mapped[int] = mapped_column(BigInteger, default=0)
+    insured: Mapped[bool] = mapped_column(Boolean, default=False)
+    label_cost: Mapped[int] = mapped_column(BigInteger, default=0)
+    pickup_cost: Mapped[int] = mapped_column(BigInteger, default=0)
+    insurance_cost: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_event_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+# --- tracking pushes and polling, logistics exceptions (issue 4, migration 0007) ---
+
+
+# --- receiving: scans, mismatches, unidentified parcels (issue 4, migration 0008) ---
+
+
+# --- inspection, disposition, inventory ledger, RTV (issue 4, migration 0009) ---
+
+
+# --- refunds' life, double-entry ledger, authority (issue 5, migration 0010) ---
+
+
+# --- exchanges, store credit, repairs, reissues (issue 5, migration 0011) ---
