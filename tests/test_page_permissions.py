@@ -38,9 +38,47 @@ PAGES: dict[tuple[str, str], Permission | None] = {
     ("POST", "/staff/returns/{rma_no}/approve"): P.RETURNS_REVIEW,
     ("POST", "/staff/returns/{rma_no}/reject"): P.RETURNS_REVIEW,
     ("POST", "/staff/returns/{rma_no}/cancel"): P.RETURNS_CANCEL,
+    ("POST", "/staff/returns/{rma_no}/refund"): P.REFUNDS_PAY,
+    ("GET", "/staff/finance"): P.FINANCE_RECONCILE,
+    ("GET", "/staff/finance/approvals"): P.AMOUNTS_APPROVE,
+    ("POST", "/staff/finance/approvals/{approval_id}/{decision}"): P.AMOUNTS_APPROVE,
+    ("GET", "/staff/finance/reconciliation"): P.FINANCE_RECONCILE,
+    ("POST", "/staff/finance/recoveries/{rma_no}/resolve"): P.FINANCE_RECONCILE,
     ("GET", "/staff/photos/{name}"): P.RETURNS_VIEW,
     ("GET", "/staff/hotline"): P.RETURNS_FILE,
+    ("GET", "/staff/receiving"): P.WAREHOUSE_RECEIVE,
+    ("POST", "/staff/receiving/{rma_no}/receipt"): P.WAREHOUSE_RECEIVE,
+    ("GET", "/staff/receiving/unidentified"): P.WAREHOUSE_RECEIVE,
+    ("POST", "/staff/receiving/unidentified"): P.WAREHOUSE_RECEIVE,
+    ("POST", "/staff/receiving/unidentified/{parcel_id}/close"): P.WAREHOUSE_RECEIVE,
+    ("GET", "/staff/receiving/photos/{name}"): P.RETURNS_VIEW,
     ("POST", "/staff/hotline"): P.RETURNS_FILE,
+    ("GET", "/staff/exceptions"): P.LOGISTICS_EXCEPTIONS,
+    ("POST", "/staff/exceptions/{task_id}/resolve"): P.LOGISTICS_EXCEPTIONS,
+    # warehouse: inspection, disposition, inventory, RTV, figures (issue 4)
+    ("GET", "/staff/warehouse/returns/{rma_no}/inspect"): P.WAREHOUSE_INSPECT,
+    ("POST", "/staff/warehouse/returns/{rma_no}/inspect"): P.WAREHOUSE_INSPECT,
+    ("GET", "/staff/warehouse/returns/{rma_no}/dispose"): P.WAREHOUSE_DISPOSE,
+    ("POST", "/staff/warehouse/returns/{rma_no}/dispose"): P.WAREHOUSE_DISPOSE,
+    ("POST", "/staff/warehouse/returns/{rma_no}/put-away"): P.WAREHOUSE_DISPOSE,
+    ("GET", "/staff/warehouse/bins/{bin_code}/label.pdf"): P.WAREHOUSE_DISPOSE,
+    ("GET", "/staff/warehouse/inventory"): P.INVENTORY_VIEW,
+    ("GET", "/staff/warehouse/rtv"): P.INVENTORY_VIEW,
+    ("GET", "/staff/warehouse/rtv/{batch_id}"): P.INVENTORY_VIEW,
+    ("POST", "/staff/warehouse/rtv/{batch_id}/ship"): P.WAREHOUSE_DISPOSE,
+    ("GET", "/staff/warehouse/figures"): P.REPORTS_VIEW,
+    ("POST", "/staff/returns/{rma_no}/shipping"): P.RETURNS_SHIP,
+    ("POST", "/staff/returns/{rma_no}/shipping/{shipment_id}/cancel"): P.RETURNS_SHIP,
+    ("GET", "/staff/reports/shipping-costs"): P.REPORTS_VIEW,
+    # resolutions (issue 5): exchange, repair, reissue, credit, shipment requests
+    ("POST", "/staff/returns/{rma_no}/exchange-order"): P.RETURNS_RESOLVE,
+    ("POST", "/staff/returns/{rma_no}/exchange-order/release"): P.RETURNS_RESOLVE,
+    ("POST", "/staff/returns/{rma_no}/repair-order"): P.RETURNS_RESOLVE,
+    ("POST", "/staff/returns/{rma_no}/reissue-order"): P.RETURNS_RESOLVE,
+    ("POST", "/staff/returns/{rma_no}/store-credit"): P.REFUNDS_PAY,
+    ("GET", "/staff/shipment-requests"): P.RETURNS_VIEW,
+    ("POST", "/staff/shipment-requests/{request_id}/shipped"): P.RETURNS_RESOLVE,
+    ("GET", "/staff/store-credit"): P.CREDIT_MANAGE,
     # last: it ends the session the other rows use
     ("POST", "/staff/logout"): PUBLIC,
 }
@@ -48,7 +86,17 @@ PAGES: dict[tuple[str, str], Permission | None] = {
 NOT_PAGES = ("/api/", "/static", "/docs", "/redoc", "/openapi.json")
 # The customer portal answers to customers, not staff roles: checked generically below.
 CUSTOMER_PAGES = "/portal"
-SAMPLE = {"{rma_no}": "RMA-NOWHERE", "{name}": "0" * 32 + ".png", "{order_no}": "SO-NOWHERE"}
+SAMPLE = {
+    "{request_id}": "999999",
+    "{shipment_id}": "999999",
+    "{task_id}": "999999",
+    "{parcel_id}": "999999",
+    "{batch_id}": "999999",
+    "{bin_code}": "A-01-01",
+    "{rma_no}": "RMA-NOWHERE",
+    "{name}": "0" * 32 + ".png",
+    "{order_no}": "SO-NOWHERE",
+}
 
 
 @pytest.fixture

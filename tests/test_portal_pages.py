@@ -28,6 +28,7 @@ from returnflow.web.portal_links import PortalAccess, make_token
 from returnflow.web.templating import TEMPLATES
 from returnflow.web.throttle import WINDOW
 from tests.support.clock import FakeClock
+from tests.support.refunds import pay_refunds
 
 OrderPayload = Callable[..., dict[str, Any]]
 SECRET = "portal-test-secret"
@@ -592,7 +593,7 @@ def test_a_refund_without_return_has_no_shipping_form(web: TestClient) -> None:
 
 
 def test_confirm_and_rate_after_completion(
-    web: TestClient, client: TestClient, clock: FakeClock
+    web: TestClient, client: TestClient, context: AppContext, clock: FakeClock
 ) -> None:
     order_url = _open(web)
     request_url, rma = _filed(web, order_url)
@@ -605,9 +606,10 @@ def test_confirm_and_rate_after_completion(
         ("receive", None),
         ("inspect", {"passed": True, "notes": "完好"}),
         ("refund", None),
-        ("complete", None),
     ):
         assert client.post(f"/api/v1/returns/{rma}/{action}", json=body).status_code == 200
+    pay_refunds(context)  # the refund step owes the money; the worker pays it (issue 5)
+    assert client.post(f"/api/v1/returns/{rma}/complete").status_code == 200
     page = web.get(request_url).text
     assert 'id="confirm"' in page and 'id="rate"' in page
     assert "2026-11-28 10:00" in page  # confirms itself 7 days after completion

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +12,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from returnflow.clock import Clock, utc_now
 from returnflow.config import Settings
+from returnflow.logistics.carriers import Carrier
+from returnflow.logistics.registry import carriers_from_settings
+from returnflow.payments.gateway import PaymentGateway
+from returnflow.payments.registry import gateway_from_settings
 from returnflow.storage.database import make_engine, make_session_factory
 from returnflow.storage.photos import PhotoStore
 from returnflow.storage.uow import UnitOfWork
@@ -22,6 +27,10 @@ class AppContext:
     engine: Engine
     session_factory: sessionmaker[Session]
     clock: Clock = utc_now
+    # the carriers this process talks to; None builds them from settings (tests inject doubles)
+    carriers: Mapping[str, Carrier] | None = None
+    # the gateway refunds are paid through; None builds it from settings (tests inject one)
+    gateway: PaymentGateway | None = None
 
     @property
     def secret_key(self) -> str:
@@ -38,6 +47,16 @@ class AppContext:
     def from_settings(cls, settings: Settings, clock: Clock = utc_now) -> AppContext:
         engine = make_engine(settings.database_url)
         return cls(settings, engine, make_session_factory(engine), clock)
+
+    def carrier_registry(self) -> Mapping[str, Carrier]:
+        if self.carriers is None:
+            self.carriers = carriers_from_settings(self.settings, self.clock)
+        return self.carriers
+
+    def payment_gateway(self) -> PaymentGateway:
+        if self.gateway is None:
+            self.gateway = gateway_from_settings(self.settings, self.clock)
+        return self.gateway
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.session_factory)

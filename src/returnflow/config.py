@@ -24,3 +24,63 @@ class Settings(BaseSettings):
     # how often the worker looks for work, and how often it gives up on a message
     worker_interval_seconds: float = 2.0
     outbox_max_attempts: int = 8
+    # tracking (R4.3–R4.4): how often shipments without pushes are polled, how long a
+    # parcel may stay silent before the exceptions queue hears of it, and who is alerted
+    tracking_poll_minutes: int = 60
+    alert_first_scan_hours: float = 48
+    alert_next_scan_hours: float = 72
+    alert_presumed_lost_days: float = 7
+    alert_late_grace_hours: float = 0
+    ops_alert_email: str = "ops@returnflow.example"
+    # approved requests with a booked pickup wait this long after the pickup window
+    # before they may auto-close (R1.5): the carrier's no-show is not the customer's fault
+    pickup_close_grace_hours: float = 24
+    # exchanges, store credit (R6.2, R6.3): fast-exchange limits, credit bonus and expiry,
+    # and where replacement shipment requests are pushed (HMAC-SHA256 signed webhook)
+    fast_exchange_max_value: int = 50_000  # cents: replacements worth more ship after return
+    fast_exchange_min_completed: int = 1  # the customer's completed requests before this one
+    fast_exchange_return_days: int = 7  # ship the return within this, or pay for the item
+    store_credit_bonus_percent: float = 5.0
+    store_credit_expiry_months: int = 12
+    order_system_webhook_url: str = ""
+    order_system_webhook_secret: str = ""
+    order_system_webhook_timeout: float = 10.0
+    # refunds (R6.1, R6.4, R12.3): which gateway pays ("sandbox" for the demo, or
+    # "stripe"), its keys, the committed deadline, retries, instant refunds, authority
+    payment_gateway: str = "sandbox"
+    stripe_base_url: str = "https://api.stripe.com"
+    stripe_api_key: str = ""
+    stripe_webhook_secret: str = ""
+    stripe_timeout: float = 10.0
+    sandbox_webhook_secret: str = "sandbox-secret"
+    sandbox_settle_seconds: float = 30
+    # the sandbox's own books (its refunds and settlements), so they outlive a restart;
+    # "" = next to a SQLite database file, else sandbox_state.json in the working dir
+    sandbox_state_file: str = ""
+    refund_auto_request: bool = True  # at inspection (refund) or approval (refund only)
+    refund_deadline_hours: float = 24  # after acceptance; the law allows at most 7 days
+    refund_at_risk_hours: float = 4
+    refund_max_attempts: int = 5
+    refund_retry_base_seconds: float = 60
+    instant_refund_enabled: bool = True
+    instant_refund_max_amount: int = 20_000  # cents
+    instant_refund_max_failed_inspections: int = 0  # the customer's earlier failures
+    authority_limits: dict[str, int | None] = {}  # role -> cents (None: unlimited)
+    # carriers (R4.2): manual and simulated always; kuaidi100 / easypost when their keys
+    # are set and they are listed here
+    carriers_enabled: list[str] = ["manual", "simulated", "kuaidi100", "easypost"]
+    carrier_timeout: float = 10.0
+    simulated_journey_hours: float = 48.0
+    simulated_exception_every: int = 5  # every n-th demo parcel runs into trouble; 0 never
+    kuaidi100_poll_url: str = "https://poll.kuaidi100.com"
+    kuaidi100_order_url: str = "https://poll.kuaidi100.com"
+    kuaidi100_customer: str = ""
+    kuaidi100_key: str = ""
+    kuaidi100_secret: str = ""
+    kuaidi100_salt: str = ""
+    kuaidi100_callback_url: str = ""  # our public tracking webhook for kuaidi100
+    kuaidi100_company: str = "zhongtong"  # the brand 商家寄件 orders go to
+    easypost_base_url: str = "https://api.easypost.com"
+    easypost_api_key: str = ""
+    easypost_webhook_secret: str = ""
+    easypost_parcel_weight_oz: float = 32.0

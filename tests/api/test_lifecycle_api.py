@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from returnflow.app_context import AppContext
 from returnflow.storage.schema import RefundRow, ReturnEventRow
 from tests.support.clock import FakeClock
+from tests.support.refunds import pay_refunds
 
 OrderPayload = Callable[..., dict[str, Any]]
 
@@ -49,14 +50,22 @@ def _step(
 SHIP = {"carrier": "顺丰速运", "tracking_no": "SF1234567890"}
 
 
-def test_refund_journey_to_confirmation(client: TestClient, clock: FakeClock) -> None:
+def test_refund_journey_to_confirmation(
+    client: TestClient, context: AppContext, clock: FakeClock
+) -> None:
     rma = _file(client)
     clock.advance(hours=3)
     assert _step(client, rma, "ship", SHIP)["shipment"]["tracking_no"] == "SF1234567890"
     clock.advance(days=1)
     assert _step(client, rma, "receive")["status"] == "received"
     assert _step(client, rma, "inspect", {"passed": True, "notes": "完好"})["inspection"]["passed"]
-    refunded = _step(client, rma, "refund")
+    # the refund step owes the money; the worker pays it through the gateway (issue 5)
+    owed = _step(client, rma, "refund")
+    assert (owed["status"], owed["amount"]) == ("requested", {"amount": 8400, "currency": "CNY"})
+    assert client.get(f"/api/v1/returns/{rma}").json()["refund"] is None  # not paid yet
+    pay_refunds(context)
+    refunded = client.get(f"/api/v1/returns/{rma}").json()
+    assert refunded["status"] == "refunded"
     assert refunded["refund"]["amount"] == {"amount": 8400, "currency": "CNY"}
     assert refunded["refund"]["reference"] == "2026112022001"  # back to the original payment
     completed = _step(client, rma, "complete")
@@ -130,7 +139,9 @@ def test_failed_inspection_needs_notes_and_ends_without_refund(client: TestClien
     assert (response.status_code, response.json()["code"]) == (422, "reason_required")
     failed = _step(client, rma, "inspect", {"passed": False, "notes": "商品已使用"})
     assert failed["status"] == "inspection_failed"
-    assert failed["allowed_actions"] == ["complete"]
+    # refund stays listed for a partial refund the customer may accept (R5.3); it is
+    # refused without an accepted offer (tests/api/test_warehouse_api.py)
+    assert failed["allowed_actions"] == ["refund", "complete"]
     assert client.post(f"/api/v1/returns/{rma}/refund").status_code == 409
 
 
@@ -159,6 +170,7 @@ def test_concurrent_refunds_pay_once(client: TestClient, context: AppContext) ->
         codes = sorted(pool.map(refund, range(12)))
     assert codes.count(200) == 1
     assert set(codes) == {200, 409}
+    pay_refunds(context)  # the one refund owed is paid once
     with context.session_factory() as session:
         assert session.scalar(select(func.count()).select_from(RefundRow)) == 1
         steps = session.scalars(select(ReturnEventRow.action)).all()

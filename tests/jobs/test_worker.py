@@ -16,6 +16,7 @@ from returnflow.jobs.worker import Worker
 from returnflow.notify.mailer import FileMailer, SmtpMailer
 from returnflow.storage.schema import OutboxRow
 from tests.support.clock import FakeClock
+from tests.support.refunds import pay_refunds
 from tests.support.smtp import SmtpSink
 
 OrderPayload = Callable[..., dict[str, Any]]
@@ -65,11 +66,13 @@ def test_refund_notice_says_the_money_was_paid(
     client.post(f"/api/v1/returns/{rma}/receive")
     client.post(f"/api/v1/returns/{rma}/inspect", json={"passed": True})
     client.post(f"/api/v1/returns/{rma}/refund")
-    Worker(context, SmtpMailer(smtp_server.host, smtp_server.port)).tick()
+    # paid through the gateway on one tick, the notice leaves on the next (R6.4)
+    pay_refunds(context, SmtpMailer(smtp_server.host, smtp_server.port), ticks=2)
     subjects = [str(m["Subject"]) for m in smtp_server.messages]
     assert any("退款已到账" in s and "refund" in s for s in subjects)
     refund_mail = next(m for m in smtp_server.messages if "退款已到账" in str(m["Subject"]))
     assert "84.00 CNY" in _body(refund_mail)
+    assert "alipay" in _body(refund_mail)  # the method the money went back to
 
 
 def test_unreachable_smtp_is_retried_with_backoff(
@@ -115,7 +118,8 @@ def test_completed_requests_confirm_themselves(
     )
     rma = client.post("/api/v1/returns", json=body).json()["rma_no"]
     client.post(f"/api/v1/returns/{rma}/approve")
-    client.post(f"/api/v1/returns/{rma}/refund")
+    pay_refunds(context, FileMailer(tmp_path), ticks=1)  # refund-only: owed at approval, paid
+    assert client.get(f"/api/v1/returns/{rma}").json()["status"] == "refunded"
     client.post(f"/api/v1/returns/{rma}/complete")
     worker = Worker(context, FileMailer(tmp_path))
     clock.advance(days=7, seconds=1)

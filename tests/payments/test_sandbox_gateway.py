@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
+from returnflow.config import Settings
 from returnflow.domain.money import Money
 from returnflow.payments.gateway import (
     GatewayRejected,
@@ -17,7 +19,13 @@ from returnflow.payments.gateway import (
     SignatureInvalid,
     refund_idempotency_key,
 )
-from returnflow.payments.sandbox import FORCED_FAILURE, SIGNATURE_HEADER, SandboxGateway
+from returnflow.payments.sandbox import (
+    FORCED_FAILURE,
+    SIGNATURE_HEADER,
+    SandboxGateway,
+    settlement_records,
+)
+from returnflow.payments.sandbox_store import state_path
 from tests.support.clock import FakeClock
 
 START = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
@@ -189,3 +197,57 @@ def test_tampered_or_unsigned_notification_is_refused(
     other = SandboxGateway(clock, webhook_secret="another-secret")
     with pytest.raises(SignatureInvalid):
         other.parse_notification(body, {SIGNATURE_HEADER: headers[SIGNATURE_HEADER]})
+
+
+def test_state_file_keeps_refunds_and_settlements_across_instances(
+    clock: FakeClock, tmp_path: Path
+) -> None:
+    """A restart (or the server beside a demo run) sees what the sandbox paid before."""
+    state = tmp_path / "sandbox.json"
+    first = SandboxGateway(clock, settle_after=timedelta(minutes=5), state_file=state)
+    paid = first.submit_refund(_submission("RMA-0001", 4_300))
+    pending = first.submit_refund(_submission("RMA-0002", 900, reference="pay_2"))
+    clock.advance(minutes=6)
+    assert first.refund_count == 2
+
+    again = SandboxGateway(clock, settle_after=timedelta(minutes=5), state_file=state)
+    assert again.refund_count == 2
+    assert again.refund_status(paid.gateway_refund_id).status is RefundStatus.SUCCEEDED
+    assert again.refund_status(pending.gateway_refund_id).amount == Money(900, "CNY")
+    assert sorted(r["reference"] for r in settlement_records(again)) == ["RMA-0001", "RMA-0002"]
+    # one key still pays once, whichever instance is asked
+    assert again.submit_refund(_submission("RMA-0001", 4_300)) == again.refund_status(
+        paid.gateway_refund_id
+    )
+    with pytest.raises(GatewayRejected):
+        again.submit_refund(_submission("RMA-0001", 5_000))
+    # a refund made by the new instance reaches the old one too (demo process -> server)
+    third = again.submit_refund(_submission("RMA-0003", 100, reference="pay_3"))
+    assert first.refund_status(third.gateway_refund_id).amount == Money(100, "CNY")
+    assert first.refund_count == 3
+
+
+def test_notifications_are_not_sent_twice_after_a_restart(clock: FakeClock, tmp_path: Path) -> None:
+    state = tmp_path / "sandbox.json"
+    first = SandboxGateway(clock, settle_after=timedelta(minutes=5), state_file=state)
+    first.submit_refund(_submission())
+    clock.advance(minutes=6)
+    assert len(first.due_notifications()) == 1
+    assert SandboxGateway(clock, state_file=state).due_notifications() == []
+
+
+def test_without_a_state_file_nothing_is_kept(clock: FakeClock, tmp_path: Path) -> None:
+    SandboxGateway(clock).submit_refund(_submission())
+    assert SandboxGateway(clock).refund_count == 0
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_state_path_follows_the_database(tmp_path: Path) -> None:
+    database = tmp_path / "shop.db"
+    assert state_path(Settings(database_url=f"sqlite:///{database}")) == Path(
+        f"{database}.sandbox.json"
+    )
+    assert state_path(Settings(database_url="sqlite://")) is None
+    assert state_path(Settings(database_url="postgresql://u@h/db")) == Path("sandbox_state.json")
+    chosen = tmp_path / "books.json"
+    assert state_path(Settings(sandbox_state_file=str(chosen))) == chosen

@@ -12,7 +12,7 @@ from returnflow.api import schemas, views
 from returnflow.api.deps import Allowed, Context, Language
 from returnflow.domain.access import Permission, Principal
 from returnflow.domain.money import Money
-from returnflow.domain.orders import Customer, Order, OrderLine, Payment
+from returnflow.domain.orders import Address, Customer, Order, OrderLine, Payment
 from returnflow.domain.text import DomainError, Text
 from returnflow.services import orders as order_service
 from returnflow.storage.uow import ConcurrentUpdate
@@ -38,6 +38,7 @@ def to_domain(body: schemas.OrderIn) -> Order:
         shipping_fee=money(body.shipping_fee),
         return_shipping_insurance=body.return_shipping_insurance,
         payment=Payment(body.payment.method, body.payment.transaction_id),
+        ship_to=Address(**body.ship_to.model_dump()) if body.ship_to else None,
         lines=tuple(
             OrderLine(
                 line_no=line.line_no,

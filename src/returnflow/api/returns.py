@@ -19,6 +19,7 @@ from returnflow.domain.money import Money
 from returnflow.domain.returns import ReturnLine, ReturnRequest
 from returnflow.domain.text import DomainError, Text
 from returnflow.services import returns as return_service
+from returnflow.services import shipping as shipping_service
 from returnflow.services.queries import ReturnFilter, list_returns
 from returnflow.storage.repository import StoredResponse
 from returnflow.storage.uow import UnitOfWork
@@ -245,15 +246,22 @@ def ship(
     language: Language,
     principal: Annotated[Principal, Depends(Allowed(Permission.RETURNS_SHIP))],
 ) -> schemas.ReturnOut:
-    return _step(
-        context,
-        rma_no,
-        Action.SHIP,
-        principal,
-        language,
-        carrier=body.carrier,
-        tracking_no=body.tracking_no,
-    )
+    """R4.3: the carrier and tracking number of a parcel the customer sent themselves."""
+    now = context.clock()
+    with context.uow() as uow:
+        request = shipping_service.record_tracking(
+            uow,
+            rma_no,
+            body.carrier,
+            body.tracking_no,
+            now,
+            principal.actor,
+            context.carrier_registry(),
+            merchant_scope=principal.merchant_scope,
+        )
+        out = _render(uow, request, principal, language, now)
+        uow.commit(now)
+    return out
 
 
 @router.post("/{rma_no}/inspect", response_model=schemas.ReturnOut)
@@ -293,8 +301,8 @@ def _note_step(action: Action, permission: Permission, summary: str) -> None:
 
 for _action, _permission, _summary in (
     (Action.APPROVE, Permission.RETURNS_REVIEW, "Approve a request waiting for review"),
-    (Action.RECEIVE, Permission.WAREHOUSE_RECEIVE, "The warehouse received the parcel"),
-    (Action.REFUND, Permission.REFUNDS_PAY, "Refund to the original payment method"),
+    # Action.RECEIVE: POST /{rma_no}/receive lives in api/receiving.py (records a receipt)
+    # the refund step lives in api/refunds.py: it owes the refund, the worker pays it
     (Action.EXCHANGE, Permission.RETURNS_RESOLVE, "Ship the replacement"),
     (Action.REPAIR, Permission.RETURNS_RESOLVE, "Record the repair as done"),
     (Action.REISSUE, Permission.RETURNS_RESOLVE, "Send the missing parts"),

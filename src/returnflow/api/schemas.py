@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated
 
+from fastapi import Path
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
 
 from returnflow.domain.catalog import ItemFlag, is_valid_category
@@ -12,6 +13,8 @@ from returnflow.domain.kinds import Channel, Outcome, Reason, RequestType, Shipp
 from returnflow.domain.lifecycle import Action, Status
 
 Cents = Annotated[int, Field(ge=0, le=10**12, description="Amount in minor units (fen, cents)")]
+# a table row's number in a path: bounded so a huge number is a 422, not a database error
+RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:\-]*$")]
 
 
@@ -48,6 +51,17 @@ class OrderLineIn(Strict):
     flags: list[ItemFlag] = Field(default_factory=list)
 
 
+class AddressIn(Strict):
+    """Where the order was delivered; pickups come here and labels name it."""
+
+    name: str = Field(min_length=1, max_length=100)
+    phone: str = Field(min_length=3, max_length=40, pattern=r"^\+?[0-9 \-]{3,40}$")
+    province: str = Field(min_length=1, max_length=40)
+    city: str = Field(min_length=1, max_length=40)
+    district: str = Field(default="", max_length=40)
+    detail: str = Field(min_length=1, max_length=200)
+
+
 class OrderIn(Strict):
     order_no: Code
     merchant_id: Code
@@ -60,6 +74,7 @@ class OrderIn(Strict):
     return_shipping_insurance: bool = False
     payment: PaymentIn
     lines: list[OrderLineIn] = Field(min_length=1, max_length=500)
+    ship_to: AddressIn | None = None
 
 
 class OrderOut(BaseModel):

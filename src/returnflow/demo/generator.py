@@ -24,15 +24,19 @@ from zoneinfo import ZoneInfo
 
 from returnflow.app_context import AppContext
 from returnflow.demo import catalog
+from returnflow.demo.addresses import address_for
 from returnflow.demo.catalog import Merchant, Product, Scenario
+from returnflow.demo.journeys import World
 from returnflow.domain.catalog import ItemFlag
 from returnflow.domain.kinds import Channel, Reason, RequestType
 from returnflow.domain.lifecycle import Action, Status
 from returnflow.domain.money import Money
 from returnflow.domain.orders import Customer, Order, OrderLine, Payment
 from returnflow.domain.returns import ReturnLine, ReturnRequest
+from returnflow.services import inspection, shipping
 from returnflow.services.orders import import_order
 from returnflow.services.returns import NewReturn, file_return, perform
+from returnflow.storage.refunds import RefundStore
 from returnflow.storage.uow import UnitOfWork
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -44,7 +48,7 @@ AGENT_HOURS: Hours = (9, 22)
 WAREHOUSE_HOURS: Hours = (9, 18)
 FINANCE_HOURS: Hours = (9, 18)
 
-BATCH_ORDERS = 200  # orders per unit of work: big enough to be fast, small enough to lock briefly
+BATCH_ORDERS = 50  # orders per unit of work: big enough to be fast, small enough to lock briefly
 ORDERS_PER_DAY = 80
 MAX_DAYS = 120
 MIN_DAYS = 14
@@ -242,6 +246,7 @@ def _order(
         and rng.random() < (0.45 if merchant.category == "apparel" else 0.25),
         payment=_payment(rng, paid_at),
         lines=lines,
+        ship_to=address_for(customer),
     )
 
 
@@ -511,6 +516,7 @@ def _write(
 ) -> Counter[str]:
     total, done = len(plans), 0
     by_status: Counter[str] = Counter()
+    world = World.for_context(context)
     progress(0, total)
     for batch in _batches(_timeline(plans)):
         with context.uow() as uow:
@@ -519,9 +525,10 @@ def _write(
                     import_order(uow, item.order, _known_at(item.order))
                     done += 1
                 else:
-                    by_status[_play(uow, item, now).value] += 1
+                    by_status[_play(uow, world, item, now).value] += 1
             uow.commit(now)
         progress(done, total)
+    world.finish(context, now, random.Random(total))
     return by_status
 
 
@@ -557,10 +564,10 @@ def _batches(items: list[OrderPlan | ReturnPlan]) -> Iterator[list[OrderPlan | R
         yield batch
 
 
-def _play(uow: UnitOfWork, plan: ReturnPlan, now: datetime) -> Status:
+def _play(uow: UnitOfWork, world: World, plan: ReturnPlan, now: datetime) -> Status:
     """File the request, then live its life step by step until the story reaches now."""
     request = file_return(uow, plan.new, plan.filed_at, plan.filed_by)
-    story = Story(uow, request, plan, now)
+    story = Story(uow, world, request, plan, now)
     while story.next_step():
         pass
     return story.request.status
@@ -570,9 +577,12 @@ class Story:
     """One request after filing: each step at its own moment, none after `now`."""
 
     def __init__(
-        self, uow: UnitOfWork, request: ReturnRequest, plan: ReturnPlan, now: datetime
+        self, uow: UnitOfWork, world: World, request: ReturnRequest, plan: ReturnPlan, now: datetime
     ) -> None:
         self.uow = uow
+        self.world = world
+        self.waybill: str | None = None  # the simulated carrier's number, once arranged
+        self.silent = False  # the carrier never scanned it: the dock is the first to know
         self.request = request
         self.plan = plan
         self.now = now
@@ -618,6 +628,11 @@ class Story:
         self.at = at
         return True
 
+    def moved(self, at: datetime) -> bool:
+        """A service moved the story on at `at`."""
+        self.at = at
+        return True
+
     def cancel(self, low_hours: float, high_hours: float) -> bool:
         note = self.rng.choice(catalog.CANCEL_NOTES)
         at = self.later(low_hours, high_hours, CUSTOMER_HOURS)
@@ -659,10 +674,11 @@ def _rejection_note(codes: set[str]) -> str:
 
 def _approved(story: Story) -> bool:
     rng = story.rng
+    if story.waybill is not None:
+        return _first_scan(story)
     match story.request.request_type:
         case RequestType.REFUND_ONLY:
-            at = story.later(1, 20, FINANCE_HOURS)
-            return story.act(at, Action.REFUND, rng.choice(catalog.FINANCE_STAFF))
+            return _refund_only(story)
         case RequestType.REISSUE:
             carrier, tracking_no = _waybill(rng)
             at = story.later(2, 36, WAREHOUSE_HOURS)
@@ -672,42 +688,106 @@ def _approved(story: Story) -> bool:
             return _ship_back(story)
 
 
+def _refund_only(story: Story) -> bool:
+    """The approving agent's refund; above their limit it waits for a manager (R12.3)."""
+    rma_no = story.request.rma_no
+    row = RefundStore(story.uow.session).for_rma(rma_no)
+    if row is None:
+        at = story.later(0.1, 2, AGENT_HOURS)
+        if at > story.now:
+            return False
+        agent = next(
+            (c.actor for c in reversed(story.request.history) if c.action is Action.APPROVE),
+            story.rng.choice(catalog.AGENTS),
+        )
+        story.world.pay(story.uow, rma_no, agent, at, "approval", story.now)
+        return story.moved(at) and story.request.status is not Status.APPROVED
+    if row.status != "awaiting_approval":
+        return False
+    at = story.later(2, 30, FINANCE_HOURS)
+    if at > story.now or not story.world.approve_waiting(story.uow, rma_no, at, story.now):
+        return False
+    return story.moved(at) and story.request.status is not Status.APPROVED
+
+
 def _ship_back(story: Story) -> bool:
-    """Most customers post the goods within three days; some cancel, some never ship.
+    """Most customers send the goods within three days; some cancel, some never ship.
 
     The never-shipped stay approved: the worker closes them when ship_by passes (R1.5).
+    A pickup or drop-off is booked with the (simulated) carrier; self-shippers type
+    their own carrier's number.
     """
     roll = story.rng.random()
     if roll < 0.04:
         return story.cancel(2, 48)
     if roll < 0.12:
         return False
-    carrier, tracking_no = _waybill(story.rng)
     at = story.later(0.5, 72, CUSTOMER_HOURS)
-    return story.act(at, Action.SHIP, story.customer, carrier=carrier, tracking_no=tracking_no)
+    if at > story.now:
+        return False
+    rma_no = story.request.rma_no
+    world = story.world
+    story.waybill = world.arrange(story.uow, rma_no, story.rng, at, story.customer)
+    if story.waybill is None:
+        carrier, tracking_no = _waybill(story.rng)
+        shipping.record_tracking(
+            story.uow, rma_no, carrier, tracking_no, at, story.customer, world.carriers
+        )
+    else:
+        story.silent = story.rng.random() < 0.12
+    return story.moved(at)
+
+
+def _first_scan(story: Story) -> bool:
+    """The carrier's first scans put the request in transit (R4.3)."""
+    if story.silent:
+        return _in_transit(story)
+    assert story.waybill is not None
+    at = story.at + timedelta(hours=story.rng.uniform(4, 20))
+    if at > story.now:
+        return False
+    story.world.scan(story.uow, story.waybill, at)
+    return story.moved(at) and story.request.status is Status.IN_TRANSIT
 
 
 def _in_transit(story: Story) -> bool:
-    """A few parcels go missing on the way back: exceptions for staff to chase (R4.4)."""
+    """Parcels reach the dock; a few go missing or stall: exceptions to chase (R4.4)."""
     rng = story.rng
-    if rng.random() < 0.015:
+    if story.waybill is None and rng.random() < 0.015:
         return False
-    at = story.later(20, 72, WAREHOUSE_HOURS)
-    note = rng.choice(catalog.RECEIVE_NOTES)
-    return story.act(at, Action.RECEIVE, rng.choice(catalog.WAREHOUSE_STAFF), note=note)
+    carried = story.waybill is not None
+    at = story.later(50, 96, WAREHOUSE_HOURS) if carried else story.later(20, 72, WAREHOUSE_HOURS)
+    if at > story.now:
+        return False
+    worker = rng.choice(catalog.WAREHOUSE_STAFF)
+    troubled = story.waybill is not None and not story.silent
+    if troubled and story.world.scan(story.uow, story.waybill or "", at):
+        if rng.random() < 0.3:
+            return False  # still missing: an open exception in the queue
+        story.world.resolve_exceptions(story.uow, story.request.rma_no, worker, at)
+    story.world.receive(story.uow, story.request, rng, worker, at)
+    return story.moved(at)
 
 
 def _received(story: Story) -> bool:
+    """The checklist inspection; passed goods are disposed and put away soon after."""
     rng = story.rng
     serial = story.plan.shopper.serial
     at = story.later(1, 20, WAREHOUSE_HOURS)
+    if at > story.now:
+        return False
     inspector = rng.choice(catalog.WAREHOUSE_STAFF)
+    failure = None
     if rng.random() < (0.3 if serial else 0.05):
-        note = rng.choice(_failure_notes(story.plan.category, serial))
-        return story.act(at, Action.INSPECT_FAIL, inspector, note=note)
-    reason = story.request.lines[0].reason
-    notes = catalog.INSPECTION_PASS_NOTES.get(reason, catalog.FAULT_PASS_NOTES)
-    return story.act(at, Action.INSPECT_PASS, inspector, note=rng.choice(notes))
+        failure = rng.choice(_failure_notes(story.plan.category, serial))
+    route = story.world.inspect(story.uow, story.request, rng, inspector, at, failure)
+    story.moved(at)
+    if route == "passed":
+        later = at + timedelta(minutes=rng.randint(20, 300))
+        if later <= story.now:
+            story.world.dispose(story.uow, story.request, inspector, later)
+            story.moved(later)
+    return True
 
 
 def _failure_notes(category: str, serial: bool) -> tuple[str, ...]:
@@ -718,19 +798,36 @@ def _failure_notes(category: str, serial: bool) -> tuple[str, ...]:
 
 def _inspected(story: Story) -> bool:
     rng = story.rng
+    world, uow, rma_no = story.world, story.uow, story.request.rma_no
     match story.request.request_type:
         case RequestType.REFUND:
+            if RefundStore(uow.session).for_rma(rma_no) is not None:
+                return False  # paid, failing or escalated: finance's queue now
             at = story.later(1, 24, FINANCE_HOURS)
-            return story.act(at, Action.REFUND, rng.choice(catalog.FINANCE_STAFF))
+            if at > story.now:
+                return False
+            if rng.random() < 0.1:
+                world.at(at)
+                world.take_credit(uow, rma_no, at)
+            else:
+                world.pay(
+                    uow, rma_no, rng.choice(catalog.FINANCE_STAFF), at, "inspection", story.now
+                )
+            return story.moved(at) and story.request.status is not Status.INSPECTED
         case RequestType.EXCHANGE:
-            carrier, tracking_no = _waybill(rng)
             at = story.later(2, 36, WAREHOUSE_HOURS)
-            note = f"换货已发出：{carrier} {tracking_no}"
-            return story.act(at, Action.EXCHANGE, rng.choice(catalog.WAREHOUSE_STAFF), note=note)
+            if at > story.now:
+                return False
+            world.exchange(uow, story.request, rng.choice(catalog.AGENTS), at, _waybill(rng))
+            return story.moved(at) and story.request.status is not Status.INSPECTED
         case RequestType.REPAIR:
             at = story.later(72, 240, WAREHOUSE_HOURS)
+            if at > story.now:
+                return False
             note = rng.choice(catalog.REPAIR_NOTES)
-            return story.act(at, Action.REPAIR, rng.choice(catalog.WAREHOUSE_STAFF), note=note)
+            staff = rng.choice(catalog.WAREHOUSE_STAFF)
+            world.repair(uow, rma_no, staff, at, note, _waybill(rng))
+            return story.moved(at) and story.request.status is not Status.INSPECTED
         case _:
             return False
 
@@ -749,11 +846,27 @@ def _resolved(story: Story) -> bool:
 
 
 def _inspection_failed(story: Story) -> bool:
-    """R5.3: the goods go back to the customer, and the request is done."""
-    carrier, tracking_no = _waybill(story.rng)
+    """R5.3: a partial-refund offer is answered, or the goods go back and the request ends."""
+    uow, rma_no, rng = story.uow, story.request.rma_no, story.rng
+    offer = uow.warehouse.offer(rma_no)
+    if offer is not None and offer.status == "offered":
+        at = story.later(2, 48, CUSTOMER_HOURS)
+        if at > story.now:
+            return False
+        inspection.answer_offer(uow, rma_no, rng.random() < 0.7, story.customer, at)
+        return story.moved(at)
+    if offer is not None and offer.status == "accepted":
+        if RefundStore(uow.session).for_rma(rma_no) is not None:
+            return False
+        at = story.later(1, 24, FINANCE_HOURS)
+        if at > story.now:
+            return False
+        story.world.pay(uow, rma_no, rng.choice(catalog.FINANCE_STAFF), at, "inspection", story.now)
+        return story.moved(at) and story.request.status is not Status.INSPECTION_FAILED
+    carrier, tracking_no = _waybill(rng)
     at = story.later(4, 72, WAREHOUSE_HOURS)
     note = f"验收未通过，商品已寄回买家：{carrier} {tracking_no}"
-    return story.act(at, Action.COMPLETE, story.rng.choice(catalog.WAREHOUSE_STAFF), note=note)
+    return story.act(at, Action.COMPLETE, rng.choice(catalog.WAREHOUSE_STAFF), note=note)
 
 
 def _completed(story: Story) -> bool:

@@ -77,6 +77,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         | {P.WAREHOUSE_RECEIVE, P.WAREHOUSE_INSPECT, P.REFUNDS_PAY, P.RETURNS_RESOLVE}
         | {P.RETURNS_CANCEL, P.RETURNS_CONFIRM, P.POLICY_VIEW, P.CONTACT_VIEW}
         | {P.WAREHOUSE_DISPOSE, P.INVENTORY_VIEW}
+        | {P.CREDIT_MANAGE}  # the order system spends customers' store credit at checkout
     ),
 }
 

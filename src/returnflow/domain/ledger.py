@@ -29,6 +29,7 @@ class Account(StrEnum):
     COMPENSATION = "compensation"  # expense: goodwill, credit bonuses, fees we bear
     CUSTOMER_RECEIVABLE = "customer_receivable"  # owed by customers: price gaps, recoveries
     EXPIRED_CREDIT = "expired_credit"  # income: store credit that lapsed
+    CASH = "cash"  # our money at the bank: gateway settlements draw on it
 
     @property
     def debit_normal(self) -> bool:
@@ -41,6 +42,7 @@ _DEBIT_NORMAL = frozenset(
         Account.GATEWAY_CLEARING,
         Account.COMPENSATION,
         Account.CUSTOMER_RECEIVABLE,
+        Account.CASH,
     }
 )
 

@@ -91,6 +91,8 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition(Action.INSPECT_FAIL, frozenset({S.RECEIVED}), S.INSPECTION_FAILED),
     Transition(Action.REFUND, frozenset({S.INSPECTED}), S.REFUNDED, frozenset({T.REFUND})),
     Transition(Action.REFUND, frozenset({S.APPROVED}), S.REFUNDED, frozenset({T.REFUND_ONLY})),
+    # R5.3: a failed inspection whose partial refund the customer accepted
+    Transition(Action.REFUND, frozenset({S.INSPECTION_FAILED}), S.REFUNDED, frozenset({T.REFUND})),
     Transition(Action.EXCHANGE, frozenset({S.INSPECTED}), S.EXCHANGED, frozenset({T.EXCHANGE})),
     Transition(Action.REPAIR, frozenset({S.INSPECTED}), S.REPAIRED, frozenset({T.REPAIR})),
     Transition(Action.REISSUE, frozenset({S.APPROVED}), S.REISSUED, frozenset({T.REISSUE})),

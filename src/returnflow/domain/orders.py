@@ -18,6 +18,22 @@ class Customer:
 
 
 @dataclass(frozen=True, slots=True)
+class Address:
+    """Where the order was delivered: a pickup comes here and the label names it."""
+
+    name: str
+    phone: str
+    province: str
+    city: str
+    district: str
+    detail: str
+
+    @property
+    def lines(self) -> tuple[str, ...]:
+        return (f"{self.province}{self.city}{self.district}", self.detail)
+
+
+@dataclass(frozen=True, slots=True)
 class Payment:
     method: str
     transaction_id: str
@@ -83,6 +99,7 @@ class Order:
     payment: Payment
     lines: tuple[OrderLine, ...] = field(default_factory=tuple)
     paid_at: datetime | None = None
+    ship_to: Address | None = None
 
     def line(self, line_no: int) -> OrderLine | None:
         for line in self.lines:

@@ -172,3 +172,10 @@ class Deduction:
     reason: Text
     amount: Money
     line_no: int | None = None  # None: the request as a whole
+
+
+def net_refund(total: Money, deductions: Sequence[Deduction]) -> Money:
+    """The amount less what is kept back, never below zero: a deduction larger than the
+    refund keeps the refund, it never makes the customer owe us (R6.1)."""
+    kept = sum((d.amount.cents for d in deductions), 0)
+    return Money(max(total.cents - kept, 0), total.currency)

@@ -211,14 +211,16 @@ class ReturnRequest:
 
     # --- goods on their way back and at the warehouse ------------------------------
 
-    def ship(self, actor: str, now: datetime, carrier: str, tracking_no: str) -> None:
+    def ship(
+        self, actor: str, now: datetime, carrier: str, tracking_no: str, note: str = ""
+    ) -> None:
         if not carrier.strip() or not tracking_no.strip():
             raise DomainError(
                 "tracking_required",
                 Text("请填写快递公司和运单号", "Give the carrier and the tracking number"),
                 field="tracking_no" if carrier.strip() else "carrier",
             )
-        self._move(Action.SHIP, actor, now, f"{carrier} {tracking_no}")
+        self._move(Action.SHIP, actor, now, note or f"{carrier} {tracking_no}")
         self.shipment = Shipment(carrier.strip(), tracking_no.strip(), now)
 
     def receive(self, actor: str, now: datetime, note: str = "") -> None:
@@ -236,11 +238,26 @@ class ReturnRequest:
 
     # --- resolution --------------------------------------------------------------
 
-    def pay_refund(self, actor: str, now: datetime, method: str, reference: str) -> RefundRecord:
-        self._move(Action.REFUND, actor, now, str(self.estimate.total))
-        self.refund = RefundRecord(self.estimate.total, method, reference, now)
+    def pay_refund(
+        self,
+        actor: str,
+        now: datetime,
+        method: str,
+        reference: str,
+        *,
+        amount: Money | None = None,
+        note: str = "",
+        notify: bool = True,
+    ) -> RefundRecord:
+        """The money is paid: `amount` is the estimate less deductions (default: the estimate).
+
+        `notify` False when the customer was already told (an instant refund paid earlier).
+        """
+        paid = self.estimate.total if amount is None else amount
+        self._move(Action.REFUND, actor, now, note or str(paid))
+        self.refund = RefundRecord(paid, method, reference, now)
         self.events[-1].data.update(
-            amount=self.estimate.total.cents, currency=self.estimate.total.currency
+            amount=paid.cents, currency=paid.currency, method=method, silent=not notify
         )
         return self.refund
 

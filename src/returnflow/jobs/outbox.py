@@ -26,6 +26,10 @@ class DispatchReport:
     failed: int = 0
 
 
+# how long a claimed row is held by the worker delivering it
+LEASE = timedelta(minutes=5)
+
+
 def backoff(attempts: int) -> timedelta:
     """30 s, 1 min, 2 min … capped at one hour."""
     return timedelta(seconds=min(30 * 2 ** (attempts - 1), 3600))
@@ -44,7 +48,13 @@ class OutboxDispatcher:
         self.max_attempts = max_attempts
 
     def run_once(self, now: datetime, batch: int = 50) -> DispatchReport:
-        sent = retried = failed = 0
+        """Claim a batch, deliver it outside any transaction, then record each outcome.
+
+        Consumers run with no transaction open here, so one that writes to the database
+        (storing a carrier's waybill) does not wait on this one's lock, which on SQLite
+        is the whole database. A claim is a lease: rows of a worker that died mid-batch
+        become available again after `LEASE` and are delivered again (at least once).
+        """
         with self.session_factory() as session:
             rows = session.scalars(
                 select(OutboxRow)
@@ -57,22 +67,33 @@ class OutboxDispatcher:
                 .limit(batch)
                 .with_for_update(skip_locked=True)
             ).all()
+            claimed = [(row.id, row.topic, dict(row.payload)) for row in rows]
             for row in rows:
-                try:
-                    for prefix, consumer in self.consumers.items():
-                        if row.topic.startswith(prefix):
-                            consumer(row.topic, row.payload)
-                except Exception as exc:
-                    row.attempts += 1
-                    row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-                    if row.attempts >= self.max_attempts:
-                        row.failed_at = now
+                row.available_at = now + LEASE
+            session.commit()
+        sent = retried = failed = 0
+        for row_id, topic, payload in claimed:
+            error: str | None = None
+            try:
+                for prefix, consumer in self.consumers.items():
+                    if topic.startswith(prefix):
+                        consumer(topic, payload)
+            except Exception as exc:
+                error = f"{type(exc).__name__}: {exc}"[:2000]
+            with self.session_factory() as session:
+                done = session.get(OutboxRow, row_id)
+                assert done is not None
+                if error is None:
+                    done.sent_at = now
+                    sent += 1
+                else:
+                    done.attempts += 1
+                    done.last_error = error
+                    if done.attempts >= self.max_attempts:
+                        done.failed_at = now
                         failed += 1
                     else:
-                        row.available_at = now + backoff(row.attempts)
+                        done.available_at = now + backoff(done.attempts)
                         retried += 1
-                else:
-                    row.sent_at = now
-                    sent += 1
-            session.commit()
+                session.commit()
         return DispatchReport(sent, retried, failed)

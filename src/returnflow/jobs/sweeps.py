@@ -10,12 +10,15 @@ from datetime import datetime
 
 from returnflow.app_context import AppContext
 from returnflow.domain.returns import ReturnRequest
+from returnflow.jobs.tracking import pending_pickups
 from returnflow.storage.uow import ConcurrentUpdate, UnitOfWork
 
 
 def close_unshipped(context: AppContext, now: datetime) -> int:
     with context.uow() as uow:
         due = uow.returns.due_for_auto_close(now)
+    waiting = pending_pickups(context, due, now)  # a booked pickup may still come (R1.5)
+    due = [rma for rma in due if rma not in waiting]
     return _apply(context, due, now, lambda request: request.auto_close_if_unshipped(now))
 
 

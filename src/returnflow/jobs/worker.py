@@ -7,8 +7,11 @@ import threading
 from dataclasses import dataclass
 
 from returnflow.app_context import AppContext
-from returnflow.jobs import sweeps
+from returnflow.jobs import resolutions, sweeps
+from returnflow.jobs.carrier_calls import carrier_consumer
 from returnflow.jobs.outbox import DispatchReport, OutboxDispatcher
+from returnflow.jobs.refunds import RefundJobs
+from returnflow.jobs.tracking import TrackingJobs
 from returnflow.notify.mailer import Mailer, mailer_from_settings
 from returnflow.notify.notices import build_notice
 
@@ -26,9 +29,17 @@ class Worker:
     def __init__(self, context: AppContext, mailer: Mailer | None = None) -> None:
         self.context = context
         self.mailer = mailer or mailer_from_settings(context.settings)
+        self.tracking = TrackingJobs(context, self.mailer)
+        self.refunds = RefundJobs(context)
         self.dispatcher = OutboxDispatcher(
             context.session_factory,
-            {"return.": self._mail_customer},
+            {
+                "return.": self._mail_customer,
+                "carrier.": carrier_consumer(context),
+                **self.tracking.consumers(),
+                **self.refunds.consumers(),
+                **resolutions.consumers(context),
+            },
             max_attempts=context.settings.outbox_max_attempts,
         )
 
@@ -41,6 +52,9 @@ class Worker:
         now = self.context.clock()
         closed = sweeps.close_unshipped(self.context, now)
         confirmed = sweeps.confirm_due(self.context, now)
+        self.tracking.tick(now)
+        self.refunds.tick(now)
+        resolutions.sweep(self.context, now)
         outbox = self.dispatcher.run_once(now)
         return TickReport(closed, confirmed, outbox)
 

@@ -74,6 +74,9 @@ class Waybill:
     waybill_no: str
     # whether the carrier itself knows this waybill (false for a number the customer typed)
     registered_with_carrier: bool
+    # the carrier's own id for the shipment or order (EasyPost `shp_…`, Kuaidi100
+    # `taskId:orderId`): later calls about this parcel (a pickup) must quote it
+    carrier_reference: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +88,10 @@ class PickupRequest:
     sender: Party
     window_start: datetime
     window_end: datetime
+    # `Waybill.carrier_reference` of the parcel, for carriers whose pickups attach to it
+    carrier_reference: str = ""
+    # where the parcel goes, for carriers whose pickup order is also the waybill (Kuaidi100)
+    receiver: Party | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +130,35 @@ class PushedEvents:
 
     waybill_no: str
     events: tuple[TrackingEvent, ...]
+
+
+class CarrierError(Exception):
+    """A carrier call that did not do what was asked; see the two kinds below."""
+
+    def __init__(self, carrier: str, message: str) -> None:
+        super().__init__(f"{carrier}: {message}")
+        self.carrier = carrier
+        self.message = message
+
+
+class CarrierUnavailable(CarrierError):
+    """Timeout, connection failure or a 5xx: nothing is known, so retry later (backoff)."""
+
+
+class CarrierRejected(CarrierError):
+    """The carrier refused the request (4xx or its own error code): retrying cannot help.
+
+    `code` is the carrier's machine-readable reason and `message` its words, so staff
+    can see why a label or pickup was refused without reading logs.
+    """
+
+    def __init__(
+        self, carrier: str, code: str, message: str, *, http_status: int | None = None
+    ) -> None:
+        super().__init__(carrier, f"{code}: {message}")
+        self.code = code
+        self.message = message
+        self.http_status = http_status
 
 
 class PushSignatureInvalid(Exception):

@@ -41,6 +41,14 @@ NOTICES: dict[str, tuple[Text, Text]] = {
             "The warehouse received your parcel and is inspecting it.",
         ),
     ),
+    "return.receipt_discrepancy": (
+        Text("退货 {rma_no} 到仓时发现问题", "Return {rma_no}: a problem with your parcel"),
+        Text(
+            "仓库收到您寄回的包裹，但发现：\n{detail_zh}\n如有疑问请联系客服。",
+            "The warehouse received your parcel but found:\n{detail_en}\n"
+            "Contact customer service if this looks wrong.",
+        ),
+    ),
     "return.inspection_failed": (
         Text("退货 {rma_no} 验收未通过", "Return {rma_no} failed inspection"),
         Text("原因：{note}", "Reason: {note}"),
@@ -48,8 +56,25 @@ NOTICES: dict[str, tuple[Text, Text]] = {
     "return.refunded": (
         Text("退款已到账：{rma_no}", "Your refund for {rma_no} has been paid"),
         Text(
-            "退款 {amount} 已退回您的原支付账户。",
-            "{amount} has been paid back to your original payment method.",
+            "退款 {amount} 已退回您的原支付账户（{method}）。",
+            "{amount} has been paid back to your original payment method ({method}).",
+        ),
+    ),
+    # an instant refund paid before the goods arrived (R6.4), and its recovery case
+    "return.refund_paid": (
+        Text("退款已到账：{rma_no}", "Your refund for {rma_no} has been paid"),
+        Text(
+            "退款 {amount} 已退回您的原支付账户（{method}），无需等待仓库验收。",
+            "{amount} has been paid back to your original payment method ({method}),"
+            " before the warehouse inspected the goods.",
+        ),
+    ),
+    "return.refund_recovery": (
+        Text("退款 {rma_no} 需要退回", "Refund {rma_no} must be returned"),
+        Text(
+            "您寄回的商品未通过验收（{note}），已先行退还的 {amount} 需要退回，客服会与您联系。",
+            "The goods failed inspection ({note}), so the {amount} refunded in advance must"
+            " be paid back; our team will contact you.",
         ),
     ),
     "return.exchanged": (
@@ -78,6 +103,28 @@ NOTICES: dict[str, tuple[Text, Text]] = {
             "The goods were not sent back in time, so the request closed itself.",
         ),
     ),
+    # R5.3: what follows a failed inspection (services/inspection.py)
+    "return.sent_back": (
+        Text("退货 {rma_no} 将寄回给您", "Return {rma_no} is being sent back to you"),
+        Text(
+            "验收未通过，商品将寄回给您。原因：{note}",
+            "The inspection failed and the goods are being sent back to you. Reason: {note}",
+        ),
+    ),
+    "return.partial_refund_offered": (
+        Text("退货 {rma_no}：部分退款方案", "Return {rma_no}: a partial refund offer"),
+        Text(
+            "验收发现：{note}\n我们可以为您退款 {amount}（已扣减相应金额），商品不再寄回。"
+            "请在退换货页面选择接受或拒绝；拒绝则商品寄回给您。",
+            "The inspection found: {note}\nWe can refund you {amount} (less a deduction) and "
+            "keep the goods. Accept or decline on your request page; if you decline, the goods "
+            "are sent back to you.",
+        ),
+    ),
+    "return.partial_refund_accepted": (
+        Text("退货 {rma_no}：您已接受部分退款", "Return {rma_no}: partial refund accepted"),
+        Text("我们将为您退款 {amount}。", "We will refund you {amount}."),
+    ),
     "return.cancelled": (
         Text("退换货申请 {rma_no} 已取消", "Return request {rma_no} cancelled"),
         Text("您的申请已取消。", "Your request was cancelled."),
@@ -95,7 +142,7 @@ def build_notice(topic: str, payload: dict[str, Any], mail_from: str) -> EmailMe
     """The email for an outbox event, or None when the event has no notice or no address."""
     template = NOTICES.get(topic)
     address = payload.get("email") or ""
-    if template is None or not address:
+    if template is None or not address or payload.get("silent"):
         return None
     subject, body = template
     outcome = _OUTCOMES.get(str(payload.get("outcome", "")), Text("", ""))
@@ -109,6 +156,7 @@ def build_notice(topic: str, payload: dict[str, Any], mail_from: str) -> EmailMe
         "order_no": payload.get("order_no", ""),
         "note": payload.get("note", ""),
         "amount": amount,
+        "method": payload.get("method", ""),
         "confirm_by": _local_time(payload.get("confirm_by"), payload.get("timezone")),
         "outcome_zh": outcome.zh,
         "outcome_en": outcome.en,

@@ -16,6 +16,8 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 from returnflow.domain.money import Money
 from returnflow.payments.gateway import (
@@ -24,11 +26,13 @@ from returnflow.payments.gateway import (
     GatewayResponseInvalid,
     GatewayUnavailable,
     NotificationUnsupported,
+    RefundReason,
     RefundStatus,
     RefundSubmission,
     SignatureInvalid,
     header_value,
 )
+from returnflow.payments.sandbox_store import StateFile
 
 SIGNATURE_HEADER = "Sandbox-Signature"
 FORCED_FAILURE = "sandbox_forced_failure"
@@ -45,7 +49,13 @@ class _Record:
 
 
 class SandboxGateway:
-    """`PaymentGateway` kept in a dict; nothing leaves the process."""
+    """`PaymentGateway` kept in a dict; nothing leaves the machine.
+
+    With a `state_file` its refunds live in that file as a real gateway's live on its
+    servers: a new instance (after a restart, or in the server while the demo ran in
+    another process) sees every refund and settlement made before. The test switches
+    (fail, unavailable) stay with the instance they were given to.
+    """
 
     def __init__(
         self,
@@ -53,6 +63,7 @@ class SandboxGateway:
         *,
         settle_after: timedelta = timedelta(seconds=30),
         webhook_secret: str = "sandbox-secret",
+        state_file: Path | None = None,
     ) -> None:
         self._clock = clock
         self._settle_after = settle_after
@@ -64,6 +75,8 @@ class SandboxGateway:
         self._failing_references: set[str] = set()
         self._unavailable_next = 0
         self._unavailable_after_recording = False
+        self._state = None if state_file is None else StateFile(state_file)
+        self._refresh()
 
     # --- switches for the demo and tests -------------------------------------------
 
@@ -87,16 +100,25 @@ class SandboxGateway:
             self._unavailable_next += n
             self._unavailable_after_recording = after_recording
 
+    def forget_all(self) -> None:
+        """Start the books afresh: the demo loads an empty database, so refunds kept
+        from an earlier one would only be settlements nobody here asked for."""
+        with self._lock:
+            self._records, self._by_key = {}, {}
+            self._save()
+
     @property
     def refund_count(self) -> int:
         """How many distinct refunds exist: the number a double payment would inflate."""
         with self._lock:
+            self._refresh()
             return len(self._records)
 
     # --- PaymentGateway ------------------------------------------------------------
 
     def submit_refund(self, request: RefundSubmission) -> GatewayRefund:
         with self._lock:
+            self._refresh()
             if self._unavailable_next and not self._unavailable_after_recording:
                 self._unavailable_next -= 1
                 raise GatewayUnavailable("sandbox told to be unavailable")
@@ -113,6 +135,7 @@ class SandboxGateway:
                     )
             else:
                 record = self._create(request)
+                self._save()
             if self._unavailable_next:
                 self._unavailable_next -= 1
                 raise GatewayUnavailable("sandbox recorded the refund, then dropped the answer")
@@ -120,6 +143,7 @@ class SandboxGateway:
 
     def refund_status(self, gateway_refund_id: str) -> GatewayRefund:
         with self._lock:
+            self._refresh()
             if self._unavailable_next:
                 self._unavailable_next -= 1
                 raise GatewayUnavailable("sandbox told to be unavailable")
@@ -159,6 +183,7 @@ class SandboxGateway:
         """
         out: list[tuple[bytes, dict[str, str]]] = []
         with self._lock:
+            self._refresh()
             for record in self._records.values():
                 view = self._view(record)
                 if record.notified or not view.status.is_final:
@@ -179,6 +204,8 @@ class SandboxGateway:
                     sort_keys=True,
                 ).encode()
                 out.append((body, {SIGNATURE_HEADER: self._sign(body)}))
+            if out:
+                self._save()
         return out
 
     # --- internals (call with the lock held) ---------------------------------------
@@ -218,5 +245,81 @@ class SandboxGateway:
             metadata=record.metadata,
         )
 
+    def _refresh(self) -> None:
+        """Take up refunds another instance wrote since this one last read or wrote."""
+        if self._state is None or not self._state.changed():
+            return
+        document = self._state.read()
+        if document is None:
+            return
+        records = [_record_from_json(item) for item in document.get("refunds", [])]
+        self._records = {record.refund_id: record for record in records}
+        self._by_key = {r.submission.idempotency_key: r.refund_id for r in records}
+
+    def _save(self) -> None:
+        if self._state is not None:
+            self._state.write(
+                {"refunds": [_record_to_json(record) for record in self._records.values()]}
+            )
+
     def _sign(self, body: bytes) -> str:
         return hmac.new(self._secret, body, hashlib.sha256).hexdigest()
+
+
+def settlement_records(gateway: SandboxGateway) -> list[dict[str, str | int]]:
+    """The sandbox's settlement list: every refund that has settled as paid.
+
+    What a real gateway's settlement report (or balance-transaction export) gives
+    finance to reconcile against: one row per refund, its id, amount and reference.
+    """
+    rows: list[dict[str, str | int]] = []
+    with gateway._lock:
+        gateway._refresh()
+        for record in gateway._records.values():
+            view = gateway._view(record)
+            if view.status is not RefundStatus.SUCCEEDED:
+                continue
+            rows.append(
+                {
+                    "gateway_refund_id": view.gateway_refund_id,
+                    "amount": view.amount.cents,
+                    "currency": view.amount.currency,
+                    "reference": view.metadata.get("rma_no", ""),
+                }
+            )
+    return rows
+
+
+def _record_to_json(record: _Record) -> dict[str, Any]:
+    submission = record.submission
+    return {
+        "id": record.refund_id,
+        "idempotency_key": submission.idempotency_key,
+        "payment_reference": submission.payment_reference,
+        "amount": submission.amount.cents,
+        "currency": submission.amount.currency,
+        "reason": submission.reason.value,
+        "submitted_metadata": dict(submission.metadata),
+        "created_at": record.created_at.isoformat(),
+        "fails_with": record.fails_with,
+        "notified": record.notified,
+        "metadata": dict(record.metadata),
+    }
+
+
+def _record_from_json(item: dict[str, Any]) -> _Record:
+    submission = RefundSubmission(
+        idempotency_key=str(item["idempotency_key"]),
+        payment_reference=str(item["payment_reference"]),
+        amount=Money(int(item["amount"]), str(item["currency"])),
+        reason=RefundReason(item["reason"]),
+        metadata=dict(item.get("submitted_metadata") or {}),
+    )
+    return _Record(
+        refund_id=str(item["id"]),
+        submission=submission,
+        created_at=datetime.fromisoformat(item["created_at"]),
+        fails_with=item.get("fails_with"),
+        notified=bool(item.get("notified")),
+        metadata=dict(item.get("metadata") or {}),
+    )

@@ -105,9 +105,12 @@ def perform(
     tracking_no: str = "",
     merchant_scope: str | None = None,
 ) -> ReturnRequest:
-    """One lifecycle step; the transition table refuses steps the state does not allow."""
+    """One lifecycle step; the transition table refuses steps the state does not allow.
+
+    REFUND is not one of them: money moves only through `services/refunds.py`.
+    """
     request = get_return(uow, rma_no, merchant_scope=merchant_scope, for_update=True)
-    order, policy = policy_for(uow, request)
+    _, policy = policy_for(uow, request)
     match action:
         case Action.APPROVE:
             request.approve(actor, now, policy, note)
@@ -119,8 +122,6 @@ def perform(
             request.receive(actor, now, note)
         case Action.INSPECT_PASS | Action.INSPECT_FAIL:
             request.inspect(actor, now, action is Action.INSPECT_PASS, note)
-        case Action.REFUND:
-            request.pay_refund(actor, now, order.payment.method, order.payment.transaction_id)
         case Action.EXCHANGE | Action.REPAIR | Action.REISSUE:
             request.resolve(action, actor, now, note)
         case Action.COMPLETE:
@@ -129,6 +130,9 @@ def perform(
             request.confirm(actor, now, note)
         case Action.CANCEL:
             request.cancel(actor, now, note)
+            from returnflow.services.shipping import call_off  # it imports this module
+
+            call_off(uow, rma_no, now)
         case _:
             raise ValueError(f"{action} is not a manual step")
     return request

@@ -16,6 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from returnflow.storage.accounts import Accounts
 from returnflow.storage.attempts import Attempts
+from returnflow.storage.ledger import Ledger
 from returnflow.storage.repository import (
     Counters,
     IdempotencyStore,
@@ -24,6 +25,9 @@ from returnflow.storage.repository import (
     PolicyRepository,
     ReturnRepository,
 )
+from returnflow.storage.shipments import Shipments
+from returnflow.storage.tracking import TrackingStore
+from returnflow.storage.warehouse import Warehouse
 
 
 class ConcurrentUpdate(Exception):
@@ -40,6 +44,10 @@ class UnitOfWork:
     counters: Counters
     accounts: Accounts
     attempts: Attempts
+    ledger: Ledger
+    shipments: Shipments
+    tracking: TrackingStore
+    warehouse: Warehouse
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
@@ -54,6 +62,10 @@ class UnitOfWork:
         self.counters = Counters(self.session)
         self.accounts = Accounts(self.session)
         self.attempts = Attempts(self.session)
+        self.ledger = Ledger(self.session)
+        self.shipments = Shipments(self.session)
+        self.tracking = TrackingStore(self.session)
+        self.warehouse = Warehouse(self.session)
         return self
 
     def __exit__(

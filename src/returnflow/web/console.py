@@ -37,9 +37,13 @@ from returnflow.domain.text import DomainError, Text
 from returnflow.services import orders as order_service
 from returnflow.services import returns as return_service
 from returnflow.services import review as review_service
+from returnflow.services import shipping as shipping_service
+from returnflow.services import tracking as tracking_service
 from returnflow.services.errors import NotFound
 from returnflow.services.queries import ReturnFilter
 from returnflow.storage.uow import ConcurrentUpdate, UnitOfWork
+from returnflow.web import console_receiving as receiving_pages
+from returnflow.web import console_warehouse
 from returnflow.web.guards import StaffPage, StaffSession, check_csrf
 from returnflow.web.templating import DISPLAY_ZONE, render
 
@@ -216,6 +220,12 @@ def _request_page(
         "can_approve": offered(Action.APPROVE, P.RETURNS_REVIEW),
         "can_reject": offered(Action.REJECT, P.RETURNS_REVIEW),
         "can_cancel": offered(Action.CANCEL, P.RETURNS_CANCEL),
+        "warehouse": console_warehouse.panel(context, rma.rma_no),
+        "tracking": tracking_service.panel(context.uow, rma.rma_no),
+        "shipping": shipping_service.panel(
+            context.uow, rma.rma_no, now, context.carrier_registry()
+        ),
+        "receipt": receiving_pages.receipt_panel(context, rma.rma_no),
     }
     return _page(
         request,

@@ -35,8 +35,11 @@ from returnflow.domain.orders import Order
 from returnflow.domain.refunds import pays_money
 from returnflow.domain.returns import ReturnLine, ReturnRequest
 from returnflow.domain.text import DomainError, Text
+from returnflow.services import inspection as inspection_service
 from returnflow.services import portal as portal_service
 from returnflow.services import returns as return_service
+from returnflow.services import shipping as shipping_service
+from returnflow.services import tracking as tracking_service
 from returnflow.services.errors import NotFound, return_not_found
 from returnflow.storage.photos import MAX_BYTES, MAX_PHOTOS
 from returnflow.storage.uow import UnitOfWork
@@ -84,6 +87,8 @@ _NOTICES = {
     "shipped": Text("已记录寄回运单", "The tracking number has been recorded"),
     "confirmed": Text("感谢您确认处理结果", "Thank you for confirming the result"),
     "rated": Text("感谢您的评价", "Thank you for rating our service"),
+    "offer_accepted": Text("您已接受部分退款", "You accepted the partial refund"),
+    "offer_declined": Text("商品将寄回给您", "The goods will be sent back to you"),
 }
 _TRACKING = re.compile(r"^[A-Za-z0-9\-]{4,64}$")
 _CONTACT_PHONE = re.compile(r"^\+?[0-9 \-]{3,40}$")
@@ -441,6 +446,13 @@ def _request_page(
             "ship": ship or _ShipTyped(),
             "rating_typed": rating_typed or {"score": "", "comment": ""},
             "can_cancel": Action.CANCEL in actions,
+            "tracking": tracking_service.customer_panel(opened.uow, found.rma_no),
+            "shipping": shipping_service.panel_in(
+                opened.uow,
+                found.rma_no,
+                request.app.state.context.clock(),
+                request.app.state.context.carrier_registry(),
+            ),
             "can_ship": Action.SHIP in actions,
             "can_confirm": Action.CONFIRM in actions,
             "can_rate": finished and found.rating is None,
@@ -451,6 +463,7 @@ def _request_page(
             "line_titles": {line.line_no: line.title for line in opened.order.lines},
             "actor_label": _actor_label,
             "statuses": Status,
+            "offer": inspection_service.offer_view(opened.uow, found.rma_no),
         },
         status_code=status_code,
     )
@@ -552,14 +565,14 @@ def ship(
                 ),
                 field="tracking_no",
             )
-        return_service.perform(
+        shipping_service.record_tracking(
             opened.uow,
             found.rma_no,
-            Action.SHIP,
-            _actor(opened.access),
+            typed.carrier,
+            typed.tracking_no,
             now,
-            carrier=typed.carrier,
-            tracking_no=typed.tracking_no,
+            _actor(opened.access),
+            context.carrier_registry(),
         )
 
     return _act(request, context, token, rma_no, "shipped", step, ship=typed)

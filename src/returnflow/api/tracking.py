@@ -1,0 +1,176 @@
+"""Carrier tracking pushes, a request's tracking, and the logistics exceptions queue (R4.3–R4.4).
+
+The webhook has no bearer token: carriers sign their pushes, and the signature is the
+authentication. A push that does not verify is a 401 and nothing of it is read.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from returnflow.api.deps import Allowed, Context
+from returnflow.api.problems import problem
+from returnflow.api.schemas import RowId
+from returnflow.app_context import AppContext
+from returnflow.domain.access import Permission, Principal
+from returnflow.domain.shipment_alerts import AlertKind
+from returnflow.domain.text import Text
+from returnflow.logistics.carriers import PushedEvents, PushSignatureInvalid
+from returnflow.services import returns as return_service
+from returnflow.services import tracking as tracking_service
+from returnflow.storage.tracking import ExceptionTask
+
+router = APIRouter(prefix="/api/v1", tags=["tracking"])
+
+
+class LocalisedOut(BaseModel):
+    zh: str
+    en: str
+
+
+class TrackingEventOut(BaseModel):
+    at: datetime
+    status: str
+    label: LocalisedOut
+    description: str
+    location: str
+    waybill_no: str
+
+
+class ExceptionOut(BaseModel):
+    id: int
+    rma_no: str
+    kind: AlertKind
+    label: LocalisedOut
+    detail: LocalisedOut
+    carrier: str
+    waybill_no: str
+    raised_at: datetime
+    age_hours: float
+    resolved_at: datetime | None
+    resolved_by: str | None
+    resolution_note: str | None
+
+
+class ExceptionList(BaseModel):
+    items: list[ExceptionOut]
+
+
+class ResolveIn(BaseModel):
+    note: str = Field(min_length=1, max_length=2000)
+
+
+def _localised(value: Text) -> LocalisedOut:
+    return LocalisedOut(zh=value.zh, en=value.en)
+
+
+def exception_out(task: ExceptionTask, now: datetime) -> ExceptionOut:
+    return ExceptionOut(
+        id=task.id,
+        rma_no=task.rma_no,
+        kind=task.kind,
+        label=_localised(task.kind.label),
+        detail=_localised(task.detail),
+        carrier=task.carrier,
+        waybill_no=task.waybill_no,
+        raised_at=task.raised_at,
+        age_hours=round(task.age(now).total_seconds() / 3600, 1),
+        resolved_at=task.resolved_at,
+        resolved_by=task.resolved_by,
+        resolution_note=task.resolution_note,
+    )
+
+
+@router.post("/carriers/{carrier}/webhook", response_class=Response)
+async def carrier_webhook(carrier: str, request: Request, context: Context) -> Response:
+    """A carrier's tracking push: checked, normalised, stored once (R4.3).
+
+    Unknown waybills are acknowledged and parked until their shipment appears; the
+    carrier gets the answer its API expects, so it does not push again.
+    """
+    feed = tracking_service.push_feed(context.carrier_registry(), carrier)
+    body = await request.body()
+    try:
+        batches = feed.parse_push(dict(request.headers), body)
+    except PushSignatureInvalid:
+        return problem(
+            request,
+            401,
+            "signature_invalid",
+            Text("推送签名无效", "The push signature does not verify"),
+        )
+    except ValueError:
+        return problem(
+            request, 400, "push_malformed", Text("推送内容无法识别", "The push cannot be read")
+        )
+    await run_in_threadpool(_take, context, carrier, batches)
+    reply = feed.push_reply()
+    return Response(reply.body, status_code=reply.status_code, media_type=reply.media_type)
+
+
+def _take(context: AppContext, carrier: str, batches: list[PushedEvents]) -> None:
+    now = context.clock()
+    limits = tracking_service.thresholds(context.settings)
+    for batch in batches:
+        tracking_service.record(
+            context.uow, carrier, batch.waybill_no, batch.events, now, source="push", limits=limits
+        )
+
+
+@router.get("/returns/{rma_no}/tracking", response_model=list[TrackingEventOut])
+def request_tracking(
+    rma_no: str,
+    context: Context,
+    principal: Annotated[Principal, Depends(Allowed(Permission.RETURNS_VIEW))],
+) -> list[TrackingEventOut]:
+    """Every carrier scan of the request's parcels, newest first."""
+    with context.uow() as uow:
+        return_service.get_return(uow, rma_no, merchant_scope=principal.merchant_scope)
+        entries = tracking_service.timeline(uow, rma_no)
+    return [
+        TrackingEventOut(
+            at=entry.at,
+            status=entry.status.value,
+            label=_localised(entry.label),
+            description=entry.description,
+            location=entry.location,
+            waybill_no=entry.waybill_no,
+        )
+        for entry in entries
+    ]
+
+
+@router.get("/logistics/exceptions", response_model=ExceptionList)
+def list_exceptions(
+    context: Context,
+    _: Annotated[Principal, Depends(Allowed(Permission.LOGISTICS_EXCEPTIONS))],
+    state: Literal["open", "resolved", "all"] = "open",
+    kind: Annotated[AlertKind | None, Query()] = None,
+) -> ExceptionList:
+    """The exceptions queue (R4.4), oldest first."""
+    now = context.clock()
+    with context.uow() as uow:
+        tasks = uow.tracking.tasks(state=state, kind=kind.value if kind else None)
+    return ExceptionList(items=[exception_out(task, now) for task in tasks])
+
+
+@router.post("/logistics/exceptions/{task_id}/resolve", response_model=ExceptionOut)
+def resolve_exception(
+    task_id: RowId,
+    body: ResolveIn,
+    context: Context,
+    principal: Annotated[Principal, Depends(Allowed(Permission.LOGISTICS_EXCEPTIONS))],
+) -> ExceptionOut:
+    """Close a task with what was done about it; who and when are kept."""
+    now = context.clock()
+    with context.uow() as uow:
+        task = tracking_service.resolve_task(uow, task_id, principal.actor, body.note, now)
+        uow.commit(now)
+    return exception_out(task, now)

@@ -1,0 +1,322 @@
+"""Exchanges (R6.2): the replacement, its price gap, and the fast-exchange risk rules.
+
+An `ExchangeOrder` is a separate entity beside the return request, with its own states,
+so a fast exchange can send the replacement before the customer's parcel arrives while
+the request itself still moves only along the lifecycle table: the request's EXCHANGE
+step is performed once the replacement has shipped *and* the goods passed inspection.
+
+What the returned units were worth comes from the paid per-unit shares of
+`OrderLine.paid_for_units`. Refund requests take a line's units from the front of the
+allocation order (`domain/refunds.py`); exchanges value theirs from the back. Because
+every unit is held by at most one live request, the two ranges never overlap, so
+refunds plus exchange price gaps paid back never exceed what the line cost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from returnflow.domain.money import Money
+from returnflow.domain.orders import Order
+from returnflow.domain.text import DomainError, Text
+
+
+class ExchangeStatus(StrEnum):
+    RESERVED = "reserved"  # replacement chosen, stock held, waiting for inspection
+    REQUESTED = "requested"  # the order system was asked to ship it
+    SHIPPED = "shipped"  # the order system reported the waybill
+    CHARGED = "charged"  # fast exchange never returned: the customer pays for it
+    CANCELLED = "cancelled"
+
+    @property
+    def label(self) -> Text:
+        return _LABELS[self]
+
+
+class Settlement(StrEnum):
+    NONE = "none"  # same price
+    CHARGE = "charge"  # the customer pays the gap: receivable + payment request
+    REFUND_PENDING = "refund_pending"  # we owe the gap back; waiting for the refund
+    REFUND_CANCELLED = "refund_cancelled"  # the owed gap was folded into a charge
+
+
+@dataclass(frozen=True, slots=True)
+class ReplacementItem:
+    line_no: int  # the returned order line this replaces
+    sku: str
+    title: str
+    quantity: int
+    unit_price: Money
+
+    @property
+    def value(self) -> Money:
+        return self.unit_price * self.quantity
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "line_no": self.line_no,
+            "sku": self.sku,
+            "title": self.title,
+            "quantity": self.quantity,
+            "unit_price": self.unit_price.cents,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any], currency: str) -> ReplacementItem:
+        return cls(
+            int(data["line_no"]),
+            str(data["sku"]),
+            str(data["title"]),
+            int(data["quantity"]),
+            Money(int(data["unit_price"]), currency),
+        )
+
+
+def returned_value(
+    order: Order, returned: Mapping[int, int], exchanged_before: Mapping[int, int]
+) -> Money:
+    """What the customer paid for the units sent back in exchange, valued from the back.
+
+    `returned` is units per line in this exchange; `exchanged_before` the units of each
+    line earlier exchanges already valued.
+    """
+    total = Money.zero(order.currency)
+    for line_no, count in returned.items():
+        line = order.line(line_no)
+        if line is None:
+            raise KeyError(line_no)
+        end = max(line.quantity - exchanged_before.get(line_no, 0), 0)
+        start = max(end - count, 0)
+        total = total + line.paid_for_units(start, end - start)
+    return total
+
+
+def price_difference(returned: Money, items: Sequence[ReplacementItem]) -> Money:
+    """Positive: the customer pays the gap; negative: we pay it back. Exact to the cent."""
+    replacement = Money.zero(returned.currency)
+    for item in items:
+        replacement = replacement + item.value
+    return replacement - returned
+
+
+def settlement_for(difference: Money) -> Settlement:
+    if difference.cents > 0:
+        return Settlement.CHARGE
+    if difference.cents < 0:
+        return Settlement.REFUND_PENDING
+    return Settlement.NONE
+
+
+def check_items(items: Sequence[ReplacementItem], returned: Mapping[int, int]) -> None:
+    """A replacement names a returned line, a positive quantity and a price ≥ 0."""
+    if not items:
+        raise DomainError(
+            "replacement_required",
+            Text("请选择换货商品", "Choose the replacement item"),
+            field="items",
+        )
+    for item in items:
+        if item.line_no not in returned:
+            raise DomainError(
+                "replacement_line_unknown",
+                Text("换货商品须对应申请中的商品行", "A replacement must replace a returned line"),
+                field="items",
+            )
+        if item.quantity < 1 or item.unit_price.cents < 0 or not item.sku.strip():
+            raise DomainError(
+                "replacement_invalid",
+                Text("换货商品的数量和价格不正确", "The replacement's quantity or price is wrong"),
+                field="items",
+            )
+
+
+# --- fast exchange -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FastExchangeLimits:
+    max_value: Money
+    min_completed: int
+    return_days: int
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerRecord:
+    """What we know of a customer's past requests, as far as fast exchange cares."""
+
+    completed: int  # requests completed or confirmed
+    failed_inspections: int
+    open_recoveries: int  # charges for unreturned replacements not yet settled, etc.
+
+
+def fast_exchange_refusals(
+    replacement: Money, record: CustomerRecord, limits: FastExchangeLimits
+) -> list[Text]:
+    """Every reason fast exchange is not offered; empty when it is (R6.2)."""
+    reasons: list[Text] = []
+    if replacement > limits.max_value:
+        reasons.append(
+            Text(
+                "换货商品价值超过先换后退的上限",
+                "The replacement is worth more than fast exchange allows",
+            )
+        )
+    if record.completed < limits.min_completed:
+        reasons.append(
+            Text(
+                "完成的售后记录不足，暂不能先换后退",
+                "Not enough completed requests yet for fast exchange",
+            )
+        )
+    if record.failed_inspections > 0:
+        reasons.append(Text("曾有退回商品验收未通过", "An earlier return failed inspection"))
+    if record.open_recoveries > 0:
+        reasons.append(Text("尚有未结清的追偿", "There is an unsettled recovery"))
+    return reasons
+
+
+# --- the entity -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ExchangeStep:
+    at: datetime
+    actor: str
+    step: str
+    note: str = ""
+
+
+@dataclass
+class ExchangeOrder:
+    rma_no: str
+    merchant_id: str
+    customer_id: str
+    items: tuple[ReplacementItem, ...]
+    returned_units: dict[int, int]  # units per order line sent back in exchange
+    returned_value: Money
+    fast: bool
+    status: ExchangeStatus
+    settlement: Settlement
+    return_due_at: datetime | None = None
+    charged: Money | None = None
+    history: list[ExchangeStep] = field(default_factory=list)
+
+    @property
+    def currency(self) -> str:
+        return self.returned_value.currency
+
+    @property
+    def replacement_value(self) -> Money:
+        return self.returned_value + self.difference
+
+    @property
+    def difference(self) -> Money:
+        return price_difference(self.returned_value, self.items)
+
+    @classmethod
+    def choose(
+        cls,
+        *,
+        rma_no: str,
+        merchant_id: str,
+        customer_id: str,
+        items: Sequence[ReplacementItem],
+        returned: Mapping[int, int],
+        returned_value: Money,
+        fast: bool,
+        now: datetime,
+        actor: str,
+        limits: FastExchangeLimits,
+    ) -> ExchangeOrder:
+        check_items(items, returned)
+        order = cls(
+            rma_no=rma_no,
+            merchant_id=merchant_id,
+            customer_id=customer_id,
+            items=tuple(items),
+            returned_units=dict(returned),
+            returned_value=returned_value,
+            fast=fast,
+            status=ExchangeStatus.RESERVED,
+            settlement=Settlement.NONE,
+            return_due_at=now + timedelta(days=limits.return_days) if fast else None,
+        )
+        order.settlement = settlement_for(order.difference)
+        order.history.append(ExchangeStep(now, actor, "chosen", "fast" if fast else ""))
+        return order
+
+    def release(self, now: datetime, actor: str, *, goods_inspected: bool) -> None:
+        """Ask the order system to ship: after inspection, or at once for fast exchange."""
+        if self.status is not ExchangeStatus.RESERVED:
+            raise _not_now(self.status)
+        if not (self.fast or goods_inspected):
+            raise DomainError(
+                "exchange_waits_for_inspection",
+                Text(
+                    "退回商品验收通过后才能发出换货",
+                    "The replacement ships once the returned goods pass inspection",
+                ),
+            )
+        self.status = ExchangeStatus.REQUESTED
+        self.history.append(ExchangeStep(now, actor, "requested"))
+
+    def shipped(self, now: datetime, actor: str, waybill: str) -> None:
+        if self.status is not ExchangeStatus.REQUESTED:
+            raise _not_now(self.status)
+        self.status = ExchangeStatus.SHIPPED
+        self.history.append(ExchangeStep(now, actor, "shipped", waybill))
+
+    def charge_unreturned(self, now: datetime) -> Money:
+        """A fast exchange whose return never left: the customer keeps both and pays.
+
+        They paid the original price (+ a charged gap); if we have not yet paid back a
+        negative gap, that refund is cancelled and they pay the replacement's price,
+        otherwise what the kept original cost.
+        """
+        if not self.fast or self.status not in (ExchangeStatus.REQUESTED, ExchangeStatus.SHIPPED):
+            raise _not_now(self.status)
+        if self.settlement is Settlement.REFUND_PENDING:
+            amount = self.replacement_value
+            self.settlement = Settlement.REFUND_CANCELLED
+        else:
+            amount = self.returned_value
+        self.status = ExchangeStatus.CHARGED
+        self.charged = amount
+        self.history.append(ExchangeStep(now, "system", "charged", str(amount)))
+        return amount
+
+    def cancel(self, now: datetime, actor: str, note: str = "") -> None:
+        if self.status is not ExchangeStatus.RESERVED:
+            raise _not_now(self.status)
+        self.status = ExchangeStatus.CANCELLED
+        self.history.append(ExchangeStep(now, actor, "cancelled", note))
+
+    def return_overdue(self, now: datetime) -> bool:
+        return (
+            self.fast
+            and self.status in (ExchangeStatus.REQUESTED, ExchangeStatus.SHIPPED)
+            and self.return_due_at is not None
+            and now >= self.return_due_at
+        )
+
+
+def _not_now(status: ExchangeStatus) -> DomainError:
+    return DomainError(
+        "exchange_step_not_allowed",
+        Text(
+            "换货单当前状态“{zh}”下不能执行此操作", "Not possible while the exchange is {en}"
+        ).format(zh=status.label.zh, en=status.label.en),
+    )
+
+
+_LABELS = {
+    ExchangeStatus.RESERVED: Text("已选定换货商品，库存已预留", "replacement reserved"),
+    ExchangeStatus.REQUESTED: Text("已通知发货", "shipment requested"),
+    ExchangeStatus.SHIPPED: Text("换货已发出", "replacement shipped"),
+    ExchangeStatus.CHARGED: Text("未按时退回，已转为购买", "not returned in time: charged"),
+    ExchangeStatus.CANCELLED: Text("已取消", "cancelled"),
+}

@@ -1,0 +1,140 @@
+"""When a return parcel needs a person (R4.4): the exception rules and their thresholds.
+
+A rule looks at one shipment as it stands at `now` and names what is wrong; it never
+remembers having said so before. Raising each finding once is the exceptions queue's
+job (one open task per shipment and kind), so the sweep can ask again every tick.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from returnflow.domain.text import Text
+from returnflow.domain.tracking import TrackingState
+from returnflow.logistics.carriers import TrackingProblem, TrackingStatus
+
+
+class AlertKind(StrEnum):
+    NO_FIRST_SCAN = "no_first_scan"  # arranged, but the carrier never scanned it
+    STALLED = "stalled"  # scanned, then silence
+    LATE = "late"  # not delivered by the time promised
+    LOST = "lost"
+    DAMAGED = "damaged"
+    RETURNED_TO_SENDER = "returned_to_sender"
+
+    @property
+    def label(self) -> Text:
+        return KIND_LABELS[self]
+
+
+KIND_LABELS = {
+    AlertKind.NO_FIRST_SCAN: Text("安排后一直无揽收", "no scan since it was arranged"),
+    AlertKind.STALLED: Text("长时间无物流更新", "no scan for too long"),
+    AlertKind.LATE: Text("超过承诺时效", "late against the promised time"),
+    AlertKind.LOST: Text("包裹丢失", "parcel lost"),
+    AlertKind.DAMAGED: Text("运输途中损坏", "damaged in transit"),
+    AlertKind.RETURNED_TO_SENDER: Text("包裹被退回寄件人", "returned to the sender"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """How long silence is tolerated; from settings, so operations can tune them."""
+
+    first_scan_within: timedelta = timedelta(hours=48)
+    next_scan_within: timedelta = timedelta(hours=72)
+    presumed_lost_after: timedelta = timedelta(days=7)
+    late_grace: timedelta = timedelta(0)
+
+
+@dataclass(frozen=True, slots=True)
+class ShipmentFacts:
+    """What the rules need to know of a shipment besides its scans."""
+
+    arranged_at: datetime
+    promised_by: datetime | None
+    cancelled: bool = False
+    # False for a number only the customer knows (self-ship): no scans will ever come
+    tracked: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    kind: AlertKind
+    detail: Text
+
+
+def _hours(delta: timedelta) -> int:
+    return int(delta.total_seconds() // 3600)
+
+
+def findings(
+    facts: ShipmentFacts, state: TrackingState, now: datetime, limits: Thresholds
+) -> list[Finding]:
+    """Everything wrong with the shipment at `now`; empty for a parcel doing fine."""
+    if facts.cancelled or state.status is TrackingStatus.DELIVERED:
+        return []
+    found: list[Finding] = []
+    if state.status is TrackingStatus.RETURNED_TO_SENDER:
+        found.append(
+            Finding(
+                AlertKind.RETURNED_TO_SENDER,
+                Text("快递将包裹退回了寄件人", "The carrier sent the parcel back to the sender"),
+            )
+        )
+        return found
+    if state.status is TrackingStatus.EXCEPTION and state.problem is TrackingProblem.DAMAGED:
+        found.append(Finding(AlertKind.DAMAGED, _reported(state)))
+    if state.status is TrackingStatus.EXCEPTION and state.problem is TrackingProblem.LOST:
+        found.append(Finding(AlertKind.LOST, _reported(state)))
+    elif not facts.tracked:
+        pass
+    elif state.last_scan_at is None:
+        silent = now - facts.arranged_at
+        if silent >= limits.first_scan_within:
+            found.append(
+                Finding(
+                    AlertKind.NO_FIRST_SCAN,
+                    Text(
+                        "安排寄回已 {h} 小时，快递仍未揽收", "Arranged {h} hours ago, never scanned"
+                    ).format(h=_hours(silent)),
+                )
+            )
+    else:
+        silent = now - state.last_scan_at
+        if silent >= limits.presumed_lost_after:
+            found.append(
+                Finding(
+                    AlertKind.LOST,
+                    Text(
+                        "已 {h} 小时无物流更新，包裹可能丢失",
+                        "No scan for {h} hours: presumed lost",
+                    ).format(h=_hours(silent)),
+                )
+            )
+        elif silent >= limits.next_scan_within:
+            found.append(
+                Finding(
+                    AlertKind.STALLED,
+                    Text("已 {h} 小时无物流更新", "No scan for {h} hours").format(h=_hours(silent)),
+                )
+            )
+    if facts.promised_by is not None and now >= facts.promised_by + limits.late_grace:
+        late = now - facts.promised_by
+        found.append(
+            Finding(
+                AlertKind.LATE,
+                Text(
+                    "已超过承诺送达时间 {h} 小时", "{h} hours past the promised delivery time"
+                ).format(h=_hours(late)),
+            )
+        )
+    return found
+
+
+def _reported(state: TrackingState) -> Text:
+    latest = state.timeline[-1]
+    words = " ".join(part for part in (latest.location, latest.description) if part)
+    return Text("快递报告：{w}", "The carrier reports: {w}").format(w=words)

@@ -1,0 +1,1 @@
+"""Calls out to the systems around ReturnFlow (the order system's webhooks)."""

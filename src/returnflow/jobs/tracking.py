@@ -1,0 +1,172 @@
+"""The worker's tracking duties: poll carriers, adopt parked scans, sweep for exceptions,
+and let go of pickups booked for requests that closed unshipped (R4.3, R4.4, R1.5).
+
+Everything takes the worker's `now`, so tests drive it with a fake clock. The jobs run
+at most once a minute whatever the worker's own interval, since each one reads every
+open shipment.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from typing import Any
+
+from returnflow.app_context import AppContext
+from returnflow.notify import alerts
+from returnflow.notify.mailer import Mailer
+from returnflow.services import tracking as tracking_service
+from returnflow.storage.tracking import CANCELLED
+from returnflow.storage.uow import ConcurrentUpdate
+
+log = logging.getLogger("returnflow.tracking")
+RUN_EVERY = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class TrackingReport:
+    polled: int = 0
+    adopted: int = 0
+    raised: int = 0
+    released: int = 0
+
+
+def poll(context: AppContext, now: datetime) -> int:
+    """Ask carriers about open shipments nothing was heard of for a while.
+
+    For carriers without push, and as a safety net for lost pushes. The carrier call
+    happens outside any transaction; its answer goes through the push pipeline.
+    """
+    carriers = context.carrier_registry()
+    every = timedelta(minutes=context.settings.tracking_poll_minutes)
+    limits = tracking_service.thresholds(context.settings)
+    with context.uow() as uow:
+        due = uow.tracking.due_for_poll(now, every, only_carriers=sorted(carriers))
+    polled = 0
+    for shipment in due:
+        error: str | None = None
+        try:
+            events = carriers[shipment.carrier].fetch_tracking(shipment.waybill_no)
+            tracking_service.record(
+                context.uow,
+                shipment.carrier,
+                shipment.waybill_no,
+                events,
+                now,
+                source="poll",
+                limits=limits,
+            )
+            polled += 1
+        except Exception as exc:  # one carrier failing must not stop the others
+            log.warning("polling %s %s failed: %s", shipment.carrier, shipment.waybill_no, exc)
+            error = f"{type(exc).__name__}: {exc}"[:2000]
+        with context.uow() as uow:
+            uow.tracking.mark_polled(shipment.id, now, error)
+            uow.commit(now)
+    return polled
+
+
+def adopt_parked(context: AppContext, now: datetime) -> int:
+    """Scans pushed before their waybill was known join the shipment that now has it."""
+    limits = tracking_service.thresholds(context.settings)
+    with context.uow() as uow:
+        waiting = uow.tracking.adoptable()
+    adopted = 0
+    for carrier, waybill_no in waiting:
+        try:
+            with context.uow() as uow:
+                adopted += tracking_service.adopt_parked(
+                    uow, carrier, waybill_no, now, limits
+                ).stored
+                uow.commit(now)
+        except ConcurrentUpdate:
+            continue  # a push for the same shipment won; the next run tries again
+    return adopted
+
+
+def sweep_exceptions(context: AppContext, now: datetime, batch: int = 200) -> int:
+    """Ask every open shipment whether something is wrong; each trouble is raised once."""
+    limits = tracking_service.thresholds(context.settings)
+    raised = 0
+    after_id = 0
+    while True:
+        with context.uow() as uow:
+            shipments = uow.tracking.open_shipments(limit=batch, after_id=after_id)
+            for shipment in shipments:
+                raised += tracking_service.check_shipment(uow, shipment, now, limits)
+            uow.commit(now)
+        if len(shipments) < batch:
+            return raised
+        after_id = shipments[-1].id
+
+
+def release_pickups(context: AppContext, now: datetime) -> int:
+    """A request closed unshipped (R1.5) no longer needs its booked pickup: cancel it."""
+    with context.uow() as uow:
+        stale = uow.tracking.arranged_of_closed_requests()
+        for shipment in stale:
+            uow.tracking.set_progress(shipment.id, CANCELLED, shipment.last_event_at)
+            if shipment.pickup_id:
+                payload = {
+                    "carrier": shipment.carrier,
+                    "pickup_id": shipment.pickup_id,
+                    "rma_no": shipment.rma_no,
+                    "waybill_no": shipment.waybill_no,
+                }
+                uow.outbox.put(tracking_service.CANCEL_PICKUP_TOPIC, payload, now)
+        uow.commit(now)
+    return len(stale)
+
+
+def pending_pickups(context: AppContext, rma_numbers: Iterable[str], now: datetime) -> set[str]:
+    """Requests whose booked pickup window (plus grace) has not passed: not closed yet."""
+    grace = timedelta(hours=context.settings.pickup_close_grace_hours)
+    with context.uow() as uow:
+        return uow.tracking.pending_pickups(rma_numbers, now, grace)
+
+
+class TrackingJobs:
+    """The tracking part of a worker tick, and the outbox consumers it brings."""
+
+    def __init__(self, context: AppContext, mailer: Mailer) -> None:
+        self.context = context
+        self.mailer = mailer
+        self.last_run: datetime | None = None
+
+    def tick(self, now: datetime) -> TrackingReport:
+        if self.last_run is not None and now - self.last_run < RUN_EVERY:
+            return TrackingReport()
+        self.last_run = now
+        return TrackingReport(
+            polled=poll(self.context, now),
+            adopted=adopt_parked(self.context, now),
+            raised=sweep_exceptions(self.context, now),
+            released=release_pickups(self.context, now),
+        )
+
+    def consumers(self) -> dict[str, Any]:
+        return {
+            tracking_service.STAFF_ALERT_TOPIC: self.mail_staff,
+            tracking_service.CUSTOMER_NOTICE_TOPIC: self.mail_customer,
+            tracking_service.CANCEL_PICKUP_TOPIC: self.cancel_pickup,
+        }
+
+    def _send(self, message: EmailMessage | None) -> None:
+        if message is not None:
+            self.mailer.send(message)
+
+    def mail_staff(self, topic: str, payload: dict[str, Any]) -> None:
+        settings = self.context.settings
+        self._send(alerts.staff_alert(payload, settings.ops_alert_email, settings.mail_from))
+
+    def mail_customer(self, topic: str, payload: dict[str, Any]) -> None:
+        self._send(alerts.customer_notice(payload, self.context.settings.mail_from))
+
+    def cancel_pickup(self, topic: str, payload: dict[str, Any]) -> None:
+        carrier = self.context.carrier_registry().get(str(payload["carrier"]))
+        if carrier is None:
+            raise LookupError(f"no carrier {payload['carrier']!r} to cancel the pickup with")
+        carrier.cancel_pickup(str(payload["pickup_id"]))

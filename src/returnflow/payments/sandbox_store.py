@@ -1,0 +1,79 @@
+"""Where the sandbox gateway keeps its books between processes.
+
+A real gateway remembers every refund whether or not our app restarts; the stand-in
+must too, or finance's reconciliation calls every earlier refund "missing at gateway"
+after a restart (or when the demo ran in another process than the server). A JSON file
+of its own, replaced atomically, is enough for one machine's demo.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import make_url
+
+from returnflow.config import Settings
+
+DEFAULT_NAME = "sandbox_state.json"
+
+
+def state_path(settings: Settings) -> Path | None:
+    """The configured file; else beside a SQLite file; None for an in-memory database."""
+    if settings.sandbox_state_file:
+        return Path(settings.sandbox_state_file)
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite":
+        if not url.database or url.database == ":memory:":
+            return None  # the database itself forgets on exit; so may the sandbox
+        return Path(f"{url.database}.sandbox.json")
+    return Path(DEFAULT_NAME)
+
+
+class StateFile:
+    """Reads and atomically replaces one JSON document; notices other writers' changes."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._seen: tuple[int, int] | None = None
+
+    def changed(self) -> bool:
+        """True when the file differs from the one last read or written here."""
+        return self._stamp() != self._seen
+
+    def read(self) -> dict[str, Any] | None:
+        try:
+            with self.path.open("rb") as handle:
+                stamp = os.fstat(handle.fileno())
+                document = json.load(handle)
+        except FileNotFoundError:
+            self._seen = None
+            return None
+        self._seen = (stamp.st_mtime_ns, stamp.st_size)
+        return dict(document)
+
+    def write(self, document: dict[str, Any]) -> None:
+        """Write beside the file and rename over it: a reader never sees half a file.
+
+        No fsync: a sandbox may lose its last write to a power cut, not to a crash.
+        """
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(document, handle, ensure_ascii=False, sort_keys=True)
+            os.replace(temporary, self.path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+        self._seen = self._stamp()
+
+    def _stamp(self) -> tuple[int, int] | None:
+        try:
+            stamp = self.path.stat()
+        except FileNotFoundError:
+            return None
+        return (stamp.st_mtime_ns, stamp.st_size)

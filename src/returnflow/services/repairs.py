@@ -1,0 +1,130 @@
+"""Repair orders and reissues of missing parts (R6.3)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from returnflow.domain.kinds import RequestType
+from returnflow.domain.ledger import Account, transfer
+from returnflow.domain.lifecycle import Status
+from returnflow.domain.money import Money
+from returnflow.domain.repairs import RepairOrder
+from returnflow.domain.text import DomainError, Text
+from returnflow.services.errors import NotFound
+from returnflow.services.exchanges import payment_request, request_shipment
+from returnflow.services.returns import get_return
+from returnflow.storage.resolutions import RepairRepository, ShipmentRequests
+from returnflow.storage.schema import ShipmentRequestRow
+from returnflow.storage.uow import UnitOfWork
+
+
+def repair_not_found(rma_no: str) -> NotFound:
+    return NotFound(
+        "repair_not_found",
+        Text("申请 {rma} 没有维修单", "Request {rma} has no repair order").format(rma=rma_no),
+    )
+
+
+def open_repair(
+    uow: UnitOfWork, rma_no: str, actor: str, now: datetime, *, merchant_scope: str | None = None
+) -> RepairOrder:
+    """The repair desk takes the inspected goods in."""
+    request = get_return(uow, rma_no, merchant_scope=merchant_scope, for_update=True)
+    repairs = RepairRepository(uow.session)
+    if request.request_type is not RequestType.REPAIR or request.status is not Status.INSPECTED:
+        raise DomainError(
+            "repair_not_open",
+            Text(
+                "维修申请验收通过后才能开维修单",
+                "A repair order opens once a repair request passed inspection",
+            ),
+        )
+    if repairs.get(rma_no, for_update=True) is not None:
+        raise DomainError(
+            "repair_exists", Text("该申请已有维修单", "This request already has a repair order")
+        )
+    order = RepairOrder.receive(
+        rma_no, request.customer_id, request.estimate.total.currency, now, actor
+    )
+    repairs.add(order, now)
+    return order
+
+
+def step(
+    uow: UnitOfWork,
+    rma_no: str,
+    name: str,
+    actor: str,
+    now: datetime,
+    *,
+    note: str = "",
+    cost: int = 0,
+    approved: bool = False,
+    merchant_scope: str | None = None,
+) -> RepairOrder:
+    """diagnose | answer_cost | repaired | ship_back, each recorded with who and when."""
+    request = get_return(uow, rma_no, merchant_scope=merchant_scope, for_update=True)
+    repairs = RepairRepository(uow.session)
+    order = repairs.get(rma_no, for_update=True)
+    if order is None:
+        raise repair_not_found(rma_no)
+    match name:
+        case "diagnose":
+            order.diagnose(now, actor, note, Money(cost, order.currency))
+        case "answer_cost":
+            order.answer_cost(now, actor, approved)
+            charge = order.charge
+            if charge is not None:
+                uow.ledger.post(
+                    transfer(
+                        f"repair:{rma_no}:cost",
+                        now,
+                        "repair cost accepted by the customer",
+                        debit=Account.CUSTOMER_RECEIVABLE,
+                        credit=Account.SALES_RETURNS,
+                        amount=charge,
+                        rma_no=rma_no,
+                        debit_party=request.customer_id,
+                    )
+                )
+                payment_request(uow, request, charge, "repair_cost", now)
+        case "repaired":
+            order.repaired(now, actor, note)
+        case "ship_back":
+            order.request_shipment(now, actor)
+            lines = [{"line_no": line.line_no, "quantity": line.quantity} for line in request.lines]
+            request_shipment(uow, request, "repair", lines, Money.zero(order.currency), now)
+        case _:
+            raise ValueError(name)
+    repairs.save(order, now)
+    return order
+
+
+def reissue(
+    uow: UnitOfWork,
+    rma_no: str,
+    items: Sequence[dict[str, Any]],
+    actor: str,
+    now: datetime,
+    *,
+    merchant_scope: str | None = None,
+) -> ShipmentRequestRow:
+    """Missing parts go out as a zero-price shipment; the REISSUE step follows the waybill."""
+    request = get_return(uow, rma_no, merchant_scope=merchant_scope, for_update=True)
+    if request.request_type is not RequestType.REISSUE or request.status is not Status.APPROVED:
+        raise DomainError(
+            "reissue_not_open",
+            Text("该申请现在不能补发", "Parts cannot be reissued for this request now"),
+        )
+    if ShipmentRequests(uow.session).listing(status=None, merchant_scope=None, rma_no=rma_no):
+        raise DomainError(
+            "reissue_exists", Text("补发已在处理中", "The reissue is already on its way")
+        )
+    parts = list(items) or [
+        {"line_no": line.line_no, "quantity": line.quantity, "note": line.reason_text}
+        for line in request.lines
+    ]
+    currency = request.estimate.total.currency
+    return request_shipment(uow, request, "reissue", parts, Money.zero(currency), now)

@@ -1,0 +1,51 @@
+"""Finance settles an instant refund's recovery from the finance page.
+
+The same step as `POST /api/v1/finance/recoveries/{rma}/resolve` and under the same
+permission (FINANCE_RECONCILE): the customer paid the money back, or we write it off.
+A second click finds the case no longer open and changes nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from returnflow.api.deps import Context
+from returnflow.domain.access import Permission
+from returnflow.domain.text import DomainError, Text
+from returnflow.services import refunds as refund_service
+from returnflow.services.errors import Conflict
+from returnflow.storage.uow import ConcurrentUpdate
+from returnflow.web.guards import StaffPage, StaffSession, check_csrf
+
+router = APIRouter(include_in_schema=False)
+
+Finance = Annotated[StaffSession, Depends(StaffPage(Permission.FINANCE_RECONCILE))]
+FormText = Annotated[str, Form(max_length=200)]
+
+
+@router.post("/staff/finance/recoveries/{rma_no}/resolve")
+def resolve(
+    request: Request,
+    rma_no: str,
+    context: Context,
+    session: Finance,
+    csrf_token: FormText = "",
+    outcome: FormText = "",
+) -> Response:
+    check_csrf(session, csrf_token)
+    if outcome not in ("recovered", "written_off"):
+        raise DomainError(
+            "outcome_invalid", Text("处理结果无效", "Unknown outcome"), field="outcome"
+        )
+    now = context.clock()
+    try:
+        with context.uow() as uow:
+            refund_service.resolve_recovery(uow, rma_no, outcome, session.principal.actor, now)
+            uow.commit(now)
+    except (Conflict, ConcurrentUpdate):
+        pass  # settled by someone else meanwhile: the list shows where it stands
+    return RedirectResponse("/staff/finance#recoveries", status_code=303)

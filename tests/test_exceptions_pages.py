@@ -1,0 +1,177 @@
+"""The exceptions queue page and the tracking timeline on both request pages (R4.3, R4.4)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from babel.messages.pofile import read_po
+from fastapi.testclient import TestClient
+from jinja2.ext import babel_extract
+
+from returnflow.api.app import create_app
+from returnflow.app_context import AppContext
+from returnflow.domain.access import Role
+from returnflow.logistics.carriers import TrackingEvent, TrackingProblem, TrackingStatus
+from returnflow.services import tracking as tracking_service
+from returnflow.web.i18n import LOCALE_DIR
+from returnflow.web.portal_links import PortalAccess, make_token
+from returnflow.web.templating import TEMPLATES
+from tests.support.clock import FakeClock
+from tests.support.shipments import add_shipment
+from tests.test_console_pages import csrf_from, sign_in
+
+TS = TrackingStatus
+SECRET = "tracking-pages-secret"
+
+
+@pytest.fixture
+def rma(client: TestClient, order_payload: Callable[..., dict[str, Any]]) -> str:
+    client.post("/api/v1/orders", json=order_payload())
+    body = {
+        "order_no": "SO-1001",
+        "type": "refund",
+        "lines": [{"line_no": 1, "quantity": 1, "reason_code": "no_reason"}],
+    }
+    return str(client.post("/api/v1/returns", json=body).json()["rma_no"])
+
+
+@pytest.fixture
+def tracked(context: AppContext, rma: str, clock: FakeClock) -> str:
+    """Picked up at 10:00 Shanghai time, then damaged in a Shanghai hub an hour later."""
+    add_shipment(context, rma, clock.now)
+    tracking_service.record(
+        context.uow,
+        "fastex",
+        "FX1000",
+        [
+            TrackingEvent(clock.now, TS.ACCEPTED, "快递员已揽收", "深圳"),
+            TrackingEvent(
+                clock.now + timedelta(hours=1),
+                TS.EXCEPTION,
+                "外箱破损",
+                "上海转运中心",
+                TrackingProblem.DAMAGED,
+            ),
+        ],
+        clock.now,
+        source="push",
+        limits=tracking_service.thresholds(context.settings),
+    )
+    clock.advance(hours=5)
+    return rma
+
+
+@pytest.fixture
+def agent(context: AppContext, tokens: Callable[..., str]) -> Iterator[TestClient]:
+    tokens(Role.AGENT, username="li.na")
+    with sign_in(context, "li.na") as browser:
+        yield browser
+
+
+def test_every_tracking_text_has_a_chinese_translation() -> None:
+    with (LOCALE_DIR / "zh" / "LC_MESSAGES" / "tracking.po").open("rb") as handle:
+        ours = {m.id for m in read_po(handle) if m.id}
+    others: set[str] = set()
+    for po in (LOCALE_DIR / "zh" / "LC_MESSAGES").glob("*.po"):
+        with po.open("rb") as handle:
+            others |= {str(m.id) for m in read_po(handle) if m.id and m.string}
+    missing = []
+    for name in ("staff/exceptions.html", "staff/_tracking.html", "portal/_tracking.html"):
+        with (TEMPLATES / name).open("rb") as handle:
+            for _, _, message, _ in babel_extract(handle, ("_", "gettext"), [], {}):
+                msgid = message if isinstance(message, str) else str((message or ("",))[0])
+                if msgid not in others:
+                    missing.append(f"{name}: {msgid}")
+    assert missing == []
+    assert "Logistics exceptions" in ours
+
+
+def test_the_queue_lists_open_tasks_with_their_age_and_filters_by_kind(
+    agent: TestClient, tracked: str
+) -> None:
+    page = agent.get("/staff/exceptions", headers={"Accept-Language": "en"})
+    assert page.status_code == 200
+    assert 'data-menu="exceptions"' in page.text
+    assert f'<a href="/staff/returns/{tracked}">{tracked}</a>' in page.text
+    assert 'data-kind="damaged"' in page.text and "damaged in transit" in page.text
+    assert "0 d 5 h" in page.text  # raised five hours ago
+    assert "外箱破损" in page.text
+    late = agent.get("/staff/exceptions", params={"kind": "late"})
+    assert 'data-empty="true"' in late.text and 'data-kind="damaged"' not in late.text
+    chinese = agent.get("/staff/exceptions", headers={"Accept-Language": "zh-CN"})
+    assert "物流异常" in chinese.text and "运输途中损坏" in chinese.text
+
+
+def test_resolving_needs_a_note_and_keeps_who_and_when(
+    agent: TestClient, tracked: str, context: AppContext
+) -> None:
+    page = agent.get("/staff/exceptions", headers={"Accept-Language": "en"})
+    csrf = csrf_from(page.text)
+    with context.uow() as uow:
+        task = uow.tracking.tasks()[0].id
+    empty = agent.post(
+        f"/staff/exceptions/{task}/resolve",
+        data={"csrf_token": csrf, "note": "  "},
+        headers={"Accept-Language": "en"},
+    )
+    assert empty.status_code == 422 and "Say what was done about it" in empty.text
+    forged = agent.post(f"/staff/exceptions/{task}/resolve", data={"csrf_token": "x", "note": "y"})
+    assert forged.status_code == 403
+    done = agent.post(
+        f"/staff/exceptions/{task}/resolve",
+        data={"csrf_token": csrf, "note": "carrier pays; customer called"},
+        headers={"Accept-Language": "en"},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    after = agent.get(done.headers["location"], headers={"Accept-Language": "en"})
+    assert f"Exception task {task} resolved" in after.text
+    assert 'data-empty="true"' in after.text
+    resolved = agent.get(
+        "/staff/exceptions", params={"state": "resolved"}, headers={"Accept-Language": "en"}
+    )
+    assert 'data-resolved-by="agent:li.na"' in resolved.text
+    assert "carrier pays; customer called" in resolved.text
+
+
+def test_the_warehouse_does_not_see_the_queue(
+    context: AppContext, tokens: Callable[..., str]
+) -> None:
+    tokens(Role.WAREHOUSE, username="wh.zhao")
+    with sign_in(context, "wh.zhao") as browser:
+        assert browser.get("/staff/exceptions").status_code == 403
+        assert 'data-menu="exceptions"' not in browser.get("/staff").text
+
+
+def test_the_console_request_page_shows_scans_in_local_time(
+    agent: TestClient, tracked: str
+) -> None:
+    page = agent.get(f"/staff/returns/{tracked}", headers={"Accept-Language": "en"})
+    assert page.status_code == 200
+    assert 'id="tracking"' in page.text
+    assert 'data-tracking="accepted"' in page.text and "picked up by the carrier" in page.text
+    assert "2026-11-20 10:00" in page.text  # 02:00 UTC shown in Shanghai time
+    assert 'data-exception="damaged"' in page.text
+    # newest first
+    assert page.text.index('data-tracking="exception"') < page.text.index(
+        'data-tracking="accepted"'
+    )
+
+
+def test_the_portal_request_page_shows_the_parcel_in_both_languages(
+    context: AppContext, tracked: str, clock: FakeClock
+) -> None:
+    settings = context.settings.model_copy(update={"secret_key": SECRET})
+    portal = dataclasses.replace(context, settings=settings)
+    token = make_token(SECRET, PortalAccess("SO-1001", "c-1"), clock.now)
+    with TestClient(create_app(portal)) as browser:
+        zh = browser.get(f"/portal/o/{token}/r/{tracked}", headers={"Accept-Language": "zh-CN"})
+        en = browser.get(f"/portal/o/{token}/r/{tracked}", headers={"Accept-Language": "en"})
+    assert zh.status_code == 200, zh.text[:300]
+    assert "包裹物流" in zh.text and "快递已揽收" in zh.text and "2026-11-20 10:00" in zh.text
+    assert "Where your parcel is" in en.text and "Picked up by the carrier" in en.text
+    assert "外箱破损" in en.text
