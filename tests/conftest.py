@@ -29,6 +29,15 @@ from tests.support.smtp import SmtpSink
 START = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 
 
+@pytest.fixture(scope="session", autouse=True)
+def sandbox_books(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The sandbox gateway keeps its books in a file; tests keep it out of the checkout."""
+    path = tmp_path_factory.mktemp("sandbox") / "sandbox_state.json"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("RETURNFLOW_SANDBOX_STATE_FILE", str(path))
+        yield
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
     with scratch_database(request.param) as url:

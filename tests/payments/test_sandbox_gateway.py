@@ -242,7 +242,8 @@ def test_without_a_state_file_nothing_is_kept(clock: FakeClock, tmp_path: Path) 
     assert list(tmp_path.iterdir()) == []
 
 
-def test_state_path_follows_the_database(tmp_path: Path) -> None:
+def test_state_path_follows_the_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("RETURNFLOW_SANDBOX_STATE_FILE")  # the suite points it at a temp file
     database = tmp_path / "shop.db"
     assert state_path(Settings(database_url=f"sqlite:///{database}")) == Path(
         f"{database}.sandbox.json"

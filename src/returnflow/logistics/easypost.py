@@ -30,13 +30,13 @@ import unicodedata
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
-from types import TracebackType
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 
 from returnflow.domain.text import Text
+from returnflow.http_adapter import HttpAdapter
 from returnflow.logistics.carrier_http import json_object, send
 from returnflow.logistics.carriers import (
     CarrierRejected,
@@ -89,7 +89,7 @@ _TRANSIT_PROBLEMS = frozenset(_PROBLEMS)
 _ACCEPTED_DETAILS = frozenset({"received_at_origin_facility", "picked_up", "accepted"})
 
 
-class EasyPostCarrier:
+class EasyPostCarrier(HttpAdapter):
     """`Carrier` and `PushFeed` over EasyPost.
 
     `parcel_weight_oz` is the weight quoted when rating a return (EasyPost needs one;
@@ -113,20 +113,6 @@ class EasyPostCarrier:
         self._secret = unicodedata.normalize("NFKD", webhook_secret).encode()
         self._weight = parcel_weight_oz
         self._client = httpx.Client(timeout=httpx.Timeout(timeout), auth=(api_key, ""))
-
-    def close(self) -> None:
-        self._client.close()
-
-    def __enter__(self) -> EasyPostCarrier:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     @property
     def code(self) -> str:

@@ -28,13 +28,13 @@ import hmac
 import json
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, timedelta, timezone
-from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs
 
 import httpx
 
 from returnflow.domain.text import Text
+from returnflow.http_adapter import HttpAdapter
 from returnflow.logistics.carrier_http import json_object, send
 from returnflow.logistics.carriers import (
     CarrierRejected,
@@ -80,7 +80,7 @@ def _compact(value: Mapping[str, Any]) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-class Kuaidi100Carrier:
+class Kuaidi100Carrier(HttpAdapter):
     """`Carrier` and `PushFeed` over Kuaidi100.
 
     `company` is the brand the 商家寄件 orders and plain tracking calls use (e.g.
@@ -114,20 +114,6 @@ class Kuaidi100Carrier:
         self._order = order_base_url.rstrip("/")
         self._clock = clock
         self._client = httpx.Client(timeout=httpx.Timeout(timeout))
-
-    def close(self) -> None:
-        self._client.close()
-
-    def __enter__(self) -> Kuaidi100Carrier:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     @property
     def code(self) -> str:

@@ -13,7 +13,8 @@ import hashlib
 import hmac
 import json
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -76,6 +77,8 @@ class SandboxGateway:
         self._unavailable_next = 0
         self._unavailable_after_recording = False
         self._state = None if state_file is None else StateFile(state_file)
+        self._deferred = False  # saves wait for the end of `saves_deferred`
+        self._unsaved = False
         self._refresh()
 
     # --- switches for the demo and tests -------------------------------------------
@@ -106,6 +109,24 @@ class SandboxGateway:
         with self._lock:
             self._records, self._by_key = {}, {}
             self._save()
+
+    @contextmanager
+    def saves_deferred(self) -> Iterator[None]:
+        """Write the state file once at the end instead of after every change.
+
+        Each save rewrites every refund, so the demo's hundreds of refunds took
+        quadratic time. While deferred, the file is neither read nor written. A writer
+        in another process in that time loses to this one, as in any race of two writers.
+        """
+        with self._lock:
+            self._deferred = True
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._deferred = False
+                if self._unsaved:
+                    self._save()
 
     @property
     def refund_count(self) -> int:
@@ -247,7 +268,7 @@ class SandboxGateway:
 
     def _refresh(self) -> None:
         """Take up refunds another instance wrote since this one last read or wrote."""
-        if self._state is None or not self._state.changed():
+        if self._state is None or self._deferred or not self._state.changed():
             return
         document = self._state.read()
         if document is None:
@@ -257,7 +278,8 @@ class SandboxGateway:
         self._by_key = {r.submission.idempotency_key: r.refund_id for r in records}
 
     def _save(self) -> None:
-        if self._state is not None:
+        self._unsaved = self._deferred
+        if self._state is not None and not self._deferred:
             self._state.write(
                 {"refunds": [_record_to_json(record) for record in self._records.values()]}
             )

@@ -14,13 +14,13 @@ import hmac
 import json
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
-from types import TracebackType
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 
 from returnflow.domain.money import Money
+from returnflow.http_adapter import HttpAdapter
 from returnflow.payments.gateway import (
     GatewayRefund,
     GatewayRejected,
@@ -58,7 +58,7 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class StripeGateway:
+class StripeGateway(HttpAdapter):
     """`PaymentGateway` over Stripe's HTTP API.
 
     `timeout` (seconds) bounds every call: a gateway that hangs must surface as
@@ -86,20 +86,6 @@ class StripeGateway:
             timeout=httpx.Timeout(timeout),
             headers={"Authorization": f"Bearer {api_key}"},
         )
-
-    def close(self) -> None:
-        self._client.close()
-
-    def __enter__(self) -> StripeGateway:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     # --- refunds -------------------------------------------------------------------
 

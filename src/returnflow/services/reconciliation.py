@@ -102,8 +102,8 @@ def reconcile(
 
 def paid_refunds(uow: UnitOfWork, gateway: str) -> list[RefundListing]:
     """Our refunds the gateway paid (history paid outside any gateway is left out)."""
-    listed = RefundStore(uow.session).listing(statuses=("succeeded",), gateway_only=True)
-    return [r for r in listed if r.gateway == gateway and r.gateway_refund_id]
+    listed = RefundStore(uow.session).listing(statuses=("succeeded",), gateway=gateway, limit=None)
+    return [r for r in listed if r.gateway_refund_id]
 
 
 def settle_matched(uow: UnitOfWork, report: Report, now: datetime) -> int:

@@ -99,53 +99,61 @@ def refund_as_credit(
     )
     expires = add_months(now, settings.store_credit_expiry_months)
     credit = StoreCredit(uow.session)
+    lots = [
+        (
+            EntryKind.GRANT,
+            "grant",
+            grant.principal,
+            Account.SALES_RETURNS,
+            "refund taken as store credit",
+        )
+    ]
+    if grant.bonus.cents > 0:
+        memo = f"store credit bonus {settings.store_credit_bonus_percent}%"
+        lots.append((EntryKind.BONUS, "bonus", grant.bonus, Account.COMPENSATION, memo))
+    for kind, name, amount, source, memo in lots:
+        _credit_lot(uow, credit, request, kind, name, amount, source, memo, expires, now, actor)
+    return grant
+
+
+def _credit_lot(
+    uow: UnitOfWork,
+    credit: StoreCredit,
+    request: ReturnRequest,
+    kind: EntryKind,
+    name: str,
+    amount: Money,
+    source: Account,
+    memo: str,
+    expires: datetime,
+    now: datetime,
+    actor: str,
+) -> None:
+    """One lot of credit: its balance, its entry in the customer's history, its ledger entry."""
     customer = request.customer_id
-    credit.add_lot(customer, grant.principal, now, expires, f"refund:{request.rma_no}")
+    lot_source = "refund" if kind is EntryKind.GRANT else name
+    credit.add_lot(customer, amount, now, expires, f"{lot_source}:{request.rma_no}")
     credit.record(
-        key=f"grant:{request.rma_no}",
+        key=f"{name}:{request.rma_no}",
         customer_id=customer,
-        kind=EntryKind.GRANT,
-        amount=grant.principal,
+        kind=kind,
+        amount=amount,
         now=now,
         actor=actor,
         rma_no=request.rma_no,
     )
     uow.ledger.post(
         transfer(
-            f"store_credit:{request.rma_no}:grant",
+            f"store_credit:{request.rma_no}:{name}",
             now,
-            "refund taken as store credit",
-            debit=Account.SALES_RETURNS,
+            memo,
+            debit=source,
             credit=Account.STORE_CREDIT,
-            amount=grant.principal,
+            amount=amount,
             rma_no=request.rma_no,
             credit_party=customer,
         )
     )
-    if grant.bonus.cents > 0:
-        credit.add_lot(customer, grant.bonus, now, expires, f"bonus:{request.rma_no}")
-        credit.record(
-            key=f"bonus:{request.rma_no}",
-            customer_id=customer,
-            kind=EntryKind.BONUS,
-            amount=grant.bonus,
-            now=now,
-            actor=actor,
-            rma_no=request.rma_no,
-        )
-        uow.ledger.post(
-            transfer(
-                f"store_credit:{request.rma_no}:bonus",
-                now,
-                f"store credit bonus {settings.store_credit_bonus_percent}%",
-                debit=Account.COMPENSATION,
-                credit=Account.STORE_CREDIT,
-                amount=grant.bonus,
-                rma_no=request.rma_no,
-                credit_party=customer,
-            )
-        )
-    return grant
 
 
 @dataclass(frozen=True)

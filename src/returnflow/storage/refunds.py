@@ -221,8 +221,8 @@ class RefundStore:
         statuses: tuple[str, ...] = (),
         breached: bool | None = None,
         due_before: datetime | None = None,
-        gateway_only: bool = False,
-        limit: int = 500,
+        gateway: str | None = None,
+        limit: int | None = 500,  # None: every row (reconciliation must see them all)
     ) -> list[RefundListing]:
         query = select(*_LISTING_COLUMNS).join(ReturnRow, RefundRow.return_id == ReturnRow.id)
         if statuses:
@@ -231,9 +231,11 @@ class RefundStore:
             query = query.where(RefundRow.breached_at.is_not(None))
         if due_before is not None:
             query = query.where(RefundRow.due_by < due_before, RefundRow.breached_at.is_(None))
-        if gateway_only:
-            query = query.where(RefundRow.gateway.is_not(None))
-        query = query.order_by(RefundRow.due_by, RefundRow.id).limit(limit)
+        if gateway is not None:
+            query = query.where(RefundRow.gateway == gateway)
+        query = query.order_by(RefundRow.due_by, RefundRow.id)
+        if limit is not None:
+            query = query.limit(limit)
         return [RefundListing(**values._asdict()) for values in self.session.execute(query)]
 
 

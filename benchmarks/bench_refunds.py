@@ -1,0 +1,185 @@
+"""Refunds per second from "owed" to "paid", and the reconciliation report, on PostgreSQL.
+
+Makes a throw-away migrated database (`scratch_database`), files N refund requests
+through the API and walks each to INSPECTED (ship, receive, inspect: untimed setup),
+then times, in this process:
+
+  request     `services/refunds.request_refund` for each, one transaction each
+              (refund row + ledger "accepted" entry + outbox `refund.submit`)
+  worker      `Worker(context).tick()` until every refund has succeeded, against the
+              sandbox gateway settling at once (settle time 0): the outbox delivers
+              `refund.submit`, the gateway answers, the ledger books "paid", the request
+              becomes REFUNDED and its notice is mailed (to .eml files in a temp folder)
+  reconcile   the finance report against the sandbox's settlement list (read only),
+              then the same with `settle=True` (books each settlement in the ledger)
+
+It prints refunds/s and SQL statements per refund (a SQLAlchemy event counter) for each
+step. Automatic requests and instant refunds are switched off so that only the refunds
+requested here are paid. Nothing is asserted; the database is dropped afterwards.
+
+    .venv/bin/python benchmarks/bench_refunds.py [--refunds N] [--database sqlite]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import resource
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from machine import busy_note, revision
+from seeding import approved_returns, setup_client
+from sqlalchemy import event, func, select
+
+from returnflow.api.app import create_app
+from returnflow.api.finance import gateway_records, run_report
+from returnflow.app_context import AppContext
+from returnflow.config import Settings
+from returnflow.jobs.worker import Worker
+from returnflow.notify.mailer import FileMailer
+from returnflow.payments.sandbox import SandboxGateway
+from returnflow.services import refunds as refund_service
+from returnflow.storage.schema import RefundRow
+from returnflow.storage.scratch import scratch_database
+
+
+def inspected_returns(context: AppContext, count: int, now: datetime) -> list[str]:
+    """N refund requests walked to INSPECTED (passed) through the API."""
+    with setup_client(context, create_app(context)) as client:
+        rmas = approved_returns(client, count, now)
+        for index, rma in enumerate(rmas):
+            ship = {"carrier": "顺丰速运", "tracking_no": f"SF{index:010d}"}
+            for action, body in (("ship", ship), ("receive", None), ("inspect", {"passed": True})):
+                answer = client.post(f"/api/v1/returns/{rma}/{action}", json=body)
+                if answer.status_code != 200:
+                    raise RuntimeError(f"{action} {rma}: {answer.status_code} {answer.text}")
+    return rmas
+
+
+def succeeded(context: AppContext) -> int:
+    with context.session_factory() as session:
+        found = session.scalar(
+            select(func.count()).select_from(RefundRow).where(RefundRow.status == "succeeded")
+        )
+    return int(found or 0)
+
+
+def line(name: str, count: int, seconds: float, statements: int, extra: str = "") -> str:
+    rate = count / seconds if seconds > 0 else 0.0
+    return (
+        f"{name:<18} {count:>7,} {seconds:>8.2f} {rate:>9.1f} "
+        f"{1000 * seconds / max(count, 1):>9.2f} {statements / max(count, 1):>10.2f}  {extra}"
+    )
+
+
+TABLE = (
+    f"{'step':<18} {'refunds':>7} {'seconds':>8} {'refunds/s':>9} {'ms/refund':>9} "
+    f"{'SQL/refund':>10}"
+)
+
+
+def benchmark(args: argparse.Namespace) -> None:
+    started = time.monotonic()
+    print(
+        f"bench_refunds  {datetime.now().astimezone():%Y-%m-%d %H:%M %Z}  "
+        f"database={args.database}  refunds={args.refunds}  Python {platform.python_version()}  "
+        f"{os.cpu_count()} cores (shared with the database)  tree {revision()}"
+    )
+    print(busy_note())
+    with (
+        scratch_database(args.database) as url,
+        tempfile.TemporaryDirectory(prefix="rf_bench_mail_") as mail,
+    ):
+        settings = Settings(
+            database_url=url,
+            payment_gateway="sandbox",
+            refund_auto_request=False,
+            instant_refund_enabled=False,
+        )
+        context = AppContext.from_settings(settings)
+        context.gateway = SandboxGateway(context.clock, settle_after=timedelta(0))
+        try:
+            rmas = inspected_returns(context, args.refunds, datetime.now(UTC))
+            print(f"setup: {len(rmas):,} inspected requests, {time.monotonic() - started:.1f} s")
+            statements: Counter[str] = Counter()
+
+            @event.listens_for(context.engine, "before_cursor_execute")
+            def _statement(*_: object) -> None:
+                statements["statements"] += 1
+
+            print(TABLE)
+            rules = refund_service.RefundRules.from_settings(settings)
+            before = statements["statements"]
+            began = time.perf_counter()
+            for rma in rmas:
+                now = context.clock()
+                with context.uow() as uow:
+                    refund_service.request_refund(uow, rma, "finance:bench", now, rules)
+                    uow.commit(now)
+            spent = time.perf_counter() - began
+            print(line("request", len(rmas), spent, statements["statements"] - before))
+
+            worker = Worker(context, FileMailer(Path(mail)))
+            before = statements["statements"]
+            ticks = 0
+            began = time.perf_counter()
+            while succeeded(context) < len(rmas) and ticks < args.max_ticks:
+                worker.tick()
+                ticks += 1
+            spent = time.perf_counter() - began
+            paid = succeeded(context)
+            mails = len(list(Path(mail).glob("*.eml")))
+            print(
+                line(
+                    "worker submit+paid",
+                    paid,
+                    spent,
+                    statements["statements"] - before,
+                    f"{ticks} ticks ({1000 * spent / max(ticks, 1):.0f} ms each), {mails:,} mails",
+                )
+            )
+
+            for label, settle in (("reconcile (read)", False), ("reconcile + settle", True)):
+                before = statements["statements"]
+                began = time.perf_counter()
+                report, settled = run_report(context, gateway_records(context), settle=settle)
+                spent = time.perf_counter() - began
+                kinds = Counter(difference.kind for difference in report.differences)
+                print(
+                    line(
+                        label,
+                        len(report.matched) + len(report.differences),
+                        spent,
+                        statements["statements"] - before,
+                        f"{len(report.matched):,} matched, {settled:,} settled, differences: "
+                        + (", ".join(f"{k} {n}" for k, n in kinds.most_common()) or "none"),
+                    )
+                )
+            rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            print(f"peak RSS of the process: {rss:.0f} MiB")
+        finally:
+            context.engine.dispose()
+    print(f"total {time.monotonic() - started:.1f} s; scratch database dropped")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--database", choices=("postgresql", "sqlite"), default="postgresql")
+    parser.add_argument("--refunds", type=int, default=1_000, help="refunds (default 1000)")
+    parser.add_argument(
+        "--max-ticks", type=int, default=1_000, help="worker ticks before giving up (default 1000)"
+    )
+    args = parser.parse_args(argv)
+    if args.refunds < 1:
+        parser.error("--refunds must be at least 1")
+    benchmark(args)
+
+
+if __name__ == "__main__":
+    main()
