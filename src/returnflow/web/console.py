@@ -45,7 +45,8 @@ from returnflow.storage.uow import ConcurrentUpdate, UnitOfWork
 from returnflow.web import console_receiving as receiving_pages
 from returnflow.web import console_warehouse
 from returnflow.web.guards import StaffPage, StaffSession, check_csrf
-from returnflow.web.templating import DISPLAY_ZONE, render
+from returnflow.web.staff_page import render_staff
+from returnflow.web.templating import DISPLAY_ZONE
 
 router = APIRouter(include_in_schema=False)
 
@@ -91,28 +92,6 @@ def compose_reason(template: str, free_text: str, language: str) -> str:
     return f"{head}：{words}" if language == "zh" else f"{head}: {words}"
 
 
-def _page(
-    request: Request,
-    session: StaffSession,
-    template: str,
-    values: dict[str, Any],
-    *,
-    section: str,
-    status_code: int = 200,
-    notice: str | None = None,
-) -> Response:
-    principal = session.principal
-    shared: dict[str, Any] = {
-        "principal": principal,
-        "csrf_token": session.csrf_token,
-        "can": principal.can,
-        "P": Permission,
-        "section": section,
-        "notice": notice,
-    }
-    return render(request, template, {**shared, **values}, status_code=status_code)
-
-
 def _notice(request: Request, done: str, rma_no: str) -> str | None:
     found = _NOTICES.get(done)
     return found.format(rma=rma_no).in_language(preferred_language(request)) if found else None
@@ -136,7 +115,7 @@ def home(request: Request, context: Context, session: Viewer) -> Response:
             queue = review_service.review_queue(
                 uow.session, context.clock(), merchant_scope=principal.merchant_scope, limit=1
             )
-    return _page(request, session, "staff/home.html", {"queue": queue}, section="home")
+    return render_staff(request, session, "staff/home.html", {"queue": queue}, section="home")
 
 
 @router.get("/staff/review")
@@ -147,7 +126,7 @@ def review_queue(request: Request, context: Context, session: Reviewer) -> Respo
         queue = review_service.review_queue(
             uow.session, now, merchant_scope=session.principal.merchant_scope
         )
-    return _page(
+    return render_staff(
         request, session, "staff/queue.html", {"queue": queue, "now": now}, section="review"
     )
 
@@ -227,7 +206,7 @@ def _request_page(
         ),
         "receipt": receiving_pages.receipt_panel(context, rma.rma_no),
     }
-    return _page(
+    return render_staff(
         request,
         session,
         "staff/request.html",
@@ -430,7 +409,7 @@ def search_page(
     def page_url(number: int) -> str:
         return "/staff/returns?" + urlencode({**kept, "page": str(number)})
 
-    return _page(
+    return render_staff(
         request,
         session,
         "staff/search.html",
@@ -525,7 +504,7 @@ def _hotline_page(
                 eligibility=by_line,
                 delivered=order.is_delivered(now),
             )
-    return _page(
+    return render_staff(
         request, session, "staff/hotline.html", values, section="hotline", status_code=status_code
     )
 

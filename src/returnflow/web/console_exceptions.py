@@ -20,7 +20,7 @@ from returnflow.domain.text import DomainError, Text
 from returnflow.services import tracking as tracking_service
 from returnflow.services.errors import NotFound
 from returnflow.web.guards import StaffPage, StaffSession, check_csrf
-from returnflow.web.templating import render
+from returnflow.web.staff_page import render_staff
 
 router = APIRouter(include_in_schema=False)
 Handler = Annotated[StaffSession, Depends(StaffPage(Permission.LOGISTICS_EXCEPTIONS))]
@@ -47,14 +47,7 @@ def _queue(
     now = context.clock()
     with context.uow() as uow:
         tasks = uow.tracking.tasks(state=state, kind=chosen or None)
-    principal = session.principal
     values = {
-        "principal": principal,
-        "csrf_token": session.csrf_token,
-        "can": principal.can,
-        "P": Permission,
-        "section": "exceptions",
-        "notice": notice.in_language(preferred_language(request)) if notice else None,
         "tasks": tasks,
         "kinds": list(AlertKind),
         "kind": chosen,
@@ -64,7 +57,15 @@ def _queue(
         "failed_task": failed_task,
         "note": note,
     }
-    return render(request, "staff/exceptions.html", values, status_code=status_code)
+    return render_staff(
+        request,
+        session,
+        "staff/exceptions.html",
+        values,
+        section="exceptions",
+        status_code=status_code,
+        notice=notice.in_language(preferred_language(request)) if notice else None,
+    )
 
 
 @router.get("/staff/exceptions")

@@ -34,6 +34,7 @@ from returnflow.storage.refunds import Approvals, Recoveries, RefundStore
 from returnflow.storage.uow import ConcurrentUpdate
 from returnflow.web import templating
 from returnflow.web.guards import StaffPage, StaffSession, check_csrf
+from returnflow.web.staff_page import render_staff
 
 router = APIRouter(include_in_schema=False)
 
@@ -95,15 +96,7 @@ for _environment in templating._ENVIRONMENTS.values():
 def _page(
     request: Request, session: StaffSession, template: str, values: dict[str, Any]
 ) -> Response:
-    shared: dict[str, Any] = {
-        "principal": session.principal,
-        "csrf_token": session.csrf_token,
-        "can": session.principal.can,
-        "P": Permission,
-        "section": "finance",
-        "notice": None,
-    }
-    return templating.render(request, template, {**shared, **values})
+    return render_staff(request, session, template, values, section="finance")
 
 
 @router.get("/staff/finance")

@@ -37,7 +37,7 @@ from returnflow.services import receiving as receiving_service
 from returnflow.services.errors import NotFound
 from returnflow.storage.photos import MAX_BYTES, MAX_PHOTOS
 from returnflow.web.guards import StaffPage, StaffSession, check_csrf
-from returnflow.web.templating import render
+from returnflow.web.staff_page import render_staff
 
 router = APIRouter(include_in_schema=False)
 
@@ -57,17 +57,16 @@ def _page(
     status_code: int = 200,
     notice: str | None = None,
 ) -> Response:
-    principal = session.principal
-    shared: dict[str, Any] = {
-        "principal": principal,
-        "csrf_token": session.csrf_token,
-        "can": principal.can,
-        "P": Permission,
-        "section": "receiving",
-        "notice": notice,
-        "kinds": list(MismatchKind),
-    }
-    return render(request, template, {**shared, **values}, status_code=status_code)
+    values = {"kinds": list(MismatchKind), **values}
+    return render_staff(
+        request,
+        session,
+        template,
+        values,
+        section="receiving",
+        status_code=status_code,
+        notice=notice,
+    )
 
 
 def _in(request: Request, message: Text) -> str:

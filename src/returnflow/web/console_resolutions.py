@@ -43,7 +43,7 @@ from returnflow.storage.resolutions import (
 )
 from returnflow.web import templating
 from returnflow.web.guards import StaffPage, StaffSession, check_csrf
-from returnflow.web.templating import render
+from returnflow.web.staff_page import render_staff
 
 router = APIRouter(include_in_schema=False)
 P = Permission
@@ -267,16 +267,7 @@ def store_credit(
 def _staff_page(
     request: Request, session: StaffSession, template: str, values: dict[str, Any], section: str
 ) -> Response:
-    principal = session.principal
-    shared = {
-        "principal": principal,
-        "csrf_token": session.csrf_token,
-        "can": principal.can,
-        "P": Permission,
-        "section": section,
-        "notice": None,
-    }
-    return render(request, template, {**shared, **values})
+    return render_staff(request, session, template, values, section=section)
 
 
 @router.get("/staff/shipment-requests")

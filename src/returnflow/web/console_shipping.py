@@ -26,6 +26,7 @@ from returnflow.services.errors import NotFound
 from returnflow.storage.uow import ConcurrentUpdate
 from returnflow.web import console
 from returnflow.web.guards import StaffPage, StaffSession, check_csrf
+from returnflow.web.staff_page import render_staff
 
 router = APIRouter(include_in_schema=False)
 
@@ -137,7 +138,7 @@ def cost_report(
     totals: dict[str, int] = {}
     for row in rows:
         totals[row.currency] = totals.get(row.currency, 0) + row.net_cost
-    return console._page(
+    return render_staff(
         request,
         session,
         "staff/costs.html",

@@ -35,7 +35,7 @@ from returnflow.storage.photos import MAX_BYTES, MAX_PHOTOS
 from returnflow.storage.uow import ConcurrentUpdate
 from returnflow.storage.warehouse import StockFilter
 from returnflow.web.guards import StaffPage, StaffSession, check_csrf
-from returnflow.web.templating import render
+from returnflow.web.staff_page import render_staff
 
 router = APIRouter(include_in_schema=False)
 P = Permission
@@ -48,27 +48,6 @@ _CONFLICT = Text(
     "该申请刚被他人修改，请查看最新状态后重试",
     "Someone else just changed this request: check its status and try again",
 )
-
-
-def _page(
-    request: Request,
-    session: StaffSession,
-    template: str,
-    values: dict[str, Any],
-    *,
-    section: str,
-    status_code: int = 200,
-) -> Response:
-    principal = session.principal
-    shared: dict[str, Any] = {
-        "principal": principal,
-        "csrf_token": session.csrf_token,
-        "can": principal.can,
-        "P": Permission,
-        "section": section,
-        "notice": None,
-    }
-    return render(request, template, {**shared, **values}, status_code=status_code)
 
 
 def panel(context: AppContext, rma_no: str) -> dict[str, Any]:
@@ -127,7 +106,7 @@ def _inspect_page(
         "error": error,
         "open": rma.status.value == "received",
     }
-    return _page(
+    return render_staff(
         request,
         session,
         "staff/inspect.html",
@@ -286,7 +265,7 @@ def _dispose_page(
         "dispositions": list(Disposition),
         "error": error,
     }
-    return _page(
+    return render_staff(
         request,
         session,
         "staff/disposition.html",
@@ -428,7 +407,7 @@ def inventory(
         "filters": {"merchant_id": merchant_id, "sku": sku, "location": location, "grade": grade},
         "grades": list(Grade),
     }
-    return _page(request, session, "staff/inventory.html", values, section="inventory")
+    return render_staff(request, session, "staff/inventory.html", values, section="inventory")
 
 
 def _rtv_page(
@@ -455,7 +434,9 @@ def _rtv_page(
         "items": items,
         "error": error,
     }
-    return _page(request, session, "staff/rtv.html", values, section="rtv", status_code=status_code)
+    return render_staff(
+        request, session, "staff/rtv.html", values, section="rtv", status_code=status_code
+    )
 
 
 @router.get("/staff/warehouse/rtv")
@@ -521,4 +502,6 @@ def figures_page(
         last, first = today, today - timedelta(days=6)
     with context.uow() as uow:
         found = figures(uow, first, last)
-    return _page(request, session, "staff/figures.html", {"figures": found}, section="figures")
+    return render_staff(
+        request, session, "staff/figures.html", {"figures": found}, section="figures"
+    )

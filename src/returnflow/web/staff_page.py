@@ -1,0 +1,38 @@
+"""The frame every console page renders in: who is signed in, what they may do, CSRF.
+
+`staff/layout.html` builds the menu from these values, so every console page hands
+them over the same way, whichever module serves it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from returnflow.domain.access import Permission
+from returnflow.web.guards import StaffSession
+from returnflow.web.templating import render
+
+
+def render_staff(
+    request: Request,
+    session: StaffSession,
+    template: str,
+    values: dict[str, Any],
+    *,
+    section: str,
+    status_code: int = 200,
+    notice: str | None = None,
+) -> Response:
+    principal = session.principal
+    shared: dict[str, Any] = {
+        "principal": principal,
+        "csrf_token": session.csrf_token,
+        "can": principal.can,
+        "P": Permission,
+        "section": section,
+        "notice": notice,
+    }
+    return render(request, template, {**shared, **values}, status_code=status_code)
