@@ -16,6 +16,7 @@ from returnflow.domain.access import Permission, Principal
 from returnflow.domain.kinds import ShippingPayer
 from returnflow.domain.shipping import (
     ANY,
+    WAREHOUSE_FIELDS,
     Adjustment,
     MethodBook,
     MethodChange,
@@ -390,7 +391,7 @@ def _book_out(book: MethodBook, merchant_id: str, province: str, raw: list[Adjus
             for t in book.methods
         ],
         pickup_hours=PickupHoursIn(**_fields(book.pickup_hours, PickupHours.__slots__)),
-        warehouse=WarehouseIn(**_fields(book.warehouse, Warehouse.__slots__)),
+        warehouse=WarehouseIn(**_fields(book.warehouse, WAREHOUSE_FIELDS)),
         adjustments=[
             {"merchant_id": a.merchant_id, "province": a.province, **adjustment_to_json(a)}
             for a in raw

@@ -11,13 +11,14 @@ and per province are stored beside it (`storage/shipments.py`). The policy only 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from returnflow.domain.kinds import ShippingPayer
 from returnflow.domain.money import Money
+from returnflow.domain.orders import Address
 from returnflow.domain.text import DomainError, Text
 
 ANY = "*"  # an adjustment for every merchant or every province
@@ -85,19 +86,11 @@ class PickupHours:
 
 
 @dataclass(frozen=True, slots=True)
-class Warehouse:
+class Warehouse(Address):
     """Where returns go: the label's return address."""
 
-    name: str
-    phone: str
-    province: str
-    city: str
-    district: str
-    detail: str
 
-    @property
-    def lines(self) -> tuple[str, ...]:
-        return (f"{self.province}{self.city}{self.district}", self.detail)
+WAREHOUSE_FIELDS = tuple(f.name for f in fields(Warehouse))
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,6 +36,7 @@ from returnflow.payments.gateway import (
 from returnflow.services import approvals, refund_deductions
 from returnflow.services.errors import Conflict
 from returnflow.services.returns import get_return, policy_for
+from returnflow.storage import codecs
 from returnflow.storage.refunds import Approvals, Recoveries, RefundStore, life_of, store_life
 from returnflow.storage.resolutions import ExchangeRepository, RefundIntents
 from returnflow.storage.schema import AmountApprovalRow, RefundRow
@@ -95,17 +96,7 @@ def workings(request: ReturnRequest, deductions: Sequence[Deduction]) -> dict[st
     amount = refund_amount(request, deductions)
     return {
         "currency": estimate.total.currency,
-        "lines": [
-            {
-                "line_no": line.line_no,
-                "quantity": line.quantity,
-                "unit_price": line.unit_price.cents,
-                "gross": line.gross.cents,
-                "discount_share": line.discount_share.cents,
-                "amount": line.amount.cents,
-            }
-            for line in estimate.lines
-        ],
+        "lines": codecs.estimate_to_json(estimate)["lines"],
         "shipping_fee": estimate.shipping_fee.cents,
         "shipping_payer": request.shipping_payer.value,
         "estimate": estimate.total.cents,

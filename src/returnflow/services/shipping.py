@@ -19,6 +19,7 @@ from returnflow.domain.orders import Order
 from returnflow.domain.returns import ReturnRequest
 from returnflow.domain.shipping import (
     ANY,
+    WAREHOUSE_FIELDS,
     MethodBook,
     Quote,
     ReturnMethod,
@@ -447,7 +448,7 @@ def _receiver(row: ShipmentRow) -> Party:
 
 
 def _warehouse_json(warehouse: Warehouse) -> dict[str, str]:
-    return {name: getattr(warehouse, name) for name in Warehouse.__slots__}
+    return {name: getattr(warehouse, name) for name in WAREHOUSE_FIELDS}
 
 
 def _already_arranged(rma_no: str) -> Conflict:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from returnflow.domain.money import Money
 from returnflow.domain.shipping import (
+    WAREHOUSE_FIELDS,
     Adjustment,
     MethodChange,
     PickupHours,
@@ -240,7 +241,7 @@ def adjustment_to_json(adjustment: Adjustment) -> dict[str, Any]:
     if adjustment.pickup_hours is not None:
         document["pickup_hours"] = _fields(adjustment.pickup_hours, PickupHours.__slots__)
     if adjustment.warehouse is not None:
-        document["warehouse"] = _fields(adjustment.warehouse, Warehouse.__slots__)
+        document["warehouse"] = _fields(adjustment.warehouse, WAREHOUSE_FIELDS)
     return document
 
 
