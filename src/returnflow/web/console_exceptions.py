@@ -14,6 +14,7 @@ from starlette.responses import RedirectResponse, Response
 from returnflow.api.deps import Context
 from returnflow.api.language import preferred_language
 from returnflow.api.problems import status_for
+from returnflow.api.schemas import RowId
 from returnflow.domain.access import Permission
 from returnflow.domain.shipment_alerts import AlertKind
 from returnflow.domain.text import DomainError, Text
@@ -86,7 +87,7 @@ def exceptions_page(
 @router.post("/staff/exceptions/{task_id}/resolve")
 def resolve(
     request: Request,
-    task_id: int,
+    task_id: RowId,
     context: Context,
     session: Handler,
     csrf_token: FormText = "",

@@ -21,6 +21,7 @@ from returnflow.api.deps import Context
 from returnflow.api.finance import answer, gateway_records, list_refunds, refund_line, run_report
 from returnflow.api.language import preferred_language
 from returnflow.api.refunds import RefundOut, refund_out
+from returnflow.api.schemas import RowId
 from returnflow.app_context import AppContext
 from returnflow.domain.access import Permission
 from returnflow.domain.ledger import Account
@@ -128,7 +129,7 @@ def approvals_page(request: Request, context: Context, session: Approver) -> Res
 @router.post("/staff/finance/approvals/{approval_id}/{decision}")
 def decide(
     request: Request,
-    approval_id: int,
+    approval_id: RowId,
     decision: str,
     context: Context,
     session: Approver,

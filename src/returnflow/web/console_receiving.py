@@ -22,6 +22,7 @@ from starlette.responses import RedirectResponse, Response
 from returnflow.api.deps import Context
 from returnflow.api.language import preferred_language
 from returnflow.api.problems import status_for
+from returnflow.api.schemas import RowId
 from returnflow.app_context import AppContext
 from returnflow.domain.access import Permission
 from returnflow.domain.receiving import (
@@ -92,7 +93,7 @@ def _desk(
     session: StaffSession,
     *,
     code: str = "",
-    parcel_id: int | None = None,
+    parcel_id: RowId | None = None,
     error: Text | None = None,
     typed: Typed | None = None,
     status_code: int = 200,
@@ -243,7 +244,7 @@ def _confirm(
     session: StaffSession,
     rma_no: str,
     code: str,
-    parcel_id: int | None,
+    parcel_id: RowId | None,
     typed: Typed,
     files: dict[str, list[tuple[str, bytes]]],
 ) -> Response:
@@ -422,7 +423,7 @@ def queue(
 @router.post("/staff/receiving/unidentified/{parcel_id}/close")
 def close(
     request: Request,
-    parcel_id: int,
+    parcel_id: RowId,
     context: Context,
     session: Receiver,
     csrf_token: FormText = "",

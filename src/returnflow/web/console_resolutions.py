@@ -20,6 +20,7 @@ from starlette.responses import RedirectResponse, Response
 
 from returnflow.api.deps import Context
 from returnflow.api.resolutions import _work
+from returnflow.api.schemas import RowId
 from returnflow.app_context import AppContext
 from returnflow.domain.access import Permission, Principal
 from returnflow.domain.exchanges import ReplacementItem
@@ -292,7 +293,7 @@ def shipment_requests(
 
 @router.post("/staff/shipment-requests/{request_id}/shipped")
 def shipped(
-    request_id: int,
+    request_id: RowId,
     context: Context,
     session: Resolver,
     csrf_token: FormText = "",

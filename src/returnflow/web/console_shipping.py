@@ -16,6 +16,7 @@ from starlette.responses import RedirectResponse, Response
 
 from returnflow.api.deps import Context
 from returnflow.api.problems import status_for
+from returnflow.api.schemas import RowId
 from returnflow.app_context import AppContext
 from returnflow.domain.access import Forbidden, Permission
 from returnflow.domain.money import Money
@@ -107,7 +108,7 @@ def arrange(
 def cancel_pickup(
     request: Request,
     rma_no: str,
-    shipment_id: int,
+    shipment_id: RowId,
     context: Context,
     session: Shipper,
     csrf_token: FormText = "",

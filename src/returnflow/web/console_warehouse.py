@@ -19,6 +19,7 @@ from starlette.responses import RedirectResponse, Response
 
 from returnflow.api.deps import Context
 from returnflow.api.problems import status_for
+from returnflow.api.schemas import RowId
 from returnflow.app_context import AppContext
 from returnflow.domain.access import Forbidden, Permission
 from returnflow.domain.disposition import Disposition
@@ -415,7 +416,7 @@ def _rtv_page(
     context: AppContext,
     session: StaffSession,
     *,
-    batch_id: int | None = None,
+    batch_id: RowId | None = None,
     error: Text | None = None,
     status_code: int = 200,
 ) -> Response:
@@ -446,7 +447,7 @@ def rtv(request: Request, context: Context, session: StockViewer) -> Response:
 
 @router.get("/staff/warehouse/rtv/{batch_id}")
 def rtv_manifest(
-    request: Request, batch_id: int, context: Context, session: StockViewer
+    request: Request, batch_id: RowId, context: Context, session: StockViewer
 ) -> Response:
     """The batch's manifest: print it and put it in the box."""
     return _rtv_page(request, context, session, batch_id=batch_id)
@@ -455,7 +456,7 @@ def rtv_manifest(
 @router.post("/staff/warehouse/rtv/{batch_id}/ship")
 def rtv_ship(
     request: Request,
-    batch_id: int,
+    batch_id: RowId,
     context: Context,
     session: Disposer,
     csrf_token: FormText = "",

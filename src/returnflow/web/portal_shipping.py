@@ -15,6 +15,7 @@ from starlette.responses import RedirectResponse, Response
 
 from returnflow.api.deps import Context
 from returnflow.api.problems import status_for
+from returnflow.api.schemas import RowId
 from returnflow.api.shipping import dropoff_code_of, pdf_response
 from returnflow.app_context import AppContext
 from returnflow.domain.shipping import ReturnMethod
@@ -135,7 +136,7 @@ def choose(
 
 @router.post("/o/{token}/r/{rma_no}/shipping/{shipment_id}/cancel")
 def cancel_pickup(
-    request: Request, token: str, rma_no: str, shipment_id: int, context: Context
+    request: Request, token: str, rma_no: str, shipment_id: RowId, context: Context
 ) -> Response:
     now = context.clock()
     with _customer_order(context, token, now) as opened:
