@@ -6,6 +6,13 @@ on a throw-away PostgreSQL database (created and dropped by the session).
 
 from __future__ import annotations
 
+import os
+
+# Cheap password hashing for the whole run, set before returnflow is imported: the
+# production argon2 parameters cost ~175 ms a hash (services/accounts.py).
+os.environ.setdefault("RETURNFLOW_ARGON2_TIME_COST", "1")
+os.environ.setdefault("RETURNFLOW_ARGON2_MEMORY_KIB", "64")
+
 import socket
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta

@@ -19,6 +19,9 @@ class Settings(BaseSettings):
     # signs customers' portal links; without one a key file is made beside the database
     secret_key: str = ""
     secret_key_file: str = ".returnflow-secret"
+    # argon2 cost; unset means the library's production defaults (tests lower them)
+    argon2_time_cost: int | None = None
+    argon2_memory_kib: int | None = None
     # where customers' photos are kept
     upload_dir: str = "uploads"
     # how often the worker looks for work, and how often it gives up on a message

@@ -10,12 +10,31 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from returnflow.config import Settings
 from returnflow.domain.access import Principal, Role
 from returnflow.domain.text import DomainError, Text
 from returnflow.storage.uow import UnitOfWork
 
 SESSION_IDLE = timedelta(hours=8)
-_hasher = PasswordHasher()
+
+def _password_hasher() -> PasswordHasher:
+    """argon2 with the library's production parameters unless settings lower them.
+
+    Only the test suite lowers them (RETURNFLOW_ARGON2_TIME_COST / _MEMORY_KIB): a
+    production-strength hash costs ~175 ms, and the suite signs in thousands of times.
+    """
+    settings = Settings()
+    if settings.argon2_time_cost is None and settings.argon2_memory_kib is None:
+        return PasswordHasher()
+    defaults = PasswordHasher()
+    return PasswordHasher(
+        time_cost=settings.argon2_time_cost or defaults.time_cost,
+        memory_cost=settings.argon2_memory_kib or defaults.memory_cost,
+        parallelism=1,
+    )
+
+
+_hasher = _password_hasher()
 # verifying against this when the user does not exist keeps both answers equally slow
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
