@@ -8,13 +8,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from returnflow.domain.scans import TrackingStatus
 from returnflow.domain.text import DomainError
 from returnflow.logistics.carriers import (
     Carrier,
     ManualCarrier,
     Party,
     PickupRequest,
-    TrackingStatus,
     WaybillRequest,
     normalise_tracking_no,
 )

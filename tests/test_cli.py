@@ -91,7 +91,7 @@ def test_serve_runs_api_and_worker_with_demo_data(tmp_path: Path) -> None:
     port = _free_port()
     command = [
         sys.executable, "-m", "returnflow.cli", "serve",
-        "--port", str(port), "--demo-orders", "80",
+        "--port", str(port), "--demo", "--demo-orders", "80",
     ]  # fmt: skip
     env = {**os.environ, **_env(tmp_path)}
     server = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)

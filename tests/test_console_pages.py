@@ -20,7 +20,6 @@ from jinja2.ext import babel_extract
 from PIL import Image
 from sqlalchemy import select
 
-from returnflow.api.app import create_app
 from returnflow.api.deps import SESSION_COOKIE
 from returnflow.app_context import AppContext
 from returnflow.domain.access import Role
@@ -29,7 +28,9 @@ from returnflow.storage.schema import AccessLogRow, ReturnRow, SessionRow
 from returnflow.web import console
 from returnflow.web.i18n import catalog_files
 from returnflow.web.templating import TEMPLATES
+from tests.support.apps import shared_app
 from tests.support.clock import FakeClock
+from tests.support.staff import post_login
 
 PASSWORD = "correct horse battery"
 OrderPayload = Callable[..., dict[str, Any]]
@@ -46,10 +47,8 @@ def csrf_of_session(context: AppContext, client: TestClient) -> str:
 
 
 def sign_in(context: AppContext, username: str) -> TestClient:
-    client = TestClient(create_app(context))
-    response = client.post(
-        "/staff/login", data={"username": username, "password": PASSWORD}, follow_redirects=False
-    )
+    client = TestClient(shared_app(context))
+    response = post_login(client, username, PASSWORD)
     assert response.status_code == 303, response.text
     return client
 

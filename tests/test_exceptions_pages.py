@@ -15,7 +15,7 @@ from jinja2.ext import babel_extract
 from returnflow.api.app import create_app
 from returnflow.app_context import AppContext
 from returnflow.domain.access import Role
-from returnflow.logistics.carriers import TrackingEvent, TrackingProblem, TrackingStatus
+from returnflow.domain.scans import TrackingEvent, TrackingProblem, TrackingStatus
 from returnflow.services import tracking as tracking_service
 from returnflow.web.i18n import LOCALE_DIR
 from returnflow.web.portal_links import PortalAccess, make_token

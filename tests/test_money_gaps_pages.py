@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from returnflow.app_context import AppContext
 from returnflow.domain.access import Role
 from returnflow.domain.ledger import Account
+from tests.support.catalogue import feed
 from tests.support.refunds import pay_refunds
 from tests.test_console_pages import csrf_from, sign_in
 
@@ -94,7 +95,8 @@ def test_request_page_shows_an_exchange_gap_refund_with_its_workings(
     rma = _file(client, order_payload, "exchange", "wrong_item")
     for action, step in (("ship", SHIP), ("receive", None), ("inspect", {"passed": True})):
         assert client.post(f"/api/v1/returns/{rma}/{action}", json=step).status_code == 200
-    item = {"line_no": 1, "sku": "BOTTLE-160", "title": "奶瓶", "quantity": 1, "unit_price": 5900}
+    feed(client, "BOTTLE-160", 5900, title="奶瓶")
+    item = {"line_no": 1, "sku": "BOTTLE-160", "quantity": 1}
     chosen = client.post(f"/api/v1/returns/{rma}/exchange-order", json={"items": [item]})
     assert chosen.status_code == 201, chosen.text
     pay_refunds(context)

@@ -21,6 +21,8 @@ from starlette.routing import BaseRoute
 from returnflow.api.app import create_app
 from returnflow.app_context import AppContext
 from returnflow.domain.access import ROLE_PERMISSIONS, Permission, Role
+from tests.support.apps import shared_app
+from tests.support.staff import post_login
 from tests.test_console_pages import PASSWORD, csrf_of_session
 
 P = Permission
@@ -29,6 +31,7 @@ PAGES: dict[tuple[str, str], Permission | None] = {
     ("GET", "/"): PUBLIC,
     ("GET", "/lang"): PUBLIC,
     ("GET", "/healthz"): PUBLIC,
+    ("GET", "/favicon.ico"): PUBLIC,
     ("GET", "/staff/login"): PUBLIC,
     ("POST", "/staff/login"): PUBLIC,
     ("GET", "/staff"): P.RETURNS_VIEW,
@@ -79,6 +82,21 @@ PAGES: dict[tuple[str, str], Permission | None] = {
     ("GET", "/staff/shipment-requests"): P.RETURNS_VIEW,
     ("POST", "/staff/shipment-requests/{request_id}/shipped"): P.RETURNS_RESOLVE,
     ("GET", "/staff/store-credit"): P.CREDIT_MANAGE,
+    ("GET", "/staff/access-log"): P.ACCESS_LOG_VIEW,  # privacy (issue 9, R14.1)
+    ("POST", "/staff/customers/export"): P.CUSTOMERS_EXPORT,
+    # sign-in's second step, one's own two-step sign-in, staff accounts (issue 9)
+    ("GET", "/staff/login/code"): PUBLIC,
+    ("POST", "/staff/login/code"): PUBLIC,
+    ("GET", "/staff/account/security"): P.ACCOUNT_SECURITY,
+    ("POST", "/staff/account/security/confirm"): P.ACCOUNT_SECURITY,
+    ("POST", "/staff/account/security/off"): P.ACCOUNT_SECURITY,
+    ("GET", "/staff/users"): P.USERS_MANAGE,
+    ("POST", "/staff/users"): P.USERS_MANAGE,
+    ("POST", "/staff/users/{user_id}/role"): P.USERS_MANAGE,
+    ("POST", "/staff/users/{user_id}/deactivate"): P.USERS_MANAGE,
+    ("POST", "/staff/users/{user_id}/activate"): P.USERS_MANAGE,
+    ("POST", "/staff/users/{user_id}/reset-password"): P.USERS_MANAGE,
+    ("POST", "/staff/users/{user_id}/reset-totp"): P.USERS_MANAGE,
     # last: it ends the session the other rows use
     ("POST", "/staff/logout"): PUBLIC,
 }
@@ -90,6 +108,7 @@ SAMPLE = {
     "{request_id}": "999999",
     "{shipment_id}": "999999",
     "{task_id}": "999999",
+    "{user_id}": "999999",
     "{parcel_id}": "999999",
     "{batch_id}": "999999",
     "{bin_code}": "A-01-01",
@@ -165,12 +184,8 @@ def test_every_page_has_a_rule(context: AppContext) -> None:
 def _signed_in(context: AppContext, tokens: Callable[..., str], role: Role) -> TestClient:
     username = f"page-{role.value}"
     tokens(role, merchant_id="m-babycare" if role is Role.MERCHANT else None, username=username)
-    client = TestClient(create_app(context))
-    response = client.post(
-        "/staff/login",
-        data={"username": username, "password": PASSWORD},
-        follow_redirects=False,
-    )
+    client = TestClient(shared_app(context))
+    response = post_login(client, username, PASSWORD)
     assert response.status_code == 303, response.text
     return client
 
@@ -197,7 +212,7 @@ def test_each_role_opens_exactly_its_pages(
 
 
 def test_signed_out_staff_pages_ask_to_sign_in(context: AppContext) -> None:
-    with TestClient(create_app(context)) as client:
+    with TestClient(shared_app(context)) as client:
         for (method, path), permission in PAGES.items():
             url = _url(path)
             response = client.request(method, url, follow_redirects=False)

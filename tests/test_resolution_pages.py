@@ -12,12 +12,13 @@ import pytest
 from fastapi.testclient import TestClient
 from jinja2.ext import babel_extract
 
-from returnflow.api.app import create_app
 from returnflow.app_context import AppContext
 from returnflow.domain.access import Role
 from returnflow.web.i18n import translations
 from returnflow.web.portal_links import PortalAccess, make_token
 from returnflow.web.templating import TEMPLATES
+from tests.support.apps import shared_app
+from tests.support.catalogue import feed
 from tests.test_console_pages import csrf_from, sign_in
 
 OrderPayload = Callable[..., dict[str, Any]]
@@ -91,13 +92,15 @@ def test_every_resolution_text_has_a_chinese_translation() -> None:
 def test_agent_chooses_a_replacement_sends_it_and_records_the_waybill(
     client: TestClient, agent: TestClient
 ) -> None:
+    feed(client, "BIB-3", 3900, title="婴儿围兜三条装")
     rma = file(client, "exchange")
     page = agent.get(f"/staff/returns/{rma}").text
     assert 'data-action="exchange"' in page
-    assert 'value="BIB-3"' in page  # the merchant's products are the catalogue
+    assert 'value="BIB-3"' in page  # the order system's catalogue feed
+    assert 'name="price"' not in page  # the price is the catalogue's, not the agent's
     chosen = agent.post(
         f"/staff/returns/{rma}/exchange-order",
-        data={"csrf_token": csrf_from(page), "sku": "BIB-3", "quantity": "1", "price": ""},
+        data={"csrf_token": csrf_from(page), "sku": "BIB-3", "quantity": "1", "price": "0"},
         follow_redirects=False,
     )
     assert chosen.status_code == 303, chosen.text
@@ -128,6 +131,7 @@ def test_agent_chooses_a_replacement_sends_it_and_records_the_waybill(
 
 
 def test_a_refused_exchange_step_explains_itself(client: TestClient, agent: TestClient) -> None:
+    feed(client, "BIB-3", 3900)
     rma = file(client, "exchange")
     page = agent.get(f"/staff/returns/{rma}").text
     refused = agent.post(
@@ -192,7 +196,7 @@ def test_customer_takes_store_credit_and_picks_a_replacement_in_the_portal(
     token = make_token(SECRET, PortalAccess("SO-1001", "c-1"), context.clock())
     refund = file(client, "refund")
     at_warehouse(client, refund)
-    with TestClient(create_app(context)) as web:
+    with TestClient(shared_app(context)) as web:
         assert 'data-link="resolution"' in web.get(f"/portal/o/{token}/r/{refund}").text
         page = web.get(f"/portal/o/{token}/r/{refund}/resolution").text
         assert 'data-action="store-credit"' in page
@@ -202,6 +206,7 @@ def test_customer_takes_store_credit_and_picks_a_replacement_in_the_portal(
         assert 'data-balance="8820"' in page
         assert 'data-action="store-credit"' not in page
 
+        feed(client, "BIB-3", 3900)
         exchange = file(client, "exchange")
         page = web.get(f"/portal/o/{token}/r/{exchange}/resolution").text
         assert 'data-action="exchange"' in page

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -16,6 +14,7 @@ from returnflow.logistics.carriers import Carrier
 from returnflow.logistics.registry import carriers_from_settings
 from returnflow.payments.gateway import PaymentGateway
 from returnflow.payments.registry import gateway_from_settings
+from returnflow.process_secrets import require, with_demo_secrets
 from returnflow.storage.database import make_engine, make_session_factory
 from returnflow.storage.photos import PhotoStore
 from returnflow.storage.uow import UnitOfWork
@@ -34,17 +33,19 @@ class AppContext:
 
     @property
     def secret_key(self) -> str:
-        """The configured key, or one kept in a private file so links survive restarts."""
-        if self.settings.secret_key:
-            return self.settings.secret_key
-        path = Path(self.settings.secret_key_file)
-        if not path.exists():
-            path.write_text(secrets.token_urlsafe(48))
-            path.chmod(0o600)
-        return path.read_text().strip()
+        """The portal-link key; never a default (demo mode made one up in `from_settings`)."""
+        return require(self.settings, "secret_key")
 
     @classmethod
     def from_settings(cls, settings: Settings, clock: Clock = utc_now) -> AppContext:
+        """A context on these settings; in demo mode with the demo's own secrets filled in.
+
+        Outside demo mode a missing secret is not refused here (tests and tools build
+        contexts that never sign a link) but where it is used; `serve` and `worker`
+        refuse to start first (process_secrets.resolve).
+        """
+        if settings.demo:
+            settings = with_demo_secrets(settings)
         engine = make_engine(settings.database_url)
         return cls(settings, engine, make_session_factory(engine), clock)
 

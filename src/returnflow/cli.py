@@ -11,11 +11,13 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import func, select
 
+from returnflow import log_privacy, privacy_cli, records_cli
 from returnflow.app_context import AppContext
 from returnflow.config import Settings
 from returnflow.demo.accounts import create_demo_accounts
 from returnflow.domain.access import Role
 from returnflow.domain.text import DomainError
+from returnflow.process_secrets import MissingSecrets, resolve
 from returnflow.services import accounts
 from returnflow.storage.migrate import upgrade
 from returnflow.storage.schema import OrderRow
@@ -23,6 +25,10 @@ from returnflow.storage.schema import OrderRow
 app = typer.Typer(help="ReturnFlow: returns and exchanges for a marketplace.", no_args_is_help=True)
 users = typer.Typer(help="Staff accounts and API tokens.", no_args_is_help=True)
 app.add_typer(users, name="user")
+app.add_typer(records_cli.audit, name="audit")  # issue 9: records that prove themselves
+app.command("backup")(records_cli.backup)
+app.command("restore")(records_cli.restore)
+app.add_typer(privacy_cli.privacy, name="privacy")  # R14.1: retention, anonymisation
 console = Console()
 
 
@@ -83,12 +89,34 @@ def _load_demo(context: AppContext, orders: int, seed: int) -> None:
         )
 
 
+Demo = Annotated[
+    bool | None,
+    typer.Option(
+        "--demo/--no-demo",
+        help="Demo mode: made-up secrets kept beside the database, demo data when empty "
+        "(default: RETURNFLOW_DEMO)",
+    ),
+]
+
+
+def _settings_or_exit(demo: bool | None) -> Settings:
+    """Settings with every secret the configuration needs, or exit naming what is missing."""
+    try:
+        return resolve(Settings(), demo=demo)
+    except MissingSecrets as error:
+        console.print(f"[red]{error.message.zh}[/red]", highlight=False)
+        console.print(f"[red]{error.message.en}[/red]", highlight=False)
+        raise typer.Exit(2) from error
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    demo: Demo = None,
     demo_orders: Annotated[
-        int, typer.Option(help="Demo orders to load when the database is empty (0: none)")
+        int,
+        typer.Option(min=0, help="Demo mode: orders to load when the database is empty (0: none)"),
     ] = 10_000,
     worker: Annotated[bool, typer.Option(help="Run the background worker in this process")] = True,
 ) -> None:
@@ -98,11 +126,12 @@ def serve(
     from returnflow.api.app import create_app
     from returnflow.jobs.worker import Worker
 
+    settings = _settings_or_exit(demo)  # before anything is touched
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    settings = Settings()
     upgrade(settings.database_url)
-    context = _context()
-    if demo_orders and _is_empty(context):
+    context = AppContext.from_settings(settings)
+    # demo data brings accounts with printed passwords: never outside demo mode
+    if settings.demo and demo_orders and _is_empty(context):
         console.print("The database is empty: loading demo data first.")
         _load_demo(context, demo_orders, seed=7)
     stop: threading.Event | None = None
@@ -112,22 +141,28 @@ def serve(
     base = f"http://{host}:{port}"
     console.print(f"Customers: {base}/portal  ·  Staff: {base}/staff  ·  API: {base}/docs")
     try:
-        uvicorn.run(create_app(context), host=host, port=port, log_level="info")
+        # proxy_headers off: uvicorn would otherwise take X-Forwarded-For from any local
+        # client as the address; RETURNFLOW_TRUSTED_PROXIES decides that (api/client_address.py)
+        uvicorn.run(
+            create_app(context), host=host, port=port, log_level="info", proxy_headers=False
+        )
     finally:
         if stop is not None:
             stop.set()
 
 
 @app.command(name="worker")
-def run_worker() -> None:
+def run_worker(demo: Demo = None) -> None:
     """Run the background worker alone (outbox delivery, auto-close, auto-confirm)."""
     from returnflow.jobs.worker import Worker
 
+    settings = _settings_or_exit(demo)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    log_privacy.install()  # R14.1: no customer data in the worker's error logs
     stop = threading.Event()
     console.print("Worker running; Ctrl+C stops it.")
     try:
-        Worker(_context()).run(stop)
+        Worker(AppContext.from_settings(settings)).run(stop)
     except KeyboardInterrupt:
         stop.set()
 
@@ -173,6 +208,13 @@ def user_add(
 def user_token(
     username: Annotated[str, typer.Argument(help="The account the token acts as")],
     label: Annotated[str, typer.Option(help="What the token is for")] = "api",
+    scope: Annotated[
+        str | None,
+        typer.Option(
+            help="staff (acts as the account everywhere) or integration (only the routes "
+            "systems call); default: integration for integration accounts, else staff"
+        ),
+    ] = None,
 ) -> None:
     """Issue an API bearer token for an account; it is shown once."""
     context = _context()
@@ -182,9 +224,40 @@ def user_token(
         if found is None:
             console.print(f"[red]No active account {username}[/red]")
             raise typer.Exit(1)
-        token = accounts.issue_api_token(uow, found[0], label, now)
+        chosen = scope or (
+            accounts.INTEGRATION_SCOPE
+            if found[0].role is Role.INTEGRATION
+            else accounts.STAFF_SCOPE
+        )
+        try:
+            token = accounts.issue_api_token(uow, found[0], label, now, chosen)
+        except DomainError as error:
+            console.print(f"[red]{error.message.en}[/red]")
+            raise typer.Exit(1) from error
         uow.commit(now)
     print(token)
+
+
+@users.command("reset-totp")
+def user_reset_totp(
+    username: Annotated[str, typer.Argument(help="The account whose phone was lost")],
+) -> None:
+    """Turn an account's two-step sign-in off (it enrols again if its role requires it).
+
+    The way back in when the only administrator has lost the phone.
+    """
+    from returnflow.services import user_admin
+
+    context = _context()
+    now = context.clock()
+    with context.uow() as uow:
+        found = uow.accounts.credentials(username)
+        if found is None:
+            console.print(f"[red]No active account {username}[/red]")
+            raise typer.Exit(1)
+        user_admin.reset_totp(uow, found[0].user_id)
+        uow.commit(now)
+    console.print(f"[green]Two-step sign-in is off for[/green] {username}")
 
 
 def _is_empty(context: AppContext) -> bool:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
+
+from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -16,12 +19,48 @@ class Settings(BaseSettings):
     smtp_timeout: float = 10.0
     mail_from: str = "ReturnFlow <returns@returnflow.example>"
     mail_dir: str = "mail"
-    # signs customers' portal links; without one a key file is made beside the database
+    # No secret has a default (returnflow/process_secrets.py): outside demo mode a process
+    # refuses to start without the ones its configuration needs. Demo mode (RETURNFLOW_DEMO=1
+    # or `serve --demo`) makes up the missing ones and keeps them in secrets_file
+    # ("" = beside a SQLite database file, else .returnflow-secrets.json here), mode 0600.
+    demo: bool = False
+    secrets_file: str = ""
+    # signs customers' portal links
     secret_key: str = ""
-    secret_key_file: str = ".returnflow-secret"
     # argon2 cost; unset means the library's production defaults (tests lower them)
     argon2_time_cost: int | None = None
     argon2_memory_kib: int | None = None
+    # sign-in protection (issue 9): X-Forwarded-For / -Proto are believed only from these
+    # proxies (JSON list of addresses or CIDR networks; empty: the socket peer is the
+    # client); tries allowed per source address before it is locked for 15 minutes;
+    # cookies marked Secure even over plain http (behind a TLS proxy not listed above)
+    trusted_proxies: list[str] = []
+    sign_in_tries_per_source: int = 20
+    lookup_tries_per_source: int = 100
+    secure_cookies: bool = False
+    # roles that must sign in with a TOTP code as well as the password (JSON list)
+    totp_required_roles: list[str] = []
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_networks(cls, value: list[str]) -> list[str]:
+        """A typo here would silently trust nobody (or everybody): refuse to start."""
+        for entry in value:
+            ipaddress.ip_network(entry.strip(), strict=False)
+        return value
+
+    @field_validator("totp_required_roles")
+    @classmethod
+    def _roles_exist(cls, value: list[str]) -> list[str]:
+        known = {"agent", "warehouse", "finance", "merchant", "manager", "admin", "integration"}
+        unknown = sorted(set(value) - known)
+        if unknown:
+            raise ValueError(f"unknown roles: {', '.join(unknown)}")
+        return value
+
+    # R14.1: customers' personal data is anonymised this many days after their last
+    # request closes (the statistics stay)
+    retention_days: int = 1095
     # where customers' photos are kept
     upload_dir: str = "uploads"
     # how often the worker looks for work, and how often it gives up on a message
@@ -55,7 +94,7 @@ class Settings(BaseSettings):
     stripe_api_key: str = ""
     stripe_webhook_secret: str = ""
     stripe_timeout: float = 10.0
-    sandbox_webhook_secret: str = "sandbox-secret"
+    sandbox_webhook_secret: str = ""
     sandbox_settle_seconds: float = 30
     # the sandbox's own books (its refunds and settlements), so they outlive a restart;
     # "" = next to a SQLite database file, else sandbox_state.json in the working dir

@@ -30,6 +30,7 @@ from returnflow.storage.schema import (
     StoreCreditEntryRow,
 )
 from tests.support.booking_carrier import BookingCarrier
+from tests.support.catalogue import feed
 
 OrderPayload = Callable[..., dict[str, Any]]
 SHIP = {"carrier": "SF", "tracking_no": "SF1234567890"}
@@ -80,10 +81,11 @@ def _inspected(client: TestClient, rma: str, tracking: str = "SF1234567890") -> 
 def _choose(
     client: TestClient, rma: str, price: int, *, fast: bool = False, language: str = "zh"
 ) -> Any:
-    item = {"line_no": 1, "sku": "BOTTLE-160", "title": "奶瓶 160ml", "quantity": 1}
+    feed(client, "BOTTLE-160", price, title="奶瓶 160ml")
+    item = {"line_no": 1, "sku": "BOTTLE-160", "quantity": 1}
     return client.post(
         f"/api/v1/returns/{rma}/exchange-order",
-        json={"items": [{**item, "unit_price": price}], "fast": fast},
+        json={"items": [item], "fast": fast},
         headers={"Accept-Language": language},
     )
 
@@ -254,7 +256,7 @@ def test_return_freight_the_customer_pays_comes_off_the_refund(
     context.settings.instant_refund_enabled = False
     context.settings.refund_auto_request = False
     _order(client, order_payload)
-    rma = _file(client, "refund", "no_reason", line_no=2, photos=["uploads/a.jpg"])
+    rma = _file(client, "refund", "no_reason", line_no=2, photos=["a" * 32 + ".jpg"])
     fee = _carried_back(client, context, rma, "dropoff")
     assert fee > 0
     refund = client.post(f"/api/v1/returns/{rma}/refund", headers={"Accept-Language": "en"})
@@ -274,7 +276,7 @@ def test_store_credit_takes_the_return_freight_off_too(
     context.settings.instant_refund_enabled = False
     context.settings.refund_auto_request = False
     _order(client, order_payload)
-    rma = _file(client, "refund", "no_reason", line_no=2, photos=["uploads/a.jpg"])
+    rma = _file(client, "refund", "no_reason", line_no=2, photos=["a" * 32 + ".jpg"])
     fee = _carried_back(client, context, rma, "dropoff")
     assert client.post(f"/api/v1/returns/{rma}/store-credit").status_code in (200, 201)
     with context.uow() as uow:
@@ -290,7 +292,7 @@ def test_no_freight_deduction_when_the_merchant_pays_or_the_customer_shipped_it(
     context.settings.refund_auto_request = False
     _order(client, order_payload)
     # a quality problem: the merchant pays the freight
-    merchant_pays = _file(client, "refund", "quality", line_no=2, photos=["uploads/a.jpg"])
+    merchant_pays = _file(client, "refund", "quality", line_no=2, photos=["a" * 32 + ".jpg"])
     assert _carried_back(client, context, merchant_pays, "dropoff") == 0
     refund = client.post(f"/api/v1/returns/{merchant_pays}/refund").json()
     assert refund["workings"]["deductions"] == []

@@ -66,6 +66,7 @@ RULES: dict[tuple[str, str], Permission | None] = {
     ("POST", "/api/v1/returns/{rma_no}/shipments/{shipment_id}/cancel"): P.RETURNS_SHIP,
     ("GET", "/api/v1/returns/{rma_no}/label.pdf"): P.RETURNS_VIEW,
     ("GET", "/api/v1/returns/{rma_no}/dropoff.png"): P.RETURNS_VIEW,
+    ("GET", "/api/v1/returns/{rma_no}/evidence.zip"): P.RETURNS_VIEW,
     ("GET", "/api/v1/shipping/methods"): P.POLICY_VIEW,
     ("PUT", "/api/v1/shipping/methods/{merchant_id}/{province}"): P.POLICY_PUBLISH,
     ("DELETE", "/api/v1/shipping/methods/{merchant_id}/{province}"): P.POLICY_PUBLISH,
@@ -83,6 +84,9 @@ RULES: dict[tuple[str, str], Permission | None] = {
     ("POST", "/api/v1/returns/{rma_no}/store-credit"): P.REFUNDS_PAY,
     ("GET", "/api/v1/shipment-requests"): P.RETURNS_VIEW,
     ("POST", "/api/v1/shipment-requests/{request_id}/shipped"): P.RETURNS_RESOLVE,
+    # the order system's catalogue price feed (issue 9): exchanges are priced from it
+    ("PUT", "/api/v1/catalog/items"): P.ORDERS_IMPORT,
+    ("GET", "/api/v1/catalog/items"): P.ORDERS_VIEW,
     ("GET", "/api/v1/store-credit/{customer_id}"): P.CREDIT_MANAGE,
     ("POST", "/api/v1/store-credit/{customer_id}/spend"): P.CREDIT_MANAGE,
     ("POST", "/api/v1/policy/versions"): P.POLICY_PUBLISH,
@@ -108,6 +112,17 @@ RULES: dict[tuple[str, str], Permission | None] = {
     ("GET", "/api/v1/returns/{rma_no}/tracking"): P.RETURNS_VIEW,
     ("GET", "/api/v1/logistics/exceptions"): P.LOGISTICS_EXCEPTIONS,
     ("POST", "/api/v1/logistics/exceptions/{task_id}/resolve"): P.LOGISTICS_EXCEPTIONS,
+    # staff accounts (issue 9, R12.1)
+    ("GET", "/api/v1/users"): P.USERS_MANAGE,
+    ("POST", "/api/v1/users"): P.USERS_MANAGE,
+    ("POST", "/api/v1/users/{user_id}/role"): P.USERS_MANAGE,
+    ("POST", "/api/v1/users/{user_id}/deactivate"): P.USERS_MANAGE,
+    ("POST", "/api/v1/users/{user_id}/activate"): P.USERS_MANAGE,
+    ("POST", "/api/v1/users/{user_id}/reset-password"): P.USERS_MANAGE,
+    ("POST", "/api/v1/users/{user_id}/reset-totp"): P.USERS_MANAGE,
+    # privacy (issue 9, R14.1): the access log, a customer's data export
+    ("GET", "/api/v1/access-log"): P.ACCESS_LOG_VIEW,
+    ("GET", "/api/v1/customers/{customer_id}/export"): P.CUSTOMERS_EXPORT,
 }
 
 

@@ -404,7 +404,7 @@ def test_instant_refund_at_first_scan_then_recovery_after_failed_inspection(
         assert uow.ledger.balance(Account.CUSTOMER_RECEIVABLE, party="c-1").cents == 8400
     assert any("must be paid back" in m for m in _mail_texts(tmp_path))
     # the customer now has a failed inspection: the next return gets no instant refund
-    second = _file(client, reason="quality", photos=["uploads/1.jpg"])
+    second = _file(client, reason="quality", photos=["1" * 32 + ".jpg"])
     shipped = client.post(
         f"/api/v1/returns/{second}/ship",
         json={"carrier": "顺丰速运", "tracking_no": "SF1234567891"},

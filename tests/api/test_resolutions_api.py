@@ -65,21 +65,32 @@ def back_at_warehouse(client: TestClient, rma: str, tracking: str = "SF123456789
     step(client, rma, "inspect", {"passed": True, "notes": "ok"})
 
 
-def choose(client: TestClient, rma: str, price: int, *, fast: bool = False, **extra: Any) -> Any:
-    body = {
-        "items": [
-            {
-                "line_no": 1,
-                "sku": "BOTTLE-300",
-                "title": "宽口径玻璃奶瓶 300ml",
-                "quantity": 1,
-                "unit_price": price,
-            }
-        ],
-        "fast": fast,
-        **extra,
+def feed(client: TestClient, price: int, available: int = 100, sku: str = "BOTTLE-300") -> None:
+    """The order system's price feed: replacements are priced from it, never by the caller."""
+    item = {
+        "merchant_id": "m-babycare",
+        "sku": sku,
+        "title": "宽口径玻璃奶瓶 300ml",
+        "unit_price": price,
+        "available": available,
     }
-    return client.post(f"/api/v1/returns/{rma}/exchange-order", json=body)
+    fed = client.put("/api/v1/catalog/items", json={"items": [item]})
+    assert fed.status_code == 200, fed.text
+
+
+def choose(
+    client: TestClient,
+    rma: str,
+    price: int,
+    *,
+    fast: bool = False,
+    available: int = 100,
+    sku: str = "BOTTLE-300",
+    headers: dict[str, str] | None = None,
+) -> Any:
+    feed(client, price, available, sku)
+    body = {"items": [{"line_no": 1, "sku": sku, "quantity": 1}], "fast": fast}
+    return client.post(f"/api/v1/returns/{rma}/exchange-order", json=body, headers=headers)
 
 
 def pending(client: TestClient) -> list[dict[str, Any]]:
@@ -106,7 +117,7 @@ def test_exchange_with_positive_difference_is_charged_and_ships_after_inspection
     client: TestClient, context: AppContext
 ) -> None:
     rma = file(client, "exchange")
-    chosen = choose(client, rma, 9900, available={"BOTTLE-300": 5})
+    chosen = choose(client, rma, 9900, available=5)
     assert chosen.status_code == 201, chosen.text
     exchange = chosen.json()["exchange"]
     assert exchange["returned_value"] == {"amount": 8400, "currency": "CNY"}
@@ -170,11 +181,11 @@ def test_exchange_with_negative_difference_records_the_refund_owed(
 
 def test_stock_cannot_be_reserved_beyond_what_the_order_system_has(client: TestClient) -> None:
     first, second = file(client, "exchange"), file(client, "exchange")
-    assert choose(client, first, 8400, available={"BOTTLE-300": 1}).status_code == 201
-    refused = choose(client, second, 8400)
-    assert (refused.status_code, refused.json()["code"]) == (409, "stock_insufficient")
+    assert choose(client, first, 8400, available=1).status_code == 201
+    refused = choose(client, second, 8400, available=1)
+    assert (refused.status_code, refused.json()["code"]) == (422, "replacement_out_of_stock")
     assert client.get(f"/api/v1/returns/{second}/resolution").json()["exchange"] is None
-    restocked = choose(client, second, 8400, available={"BOTTLE-300": 2})
+    restocked = choose(client, second, 8400, available=2)
     assert restocked.status_code == 201
 
 
@@ -190,32 +201,17 @@ def test_fast_exchange_is_refused_outside_the_limits(client: TestClient) -> None
     rma = file(client, "exchange")
     refused = choose(client, rma, 8400, fast=True)
     assert (refused.status_code, refused.json()["code"]) == (409, "fast_exchange_refused")
+    english = {"Accept-Language": "en"}
     assert (
         "completed requests"
-        in client.post(
-            f"/api/v1/returns/{rma}/exchange-order",
-            json={
-                "items": [{"line_no": 1, "sku": "S", "title": "t", "quantity": 1, "unit_price": 1}],
-                "fast": True,
-            },
-            headers={"Accept-Language": "en"},
-        ).json()["detail"]
+        in choose(client, rma, 1, fast=True, sku="S", headers=english).json()["detail"]
     )
     _complete_a_refund(client)
     too_dear = choose(client, rma, 60_000, fast=True)  # the limit is ¥500
     assert too_dear.status_code == 409
     assert (
         "worth more"
-        in client.post(
-            f"/api/v1/returns/{rma}/exchange-order",
-            json={
-                "items": [
-                    {"line_no": 1, "sku": "S", "title": "t", "quantity": 1, "unit_price": 60_000}
-                ],
-                "fast": True,
-            },
-            headers={"Accept-Language": "en"},
-        ).json()["detail"]
+        in choose(client, rma, 60_000, fast=True, sku="S", headers=english).json()["detail"]
     )
 
 

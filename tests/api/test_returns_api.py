@@ -93,7 +93,7 @@ def test_fault_without_photos_goes_to_review_with_a_deadline(client: TestClient)
     assert body["shipping_payer"] == "merchant"
     assert body["review_due_at"] == "2026-11-21T02:00:00Z"
     with_photos = client.post(
-        "/api/v1/returns", json=_return(lines=lines, photos=["uploads/p1.jpg"])
+        "/api/v1/returns", json=_return(lines=lines, photos=["1" * 32 + ".jpg"])
     ).json()
     assert with_photos["status"] == "rejected"  # the only unit is already in review
     assert with_photos["decision"]["reasons"][0]["code"] == "quantity_exceeded"

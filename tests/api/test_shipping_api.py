@@ -60,7 +60,7 @@ def _approved(
         "order_no": order_no,
         "type": "refund",
         "lines": [{"line_no": 2, "quantity": 1, "reason_code": reason}],
-        "photos": ["uploads/a.jpg"],
+        "photos": [merchant_id.encode().hex()[:32].ljust(32, "0") + ".jpg"],  # one per merchant
     }
     filed = client.post("/api/v1/returns", json=body).json()
     assert filed["status"] == "approved", filed

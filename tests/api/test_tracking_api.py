@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from returnflow.app_context import AppContext
 from returnflow.domain.access import Role
-from returnflow.logistics.carriers import TrackingEvent, TrackingStatus
+from returnflow.domain.scans import TrackingEvent, TrackingStatus
 from returnflow.services import tracking as tracking_service
 from returnflow.storage.schema import OutboxRow, TrackingEventRow
 from tests.support.carrier_double import SignedPushCarrier, scan

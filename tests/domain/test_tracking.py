@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
+from returnflow.domain.scans import TrackingEvent, TrackingProblem, TrackingStatus
 from returnflow.domain.shipment_alerts import AlertKind, ShipmentFacts, Thresholds, findings
 from returnflow.domain.tracking import merge, state_of
-from returnflow.logistics.carriers import TrackingEvent, TrackingProblem, TrackingStatus
 
 TS = TrackingStatus
 T0 = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)

@@ -14,9 +14,9 @@ from sqlalchemy import select
 
 from returnflow.app_context import AppContext
 from returnflow.config import Settings
+from returnflow.domain.scans import TrackingEvent, TrackingProblem, TrackingStatus
 from returnflow.jobs import tracking as tracking_jobs
 from returnflow.jobs.worker import Worker
-from returnflow.logistics.carriers import TrackingEvent, TrackingProblem, TrackingStatus
 from returnflow.notify.mailer import SmtpMailer
 from returnflow.services import tracking as tracking_service
 from returnflow.storage.schema import OutboxRow, ShipmentExceptionRow

@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from returnflow.domain.scans import TrackingProblem, TrackingStatus
 from returnflow.logistics.carriers import (
     Carrier,
     CarrierRejected,
@@ -28,8 +29,6 @@ from returnflow.logistics.carriers import (
     PickupRequest,
     PushFeed,
     PushSignatureInvalid,
-    TrackingProblem,
-    TrackingStatus,
     WaybillRequest,
 )
 from returnflow.logistics.easypost import EasyPostCarrier

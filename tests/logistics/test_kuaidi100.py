@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl, urlencode
 
 import pytest
 
+from returnflow.domain.scans import TrackingEvent, TrackingProblem, TrackingStatus
 from returnflow.logistics.carriers import (
     Carrier,
     CarrierRejected,
@@ -27,9 +28,6 @@ from returnflow.logistics.carriers import (
     PushedEvents,
     PushFeed,
     PushSignatureInvalid,
-    TrackingEvent,
-    TrackingProblem,
-    TrackingStatus,
     WaybillRequest,
 )
 from returnflow.logistics.kuaidi100 import Kuaidi100Carrier

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from returnflow.config import Settings
+from returnflow.domain.scans import TrackingProblem, TrackingStatus
 from returnflow.logistics.carriers import (
     Carrier,
     CarrierRejected,
@@ -14,8 +15,6 @@ from returnflow.logistics.carriers import (
     Party,
     PickupRequest,
     PushFeed,
-    TrackingProblem,
-    TrackingStatus,
     WaybillRequest,
 )
 from returnflow.logistics.easypost import EasyPostCarrier

@@ -252,3 +252,19 @@ def test_state_path_follows_the_database(tmp_path: Path, monkeypatch: pytest.Mon
     assert state_path(Settings(database_url="postgresql://u@h/db")) == Path("sandbox_state.json")
     chosen = tmp_path / "books.json"
     assert state_path(Settings(sandbox_state_file=str(chosen))) == chosen
+
+
+def test_find_refund_answers_by_key_and_never_pays(
+    sandbox: SandboxGateway, clock: FakeClock
+) -> None:
+    made = sandbox.submit_refund(_submission())
+    key = _submission().idempotency_key
+    assert sandbox.find_refund("rf-RMA-9999-refund", "pi_x") is None
+    clock.advance(minutes=6)  # settled meanwhile
+    found = sandbox.find_refund(key, "ignored")
+    assert found is not None and found.gateway_refund_id == made.gateway_refund_id
+    assert found.status is RefundStatus.SUCCEEDED
+    sandbox.unavailable_next(1)
+    with pytest.raises(GatewayUnavailable):
+        sandbox.find_refund(key, "ignored")
+    assert sandbox.refund_count == 1

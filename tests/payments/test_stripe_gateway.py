@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
@@ -59,6 +59,11 @@ class StripeStandIn:
     posts: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
     url: str = ""
+
+    def forget_keys(self) -> None:
+        """Stripe keeps idempotency keys for 24 hours: after that a repeat pays again."""
+        with self.lock:
+            self.by_key.clear()
 
     def set_status(self, refund_id: str, status: str, failure_reason: str | None = None) -> None:
         with self.lock:
@@ -187,8 +192,36 @@ def _make_handler(state: StripeStandIn) -> type[BaseHTTPRequestHandler]:
                 state.by_key[key] = (form, refund_id)
             return 200, refund
 
+        def _list(self) -> None:
+            """`GET /v1/refunds?payment_intent=…&limit=…[&starting_after=…]`, newest first."""
+            query = dict(parse_qsl(urlsplit(self.path).query))
+            limit = int(query.get("limit", "10"))
+            with state.lock:
+                found = [
+                    r
+                    for r in reversed(list(state.refunds.values()))
+                    if r["payment_intent"] == query.get("payment_intent")
+                ]
+            after = query.get("starting_after")
+            if after:
+                ids = [r["id"] for r in found]
+                found = found[ids.index(after) + 1 :] if after in ids else []
+            page = found[:limit]
+            self._answer(
+                200,
+                {
+                    "object": "list",
+                    "data": page,
+                    "has_more": len(found) > limit,
+                    "url": "/v1/refunds",
+                },
+            )
+
         def do_GET(self) -> None:
             if not self._authorised() or self._disrupted():
+                return
+            if urlsplit(self.path).path == "/v1/refunds":
+                self._list()
                 return
             prefix = "/v1/refunds/"
             refund_id = self.path[len(prefix) :] if self.path.startswith(prefix) else ""
@@ -261,7 +294,8 @@ def test_submit_creates_a_refund_with_the_documented_request(
 
     assert refund.status is RefundStatus.SUCCEEDED
     assert refund.amount == Money(4_300, "CNY")  # "cny" on the wire, ISO upper case here
-    assert refund.metadata == {"rma_no": "RMA-0001"}
+    # the key rides in the metadata too, so the refund is found after Stripe forgets it
+    assert refund.metadata == {"rma_no": "RMA-0001", "idempotency_key": "rf-RMA-0001-refund"}
     stored = stand_in.refunds[refund.gateway_refund_id]
     assert stored["payment_intent"] == "pi_paid"
     assert stored["amount"] == 4_300
@@ -304,6 +338,30 @@ def test_duplicate_submission_returns_the_same_refund(
     assert second.gateway_refund_id == first.gateway_refund_id
     assert len(stand_in.refunds) == 1
     assert stand_in.posts == 2
+
+
+def test_find_refund_by_the_key_in_its_metadata_after_stripe_forgot_the_key(
+    gateway: StripeGateway, stand_in: StripeStandIn
+) -> None:
+    made = gateway.submit_refund(_submission("RMA-0001"))
+    for number in range(2, 140):  # more than one page of other refunds on the payment
+        gateway.submit_refund(_submission(f"RMA-{number:04d}", amount=10))
+    stand_in.forget_keys()
+    key = refund_idempotency_key("RMA-0001")
+    found = gateway.find_refund(key, "pi_paid")
+    assert found is not None and found.gateway_refund_id == made.gateway_refund_id
+    assert gateway.find_refund(refund_idempotency_key("RMA-9999"), "pi_paid") is None
+    by_id = gateway.find_refund(key, "pi_paid", made.gateway_refund_id)
+    assert by_id is not None and by_id.gateway_refund_id == made.gateway_refund_id
+    assert len(stand_in.refunds) == 139  # looking never pays
+
+
+def test_find_refund_when_stripe_is_down_is_unavailable(
+    gateway: StripeGateway, stand_in: StripeStandIn
+) -> None:
+    stand_in.fail_next = 1
+    with pytest.raises(GatewayUnavailable):
+        gateway.find_refund(refund_idempotency_key("RMA-0001"), "pi_paid")
 
 
 def test_different_returns_make_different_refunds(

@@ -8,14 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from returnflow.domain.scans import TrackingEvent
 from returnflow.domain.text import DomainError, Text
-from returnflow.logistics.carriers import (
-    Pickup,
-    PickupRequest,
-    TrackingEvent,
-    Waybill,
-    WaybillRequest,
-)
+from returnflow.logistics.carriers import Pickup, PickupRequest, Waybill, WaybillRequest
 
 
 @dataclass

@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from returnflow.domain.scans import TrackingEvent, TrackingProblem, TrackingStatus
 from returnflow.domain.text import Text
 from returnflow.logistics.carriers import (
     Pickup,
@@ -17,9 +18,6 @@ from returnflow.logistics.carriers import (
     PushedEvents,
     PushReply,
     PushSignatureInvalid,
-    TrackingEvent,
-    TrackingProblem,
-    TrackingStatus,
     Waybill,
     WaybillRequest,
 )

@@ -10,25 +10,33 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.staticfiles import StaticFiles
 
-from returnflow import __version__
+from returnflow import __version__, log_privacy
+from returnflow.api import docs, openapi_problems, orders, policy, problems, returns, shipping
+from returnflow.api import evidence as api_evidence
 from returnflow.api import finance as api_finance
-from returnflow.api import orders, policy, problems, returns, shipping
+from returnflow.api import privacy as api_privacy
 from returnflow.api import receiving as api_receiving
 from returnflow.api import refunds as api_refunds
 from returnflow.api import resolutions as api_resolutions
 from returnflow.api import store_credit as api_store_credit
 from returnflow.api import tracking as api_tracking
+from returnflow.api import users as api_users
 from returnflow.api import warehouse as api_warehouse
+from returnflow.api.limits import LimitRequestBodies
 from returnflow.api.middleware import RejectNulCharacters
+from returnflow.api.security_headers import SecurityHeaders
 from returnflow.app_context import AppContext
+from returnflow.web import account_security as web_account_security
 from returnflow.web import common as web_common
 from returnflow.web import console as web_console
+from returnflow.web import console_access_log as web_access_log
 from returnflow.web import console_exceptions as web_exceptions
 from returnflow.web import console_finance as web_finance
 from returnflow.web import console_receiving as web_receiving
 from returnflow.web import console_recoveries as web_recoveries
 from returnflow.web import console_resolutions as web_resolutions
 from returnflow.web import console_shipping as web_console_shipping
+from returnflow.web import console_users as web_users
 from returnflow.web import console_warehouse as web_warehouse
 from returnflow.web import portal as web_portal
 from returnflow.web import portal_offer as web_portal_offer
@@ -45,16 +53,26 @@ def create_app(context: AppContext) -> FastAPI:
         title="ReturnFlow",
         version=__version__,
         description="Returns and exchanges platform: orders, policy, return lifecycle.",
+        docs_url=None,  # served from the installed Swagger UI files (api/docs.py), no CDN
+        redoc_url=None,
     )
     app.state.context = context
     problems.install(app, pages=error_page)
+    openapi_problems.install(app)
+    docs.install(app)
+    # the last added runs first: body limits before anything reads a byte, and the
+    # security headers on every answer, the 413 included
     app.add_middleware(RejectNulCharacters)
+    app.add_middleware(LimitRequestBodies)
+    app.add_middleware(SecurityHeaders)
     app.include_router(orders.router)
     app.include_router(returns.router)
+    app.include_router(api_evidence.router)  # issue 9: the evidence bundle (R14.2)
     app.include_router(api_refunds.router)
     app.include_router(api_finance.router)
     app.include_router(policy.router)
     app.include_router(api_resolutions.router)
+    app.include_router(api_resolutions.catalog_router)  # the catalogue price feed
     app.include_router(api_store_credit.router)
     app.include_router(shipping.router)
     app.include_router(api_tracking.router)
@@ -73,6 +91,13 @@ def create_app(context: AppContext) -> FastAPI:
     app.include_router(api_warehouse.router)
     app.include_router(web_warehouse.router)
     app.include_router(web_portal_offer.router)
+    app.include_router(api_privacy.router)  # R14.1: access log, customer data export
+    app.include_router(web_access_log.router)
+    app.include_router(api_users.router)  # R12.1: staff accounts
+    app.include_router(web_users.router)
+    app.include_router(web_account_security.router)
+    app.add_middleware(api_privacy.RouteForAccessLog)  # the access log's "seen on"
+    log_privacy.install()  # no portal links or customer data in the logs
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.exception_handler(SignInRequired)

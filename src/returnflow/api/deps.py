@@ -3,6 +3,10 @@
 Every API route states the permission it needs with `Allowed(Permission.X)`; the
 caller proves who they are with a bearer token (systems, scripts) or the session
 cookie of a signed-in person, who must then echo the CSRF token on writes.
+
+A token of scope "integration" is a system's credential: it acts as its account only
+on `INTEGRATION_ROUTES` (what the order system, the warehouse system and the feeds
+call), so it cannot review, pay, approve or manage anything a person does.
 """
 
 from __future__ import annotations
@@ -16,13 +20,31 @@ from starlette.requests import Request
 
 from returnflow.api.language import preferred_language
 from returnflow.app_context import AppContext
-from returnflow.domain.access import Permission, Principal
+from returnflow.domain.access import Forbidden, Permission, Principal
 from returnflow.domain.text import DomainError, Text
 from returnflow.services import accounts
 
 SESSION_COOKIE = "rf_session"
 CSRF_HEADER = "x-csrf-token"
 _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+# (method, route path) an integration-scope token may call; paths under
+# INTEGRATION_PREFIXES (the catalogue and price feed) are all allowed too
+INTEGRATION_ROUTES: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("POST", "/api/v1/orders"),  # order import
+        ("GET", "/api/v1/orders/{order_no}/eligibility"),
+        ("POST", "/api/v1/returns"),  # the app backend files for its customers
+        ("GET", "/api/v1/returns"),
+        ("GET", "/api/v1/returns/{rma_no}"),
+        ("GET", "/api/v1/returns/{rma_no}/tracking"),
+        ("GET", "/api/v1/returns/{rma_no}/shipments"),
+        ("GET", "/api/v1/shipment-requests"),  # replacements the order system ships
+        ("POST", "/api/v1/shipment-requests/{request_id}/shipped"),
+        ("GET", "/api/v1/store-credit/{customer_id}"),  # spent at checkout
+        ("POST", "/api/v1/store-credit/{customer_id}/spend"),
+    }
+)
+INTEGRATION_PREFIXES = ("/api/v1/catalog",)  # the catalogue / price feed
 
 
 class Unauthenticated(DomainError):
@@ -49,14 +71,38 @@ def _unauthenticated() -> Unauthenticated:
     )
 
 
+def same_token(sent: str, expected: str) -> bool:
+    """Constant-time comparison that also takes non-ASCII input (a str compare_digest raises)."""
+    return secrets.compare_digest(sent.encode(), expected.encode())
+
+
+def integration_route(request: Request) -> bool:
+    """Is the matched route one a system (not a person) calls?"""
+    route = request.scope.get("route")
+    path = str(getattr(route, "path", ""))
+    if not path:
+        return False
+    method = "GET" if request.method == "HEAD" else request.method
+    return (method, path) in INTEGRATION_ROUTES or path.startswith(INTEGRATION_PREFIXES)
+
+
 def current_principal(request: Request, context: Context) -> Principal:
     header = request.headers.get("authorization", "")
     now = context.clock()
     if header.lower().startswith("bearer "):
         with context.uow() as uow:
-            principal = accounts.token_principal(uow, header[7:].strip())
-        if principal is None:
+            found = accounts.token_principal(uow, header[7:].strip())
+        if found is None:
             raise _unauthenticated()
+        principal, scope = found
+        if scope != accounts.STAFF_SCOPE and not integration_route(request):
+            raise Forbidden(
+                "token_scope",
+                Text(
+                    "系统对接令牌不能调用此接口",
+                    "An integration token cannot call this route",
+                ),
+            )
         return principal
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
@@ -68,7 +114,7 @@ def current_principal(request: Request, context: Context) -> Principal:
         raise _unauthenticated()
     principal, csrf = found
     sent = request.headers.get(CSRF_HEADER, "")
-    if request.method not in _SAFE_METHODS and not secrets.compare_digest(sent, csrf):
+    if request.method not in _SAFE_METHODS and not same_token(sent, csrf):
         raise DomainError(
             "csrf_failed",
             Text("页面已过期，请刷新后重试", "The page has expired: reload it and try again"),

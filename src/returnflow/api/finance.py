@@ -233,7 +233,14 @@ def resolve_recovery(
 ) -> Response:
     now = context.clock()
     with context.uow() as uow:
-        refund_service.resolve_recovery(uow, rma_no, body.outcome, principal.actor, now)
+        refund_service.resolve_recovery(
+            uow,
+            rma_no,
+            body.outcome,
+            principal.actor,
+            now,
+            dict(context.settings.authority_limits),
+        )
         uow.commit(now)
     return Response(status_code=204)
 

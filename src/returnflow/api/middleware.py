@@ -36,12 +36,17 @@ class RejectNulCharacters:
         if content_type not in _TEXT_BODIES:
             await self.app(scope, receive, send)
             return
-        body = b""
+        # a bytearray grows in place: `bytes +=` copied the whole body on every chunk,
+        # quadratic in its size (issue 9); the size itself is bounded by api/limits.py
+        buffer = bytearray()
         more = True
         while more:
             message = await receive()
-            body += message.get("body", b"")
+            if message["type"] != "http.request":
+                return  # the client went away: nobody to answer
+            buffer += message.get("body", b"")
             more = message.get("more_body", False)
+        body = bytes(buffer)
         if b"\x00" in body or _NUL_IN_BODY[content_type] in body.lower():
             await self._refuse(scope, receive, send)
             return

@@ -33,6 +33,7 @@ _TITLES = {
     404: Text("未找到", "Not found"),
     405: Text("不支持该方法", "Method not allowed"),
     409: Text("当前状态不允许此操作", "Conflict with the current state"),
+    413: Text("请求内容过大", "Request body too large"),
     422: Text("输入有误", "Invalid input"),
     429: Text("请求过于频繁", "Too many requests"),
     500: Text("服务器内部错误", "Internal server error"),
@@ -104,7 +105,7 @@ def install(app: FastAPI, pages: PageRenderer | None = None) -> None:
         return answer(request, 409, "concurrent_update", message)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
         language = preferred_language(request)
         errors = []
         texts = []
@@ -124,6 +125,8 @@ def install(app: FastAPI, pages: PageRenderer | None = None) -> None:
         message = Text("字段 {field} {zh}", "Field {field} {en}").format(
             field=first or "?", zh=first_text.zh, en=first_text.en
         )
+        if pages is not None and not request.url.path.startswith("/api/"):
+            return pages(request, 422, "validation_error", message)  # a person: a page
         return problem(request, 422, "validation_error", message, field=first, errors=errors)
 
     @app.exception_handler(StarletteHTTPException)

@@ -28,6 +28,7 @@ from returnflow.payments.gateway import (
     NotificationUnsupported,
     SignatureInvalid,
 )
+from returnflow.services import refund_gateway
 from returnflow.services import refunds as refund_service
 from returnflow.services.errors import NotFound
 from returnflow.services.returns import get_return
@@ -258,11 +259,18 @@ def reopen_refund(
     language: Language,
     principal: Annotated[Principal, Depends(Allowed(Permission.REFUNDS_PAY))],
 ) -> RefundOut:
-    """Finance sends an escalated refund to the gateway again."""
+    """Finance sends an escalated refund again, once the gateway says it was not paid.
+
+    The gateway is asked first under the refund's idempotency key: a refund it paid is
+    marked paid, one pending waits, and only one it failed for good gets a new key.
+    """
     now = context.clock()
+    rules = refund_service.RefundRules.from_settings(context.settings)
     with context.uow() as uow:
         get_return(uow, rma_no, merchant_scope=principal.merchant_scope)
-        row = refund_service.reopen(uow, rma_no, principal.actor, now)
+        row = refund_gateway.reopen(
+            uow, rma_no, principal.actor, now, context.payment_gateway(), rules
+        )
         out = refund_out(row, rma_no, language, now)
         uow.commit(now)
     return out
@@ -278,7 +286,7 @@ async def gateway_notification(gateway: str, request: Request, context: Context)
     rules = refund_service.RefundRules.from_settings(context.settings)
     try:
         with context.uow() as uow:
-            outcome = refund_service.handle_notification(
+            outcome = refund_gateway.handle_notification(
                 uow, context.payment_gateway(), body, dict(request.headers), now, rules
             )
             uow.commit(now)

@@ -9,23 +9,25 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
+from returnflow.api.catalog import catalog_router
 from returnflow.api.deps import Allowed, Context
 from returnflow.api.schemas import RowId
 from returnflow.app_context import AppContext
 from returnflow.domain.access import Permission, Principal
-from returnflow.domain.exchanges import ReplacementItem
 from returnflow.domain.money import Money
 from returnflow.domain.text import DomainError
 from returnflow.services import exchanges as exchange_service
 from returnflow.services import repairs as repair_service
 from returnflow.services import store_credit as credit_service
 from returnflow.services.errors import Conflict, NotFound
+from returnflow.services.replacements import Wanted
 from returnflow.services.returns import get_return
 from returnflow.storage.resolutions import ShipmentRequests, StoreCredit
 from returnflow.storage.schema import ShipmentRequestRow
 from returnflow.storage.uow import UnitOfWork
 
 router = APIRouter(prefix="/api/v1", tags=["resolutions"])
+__all__ = ["catalog_router", "router"]
 
 Cents = Annotated[int, Field(ge=0, le=10**12)]
 Sku = Annotated[str, Field(min_length=1, max_length=64)]
@@ -34,7 +36,6 @@ _STATE_CONFLICTS = {
     "exchange_exists",
     "exchange_step_not_allowed",
     "exchange_waits_for_inspection",
-    "stock_insufficient",
     "repair_not_open",
     "repair_exists",
     "repair_step_not_allowed",
@@ -53,20 +54,16 @@ class _In(BaseModel):
 
 
 class ReplacementIn(_In):
+    """Which product replaces a returned line; its price and stock come from the catalogue."""
+
     line_no: int = Field(ge=1, le=10_000)
     sku: Sku
-    title: str = Field(min_length=1, max_length=300)
     quantity: int = Field(ge=1, le=10_000)
-    unit_price: Cents
 
 
 class ExchangeIn(_In):
     items: list[ReplacementIn] = Field(min_length=1, max_length=50)
     fast: bool = False
-    available: dict[Sku, Annotated[int, Field(ge=0, le=10**9)]] = Field(
-        default_factory=dict,
-        description="Available quantity per SKU as the order system knows it now",
-    )
 
 
 class DiagnoseIn(_In):
@@ -207,19 +204,19 @@ def get_resolution(rma_no: str, context: Context, principal: Viewer) -> dict[str
 def choose_exchange(
     rma_no: str, body: ExchangeIn, context: Context, principal: Resolver
 ) -> dict[str, Any]:
-    """Pick the replacement (another variant or product) and its price; stock is reserved.
+    """Pick the replacement (another variant or product); stock is reserved.
 
-    `fast` ships it before the return arrives, within the configured limits.
+    The price is the catalogue's (`PUT /api/v1/catalog/items`), never the caller's; a
+    SKU the catalogue does not list is refused (422 `replacement_unknown_sku`) unless
+    it is the returned line's own SKU in the same quantity (like-for-like: no price
+    difference); one out of stock is 422 `replacement_out_of_stock`. `fast` ships it
+    before the return arrives, within the configured limits.
     """
     now = context.clock()
 
     def change(uow: UnitOfWork) -> None:
-        currency = get_return(uow, rma_no).estimate.total.currency
-        items = tuple(
-            ReplacementItem(i.line_no, i.sku, i.title, i.quantity, Money(i.unit_price, currency))
-            for i in body.items
-        )
-        choice = exchange_service.ExchangeChoice(items, body.fast, dict(body.available))
+        items = tuple(Wanted(i.line_no, i.sku, i.quantity) for i in body.items)
+        choice = exchange_service.ExchangeChoice(items, body.fast)
         exchange_service.choose(uow, context.settings, rma_no, choice, principal.actor, now)
 
     return _act(context, principal, rma_no, change)

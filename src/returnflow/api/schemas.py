@@ -1,20 +1,52 @@
-"""Request and response bodies of the REST API. Money is integer minor units (fen)."""
+"""Request and response bodies of the REST API. Money is integer minor units (fen).
+
+Order bounds (issue 9): every amount the platform later derives from an imported order
+— line totals, the order total, refunds and their deductions, exchange differences,
+ledger entries and balances, store-credit balances — is at most the order's total, a
+small multiple of it (a bonus percentage, an exchange's two sides) or a sum over
+orders. So the order total is bounded, not just each field: at most `MAX_UNIT_PRICE`
+a unit, `MAX_QUANTITY` units a line, `MAX_ORDER_LINES` lines, and the goods plus the
+shipping fee at most `MAX_ORDER_TOTAL` (10^13 fen, ¥100 billion). A BIGINT holds
+9.2 × 10^18, so one order's amounts fit with a margin of ~900 000 and a balance can
+sum ~900 000 maximal orders before reaching the column's edge. Before this, an order
+of 100 lines × 10^12 × 100 000 was accepted and its first return overflowed BIGINT.
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import Path
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
+from returnflow.api import params
+from returnflow.api.params import MAX_LINE_NO, MAX_QUANTITY
 from returnflow.domain.catalog import ItemFlag, is_valid_category
 from returnflow.domain.kinds import Channel, Outcome, Reason, RequestType, ShippingPayer
 from returnflow.domain.lifecycle import Action, Status
 
+MAX_UNIT_PRICE = 10**10  # ¥100 million a unit
+MAX_ORDER_LINES = 500
+MAX_ORDER_TOTAL = params.MAX_AMOUNT  # 10^13: goods + shipping fee of one order
+
 Cents = Annotated[int, Field(ge=0, le=10**12, description="Amount in minor units (fen, cents)")]
+UnitPrice = Annotated[
+    int, Field(ge=0, le=MAX_UNIT_PRICE, description="Price of one unit in minor units")
+]
+OrderAmount = Annotated[
+    int, Field(ge=0, le=MAX_ORDER_TOTAL, description="Amount in minor units (fen, cents)")
+]
 # a table row's number in a path: bounded so a huge number is a 422, not a database error
-RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+RowId = params.RowId
 Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:\-]*$")]
 
 
@@ -41,13 +73,13 @@ class PaymentIn(Strict):
 
 
 class OrderLineIn(Strict):
-    line_no: int = Field(ge=1, le=10_000)
+    line_no: int = Field(ge=1, le=MAX_LINE_NO)
     sku: Code
     title: str = Field(min_length=1, max_length=300)
     category: Annotated[str, AfterValidator(_category)]
-    unit_price: Cents
-    quantity: int = Field(ge=1, le=100_000)
-    discount: Cents = 0
+    unit_price: UnitPrice
+    quantity: int = Field(ge=1, le=MAX_QUANTITY)
+    discount: OrderAmount = 0
     flags: list[ItemFlag] = Field(default_factory=list)
 
 
@@ -70,11 +102,23 @@ class OrderIn(Strict):
     placed_at: AwareDatetime
     paid_at: AwareDatetime | None = None
     delivered_at: AwareDatetime | None
-    shipping_fee: Cents = 0
+    shipping_fee: UnitPrice = 0
     return_shipping_insurance: bool = False
     payment: PaymentIn
-    lines: list[OrderLineIn] = Field(min_length=1, max_length=500)
+    lines: list[OrderLineIn] = Field(min_length=1, max_length=MAX_ORDER_LINES)
     ship_to: AddressIn | None = None
+
+    @model_validator(mode="after")
+    def _total_fits(self) -> OrderIn:
+        """The bound every later sum relies on (see the module docstring)."""
+        total = self.shipping_fee + sum(line.unit_price * line.quantity for line in self.lines)
+        if total > MAX_ORDER_TOTAL:
+            raise PydanticCustomError(
+                "order_total_too_large",
+                "the order total {total} exceeds {limit}",
+                {"total": total, "limit": MAX_ORDER_TOTAL},
+            )
+        return self
 
 
 class OrderOut(BaseModel):
@@ -120,8 +164,8 @@ class EligibilityOut(BaseModel):
 
 
 class ReturnLineIn(Strict):
-    line_no: int = Field(ge=1)
-    quantity: int = Field(ge=1, le=100_000)
+    line_no: int = Field(ge=1, le=MAX_LINE_NO)
+    quantity: int = Field(ge=1, le=MAX_QUANTITY)
     reason_code: Reason
     reason_text: str = Field(default="", max_length=2000)
     opened: bool = False

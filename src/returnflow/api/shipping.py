@@ -29,6 +29,7 @@ from returnflow.domain.shipping import (
 from returnflow.domain.text import Text
 from returnflow.logistics.counter_code import qr_png
 from returnflow.logistics.labels import render_label
+from returnflow.services import privacy as privacy_service
 from returnflow.services import returns as return_service
 from returnflow.services import shipping as service
 from returnflow.services.errors import NotFound
@@ -330,8 +331,11 @@ def label_pdf(
     principal: Annotated[Principal, Depends(Allowed(Permission.RETURNS_VIEW))],
 ) -> Response:
     """R4.2: the 100 × 150 mm label with the return address, Code128 waybill and QR RMA."""
+    now = context.clock()
     with context.uow() as uow:
         label = service.label_for(uow, rma_no, merchant_scope=principal.merchant_scope)
+        privacy_service.log_address_access(uow, principal.actor, rma_no, now)  # R14.1
+        uow.commit(now)
     return pdf_response(render_label(label), rma_no)
 
 

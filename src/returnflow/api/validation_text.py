@@ -43,6 +43,9 @@ _MESSAGES: dict[str, Text] = {
     "model_attributes_type": Text("应为对象", "must be an object"),
     "json_invalid": Text("不是有效的 JSON", "is not valid JSON"),
     "value_error": Text("取值无效", "has an invalid value"),
+    "order_total_too_large": Text(
+        "订单总额 {total} 超过上限 {limit}（分）", "order total {total} exceeds {limit} (fen)"
+    ),
 }
 
 

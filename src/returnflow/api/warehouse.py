@@ -7,7 +7,6 @@ checklist inspection is the one that records grade, responsibility and the ledge
 
 from __future__ import annotations
 
-from datetime import date, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
@@ -16,6 +15,7 @@ from starlette.responses import Response
 
 from returnflow.api import views
 from returnflow.api.deps import Allowed, Context, Language
+from returnflow.api.params import DayQuery, day_range
 from returnflow.api.schemas import RowId
 from returnflow.domain.access import Permission, Principal
 from returnflow.domain.disposition import Disposition, RuleBook, book_from_json, book_to_json
@@ -511,13 +511,16 @@ def publish_rules(
 def warehouse_figures(
     context: Context,
     principal: Annotated[Principal, Depends(Allowed(P.REPORTS_VIEW))],
-    start: date | None = None,
-    end: date | None = None,
+    start: DayQuery = None,
+    end: DayQuery = None,
 ) -> dict[str, Any]:
-    """Dock-to-stock minutes (median, p90) per local day; inspections per hour per person."""
+    """Dock-to-stock minutes (median, p90) per local day; inspections per hour per person.
+
+    Days outside 2000-01-01..2100-12-31 are a 422 (`api/params.py`), so the window's
+    arithmetic cannot overflow.
+    """
     today = context.clock().astimezone(ZONE).date()
-    last = end or today
-    first = start or last - timedelta(days=6)
+    first, last = day_range(start, end, today, 7)
     with context.uow() as uow:
         found = figures(uow, first, last)
     return {

@@ -14,6 +14,7 @@ numbers rise with their filing dates and each request's story runs up to `now`.
 
 from __future__ import annotations
 
+import hashlib
 import random
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -33,9 +34,10 @@ from returnflow.domain.lifecycle import Action, Status
 from returnflow.domain.money import Money
 from returnflow.domain.orders import Customer, Order, OrderLine, Payment
 from returnflow.domain.returns import ReturnLine, ReturnRequest
-from returnflow.services import inspection, shipping
+from returnflow.services import inspection, replacements, shipping
 from returnflow.services.orders import import_order
 from returnflow.services.returns import NewReturn, file_return, perform
+from returnflow.storage.catalogue import PriceUpdate
 from returnflow.storage.refunds import RefundStore
 from returnflow.storage.uow import UnitOfWork
 
@@ -489,8 +491,9 @@ def _photos(
     if not reason.needs_photos or rng.random() >= odds:
         return ()
     line_no = claim[0].line_no
-    return tuple(
-        f"demo/photos/{order_no}-{line_no}-{n}.jpg" for n in range(1, rng.randint(1, 3) + 1)
+    return tuple(  # shaped like the photo store's names, which are all a request may carry
+        hashlib.md5(f"{order_no}-{line_no}-{n}".encode()).hexdigest() + ".jpg"
+        for n in range(1, rng.randint(1, 3) + 1)
     )
 
 
@@ -508,6 +511,8 @@ def _open_hours(moment: datetime, rng: random.Random, hours: Hours) -> datetime:
     return _local(day, opens) + timedelta(seconds=rng.randint(0, 5_400))
 
 
+DEMO_STOCK = 100_000  # units of every product the demo order system reports on hand
+
 # --- writing: the history replayed in the order it happened --------------------------
 
 
@@ -517,6 +522,13 @@ def _write(
     total, done = len(plans), 0
     by_status: Counter[str] = Counter()
     world = World.for_context(context)
+    with context.uow() as uow:  # the order system's price feed: replacements are priced here
+        for merchant in catalog.MERCHANTS:
+            prices = [
+                PriceUpdate(p.sku, p.title, p.price, "CNY", DEMO_STOCK) for p in merchant.products
+            ]
+            replacements.feed(uow, merchant.id, prices, "integration:demo", now)
+        uow.commit(now)
     progress(0, total)
     with world.gateway.saves_deferred():  # its state file once, not once per refund
         for batch in _batches(_timeline(plans)):

@@ -20,14 +20,15 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from returnflow.app_context import AppContext
-from returnflow.domain.exchanges import ExchangeStatus, ReplacementItem
+from returnflow.domain.exchanges import ExchangeStatus
 from returnflow.domain.inspection import Check, CheckResult, Grade, Mark, Responsibility
 from returnflow.domain.money import Money
 from returnflow.domain.receiving import Mismatch, MismatchKind, ParcelLabel
 from returnflow.domain.returns import ReturnRequest
+from returnflow.domain.scans import TrackingStatus
 from returnflow.domain.shipment_alerts import Thresholds
 from returnflow.domain.shipping import ReturnMethod
-from returnflow.logistics.carriers import Carrier, TrackingStatus
+from returnflow.logistics.carriers import Carrier
 from returnflow.logistics.registry import carriers_from_settings
 from returnflow.payments.sandbox import SandboxGateway, settlement_records
 from returnflow.payments.sandbox_store import state_path
@@ -36,6 +37,7 @@ from returnflow.services import (
     inspection,
     receiving,
     reconciliation,
+    refund_gateway,
     refunds,
     repairs,
     shipping,
@@ -44,6 +46,7 @@ from returnflow.services import (
     warehouse,
 )
 from returnflow.services.approvals import decide
+from returnflow.services.replacements import Wanted
 from returnflow.services.returns import get_return, policy_for
 from returnflow.storage.refunds import Approvals, RefundStore
 from returnflow.storage.schema import ShipmentRequestRow
@@ -257,11 +260,11 @@ class World:
             # a closed card near the end of the story: finance sees it escalated
             self.gateway.fail_payment_reference(reference)
             self.failing_left -= 1
-        refunds.submit(uow, refund_id, self.gateway, at, self.rules)
+        refund_gateway.submit(uow, refund_id, self.gateway, at, self.rules)
         later = at + timedelta(minutes=5)
         if later <= now:
             self.at(later)
-            refunds.poll(uow, refund_id, self.gateway, later, self.rules)
+            refund_gateway.poll(uow, refund_id, self.gateway, later, self.rules)
 
     def take_credit(self, uow: UnitOfWork, rma_no: str, at: datetime) -> None:
         store_credit.refund_as_credit(
@@ -283,11 +286,7 @@ class World:
         for line in request.lines:
             bought = order.line(line.line_no)
             assert bought is not None
-            items.append(
-                ReplacementItem(
-                    line.line_no, bought.sku, bought.title, line.quantity, bought.unit_price
-                )
-            )
+            items.append(Wanted(line.line_no, bought.sku, line.quantity))  # catalogue-priced
         chosen = exchanges.choose(
             uow,
             self.context.settings,

@@ -50,16 +50,20 @@ class Permission(StrEnum):
     FINANCE_RECONCILE = "finance.reconcile"  # ledger and reconciliation
     AMOUNTS_APPROVE = "amounts.approve"  # approve refunds over an agent's limit (R12.3)
     CREDIT_MANAGE = "credit.manage"  # store credit balances
+    ACCOUNT_SECURITY = "account.security"  # one's own password and two-step sign-in
+    ACCESS_LOG_VIEW = "privacy.access_log"  # who looked at whose data (R14.1): admins only
+    CUSTOMERS_EXPORT = "customers.export"  # a customer's data export, on their request
 
 
 P = Permission
-_STAFF_READ = {P.ORDERS_VIEW, P.RETURNS_VIEW, P.POLICY_VIEW}
+_STAFF_READ = {P.ORDERS_VIEW, P.RETURNS_VIEW, P.POLICY_VIEW, P.ACCOUNT_SECURITY}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.AGENT: frozenset(
         _STAFF_READ
         | {P.RETURNS_FILE, P.RETURNS_REVIEW, P.RETURNS_CANCEL, P.RETURNS_SHIP, P.RETURNS_RESOLVE}
         | {P.RETURNS_CONFIRM, P.CONTACT_VIEW, P.LOGISTICS_EXCEPTIONS}
+        | {P.CUSTOMERS_EXPORT}
     ),
     Role.WAREHOUSE: frozenset(
         _STAFF_READ
@@ -70,7 +74,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     ),
     # merchants handle their own returns (R11.1); scope keeps them to their own
     Role.MERCHANT: frozenset(_STAFF_READ | {P.RETURNS_REVIEW, P.RETURNS_RESOLVE}),
-    Role.MANAGER: frozenset(set(Permission) - {P.USERS_MANAGE}),
+    Role.MANAGER: frozenset(set(Permission) - {P.USERS_MANAGE, P.ACCESS_LOG_VIEW}),
     Role.ADMIN: frozenset(Permission),
     Role.INTEGRATION: frozenset(
         {P.ORDERS_IMPORT, P.ORDERS_VIEW, P.RETURNS_VIEW, P.RETURNS_FILE, P.RETURNS_SHIP}
@@ -78,6 +82,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         | {P.RETURNS_CANCEL, P.RETURNS_CONFIRM, P.POLICY_VIEW, P.CONTACT_VIEW}
         | {P.WAREHOUSE_DISPOSE, P.INVENTORY_VIEW}
         | {P.CREDIT_MANAGE}  # the order system spends customers' store credit at checkout
+        | {P.ACCOUNT_SECURITY}
     ),
 }
 

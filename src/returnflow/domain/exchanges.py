@@ -46,33 +46,46 @@ class Settlement(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class ReplacementItem:
+    """One replacement, priced by the server (catalogue feed or the order line).
+
+    `total` is set only for a like-for-like swap the catalogue does not price: the
+    same SKU in the same quantity is worth exactly what was paid for the units it
+    replaces, so such a swap never moves money.
+    """
+
     line_no: int  # the returned order line this replaces
     sku: str
     title: str
     quantity: int
     unit_price: Money
+    total: Money | None = None
 
     @property
     def value(self) -> Money:
-        return self.unit_price * self.quantity
+        return self.total if self.total is not None else self.unit_price * self.quantity
 
     def as_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "line_no": self.line_no,
             "sku": self.sku,
             "title": self.title,
             "quantity": self.quantity,
             "unit_price": self.unit_price.cents,
         }
+        if self.total is not None:
+            out["total"] = self.total.cents
+        return out
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any], currency: str) -> ReplacementItem:
+        total = data.get("total")
         return cls(
             int(data["line_no"]),
             str(data["sku"]),
             str(data["title"]),
             int(data["quantity"]),
             Money(int(data["unit_price"]), currency),
+            None if total is None else Money(int(total), currency),
         )
 
 

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from returnflow.domain.scans import TrackingProblem, TrackingStatus
 from returnflow.domain.text import Text
 from returnflow.domain.tracking import TrackingState
-from returnflow.logistics.carriers import TrackingProblem, TrackingStatus
 
 
 class AlertKind(StrEnum):

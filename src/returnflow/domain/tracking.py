@@ -16,8 +16,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from returnflow.domain.scans import TrackingEvent, TrackingProblem, TrackingStatus
 from returnflow.domain.text import Text
-from returnflow.logistics.carriers import TrackingEvent, TrackingProblem, TrackingStatus
 
 TS = TrackingStatus
 

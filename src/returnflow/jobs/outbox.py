@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from returnflow.log_privacy import describe_error
 from returnflow.storage.schema import OutboxRow
 
 Consumer = Callable[[str, dict[str, Any]], None]
@@ -79,7 +80,7 @@ class OutboxDispatcher:
                     if topic.startswith(prefix):
                         consumer(topic, payload)
             except Exception as exc:
-                error = f"{type(exc).__name__}: {exc}"[:2000]
+                error = describe_error(exc)[:2000]  # R14.1: no statement values stored
             with self.session_factory() as session:
                 done = session.get(OutboxRow, row_id)
                 assert done is not None

@@ -21,6 +21,7 @@ from returnflow.domain.lifecycle import Status
 from returnflow.domain.text import DomainError
 from returnflow.payments.gateway import GatewayError
 from returnflow.payments.sandbox import SandboxGateway
+from returnflow.services import exchange_gaps, refund_gateway, refund_recoveries
 from returnflow.services import refunds as refund_service
 from returnflow.storage.refunds import RefundStore
 from returnflow.storage.uow import ConcurrentUpdate, UnitOfWork
@@ -60,7 +61,7 @@ class RefundJobs:
         now = self.context.clock()
         gateway = self.context.payment_gateway()
         with self.context.uow() as uow:
-            refund_service.submit(uow, int(payload["refund_id"]), gateway, now, self.rules)
+            refund_gateway.submit(uow, int(payload["refund_id"]), gateway, now, self.rules)
             uow.commit(now)
 
     def tick(self, now: datetime) -> RefundReport:
@@ -87,14 +88,14 @@ class RefundJobs:
             retries = store.due_retries(now)
             silent = store.submitted_since(now - POLL_AFTER)
             breaches = store.newly_breached(now)
-        moved = self._each(paid_first, now, refund_service.settle_request_status)
-        recoveries = self._each(failed, now, refund_service.open_recovery)
-        retried = self._each(retries, now, refund_service.resubmit_due)
+        moved = self._each(paid_first, now, refund_recoveries.settle_request_status)
+        recoveries = self._each(failed, now, refund_recoveries.open_recovery)
+        retried = self._each(retries, now, refund_gateway.resubmit_due)
         notified = self._sandbox_notifications(now)
         polled = self._each(silent, now, self._poll)
-        breached = self._each(breaches, now, refund_service.flag_breach)
+        breached = self._each(breaches, now, refund_gateway.flag_breach)
         with self.context.uow() as uow:
-            owed_gaps = refund_service.payable_gaps(uow)
+            owed_gaps = exchange_gaps.payable_gaps(uow)
         gaps = self._each(owed_gaps, now, self._gap)
         return RefundReport(
             requested, instant, moved, recoveries, retried, notified, polled, breached, gaps
@@ -113,16 +114,16 @@ class RefundJobs:
 
     def _instant(self, uow: UnitOfWork, rma_no: str, now: datetime) -> bool:
         request = uow.returns.get(rma_no)
-        if request is None or not refund_service.instant_allowed(uow, request, self.rules):
+        if request is None or not refund_recoveries.instant_allowed(uow, request, self.rules):
             return False
         refund_service.request_refund(uow, rma_no, SYSTEM, now, self.rules, trigger="instant")
         return True
 
     def _gap(self, uow: UnitOfWork, intent_key: str, now: datetime) -> bool:
-        return refund_service.pay_exchange_gap(uow, intent_key, now, self.rules)
+        return exchange_gaps.pay_exchange_gap(uow, intent_key, now, self.rules)
 
     def _poll(self, uow: UnitOfWork, refund_id: int, now: datetime) -> bool:
-        refund_service.poll(uow, refund_id, self.context.payment_gateway(), now, self.rules)
+        refund_gateway.poll(uow, refund_id, self.context.payment_gateway(), now, self.rules)
         return True
 
     def _sandbox_notifications(self, now: datetime) -> int:
@@ -134,7 +135,7 @@ class RefundJobs:
         for body, headers in gateway.due_notifications():
             try:
                 with self.context.uow() as uow:
-                    refund_service.handle_notification(uow, gateway, body, headers, now, self.rules)
+                    refund_gateway.handle_notification(uow, gateway, body, headers, now, self.rules)
                     uow.commit(now)
                 heard += 1
             except (ConcurrentUpdate, DomainError, GatewayError):

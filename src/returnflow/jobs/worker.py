@@ -11,6 +11,7 @@ from returnflow.jobs import resolutions, sweeps
 from returnflow.jobs.carrier_calls import carrier_consumer
 from returnflow.jobs.outbox import DispatchReport, OutboxDispatcher
 from returnflow.jobs.refunds import RefundJobs
+from returnflow.jobs.retention import DailyRetention
 from returnflow.jobs.tracking import TrackingJobs
 from returnflow.notify.mailer import Mailer, mailer_from_settings
 from returnflow.notify.notices import build_notice
@@ -31,6 +32,7 @@ class Worker:
         self.mailer = mailer or mailer_from_settings(context.settings)
         self.tracking = TrackingJobs(context, self.mailer)
         self.refunds = RefundJobs(context)
+        self.retention = DailyRetention(context)  # R14.1: anonymise once a day
         self.dispatcher = OutboxDispatcher(
             context.session_factory,
             {
@@ -55,6 +57,7 @@ class Worker:
         self.tracking.tick(now)
         self.refunds.tick(now)
         resolutions.sweep(self.context, now)
+        self.retention.tick(now)
         outbox = self.dispatcher.run_once(now)
         return TickReport(closed, confirmed, outbox)
 

@@ -17,25 +17,11 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
+# the scan vocabulary is the domain's; re-exported here for the carrier adapters
+from returnflow.domain.scans import TrackingEvent
 from returnflow.domain.text import DomainError, Text
-
-
-class TrackingStatus(StrEnum):
-    """The few states a parcel is in, whichever carrier reports them.
-
-    Alerts (R4.4) and the customer's timeline key on these, never on a carrier's own
-    codes, so a new carrier only has to map into this set.
-    """
-
-    ACCEPTED = "accepted"
-    IN_TRANSIT = "in_transit"
-    OUT_FOR_DELIVERY = "out_for_delivery"
-    DELIVERED = "delivered"
-    EXCEPTION = "exception"
-    RETURNED_TO_SENDER = "returned_to_sender"
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,26 +88,6 @@ class Pickup:
     waybill_no: str
     window_start: datetime
     window_end: datetime
-
-
-class TrackingProblem(StrEnum):
-    """What went wrong, for an `EXCEPTION` event: the alert rules (R4.4) key on it."""
-
-    LOST = "lost"
-    DAMAGED = "damaged"
-    DELAYED = "delayed"
-    OTHER = "other"
-
-
-@dataclass(frozen=True, slots=True)
-class TrackingEvent:
-    """One scan or status change from a carrier's feed, already normalised."""
-
-    at: datetime
-    status: TrackingStatus
-    description: str
-    location: str = ""
-    problem: TrackingProblem | None = None  # set only for EXCEPTION events
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,6 +35,7 @@ from urllib.parse import quote
 
 import httpx
 
+from returnflow.domain.scans import TrackingEvent, TrackingProblem, TrackingStatus
 from returnflow.domain.text import Text
 from returnflow.http_adapter import HttpAdapter
 from returnflow.logistics.carrier_http import json_object, send
@@ -47,9 +48,6 @@ from returnflow.logistics.carriers import (
     PushedEvents,
     PushReply,
     PushSignatureInvalid,
-    TrackingEvent,
-    TrackingProblem,
-    TrackingStatus,
     Waybill,
     WaybillRequest,
 )

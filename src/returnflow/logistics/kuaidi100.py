@@ -33,6 +33,7 @@ from urllib.parse import parse_qs
 
 import httpx
 
+from returnflow.domain.scans import TrackingEvent, TrackingStatus
 from returnflow.domain.text import Text
 from returnflow.http_adapter import HttpAdapter
 from returnflow.logistics.carrier_http import json_object, send
@@ -45,8 +46,6 @@ from returnflow.logistics.carriers import (
     PushedEvents,
     PushReply,
     PushSignatureInvalid,
-    TrackingEvent,
-    TrackingStatus,
     Waybill,
     WaybillRequest,
 )

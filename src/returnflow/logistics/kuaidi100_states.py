@@ -21,7 +21,7 @@ result. Decisions where Kuaidi100's documents leave room:
 
 from __future__ import annotations
 
-from returnflow.logistics.carriers import TrackingProblem, TrackingStatus
+from returnflow.domain.scans import TrackingProblem, TrackingStatus
 
 TS = TrackingStatus
 TP = TrackingProblem

@@ -21,14 +21,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from returnflow.domain.scans import TrackingEvent, TrackingProblem, TrackingStatus
 from returnflow.domain.text import Text
 from returnflow.logistics.carriers import (
     CarrierRejected,
     Pickup,
     PickupRequest,
-    TrackingEvent,
-    TrackingProblem,
-    TrackingStatus,
     Waybill,
     WaybillRequest,
 )

@@ -145,6 +145,17 @@ class PaymentGateway(Protocol):
         """Ask the gateway where a refund stands now."""
         ...
 
+    def find_refund(
+        self, idempotency_key: str, payment_reference: str, gateway_refund_id: str | None = None
+    ) -> GatewayRefund | None:
+        """The refund made under `idempotency_key` (or with that id), or None if none was.
+
+        Asked before a retry or a re-opening, so a refund the gateway already paid (its
+        answer lost, or a false "failed" heard) is found instead of paid a second time.
+        Raises `GatewayUnavailable` when the gateway cannot tell: then nothing is sent.
+        """
+        ...
+
     def parse_notification(self, body: bytes, headers: Mapping[str, str]) -> GatewayRefund:
         """Verify a settlement notification's signature and read the refund it carries.
 

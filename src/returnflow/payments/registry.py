@@ -14,6 +14,7 @@ from returnflow.payments.gateway import PaymentGateway
 from returnflow.payments.sandbox import SandboxGateway
 from returnflow.payments.sandbox_store import state_path
 from returnflow.payments.stripe import StripeGateway
+from returnflow.process_secrets import require
 
 GATEWAYS = ("sandbox", "stripe")
 
@@ -23,8 +24,8 @@ def gateway_from_settings(settings: Settings, clock: Callable[[], datetime]) -> 
     if name == "stripe":
         return StripeGateway(
             settings.stripe_base_url,
-            settings.stripe_api_key,
-            settings.stripe_webhook_secret,
+            require(settings, "stripe_api_key"),
+            require(settings, "stripe_webhook_secret"),
             settings.stripe_timeout,
             clock=clock,
         )
@@ -32,7 +33,7 @@ def gateway_from_settings(settings: Settings, clock: Callable[[], datetime]) -> 
         return SandboxGateway(
             clock,
             settle_after=timedelta(seconds=settings.sandbox_settle_seconds),
-            webhook_secret=settings.sandbox_webhook_secret,
+            webhook_secret=require(settings, "sandbox_webhook_secret"),
             state_file=state_path(settings),
         )
     raise ValueError(f"unknown payment gateway {name!r}; expected one of {GATEWAYS}")

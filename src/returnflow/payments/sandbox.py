@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import secrets
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -63,12 +64,12 @@ class SandboxGateway:
         clock: Callable[[], datetime],
         *,
         settle_after: timedelta = timedelta(seconds=30),
-        webhook_secret: str = "sandbox-secret",
+        webhook_secret: str | None = None,  # None: a random key only this instance knows
         state_file: Path | None = None,
     ) -> None:
         self._clock = clock
         self._settle_after = settle_after
-        self._secret = webhook_secret.encode()
+        self._secret = (webhook_secret or secrets.token_urlsafe(32)).encode()
         self._lock = threading.Lock()
         self._records: dict[str, _Record] = {}
         self._by_key: dict[str, str] = {}
@@ -174,6 +175,18 @@ class SandboxGateway:
                     "resource_missing", f"no such refund: {gateway_refund_id}", http_status=404
                 )
             return self._view(record)
+
+    def find_refund(
+        self, idempotency_key: str, payment_reference: str, gateway_refund_id: str | None = None
+    ) -> GatewayRefund | None:
+        with self._lock:
+            self._refresh()
+            if self._unavailable_next and not self._unavailable_after_recording:
+                self._unavailable_next -= 1
+                raise GatewayUnavailable("sandbox told to be unavailable")
+            refund_id = self._by_key.get(idempotency_key) or gateway_refund_id
+            record = self._records.get(refund_id) if refund_id else None
+            return None if record is None else self._view(record)
 
     def parse_notification(self, body: bytes, headers: Mapping[str, str]) -> GatewayRefund:
         signature = header_value(headers, SIGNATURE_HEADER)

@@ -34,6 +34,8 @@ from returnflow.payments.gateway import (
 )
 
 SIGNATURE_TOLERANCE = timedelta(seconds=300)  # Stripe's documented default
+KEY_METADATA = "idempotency_key"  # the refund remembers the key it was made under
+_MAX_PAGES = 20  # 2,000 refunds of one payment: far more than any order has lines
 
 _STATUSES = {
     "pending": RefundStatus.PENDING,
@@ -97,6 +99,7 @@ class StripeGateway(HttpAdapter):
         }
         for key, value in request.metadata.items():
             form[f"metadata[{key}]"] = value
+        form[f"metadata[{KEY_METADATA}]"] = request.idempotency_key  # for `find_refund`
         response = self._send(
             "POST",
             "/v1/refunds",
@@ -118,6 +121,36 @@ class StripeGateway(HttpAdapter):
             raise ValueError("gateway_refund_id is required")
         response = self._send("GET", f"/v1/refunds/{quote(gateway_refund_id, safe='')}")
         return _refund_from_object(_json_object(response))
+
+    def find_refund(
+        self, idempotency_key: str, payment_reference: str, gateway_refund_id: str | None = None
+    ) -> GatewayRefund | None:
+        """By the stored id if we have one, else by the key we put into the metadata.
+
+        Stripe keeps idempotency keys for 24 hours only, so a retry after that would
+        create a second refund: the refund's metadata carries the key for this search.
+        """
+        if gateway_refund_id:
+            try:
+                return self.refund_status(gateway_refund_id)
+            except GatewayRejected as exc:
+                if exc.http_status != 404:
+                    raise
+        params = {"payment_intent": payment_reference, "limit": "100"}
+        for _ in range(_MAX_PAGES):
+            query = "&".join(f"{k}={quote(v, safe='')}" for k, v in params.items())
+            page = _json_object(self._send("GET", f"/v1/refunds?{query}"))
+            items = page.get("data")
+            if not isinstance(items, list):
+                raise GatewayResponseInvalid("refund list without data")
+            for obj in items:
+                metadata = obj.get("metadata") if isinstance(obj, dict) else None
+                if isinstance(metadata, dict) and metadata.get(KEY_METADATA) == idempotency_key:
+                    return _refund_from_object(obj)
+            if not page.get("has_more") or not items:
+                return None
+            params["starting_after"] = str(items[-1].get("id", ""))
+        raise GatewayUnavailable("too many refunds on this payment to search")
 
     def _send(
         self,

@@ -8,8 +8,8 @@ order system can poll; it reports the waybill back with `mark_shipped`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -21,7 +21,6 @@ from returnflow.domain.exchanges import (
     ExchangeOrder,
     ExchangeStatus,
     FastExchangeLimits,
-    ReplacementItem,
     Settlement,
     fast_exchange_refusals,
     returned_value,
@@ -33,7 +32,9 @@ from returnflow.domain.money import Money
 from returnflow.domain.repairs import RepairOrder
 from returnflow.domain.returns import ReturnRequest
 from returnflow.domain.text import DomainError, Text
+from returnflow.services import replacements
 from returnflow.services.errors import NotFound
+from returnflow.services.replacements import Wanted
 from returnflow.services.returns import get_return
 from returnflow.storage.resolutions import (
     ExchangeRepository,
@@ -59,9 +60,10 @@ _CHOOSABLE = (Status.APPROVED, Status.IN_TRANSIT, Status.RECEIVED, Status.INSPEC
 
 @dataclass(frozen=True)
 class ExchangeChoice:
-    items: tuple[ReplacementItem, ...]
+    """Which replacements and how many; their prices and stock are the server's (issue 9)."""
+
+    items: tuple[Wanted, ...]
     fast: bool = False
-    available: Mapping[str, int] = field(default_factory=dict)  # order system's stock per SKU
 
 
 def limits(settings: Settings, currency: str) -> FastExchangeLimits:
@@ -157,7 +159,7 @@ def choose(
         rma_no=rma_no,
         merchant_id=request.merchant_id,
         customer_id=request.customer_id,
-        items=choice.items,
+        items=replacements.price(uow, request, order, choice.items),
         returned=returned,
         returned_value=value,
         fast=choice.fast,
@@ -179,19 +181,12 @@ def choose(
             )
     exchange_id = exchanges.add(exchange, now)
     stock = Stock(uow.session)
-    for sku, available in choice.available.items():
-        stock.report(request.merchant_id, sku, available, now)
     try:
         for item in exchange.items:
             stock.reserve(exchange_id, request.merchant_id, item.sku, item.quantity, now)
     except StockInsufficient as short:
-        raise DomainError(
-            "stock_insufficient",
-            Text(
-                "{sku} 库存不足：可用 {a}，已预留 {r}，需要 {w}",
-                "Not enough {sku} in stock: {a} available, {r} reserved, {w} wanted",
-            ).format(sku=short.sku, a=short.available, r=short.reserved, w=short.wanted),
-            field="items",
+        raise replacements.out_of_stock(
+            short.sku, short.available, short.reserved, short.wanted
         ) from short
     if choice.fast or request.status is Status.INSPECTED:
         _release(uow, request, exchange, actor, now)

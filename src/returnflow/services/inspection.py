@@ -39,6 +39,7 @@ from returnflow.domain.orders import Order
 from returnflow.domain.refunds import Deduction
 from returnflow.domain.returns import ReturnRequest
 from returnflow.domain.text import DomainError, Text
+from returnflow.services import photo_refs
 from returnflow.services.errors import NotFound
 from returnflow.services.returns import get_return, policy_for
 from returnflow.storage.schema import InspectionOfferRow, InspectionRow, ShipmentRow
@@ -100,6 +101,7 @@ def inspect(
     """Judge the findings, move the request, store everything; the caller commits."""
     request = get_return(uow, rma_no, merchant_scope=merchant_scope, for_update=True)
     transition_for(Action.INSPECT_PASS, request.status, request.request_type)  # refuse early
+    photo_refs.check_for_request(uow.session, given.photos, rma_no=request.rma_no)
     order, _ = policy_for(uow, request)
     required = checklist_for_items(_items(order, request))
     findings = Findings(

@@ -11,10 +11,12 @@ from returnflow.domain.ledger import Account, transfer
 from returnflow.domain.lifecycle import Status
 from returnflow.domain.money import Money
 from returnflow.domain.repairs import RepairOrder
+from returnflow.domain.returns import ReturnRequest
 from returnflow.domain.text import DomainError, Text
 from returnflow.services.errors import NotFound
 from returnflow.services.exchanges import payment_request, request_shipment
-from returnflow.services.returns import get_return
+from returnflow.services.replacements import paid_value
+from returnflow.services.returns import get_return, policy_for
 from returnflow.storage.resolutions import RepairRepository, ShipmentRequests
 from returnflow.storage.schema import ShipmentRequestRow
 from returnflow.storage.uow import UnitOfWork
@@ -52,6 +54,22 @@ def open_repair(
     return order
 
 
+def _bounded_cost(uow: UnitOfWork, request: ReturnRequest, cost: int, currency: str) -> Money:
+    """A repair never costs the customer more than they paid for the goods (issue 9)."""
+    order, _ = policy_for(uow, request)
+    ceiling = paid_value(order, request)
+    if cost < 0 or cost > ceiling.cents:
+        raise DomainError(
+            "repair_cost_out_of_range",
+            Text(
+                "维修费须在 0 到商品实付金额 {max} 之间",
+                "The repair cost must be between 0 and what was paid for the goods, {max}",
+            ).format(max=str(ceiling)),
+            field="cost",
+        )
+    return Money(cost, currency)
+
+
 def step(
     uow: UnitOfWork,
     rma_no: str,
@@ -72,7 +90,7 @@ def step(
         raise repair_not_found(rma_no)
     match name:
         case "diagnose":
-            order.diagnose(now, actor, note, Money(cost, order.currency))
+            order.diagnose(now, actor, note, _bounded_cost(uow, request, cost, order.currency))
         case "answer_cost":
             order.answer_cost(now, actor, approved)
             charge = order.charge

@@ -11,6 +11,7 @@ from returnflow.domain.orders import Order
 from returnflow.domain.policy import PolicyVersion
 from returnflow.domain.returns import ReturnLine, ReturnRequest
 from returnflow.domain.review import assess
+from returnflow.services import photo_refs
 from returnflow.services.errors import order_not_found, return_not_found
 from returnflow.storage.uow import UnitOfWork
 
@@ -34,6 +35,9 @@ def file_return(uow: UnitOfWork, new: NewReturn, now: datetime, actor: str) -> R
     order = uow.orders.get(new.order_no, for_update=True)
     if order is None:
         raise order_not_found(new.order_no)
+    photo_refs.check_for_new_request(
+        uow.session, new.photos, merchant_id=order.merchant_id, customer_id=order.customer.id
+    )
     policy = uow.policies.book().in_force_at(order.placed_at)
     history = uow.returns.history_for_order(order.order_no)
     assessment = assess(

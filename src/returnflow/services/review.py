@@ -138,10 +138,12 @@ def photo_visible(session: Session, name: str, *, merchant_scope: str | None = N
     Stored names are random (`<32 hex>.<ext>`), so a text match on the JSON list finds
     the candidates and the exact membership check below settles it.
     """
-    query = select(ReturnRow.photos).where(cast(ReturnRow.photos, String).contains(name))
-    if merchant_scope is not None:
-        query = query.where(ReturnRow.merchant_id == merchant_scope)
-    return any(name in (photos or []) for photos in session.scalars(query.limit(20)))
+    query = select(ReturnRow.photos, ReturnRow.merchant_id).where(
+        cast(ReturnRow.photos, String).contains(name)
+    )
+    owners = {m for photos, m in session.execute(query.limit(50)) if name in (photos or [])}
+    # a photo copied onto another merchant's request (before issue 9) is no merchant's
+    return bool(owners) and (merchant_scope is None or owners == {merchant_scope})
 
 
 def file_by_phone(

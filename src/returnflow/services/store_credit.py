@@ -14,6 +14,8 @@ from datetime import datetime
 from sqlalchemy import select
 
 from returnflow.config import Settings
+from returnflow.domain.access import Forbidden
+from returnflow.domain.authority import SYSTEM, check_authority, role_of
 from returnflow.domain.kinds import RequestType
 from returnflow.domain.ledger import Account, transfer
 from returnflow.domain.lifecycle import Action, Status, allowed_actions
@@ -88,6 +90,7 @@ def refund_as_credit(
     # credit exactly as off a money refund
     principal = refund_amount(request, refund_deductions.standing(uow, request))
     grant = CreditGrant(principal, bonus_for(principal, settings.store_credit_bonus_percent))
+    check_credit_authority(settings, actor, grant)
     # the lifecycle table decides whether the refund is due; a refused step raises here
     request.pay_refund(
         actor,
@@ -114,6 +117,26 @@ def refund_as_credit(
     for kind, name, amount, source, memo in lots:
         _credit_lot(uow, credit, request, kind, name, amount, source, memo, expires, now, actor)
     return grant
+
+
+def check_credit_authority(settings: Settings, actor: str, grant: CreditGrant) -> None:
+    """Credit plus its bonus leaves the platform like a refund: the actor's limit holds.
+
+    A customer taking their own refund as credit in the portal acts under policy (the
+    amount is the server's, the bonus the configured rate). Staff over their limit are
+    refused: a manager (no limit) grants it, so both stay on the record by name.
+    """
+    bounded = SYSTEM if role_of(actor) == "customer" else actor
+    authority = check_authority(bounded, grant.total, dict(settings.authority_limits))
+    if authority.needs_approval:
+        assert authority.limit is not None
+        raise Forbidden(
+            "authority_exceeded",
+            Text(
+                "购物金 {amount} 超出您的权限 {limit}，请由主管办理",
+                "Store credit of {amount} is over your limit of {limit}: a manager must grant it",
+            ).format(amount=str(grant.total), limit=str(authority.limit)),
+        )
 
 
 def _credit_lot(

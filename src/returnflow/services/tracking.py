@@ -16,10 +16,11 @@ from sqlalchemy.exc import IntegrityError
 
 from returnflow.config import Settings
 from returnflow.domain.lifecycle import Status
+from returnflow.domain.scans import TrackingEvent, TrackingStatus
 from returnflow.domain.shipment_alerts import Finding, ShipmentFacts, Thresholds, findings
 from returnflow.domain.text import DomainError, Text
 from returnflow.domain.tracking import STATUS_LABELS, Merge, merge, state_of
-from returnflow.logistics.carriers import Carrier, PushFeed, TrackingEvent, TrackingStatus
+from returnflow.logistics.carriers import Carrier, PushFeed
 from returnflow.services.errors import Conflict, NotFound
 from returnflow.storage.tracking import (
     CANCELLED,

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from returnflow.domain.input_bounds import day_range
 from returnflow.storage.uow import UnitOfWork
 
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -68,6 +69,8 @@ def median(values: Sequence[float]) -> float:
 
 
 def figures(uow: UnitOfWork, start: date, end: date) -> Figures:
+    """The figures for local days start..end; days outside the sane range are refused."""
+    start, end = day_range(start, end, end, 1)
     since = datetime.combine(start, time.min, tzinfo=ZONE)
     until = datetime.combine(end + timedelta(days=1), time.min, tzinfo=ZONE)
     put_aways = uow.warehouse.put_aways(since, until)

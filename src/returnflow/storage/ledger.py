@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from returnflow.domain.ledger import Account, Balances, JournalEntry, Posting, balances
 from returnflow.domain.money import Money
+from returnflow.storage import chain
 from returnflow.storage.schema import LedgerEntryRow, LedgerPostingRow
 
 
@@ -44,6 +45,7 @@ class Ledger:
                     credit=posting.credit.cents,
                 )
             )
+        chain.seal(self.session, chain.LEDGER, row)  # the ledger's one hash chain
         try:
             with self.session.begin_nested():
                 self.session.add(row)

@@ -3,6 +3,13 @@
 A photo is accepted only if Pillow reads it as JPEG, PNG or WebP, whatever its name
 or declared type says; at most 9 per request and 10 MB each (R1.2). All photos of a
 request are checked before any is stored, so a refusal leaves nothing half-saved.
+
+Its size in pixels is read from the header (Pillow opens lazily) and refused above
+`MAX_PIXELS` before anything is decoded: a 100-byte PNG can declare 100000 × 100000
+pixels and a 17 KB one really holds 144 million, and whoever later decodes it (a
+thumbnail, the evidence PDF) would need gigabytes. Pillow's own decompression-bomb
+guard is set to the same limit and its warning is an error in this process, so a
+bomb is the same clear refusal wherever Pillow meets it.
 """
 
 from __future__ import annotations
@@ -10,6 +17,7 @@ from __future__ import annotations
 import io
 import re
 import secrets
+import warnings
 from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
@@ -18,6 +26,9 @@ from returnflow.domain.text import DomainError, Text
 
 MAX_PHOTOS = 9
 MAX_BYTES = 10 * 1024 * 1024
+MAX_PIXELS = 40_000_000  # 40 megapixels: more than any phone camera takes
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+warnings.simplefilter("error", Image.DecompressionBombWarning)
 _FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 _NAME = re.compile(r"^[0-9a-f]{32}\.(jpg|png|webp)$")
 CONTENT_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
@@ -36,12 +47,28 @@ def photo_extension(data: bytes, filename: str) -> str:
     try:
         with Image.open(io.BytesIO(data)) as image:
             kind = image.format or ""
+            width, height = image.size  # from the header: nothing is decoded yet
+            if width * height > MAX_PIXELS:
+                raise _too_many_pixels(filename)
             image.verify()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        raise _too_many_pixels(filename) from error
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
         raise _not_a_photo(filename) from error
     if kind not in _FORMATS:
         raise _not_a_photo(filename)
     return _FORMATS[kind]
+
+
+def _too_many_pixels(filename: str) -> DomainError:
+    return DomainError(
+        "photo_too_many_pixels",
+        Text(
+            "照片 {name} 超过 {mp} 百万像素，请缩小后再上传",
+            "The photo {name} is larger than {mp} megapixels: shrink it and try again",
+        ).format(name=filename, mp=MAX_PIXELS // 1_000_000),
+        field="photos",
+    )
 
 
 def _not_a_photo(filename: str) -> DomainError:
@@ -95,3 +122,8 @@ class PhotoStore:
         if not path.exists():
             return None
         return path.read_bytes(), CONTENT_TYPES[name.rsplit(".", 1)[1]]
+
+
+def is_photo_name(name: str) -> bool:
+    """Whether `name` has the shape of a name this store issued (random hex + kind)."""
+    return bool(_NAME.match(name))

@@ -97,13 +97,16 @@ class RefundStore:
     def for_rma(self, rma_no: str, *, for_update: bool = False) -> RefundRow | None:
         query = select(RefundRow).join(ReturnRow).where(ReturnRow.rma_no == rma_no)
         if for_update:
-            query = query.with_for_update(of=RefundRow)
+            # a row read earlier in this transaction without the lock (the request
+            # aggregate loads its refund) must be re-read under it: deciding on the
+            # stale copy let concurrent callers each re-request a declined refund
+            query = query.with_for_update(of=RefundRow).execution_options(populate_existing=True)
         return self.session.scalars(query).first()
 
     def by_id(self, refund_id: int, *, for_update: bool = False) -> RefundRow | None:
         query = select(RefundRow).where(RefundRow.id == refund_id)
         if for_update:
-            query = query.with_for_update()
+            query = query.with_for_update().execution_options(populate_existing=True)
         return self.session.scalars(query).first()
 
     def by_gateway_id(self, gateway_refund_id: str) -> RefundRow | None:

@@ -26,7 +26,7 @@ from returnflow.domain.returns import (
     Shipment,
     StatusChange,
 )
-from returnflow.storage import codecs
+from returnflow.storage import chain, codecs
 from returnflow.storage.schema import (
     CounterRow,
     CustomerRow,
@@ -464,17 +464,17 @@ def _sync_row(request: ReturnRequest, row: ReturnRow) -> None:
     for seq, change in enumerate(request.history):
         if seq < len(row.history):
             continue  # history is append-only: stored entries are never rewritten
-        row.history.append(
-            ReturnEventRow(
-                seq=seq,
-                at=change.at,
-                actor=change.actor,
-                action=change.action.value,
-                from_status=change.from_status.value if change.from_status else None,
-                to_status=change.to_status.value,
-                note=change.note,
-            )
+        event = ReturnEventRow(
+            seq=seq,
+            at=change.at,
+            actor=change.actor,
+            action=change.action.value,
+            from_status=change.from_status.value if change.from_status else None,
+            to_status=change.to_status.value,
+            note=change.note,
         )
+        chain.seal_event(event, row.rma_no, row.history[-1] if row.history else None)
+        row.history.append(event)
     if request.refund is not None and row.refund is None:
         row.refund = RefundRow(
             amount=request.refund.amount.cents,

@@ -25,11 +25,9 @@ from returnflow.domain.exchanges import (
 from returnflow.domain.money import Money
 from returnflow.domain.repairs import RepairOrder, RepairStatus, RepairStep
 from returnflow.domain.store_credit import CreditLot, EntryKind
+from returnflow.storage import chain
 from returnflow.storage.schema import (
     ExchangeOrderRow,
-    OrderLineRow,
-    OrderRow,
-    ProductRow,
     RefundIntentRow,
     RepairOrderRow,
     ReturnRow,
@@ -481,20 +479,20 @@ class StoreCredit:
         reference: str = "",
     ) -> None:
         self.session.flush()
-        self.session.add(
-            StoreCreditEntryRow(
-                key=key,
-                customer_id=customer_id,
-                kind=kind.value,
-                amount=amount.cents,
-                currency=amount.currency,
-                balance_after=self.balance(customer_id, amount.currency).cents,
-                rma_no=rma_no,
-                reference=reference,
-                actor=actor,
-                at=now,
-            )
+        entry = StoreCreditEntryRow(
+            key=key,
+            customer_id=customer_id,
+            kind=kind.value,
+            amount=amount.cents,
+            currency=amount.currency,
+            balance_after=self.balance(customer_id, amount.currency).cents,
+            rma_no=rma_no,
+            reference=reference,
+            actor=actor,
+            at=now,
         )
+        chain.seal(self.session, chain.STORE_CREDIT, entry)  # one chain per customer
+        self.session.add(entry)
         self.session.flush()
 
     def customers(self, limit: int = 200) -> list[StoreCreditAccountRow]:
@@ -571,6 +569,14 @@ class RefundIntents:
             .values(status="paid")
         )
 
+    def declined(self, rma_no: str) -> None:
+        """A manager refused the gap refund: the intent ends without payment."""
+        self.session.execute(
+            update(RefundIntentRow)
+            .where(RefundIntentRow.rma_no == rma_no, RefundIntentRow.status == "refunding")
+            .values(status="declined")
+        )
+
     def get(self, key: str, *, for_update: bool = False) -> RefundIntentRow | None:
         query = select(RefundIntentRow).where(RefundIntentRow.key == key)
         if for_update:
@@ -587,34 +593,3 @@ class RefundIntents:
             .limit(limit)
         )
         return list(self.session.scalars(query))
-
-
-@dataclass(frozen=True)
-class CatalogueItem:
-    sku: str
-    title: str
-    price: Money
-
-
-def catalogue(session: Session, merchant_id: str, limit: int = 200) -> list[CatalogueItem]:
-    """The merchant's products at their latest sold price: the demo's replacement catalogue
-    (the order system sends its own through the API)."""
-    latest = (
-        select(OrderLineRow.sku, func.max(OrderLineRow.id).label("line_id"))
-        .join(OrderRow, OrderRow.id == OrderLineRow.order_id)
-        .where(OrderRow.merchant_id == merchant_id)
-        .group_by(OrderLineRow.sku)
-        .subquery()
-    )
-    rows = session.execute(
-        select(ProductRow.sku, ProductRow.title, OrderLineRow.unit_price, OrderRow.currency)
-        .join(latest, latest.c.sku == ProductRow.sku)
-        .join(OrderLineRow, OrderLineRow.id == latest.c.line_id)
-        .join(OrderRow, OrderRow.id == OrderLineRow.order_id)
-        .where(ProductRow.merchant_id == merchant_id)
-        .order_by(ProductRow.title)
-        .limit(limit)
-    )
-    return [
-        CatalogueItem(sku, title, Money(price, currency)) for sku, title, price, currency in rows
-    ]

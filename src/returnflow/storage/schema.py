@@ -63,6 +63,8 @@ class CustomerRow(Base):
     name: Mapped[str] = mapped_column(String(200))
     phone: Mapped[str] = mapped_column(String(40))
     email: Mapped[str] = mapped_column(String(254))
+    # set when the retention job cleared the personal fields (R14.1, migration 0015)
+    anonymised_at: Mapped[datetime | None]
 
 
 class ProductRow(Base):
@@ -196,6 +198,9 @@ class ReturnEventRow(Base):
     from_status: Mapped[str | None] = mapped_column(String(30))
     to_status: Mapped[str] = mapped_column(String(30))
     note: Mapped[str] = mapped_column(Text, default="")
+    # hash chain (issue 9, migration 0014): see storage/chain.py
+    prev_hash: Mapped[str] = mapped_column(String(64), default="")
+    row_hash: Mapped[str] = mapped_column(String(64), default="")
     request: Mapped[ReturnRow] = relationship(back_populates="history")
 
 
@@ -274,6 +279,11 @@ class UserRow(Base):
     merchant_id: Mapped[str | None] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
+    # two-factor sign-in (issue 9, migration 0013): the TOTP secret once enrolment
+    # starts, when a code confirmed it, and the last time step used (no replays)
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_confirmed_at: Mapped[datetime | None]
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class SessionRow(Base):
@@ -285,6 +295,9 @@ class SessionRow(Base):
     csrf_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
+    # None: a full session; "totp": the password was right, the code is still owed;
+    # "enrol": the role requires two-factor sign-in and the account must enrol first
+    pending: Mapped[str | None] = mapped_column(String(10))
 
 
 class ApiTokenRow(Base):
@@ -294,28 +307,41 @@ class ApiTokenRow(Base):
     name: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+    # "staff" acts as the account everywhere; "integration" only on integration routes
+    scope: Mapped[str] = mapped_column(String(20), default="staff", server_default="staff")
 
 
 class AccessLogRow(Base):
-    """R14.1: every look at a customer's contact data, by whom and when."""
+    """R14.1: every look at a customer's contact data, photos or address, by whom and when."""
 
     __tablename__ = "access_log"
-    __table_args__ = (Index("ix_access_log_subject", "subject"),)
+    __table_args__ = (
+        Index("ix_access_log_subject", "subject"),
+        Index("ix_access_log_customer_at", "customer_id", "at"),
+        Index("ix_access_log_actor_at", "actor", "at"),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime]
     actor: Mapped[str] = mapped_column(String(100))
     subject: Mapped[str] = mapped_column(String(64))  # the RMA or order number
-    what: Mapped[str] = mapped_column(String(40))
+    what: Mapped[str] = mapped_column(String(40))  # contact | photo | address | export
+    # whose data it was and the page or API route it was seen on (migration 0015)
+    customer_id: Mapped[str | None] = mapped_column(String(64))
+    route: Mapped[str] = mapped_column(String(200), default="")
 
 
-class AttemptRow(Base):
-    """Failed guesses (portal look-ups, sign-ins) per key, to slow repeated tries down."""
+class ThrottleRow(Base):
+    """One counter per throttled key (sign-in, portal look-up), changed under a row lock.
 
-    __tablename__ = "attempts"
-    __table_args__ = (Index("ix_attempts_key_at", "key", "at"),)
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    key: Mapped[str] = mapped_column(String(200))
-    at: Mapped[datetime]
+    A try is counted before the password or contact is checked, so concurrent guesses
+    queue on this row and no more than the allowance are ever checked (issue 9).
+    """
+
+    __tablename__ = "throttle_counters"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    hits: Mapped[int] = mapped_column(Integer)
+    last_at: Mapped[datetime]
+    blocked_until: Mapped[datetime | None]
 
 
 # --- reverse logistics: return methods, waybills, labels (issue 4, migration 0006) ---
@@ -601,6 +627,9 @@ class InventoryMovementRow(Base):
     to_grade: Mapped[str] = mapped_column(String(2))
     rma_no: Mapped[str | None] = mapped_column(String(32))
     note: Mapped[str] = mapped_column(Text, default="")
+    # hash chain (issue 9, migration 0014): see storage/chain.py
+    prev_hash: Mapped[str] = mapped_column(String(64), default="")
+    row_hash: Mapped[str] = mapped_column(String(64), default="")
 
 
 class WarehouseStockRow(Base):
@@ -658,6 +687,9 @@ class LedgerEntryRow(Base):
     at: Mapped[datetime]
     memo: Mapped[str] = mapped_column(Text, default="")
     rma_no: Mapped[str] = mapped_column(String(32), default="", index=True)
+    # hash chain (issue 9, migration 0014): see storage/chain.py
+    prev_hash: Mapped[str] = mapped_column(String(64), default="")
+    row_hash: Mapped[str] = mapped_column(String(64), default="")
     postings: Mapped[list[LedgerPostingRow]] = relationship(
         back_populates="entry", order_by="LedgerPostingRow.id", cascade="all, delete-orphan"
     )
@@ -761,6 +793,24 @@ class StockLevelRow(Base):
     reported_at: Mapped[datetime]
 
 
+class CatalogueItemRow(Base):
+    """A product's current price as the order system's price feed last pushed it (issue 9).
+
+    Replacements are priced from here, never from the caller; availability goes to
+    `stock_levels` beside it, where reservations are counted.
+    """
+
+    __tablename__ = "catalogue_items"
+    __table_args__ = (CheckConstraint("unit_price >= 0", name="ck_catalogue_items_price"),)
+    merchant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sku: Mapped[str] = mapped_column(String(64), primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    currency: Mapped[str] = mapped_column(String(3))
+    unit_price: Mapped[int] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[str] = mapped_column(String(100))
+
+
 class StockReservationRow(Base):
     __tablename__ = "stock_reservations"
     __table_args__ = (Index("ix_stock_reservations_sku", "merchant_id", "sku", "status"),)
@@ -859,6 +909,9 @@ class StoreCreditEntryRow(Base):
     reference: Mapped[str] = mapped_column(String(200), default="")
     actor: Mapped[str] = mapped_column(String(100))
     at: Mapped[datetime]
+    # hash chain (issue 9, migration 0014): see storage/chain.py
+    prev_hash: Mapped[str] = mapped_column(String(64), default="")
+    row_hash: Mapped[str] = mapped_column(String(64), default="")
 
 
 class RefundIntentRow(Base):

@@ -15,10 +15,10 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from returnflow.domain.scans import TrackingEvent, TrackingProblem, TrackingStatus
 from returnflow.domain.shipment_alerts import AlertKind, Finding
 from returnflow.domain.text import Text
 from returnflow.domain.tracking import fingerprint
-from returnflow.logistics.carriers import TrackingEvent, TrackingProblem, TrackingStatus
 from returnflow.storage.schema import (
     ReturnRow,
     ShipmentExceptionRow,

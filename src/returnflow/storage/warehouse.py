@@ -22,6 +22,7 @@ from returnflow.domain.inventory import Movement, insufficient_stock, is_outside
 from returnflow.domain.money import Money
 from returnflow.domain.refunds import Deduction
 from returnflow.domain.text import Text
+from returnflow.storage import chain
 from returnflow.storage.schema import (
     DispositionRow,
     InspectionOfferRow,
@@ -163,22 +164,22 @@ class Warehouse:
                 raise insufficient_stock(movement, self._held(movement))
         if not is_outside(movement.to_location):
             self._add_stock(movement)
-        self.session.add(
-            InventoryMovementRow(
-                at=movement.at,
-                actor=movement.actor,
-                kind=movement.kind.value,
-                merchant_id=movement.merchant_id,
-                sku=movement.sku,
-                quantity=movement.quantity,
-                from_location=movement.from_location,
-                to_location=movement.to_location,
-                from_grade=movement.from_grade,
-                to_grade=movement.to_grade,
-                rma_no=movement.rma_no,
-                note=movement.note,
-            )
+        row = InventoryMovementRow(
+            at=movement.at,
+            actor=movement.actor,
+            kind=movement.kind.value,
+            merchant_id=movement.merchant_id,
+            sku=movement.sku,
+            quantity=movement.quantity,
+            from_location=movement.from_location,
+            to_location=movement.to_location,
+            from_grade=movement.from_grade,
+            to_grade=movement.to_grade,
+            rma_no=movement.rma_no,
+            note=movement.note,
         )
+        chain.seal(self.session, chain.INVENTORY, row)  # one chain per merchant
+        self.session.add(row)
         self.session.flush()
 
     def _held(self, movement: Movement) -> int:

@@ -1,15 +1,26 @@
-"""Pages everyone shares: the start page, the language switch, staff sign-in and -out."""
+"""Pages everyone shares: the start page, the language switch, staff sign-in and -out.
+
+Sign-in is protected three ways: the form carries a CSRF token that must match a
+cookie set with it (double submit: another site can neither read the cookie nor set
+it), every try is counted before the password is checked (web/throttle.py), and an
+account with two-step sign-in is asked for its code on a second page.
+"""
 
 from __future__ import annotations
 
+import re
+import secrets
 from typing import Annotated
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, Depends, Form
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from returnflow.api.deps import SESSION_COOKIE, Context
+from returnflow.api.client_address import is_https
+from returnflow.api.deps import SESSION_COOKIE, Context, same_token
+from returnflow.app_context import AppContext
+from returnflow.domain.access import Role
 from returnflow.domain.text import Text
 from returnflow.services import accounts
 from returnflow.web import throttle
@@ -48,11 +59,66 @@ def switch_language(code: str = "zh", next: str = "/") -> Response:
     return response
 
 
-@router.get("/staff/login")
-def login_form(request: Request, next: str = "/staff") -> Response:
-    return render(
-        request, "staff/login.html", {"next_url": safe_next(next, "/staff"), "username": ""}
+LOGIN_CSRF_COOKIE = "rf_login_csrf"
+_LOGIN_TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
+_WRONG = Text("用户名或密码不正确", "The username or password is not right")
+_EXPIRED = Text("页面已过期，请重试", "The page has expired: try again")
+_WRONG_CODE = Text("验证码不正确或已使用", "The code is not right, or was already used")
+
+
+def secure_cookies(request: Request, context: AppContext) -> bool:
+    """Secure when the browser speaks https to us (directly or via a trusted proxy)."""
+    return context.settings.secure_cookies or is_https(request, context.settings.trusted_proxies)
+
+
+def totp_roles(context: AppContext) -> frozenset[Role]:
+    return frozenset(Role(role) for role in context.settings.totp_required_roles)
+
+
+def set_session_cookie(
+    response: Response, request: Request, context: AppContext, token: str
+) -> None:
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        secure=secure_cookies(request, context),
     )
+
+
+def _login_page(
+    request: Request,
+    context: AppContext,
+    next_url: str,
+    username: str = "",
+    error: Text | None = None,
+    status_code: int = 200,
+) -> Response:
+    """The form with its CSRF token, and the cookie it must be posted back with.
+
+    The browser keeps one token while it has the cookie (a second tab still works);
+    only a missing or malformed one is replaced.
+    """
+    token = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not _LOGIN_TOKEN.fullmatch(token):
+        token = secrets.token_urlsafe(32)
+    values = {"next_url": next_url, "username": username, "error": error, "login_csrf": token}
+    response = render(request, "staff/login.html", values, status_code=status_code)
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=secure_cookies(request, context),
+        path="/staff/login",
+    )
+    return response
+
+
+@router.get("/staff/login")
+def login_form(request: Request, context: Context, next: str = "/staff") -> Response:
+    return _login_page(request, context, safe_next(next, "/staff"))
 
 
 @router.post("/staff/login")
@@ -62,34 +128,84 @@ def login(
     username: Annotated[str, Form(max_length=64)] = "",
     password: Annotated[str, Form(max_length=200)] = "",
     next: Annotated[str, Form(max_length=500)] = "/staff",
+    csrf_token: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
+    next_url = safe_next(next, "/staff")
+    expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not expected or not same_token(csrf_token, expected):
+        return _login_page(request, context, next_url, username, _EXPIRED, 400)
     now = context.clock()
-    key = f"login:{username.strip().lower()}"
+    guard = throttle.sign_in(request, context, username)
+    throttle.take(context, guard, now)  # counted before the check: a burst cannot race it
     with context.uow() as uow:
-        throttle.check(uow, [key], now)
-        signed = accounts.sign_in(uow, username, password, now)
-        if signed is None:
-            throttle.failed(uow, [key], now)
-        else:
-            uow.attempts.clear(key)
+        signed = accounts.sign_in(uow, username, password, now, totp_roles=totp_roles(context))
         uow.commit(now)
     if signed is None:
-        error = Text("用户名或密码不正确", "The username or password is not right")
-        values = {"next_url": safe_next(next, "/staff"), "username": username, "error": error}
-        return render(request, "staff/login.html", values, status_code=401)
-    response = RedirectResponse(safe_next(next, "/staff"), status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE,
-        signed.token,
-        httponly=True,
-        samesite="lax",
-        secure=request.url.scheme == "https",
-    )
+        return _login_page(request, context, next_url, username, _WRONG, 401)
+    throttle.passed(context, guard, now)
+    if signed.pending == accounts.PENDING_CODE:
+        target = f"/staff/login/code?next={quote(next_url)}"
+    elif signed.pending == accounts.PENDING_ENROL:
+        target = "/staff/account/security"
+    else:
+        target = next_url
+    response = RedirectResponse(target, status_code=303)
+    set_session_cookie(response, request, context, signed.token)
+    return response
+
+
+def _code_page(
+    request: Request, csrf: str, next_url: str, error: Text | None = None, status_code: int = 200
+) -> Response:
+    values = {"csrf_token": csrf, "next_url": next_url, "error": error}
+    return render(request, "staff/login_code.html", values, status_code=status_code)
+
+
+@router.get("/staff/login/code")
+def code_form(request: Request, context: Context, next: str = "/staff") -> Response:
+    now = context.clock()
+    with context.uow() as uow:
+        found = accounts.pending_session(uow, request.cookies.get(SESSION_COOKIE, ""), now)
+    if found is None or found[2] != accounts.PENDING_CODE:
+        return RedirectResponse("/staff/login", status_code=303)
+    return _code_page(request, found[1], safe_next(next, "/staff"))
+
+
+@router.post("/staff/login/code")
+def code(
+    request: Request,
+    context: Context,
+    code: Annotated[str, Form(max_length=20)] = "",
+    next: Annotated[str, Form(max_length=500)] = "/staff",
+    csrf_token: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    """The second step: a fresh code from the enrolled app turns the session into a full one."""
+    now = context.clock()
+    token = request.cookies.get(SESSION_COOKIE, "")
+    next_url = safe_next(next, "/staff")
+    with context.uow() as uow:
+        found = accounts.pending_session(uow, token, now)
+    if found is None or found[2] != accounts.PENDING_CODE:
+        return RedirectResponse("/staff/login", status_code=303)
+    principal, csrf, _ = found
+    if not same_token(csrf_token, csrf):
+        return _code_page(request, csrf, next_url, _EXPIRED, 400)
+    guard = throttle.second_step(request, context, principal.user_id)
+    throttle.take(context, guard, now)
+    with context.uow() as uow:
+        signed = accounts.complete_with_code(uow, token, code, now)
+        uow.commit(now)
+    if signed is None:
+        return _code_page(request, csrf, next_url, _WRONG_CODE, 401)
+    throttle.passed(context, guard, now)
+    response = RedirectResponse(next_url, status_code=303)
+    set_session_cookie(response, request, context, signed.token)
     return response
 
 
 @router.post("/staff/logout")
 def logout(
+    request: Request,
     context: Context,
     session: Annotated[StaffSession | None, Depends(staff_session)],
     csrf_token: Annotated[str, Form()] = "",
@@ -99,6 +215,13 @@ def logout(
         with context.uow() as uow:
             accounts.sign_out(uow, session.token)
             uow.commit(context.clock())
+    elif token := request.cookies.get(SESSION_COOKIE):
+        # a half-signed-in session (code or enrolment still owed) may be given up too
+        with context.uow() as uow:
+            found = accounts.pending_session(uow, token, context.clock())
+            if found is not None and same_token(csrf_token, found[1]):
+                accounts.sign_out(uow, token)
+                uow.commit(context.clock())
     response = RedirectResponse("/staff/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response

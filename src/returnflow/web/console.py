@@ -12,17 +12,19 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Depends, Form
+from fastapi import APIRouter, Depends
 from sqlalchemy.exc import IntegrityError
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from returnflow.api import params
 from returnflow.api.deps import Context
 from returnflow.api.language import preferred_language
+from returnflow.api.params import FormList, FormText
 from returnflow.api.problems import status_for
 from returnflow.api.views import masked_contact
 from returnflow.app_context import AppContext
@@ -35,6 +37,7 @@ from returnflow.domain.returns import ReturnLine
 from returnflow.domain.rules import ALLOWED_REASONS, LineEligibility
 from returnflow.domain.text import DomainError, Text
 from returnflow.services import orders as order_service
+from returnflow.services import privacy as privacy_service
 from returnflow.services import returns as return_service
 from returnflow.services import review as review_service
 from returnflow.services import shipping as shipping_service
@@ -55,8 +58,6 @@ Viewer = Annotated[StaffSession, Depends(StaffPage(P.RETURNS_VIEW))]
 Reviewer = Annotated[StaffSession, Depends(StaffPage(P.RETURNS_REVIEW))]
 Canceller = Annotated[StaffSession, Depends(StaffPage(P.RETURNS_CANCEL))]
 Filer = Annotated[StaffSession, Depends(StaffPage(P.RETURNS_FILE))]
-FormText = Annotated[str, Form(max_length=2000)]
-FormList = Annotated[list[str], Form(default_factory=list)]
 
 PAGE_SIZE = 20
 _HOTLINE_SCOPE = "console.hotline"
@@ -327,6 +328,9 @@ def photo(name: str, context: Context, session: Viewer) -> Response:
         visible = review_service.photo_visible(
             uow.session, name, merchant_scope=session.principal.merchant_scope
         )
+        if visible:  # R14.1: a look at a customer's photo is logged like one at a contact
+            privacy_service.log_photo_access(uow, session.principal.actor, name, context.clock())
+            uow.commit(context.clock())
     found = context.photos.read(name) if visible else None
     if found is None:
         raise _photo_not_found()
@@ -341,8 +345,8 @@ def photo(name: str, context: Context, session: Viewer) -> Response:
 # --- search --------------------------------------------------------------------
 
 
-def _local_day_start(value: str) -> datetime:
-    day = date.fromisoformat(value.strip())
+def _local_day_start(value: str, field: str) -> datetime:
+    day = params.day(value, field)
     return datetime.combine(day, time.min, tzinfo=DISPLAY_ZONE)
 
 
@@ -379,15 +383,12 @@ def search_page(
     created_from = created_to = None
     try:
         if values["date_from"]:
-            created_from = _local_day_start(values["date_from"])
+            created_from = _local_day_start(values["date_from"], "date_from")
         if values["date_to"]:
-            created_to = _local_day_start(values["date_to"]) + timedelta(days=1)
-    except ValueError:
-        errors.append(Text("日期格式应为 年-月-日", "Dates are written year-month-day"))
-    try:
-        page_no = max(1, min(int(page), 100_000))
-    except ValueError:
-        page_no = 1
+            created_to = _local_day_start(values["date_to"], "date_to") + timedelta(days=1)
+    except DomainError as refused:
+        errors.append(refused.message)
+    page_no = params.digits(page, 1, params.MAX_PAGE) or 1
     where = ReturnFilter(
         status=wanted_status,
         order_no=values["order_no"] or None,
@@ -532,11 +533,9 @@ def _hotline_lines(
     lines = []
     for number, count, why, words in zip(line_no, quantity, reason, reason_text, strict=True):
         try:
-            line, units = int(number), int(count.strip() or "0")
-        except ValueError as bad:
-            raise _Refused(Text("数量须为整数", "Quantities are whole numbers")) from bad
-        if units < 0:
-            raise _Refused(Text("数量不能为负数", "Quantities cannot be negative"))
+            line, units = params.line_no(number, "line_no"), params.quantity(count, "quantity")
+        except DomainError as bad:
+            raise _Refused(bad.message) from bad
         if units == 0:
             continue
         try:

@@ -7,12 +7,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form
+from fastapi import APIRouter, Depends
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from returnflow.api import params
 from returnflow.api.deps import Context
 from returnflow.api.language import preferred_language
+from returnflow.api.params import FormText
 from returnflow.api.problems import status_for
 from returnflow.api.schemas import RowId
 from returnflow.domain.access import Permission
@@ -25,7 +27,6 @@ from returnflow.web.staff_page import render_staff
 
 router = APIRouter(include_in_schema=False)
 Handler = Annotated[StaffSession, Depends(StaffPage(Permission.LOGISTICS_EXCEPTIONS))]
-FormText = Annotated[str, Form(max_length=2000)]
 
 _STATES = ("open", "resolved", "all")
 
@@ -79,8 +80,8 @@ def exceptions_page(
     done: str = "",
 ) -> Response:
     notice = None
-    if done.isdigit():
-        notice = Text("异常任务 {id} 已处理", "Exception task {id} resolved").format(id=done)
+    if (task_id := params.digits(done, 1, params.MAX_ROW_ID)) is not None:
+        notice = Text("异常任务 {id} 已处理", "Exception task {id} resolved").format(id=task_id)
     return _queue(request, context, session, kind=kind, state=state, notice=notice)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form
+from fastapi import APIRouter, Depends
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
@@ -20,6 +20,7 @@ from returnflow.api import schemas
 from returnflow.api.deps import Context
 from returnflow.api.finance import answer, gateway_records, list_refunds, refund_line, run_report
 from returnflow.api.language import preferred_language
+from returnflow.api.params import FormText
 from returnflow.api.refunds import RefundOut, refund_out
 from returnflow.api.schemas import RowId
 from returnflow.app_context import AppContext
@@ -43,7 +44,6 @@ P = Permission
 Finance = Annotated[StaffSession, Depends(StaffPage(P.FINANCE_RECONCILE))]
 Approver = Annotated[StaffSession, Depends(StaffPage(P.AMOUNTS_APPROVE))]
 Payer = Annotated[StaffSession, Depends(StaffPage(P.REFUNDS_PAY))]
-FormText = Annotated[str, Form(max_length=1000)]
 
 
 _READERS: dict[str, sessionmaker[Session]] = {}

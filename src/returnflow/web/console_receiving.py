@@ -13,14 +13,16 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Depends, Form
+from fastapi import APIRouter, Depends
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from returnflow.api import params
 from returnflow.api.deps import Context
 from returnflow.api.language import preferred_language
+from returnflow.api.params import FormText
 from returnflow.api.problems import status_for
 from returnflow.api.schemas import RowId
 from returnflow.app_context import AppContext
@@ -34,6 +36,7 @@ from returnflow.domain.receiving import (
     UnidentifiedParcel,
 )
 from returnflow.domain.text import DomainError, Text
+from returnflow.services import privacy as privacy_service
 from returnflow.services import receiving as receiving_service
 from returnflow.services.errors import NotFound
 from returnflow.storage.photos import MAX_BYTES, MAX_PHOTOS
@@ -45,7 +48,6 @@ router = APIRouter(include_in_schema=False)
 P = Permission
 Receiver = Annotated[StaffSession, Depends(StaffPage(P.WAREHOUSE_RECEIVE))]
 Viewer = Annotated[StaffSession, Depends(StaffPage(P.RETURNS_VIEW))]
-FormText = Annotated[str, Form(max_length=2000)]
 _MAX_BODY = (4 * MAX_PHOTOS + 1) * MAX_BYTES
 
 
@@ -85,6 +87,7 @@ class Typed:
     ticked: set[str] = field(default_factory=set)
     notes: dict[str, str] = field(default_factory=dict)
     label: dict[str, str] = field(default_factory=dict)
+    problem: DomainError | None = None  # a field the form never sends (`qty_²`)
 
 
 def _desk(
@@ -163,14 +166,14 @@ def desk(
 ) -> Response:
     """Scan a waybill or RMA number: the expected items appear, ready to confirm."""
     notice = _done_notice(request, context, done[:32]) if done else None
-    if parked.isdigit():
+    if (parked_id := params.digits(parked, 1, params.MAX_ROW_ID)) is not None:
         notice = _in(
             request,
             Text("已登记为无主包裹 #{id}", "Recorded as unidentified parcel #{id}").format(
-                id=parked
+                id=parked_id
             ),
         )
-    parcel_id = int(parcel) if parcel.isdigit() else None
+    parcel_id = params.optional_row_id(parcel, "parcel")
     return _desk(
         request, context, session, code=code.strip()[:64], parcel_id=parcel_id, notice=notice
     )
@@ -201,8 +204,13 @@ async def confirm(request: Request, rma_no: str, context: Context, session: Rece
     check_csrf(session, _field(form, "csrf_token"))
     typed = Typed()
     for key, value in form.multi_items():
-        if key.startswith("qty_") and key[4:].isdigit() and isinstance(value, str):
-            typed.quantities[int(key[4:])] = value.strip()
+        try:
+            line_no = params.numbered_field(key, "qty_")
+        except DomainError as refused:
+            typed.problem = typed.problem or refused
+            continue
+        if line_no is not None and isinstance(value, str):
+            typed.quantities[line_no] = value.strip()[:20]
         elif key == "mismatch" and isinstance(value, str):
             typed.ticked.add(value)
         elif key.startswith("note_") and isinstance(value, str):
@@ -218,24 +226,19 @@ async def confirm(request: Request, rma_no: str, context: Context, session: Rece
         session,
         rma_no,
         code,
-        int(parcel) if parcel.isdigit() else None,
+        params.optional_row_id(parcel, "parcel"),
         typed,
         files,
     )
 
 
 def _counts(typed: Typed) -> dict[int, int]:
-    counts = {}
-    for line_no, value in typed.quantities.items():
-        try:
-            counts[line_no] = int(value or "0")
-        except ValueError as bad:
-            raise DomainError(
-                "quantity_not_a_number",
-                Text("收货数量须为整数", "Received quantities are whole numbers"),
-                field="lines",
-            ) from bad
-    return counts
+    if typed.problem is not None:
+        raise typed.problem
+    return {
+        line_no: params.quantity(value, f"qty_{line_no}")
+        for line_no, value in typed.quantities.items()
+    }
 
 
 def _confirm(
@@ -413,9 +416,9 @@ def queue(
 ) -> Response:
     """Oldest first: match each to an RMA (then count it in) or let it go with a reason."""
     notice = None
-    if closed.isdigit():
+    if (closed_id := params.digits(closed, 1, params.MAX_ROW_ID)) is not None:
         notice = _in(
-            request, Text("包裹 #{id} 已处理", "Parcel #{id} dealt with").format(id=closed)
+            request, Text("包裹 #{id} 已处理", "Parcel #{id} dealt with").format(id=closed_id)
         )
     return _queue(request, context, session, state, notice=notice)
 
@@ -471,6 +474,9 @@ def photo(name: str, context: Context, session: Viewer) -> Response:
             merchant_scope=principal.merchant_scope,
             sees_parcels=principal.can(P.WAREHOUSE_RECEIVE),
         )
+        if visible:  # R14.1: photos are logged like contacts
+            privacy_service.log_photo_access(uow, principal.actor, name, context.clock())
+            uow.commit(context.clock())
     found = context.photos.read(name) if visible else None
     if found is None:
         raise NotFound("photo_not_found", Text("找不到该照片", "The photo was not found"))

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form
+from fastapi import APIRouter, Depends
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from returnflow.api.deps import Context
+from returnflow.api.params import ShortFormText as FormText
 from returnflow.domain.access import Permission
 from returnflow.domain.text import DomainError, Text
 from returnflow.services import refunds as refund_service
@@ -24,7 +25,6 @@ from returnflow.web.guards import StaffPage, StaffSession, check_csrf
 router = APIRouter(include_in_schema=False)
 
 Finance = Annotated[StaffSession, Depends(StaffPage(Permission.FINANCE_RECONCILE))]
-FormText = Annotated[str, Form(max_length=200)]
 
 
 @router.post("/staff/finance/recoveries/{rma_no}/resolve")
@@ -44,7 +44,14 @@ def resolve(
     now = context.clock()
     try:
         with context.uow() as uow:
-            refund_service.resolve_recovery(uow, rma_no, outcome, session.principal.actor, now)
+            refund_service.resolve_recovery(
+                uow,
+                rma_no,
+                outcome,
+                session.principal.actor,
+                now,
+                dict(context.settings.authority_limits),
+            )
             uow.commit(now)
     except (Conflict, ConcurrentUpdate):
         pass  # settled by someone else meanwhile: the list shows where it stands

@@ -10,37 +10,37 @@ shared error page with the reason.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Form
+from fastapi import APIRouter, Depends
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from returnflow.api import params
 from returnflow.api.deps import Context
+from returnflow.api.params import FormText
 from returnflow.api.resolutions import _work
 from returnflow.api.schemas import RowId
 from returnflow.app_context import AppContext
 from returnflow.domain.access import Permission, Principal
-from returnflow.domain.exchanges import ReplacementItem
 from returnflow.domain.kinds import RequestType
 from returnflow.domain.lifecycle import Status
-from returnflow.domain.money import Money
 from returnflow.domain.repairs import RepairStatus
 from returnflow.domain.returns import ReturnRequest
 from returnflow.domain.store_credit import bonus_for
 from returnflow.domain.text import DomainError, Text
 from returnflow.services import exchanges as exchange_service
 from returnflow.services import repairs as repair_service
+from returnflow.services import replacements
 from returnflow.services import store_credit as credit_service
+from returnflow.services.replacements import Wanted
 from returnflow.services.returns import get_return
+from returnflow.storage.catalogue import CatalogueItem
 from returnflow.storage.resolutions import (
-    CatalogueItem,
     CreditEntryView,
     ShipmentRequests,
     StoreCredit,
-    catalogue,
 )
 from returnflow.web import templating
 from returnflow.web.guards import StaffPage, StaffSession, check_csrf
@@ -52,7 +52,6 @@ Viewer = Annotated[StaffSession, Depends(StaffPage(P.RETURNS_VIEW))]
 Resolver = Annotated[StaffSession, Depends(StaffPage(P.RETURNS_RESOLVE))]
 Payer = Annotated[StaffSession, Depends(StaffPage(P.REFUNDS_PAY))]
 CreditManager = Annotated[StaffSession, Depends(StaffPage(P.CREDIT_MANAGE))]
-FormText = Annotated[str, Form(max_length=2000)]
 
 
 @dataclass(frozen=True)
@@ -71,7 +70,7 @@ def panel_for(context: AppContext, request: ReturnRequest) -> Panel:
     with context.uow() as uow:
         state = exchange_service.state(uow, request.rma_no)
         products = (
-            catalogue(uow.session, request.merchant_id)
+            replacements.offered(uow, request, uow.orders.get(request.order_no))
             if request.request_type is RequestType.EXCHANGE
             else []
         )
@@ -129,20 +128,9 @@ def _back(rma_no: str, done: str) -> RedirectResponse:
 
 def parse_yuan(value: str, field: str) -> int | None:
     """ "99.5" → 9950 cents; blank → None."""
-    text = value.strip()
-    if not text:
+    if not value.strip():
         return None
-    try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        amount = Decimal(-1)
-    if amount < 0 or amount != amount.quantize(Decimal("0.01")) or amount > 10**9:
-        raise DomainError(
-            "amount_invalid",
-            Text("金额格式应为 元.角分，例如 99.50", "Write amounts like 99.50"),
-            field=field,
-        )
-    return int(amount * 100)
+    return params.cents(value, field, 0, 10**11)  # ASCII digits: no NaN, no 1e999999
 
 
 def _scope(principal: Principal) -> str | None:
@@ -157,32 +145,28 @@ def choose_exchange(
     csrf_token: FormText = "",
     sku: FormText = "",
     quantity: FormText = "1",
-    price: FormText = "",
     fast: FormText = "",
 ) -> Response:
+    """The replacement's price is the catalogue's; the form names only SKU and quantity."""
     check_csrf(session, csrf_token)
     now = context.clock()
     principal = session.principal
     with _work(context) as uow:
         request = get_return(uow, rma_no, merchant_scope=_scope(principal), for_update=True)
-        found = {item.sku: item for item in catalogue(uow.session, request.merchant_id)}
-        product = found.get(sku.strip())
-        if product is None:
+        if not sku.strip():
             raise DomainError(
                 "replacement_required",
                 Text("请选择换货商品", "Choose the replacement item"),
                 field="sku",
             )
-        cents = parse_yuan(price, "price")
-        count = int(quantity) if quantity.strip().isdigit() else 0
-        line_no = request.lines[0].line_no
-        item = ReplacementItem(
-            line_no,
-            product.sku,
-            product.title,
-            count,
-            product.price if cents is None else Money(cents, product.price.currency),
-        )
+        count = params.digits(quantity, 1, params.MAX_QUANTITY) or 0
+        if count < 1:
+            raise DomainError(
+                "replacement_invalid",
+                Text("换货商品的数量不正确", "The replacement's quantity is wrong"),
+                field="quantity",
+            )
+        item = Wanted(request.lines[0].line_no, sku.strip()[:64], count)
         choice = exchange_service.ExchangeChoice((item,), fast=bool(fast))
         exchange_service.choose(uow, context.settings, rma_no, choice, principal.actor, now)
     return _back(rma_no, "exchange_chosen")

@@ -10,11 +10,12 @@ from __future__ import annotations
 from typing import Annotated, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Form
+from fastapi import APIRouter, Depends
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from returnflow.api.deps import Context
+from returnflow.api.params import ShortFormText as FormText
 from returnflow.api.problems import status_for
 from returnflow.api.schemas import RowId
 from returnflow.app_context import AppContext
@@ -33,7 +34,6 @@ router = APIRouter(include_in_schema=False)
 
 Shipper = Annotated[StaffSession, Depends(StaffPage(Permission.RETURNS_SHIP))]
 Reporter = Annotated[StaffSession, Depends(StaffPage(Permission.REPORTS_VIEW))]
-FormText = Annotated[str, Form(max_length=200)]
 
 
 def _back(rma_no: str, done: str) -> RedirectResponse:

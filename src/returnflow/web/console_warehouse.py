@@ -7,17 +7,18 @@ same page with the reason and what was typed.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Form
+from fastapi import APIRouter, Depends
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from returnflow.api import params
 from returnflow.api.deps import Context
+from returnflow.api.params import FormText
 from returnflow.api.problems import status_for
 from returnflow.api.schemas import RowId
 from returnflow.app_context import AppContext
@@ -44,7 +45,6 @@ Inspector = Annotated[StaffSession, Depends(StaffPage(P.WAREHOUSE_INSPECT))]
 Disposer = Annotated[StaffSession, Depends(StaffPage(P.WAREHOUSE_DISPOSE))]
 StockViewer = Annotated[StaffSession, Depends(StaffPage(P.INVENTORY_VIEW))]
 Reporter = Annotated[StaffSession, Depends(StaffPage(P.REPORTS_VIEW))]
-FormText = Annotated[str, Form(max_length=2000)]
 _CONFLICT = Text(
     "该申请刚被他人修改，请查看最新状态后重试",
     "Someone else just changed this request: check its status and try again",
@@ -220,16 +220,7 @@ def _given(typed: Typed) -> inspection_service.InspectionInput:
     deduction = None
     amount = values.get("deduction_amount", "")
     if amount:
-        try:
-            cents = round(float(amount) * 100)
-        except ValueError:
-            cents = -1
-        if cents <= 0:
-            raise DomainError(
-                "deduction_out_of_range",
-                Text("扣减金额须为正数（元）", "The deduction is a positive amount in yuan"),
-                field="deduction.amount",
-            )
+        cents = params.cents(amount, "deduction.amount", 1, params.MAX_AMOUNT)
         deduction = inspection_service.Proposal(cents, values.get("deduction_reason", ""))
     return inspection_service.InspectionInput(
         checks=tuple(checks),
@@ -325,7 +316,7 @@ def dispose(
         warehouse_service.dispose(
             uow,
             rma_no,
-            int(line_no) if line_no.isdigit() else 0,
+            params.line_no(line_no, "line_no"),
             principal.actor,
             now,
             chosen=chosen,
@@ -354,7 +345,7 @@ def put_away(
         warehouse_service.put_away(
             uow,
             rma_no,
-            int(line_no) if line_no.isdigit() else 0,
+            params.line_no(line_no, "line_no"),
             bin,
             principal.actor,
             now,
@@ -496,11 +487,9 @@ def figures_page(
 ) -> Response:
     """Dock-to-stock and inspections per hour per person, by local day."""
     today = context.clock().astimezone(ZONE).date()
-    try:
-        last = date.fromisoformat(end) if end else today
-        first = date.fromisoformat(start) if start else last - timedelta(days=6)
-    except ValueError:
-        last, first = today, today - timedelta(days=6)
+    first, last = params.day_range(
+        params.optional_day(start, "start"), params.optional_day(end, "end"), today, 7
+    )
     with context.uow() as uow:
         found = figures(uow, first, last)
     return render_staff(

@@ -7,14 +7,13 @@ page. Every form posts the session's CSRF token, checked by `check_csrf`.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from fastapi import Depends
 from starlette.requests import Request
 
-from returnflow.api.deps import SESSION_COOKIE, Context
+from returnflow.api.deps import SESSION_COOKIE, Context, same_token
 from returnflow.domain.access import Permission, Principal, forbidden
 from returnflow.domain.text import DomainError, Text
 from returnflow.services import accounts
@@ -25,6 +24,7 @@ class StaffSession:
     principal: Principal
     csrf_token: str
     token: str
+    pending: str | None = None  # only AccountPage admits a session still owing enrolment
 
 
 class SignInRequired(Exception):
@@ -66,8 +66,31 @@ def StaffPage(permission: Permission) -> Callable[..., StaffSession]:
     return check
 
 
+def AccountPage(permission: Permission) -> Callable[..., StaffSession]:
+    """Like `StaffPage`, but also admits a session that must enrol in two-step sign-in.
+
+    Such a session (a role that requires the second step, not yet enrolled) opens
+    these pages only: the enrolment page is how it becomes a full session.
+    """
+
+    def check(request: Request, context: Context) -> StaffSession:
+        token = request.cookies.get(SESSION_COOKIE, "")
+        now = context.clock()
+        with context.uow() as uow:
+            found = accounts.pending_session(uow, token, now) if token else None
+        if found is None or found[2] not in (None, accounts.PENDING_ENROL):
+            raise SignInRequired(request.url.path)
+        session = StaffSession(found[0], found[1], token, found[2])
+        if not session.principal.can(permission):
+            raise forbidden()
+        return session
+
+    check.permission = permission  # type: ignore[attr-defined]
+    return check
+
+
 def check_csrf(session: StaffSession, sent: str) -> None:
-    if not secrets.compare_digest(sent or "", session.csrf_token):
+    if not same_token(sent or "", session.csrf_token):
         raise DomainError(
             "csrf_failed",
             Text("页面已过期，请刷新后重试", "The page has expired: reload it and try again"),

@@ -14,18 +14,20 @@ from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form
+from fastapi import APIRouter
 from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from returnflow.api import params
 from returnflow.api.deps import Context
 from returnflow.api.language import preferred_language
+from returnflow.api.params import FormText, ShortFormText
 from returnflow.api.problems import status_for
 from returnflow.app_context import AppContext
 from returnflow.domain.access import Role, mask_email, mask_phone
@@ -164,22 +166,17 @@ def lookup_form(request: Request) -> Response:
 def lookup(
     request: Request,
     context: Context,
-    order_no: Annotated[str, Form()] = "",
-    contact: Annotated[str, Form()] = "",
+    order_no: ShortFormText = "",
+    contact: ShortFormText = "",
 ) -> Response:
     """A wrong pair and an unknown order get the same answer; repeated misses wait."""
     now = context.clock()
-    host = request.client.host if request.client else "unknown"
-    order_key = f"portal:order:{order_no.strip().lower()[:64]}"
-    keys = [f"portal:ip:{host}", order_key]
+    guard = throttle.lookup(request, context, order_no)
+    throttle.take(context, guard, now)  # counted before checking; too many: the 429 page
     with context.uow() as uow:
-        throttle.check(uow, keys, now)  # too many misses: the 429 page
         order = portal_service.find_order(uow, order_no, contact)
-        if order is None:
-            throttle.failed(uow, keys, now)
-        else:
-            uow.attempts.clear(order_key)
-        uow.commit(now)
+    if order is not None:
+        throttle.passed(context, guard, now)
     if order is None:
         return _lookup_page(
             request,
@@ -221,6 +218,7 @@ class _Typed:
     quantities: dict[int, str] = field(default_factory=dict)
     opened: set[int] = field(default_factory=set)
     photo_count: int = 0
+    problem: Text | None = None  # a field the form itself never sends (`qty_²`)
 
 
 def _apply_page(
@@ -259,7 +257,8 @@ def apply_form(request: Request, token: str, context: Context) -> Response:
         view = portal_service.order_view(opened.uow, opened.order, now)
     typed = _Typed(request_type=view.allowed_types[0].value if view.allowed_types else "")
     wanted = request.query_params.get("line", "")
-    if wanted.isdigit() and (line := view.line(int(wanted))) and line.requestable_quantity:
+    number = params.digits(wanted, 1, params.MAX_LINE_NO)  # a hint: anything else is ignored
+    if number and (line := view.line(number)) and line.requestable_quantity:
         typed.quantities[line.line.line_no] = "1"
     return _apply_page(request, token, view, typed)
 
@@ -276,10 +275,13 @@ async def apply(request: Request, token: str, context: Context) -> Response:
         channel=Channel.APP.value if _field(form.get("channel")) == "app" else Channel.WEB.value,
     )
     for key, value in form.multi_items():
-        if key.startswith("qty_") and key[4:].isdigit():
-            typed.quantities[int(key[4:])] = _field(value).strip()
-        elif key == "opened" and isinstance(value, str) and value.isdigit():
-            typed.opened.add(int(value))
+        try:
+            if (line_no := params.numbered_field(key, "qty_")) is not None:
+                typed.quantities[line_no] = _field(value).strip()[:20]
+            elif key == "opened":
+                typed.opened.add(params.line_no(_field(value), "opened"))
+        except DomainError as refused:
+            typed.problem = typed.problem or refused.message
     uploads = [
         item
         for item in form.getlist("photos")
@@ -374,6 +376,8 @@ def _contact(order: Order, phone: str) -> dict[str, str]:
 
 def _check_application(view: portal_service.OrderView, typed: _Typed) -> Text | None:
     """Mistakes in the form itself; policy questions are the engine's to answer."""
+    if typed.problem is not None:
+        return typed.problem
     if typed.request_type not in {t.value for t in RequestType}:
         return Text("请选择申请类型", "Choose what you would like us to do")
     if typed.reason not in {r.value for r in Reason}:
@@ -387,15 +391,16 @@ def _check_application(view: portal_service.OrderView, typed: _Typed) -> Text | 
             )
         if not quantity:
             continue
-        if not quantity.isdigit():
+        count = params.digits(quantity, 0, params.MAX_QUANTITY)
+        if count is None:
             return Text(
                 "“{title}”的数量须为整数", "The quantity of “{title}” must be a whole number"
             ).format(title=line.line.title)
-        if int(quantity) > line.requestable_quantity:
+        if count > line.requestable_quantity:
             return Text(
                 "“{title}”最多还可申请 {n} 件", "At most {n} of “{title}” can still be requested"
             ).format(title=line.line.title, n=line.requestable_quantity)
-        chosen += int(quantity) > 0
+        chosen += count > 0
     if not chosen:
         return Text(
             "请至少为一件商品填写大于 0 的数量", "Choose at least one item: give a quantity above 0"
@@ -543,8 +548,8 @@ def ship(
     token: str,
     rma_no: str,
     context: Context,
-    carrier: Annotated[str, Form()] = "",
-    tracking_no: Annotated[str, Form()] = "",
+    carrier: ShortFormText = "",
+    tracking_no: ShortFormText = "",
 ) -> Response:
     """R4.3: the customer enters the carrier and the tracking number."""
     typed = _ShipTyped(carrier.strip(), tracking_no.strip())
@@ -594,13 +599,14 @@ def rate(
     token: str,
     rma_no: str,
     context: Context,
-    score: Annotated[str, Form()] = "",
-    comment: Annotated[str, Form()] = "",
+    score: ShortFormText = "",
+    comment: FormText = "",
 ) -> Response:
     """R7.2: one satisfaction rating, 1 to 5, with an optional comment."""
 
     def step(opened: _Opened, found: ReturnRequest, now: datetime) -> None:
-        if not score.strip().isdigit():
+        number = params.digits(score, 0, 99)  # the domain words the 1–5 range itself
+        if number is None:
             raise DomainError(
                 "score_out_of_range", Text("请选择 1 到 5 分", "Choose 1 to 5"), field="score"
             )
@@ -613,7 +619,7 @@ def rate(
                 field="comment",
             )
         request_ = return_service.get_return(opened.uow, found.rma_no, for_update=True)
-        request_.rate(now, int(score.strip()), comment)
+        request_.rate(now, number, comment)
 
     return _act(
         request,

@@ -9,22 +9,22 @@ The signed link proves the customer, as everywhere in the portal.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form
+from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from returnflow.api.deps import Context
+from returnflow.api.params import ShortFormText as FormText
 from returnflow.api.resolutions import _work
-from returnflow.domain.exchanges import ReplacementItem
 from returnflow.domain.money import Money
 from returnflow.domain.text import DomainError, Text
 from returnflow.services import exchanges as exchange_service
 from returnflow.services import portal as portal_service
 from returnflow.services import store_credit as credit_service
-from returnflow.storage.resolutions import CreditEntryView, StoreCredit, catalogue
+from returnflow.services.replacements import Wanted
+from returnflow.storage.resolutions import CreditEntryView, StoreCredit
 from returnflow.web.console_resolutions import Panel, panel_for
 from returnflow.web.portal import _PortalRoute
 from returnflow.web.portal_links import link_invalid, read_token
@@ -32,7 +32,6 @@ from returnflow.web.templating import render
 
 # the portal's own route class: a refused link answers with the look-up form
 router = APIRouter(prefix="/portal", include_in_schema=False, route_class=_PortalRoute)
-FormText = Annotated[str, Form(max_length=200)]
 
 
 @dataclass(frozen=True)
@@ -86,19 +85,14 @@ def choose_exchange(
         if order is None:
             raise link_invalid()
         found = portal_service.customer_request(uow, order, rma_no, for_update=True)
-        product = {item.sku: item for item in catalogue(uow.session, found.merchant_id)}.get(
-            sku.strip()
-        )
-        if product is None:
+        if not sku.strip():
             raise DomainError(
                 "replacement_required",
                 Text("请选择换货商品", "Choose the replacement item"),
                 field="sku",
             )
         line = found.lines[0]
-        item = ReplacementItem(
-            line.line_no, product.sku, product.title, line.quantity, product.price
-        )
+        item = Wanted(line.line_no, sku.strip()[:64], line.quantity)  # priced by the server
         choice = exchange_service.ExchangeChoice((item,), fast=bool(fast))
         exchange_service.choose(
             uow, context.settings, rma_no, choice, _actor(access.customer_id), now

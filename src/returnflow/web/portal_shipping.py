@@ -7,13 +7,12 @@ per method, so each works without JavaScript on a phone.
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Form
+from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from returnflow.api.deps import Context
+from returnflow.api.params import ShortFormText as FormText
 from returnflow.api.problems import status_for
 from returnflow.api.schemas import RowId
 from returnflow.api.shipping import dropoff_code_of, pdf_response
@@ -30,8 +29,6 @@ from returnflow.web.portal import _actor, _customer_order, _PortalRoute, _reques
 from returnflow.web.templating import render
 
 router = APIRouter(prefix="/portal", include_in_schema=False, route_class=_PortalRoute)
-
-FormText = Annotated[str, Form(max_length=200)]
 
 
 def _choose_page(

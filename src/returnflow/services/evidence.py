@@ -1,0 +1,347 @@
+"""The evidence bundle for one request (R14.2): what a legal dispute needs, in one zip.
+
+A dispute is argued months later, by people who cannot open our console: so the
+bundle stands on its own. It holds a readable PDF summary, the decision with the
+policy version that made it (and that version's terms), the refund workings, the
+timeline, the audit rows behind it (history, ledger, store credit, stock), the
+messages that left for the customer and the customer's photos. `manifest.json`
+lists every file's SHA-256 and the chain hashes of every included row, so anyone
+can check the bundle was not altered after it left, and check the rows against the
+database's hash chains (`returnflow audit verify`) as they stood at that time.
+
+Contact details appear masked only: identifying the customer needs the order and
+customer numbers, which are in the bundle, not their phone number.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import zipfile
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import String, cast, select
+
+from returnflow.domain.access import mask_email, mask_phone
+from returnflow.services import evidence_pdf
+from returnflow.services.returns import get_return
+from returnflow.storage import chain, codecs
+from returnflow.storage.photos import is_photo_name
+from returnflow.storage.schema import (
+    AmountApprovalRow,
+    InspectionRow,
+    InventoryMovementRow,
+    LedgerEntryRow,
+    OutboxRow,
+    ReceiptMismatchRow,
+    ReceiptRow,
+    RefundIntentRow,
+    RefundRecoveryRow,
+    RefundRow,
+    ReturnEventRow,
+    ReturnRow,
+    StoreCreditEntryRow,
+)
+from returnflow.storage.uow import UnitOfWork
+
+LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
+CHAINED = {c.table for c in chain.CHAINS}
+
+
+@dataclass
+class Records:
+    """Everything the bundle shows, as JSON-ready values."""
+
+    rma_no: str
+    request: dict[str, Any]
+    order: dict[str, Any]
+    decision: dict[str, Any] | None
+    policy: dict[str, Any] | None
+    refund: dict[str, Any] | None
+    timeline: list[dict[str, Any]]
+    audit: dict[str, list[dict[str, Any]]]
+    messages: list[dict[str, Any]]
+    photos: dict[str, list[str]]  # by where they were taken: request, receipt, inspection
+    history_intact: bool = True
+
+
+def collect(uow: UnitOfWork, rma_no: str, *, merchant_scope: str | None) -> Records:
+    """The request's records; another merchant's request is as unknown as a missing one."""
+    request = get_return(uow, rma_no, merchant_scope=merchant_scope)
+    session = uow.session
+    row = session.scalars(select(ReturnRow).where(ReturnRow.rma_no == rma_no)).one()
+    order = uow.orders.get(request.order_no)
+    decision = codecs.decision_to_json(request.decision) if request.decision else None
+    policy = None
+    if request.decision is not None:  # the terms that decided, default terms included
+        number = request.decision.policy_version
+        found = [v for v in uow.policies.book().versions if v.version == number]
+        policy = codecs.policy_to_json(found[0]) if found else None
+    events = list(
+        session.scalars(
+            select(ReturnEventRow)
+            .where(ReturnEventRow.return_id == row.id)
+            .order_by(ReturnEventRow.id)
+        )
+    )
+    return Records(
+        rma_no=rma_no,
+        request=_request(row, request.lines),
+        order=_order(order) if order is not None else {"order_no": request.order_no},
+        decision=decision,
+        policy=policy,
+        refund=_refund(session.scalars(select(RefundRow).where(RefundRow.return_id == row.id))),
+        timeline=[_event(e) for e in events],
+        audit=_audit_rows(uow, rma_no, events),
+        messages=_messages(uow, rma_no),
+        photos=_photos(uow, row),
+        history_intact=_history_intact(rma_no, events),
+    )
+
+
+def _photos(uow: UnitOfWork, row: ReturnRow) -> dict[str, list[str]]:
+    """The customer's photos and those taken at receiving and inspection."""
+    receipt = uow.session.scalars(
+        select(ReceiptMismatchRow.photos)
+        .join(ReceiptRow, ReceiptRow.id == ReceiptMismatchRow.receipt_id)
+        .where(ReceiptRow.rma_no == row.rma_no)
+        .order_by(ReceiptMismatchRow.id)
+    )
+    inspection = uow.session.scalars(
+        select(InspectionRow.photos).where(InspectionRow.rma_no == row.rma_no)
+    )
+    found = {
+        "request": list(row.photos or []),
+        "receipt": [name for names in receipt for name in names or []],
+        "inspection": [name for names in inspection for name in names or []],
+    }
+    return {kind: [n for n in names if isinstance(n, str)] for kind, names in found.items()}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+def _columns(row: Any) -> dict[str, Any]:
+    return {c.name: _plain(getattr(row, c.key)) for c in row.__table__.columns}
+
+
+def _local(at: datetime) -> str:
+    return at.astimezone(LOCAL_ZONE).strftime("%Y-%m-%d %H:%M:%S (UTC+8)")
+
+
+def _request(row: ReturnRow, lines: Any) -> dict[str, Any]:
+    contact = row.contact or {}
+    return {
+        "rma_no": row.rma_no,
+        "order_no": row.order_no,
+        "merchant_id": row.merchant_id,
+        "customer_id": row.customer_id,
+        "type": row.request_type,
+        "channel": row.channel,
+        "status": row.status,
+        "created_at": row.created_at.isoformat(),
+        "created_local": _local(row.created_at),
+        "contact": {
+            "phone": mask_phone(str(contact.get("phone", ""))),
+            "email": mask_email(str(contact.get("email", ""))),
+        },
+        "lines": [
+            {
+                "line_no": line.line_no,
+                "quantity": line.quantity,
+                "reason": line.reason.value,
+                "reason_text": line.reason_text,
+                "opened": line.opened,
+            }
+            for line in lines
+        ],
+        "estimate": row.estimate,
+        "inspection": row.inspection,
+    }
+
+
+def _order(order: Any) -> dict[str, Any]:
+    return {
+        "order_no": order.order_no,
+        "currency": order.currency,
+        "placed_at": order.placed_at.isoformat(),
+        "shipping_fee": order.shipping_fee.cents,
+        "lines": [
+            {
+                "line_no": line.line_no,
+                "sku": line.sku,
+                "title": line.title,
+                "unit_price": line.unit_price.cents,
+                "quantity": line.quantity,
+                "discount": line.discount.cents,
+            }
+            for line in order.lines
+        ],
+    }
+
+
+def _refund(rows: Any) -> dict[str, Any] | None:
+    row = rows.first()
+    return None if row is None else {k: v for k, v in _columns(row).items() if k != "return_id"}
+
+
+def _event(row: ReturnEventRow) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "seq": row.seq,
+        "at": row.at.isoformat(),
+        "at_local": _local(row.at),
+        "actor": row.actor,
+        "action": row.action,
+        "from_status": row.from_status,
+        "to_status": row.to_status,
+        "note": row.note,
+        "prev_hash": row.prev_hash,
+        "row_hash": row.row_hash,
+    }
+
+
+def _audit_rows(
+    uow: UnitOfWork, rma_no: str, events: list[ReturnEventRow]
+) -> dict[str, list[dict[str, Any]]]:
+    session = uow.session
+    ledger = []
+    for entry in session.scalars(
+        select(LedgerEntryRow).where(LedgerEntryRow.rma_no == rma_no).order_by(LedgerEntryRow.id)
+    ):
+        postings = [
+            {k: v for k, v in _columns(p).items() if k not in ("id", "entry_id")}
+            for p in entry.postings
+        ]
+        ledger.append({**_columns(entry), "postings": postings})
+    credit = session.scalars(
+        select(StoreCreditEntryRow)
+        .where(StoreCreditEntryRow.rma_no == rma_no)
+        .order_by(StoreCreditEntryRow.id)
+    )
+    stock = session.scalars(
+        select(InventoryMovementRow)
+        .where(InventoryMovementRow.rma_no == rma_no)
+        .order_by(InventoryMovementRow.id)
+    )
+    return {
+        "return_events": [_columns(e) for e in events],
+        "ledger_entries": ledger,
+        "store_credit_entries": [_columns(r) for r in credit],
+        "inventory_movements": [_columns(r) for r in stock],
+        **_money_decisions(uow, rma_no),
+    }
+
+
+def _money_decisions(uow: UnitOfWork, rma_no: str) -> dict[str, list[dict[str, Any]]]:
+    """Who asked for and who approved money over an authority limit, and what is owed."""
+    session = uow.session
+    approvals = session.scalars(
+        select(AmountApprovalRow)
+        .where(AmountApprovalRow.subject == rma_no)
+        .order_by(AmountApprovalRow.id)
+    )
+    intents = session.scalars(
+        select(RefundIntentRow).where(RefundIntentRow.rma_no == rma_no).order_by(RefundIntentRow.id)
+    )
+    recoveries = session.scalars(
+        select(RefundRecoveryRow).where(RefundRecoveryRow.rma_no == rma_no)
+    )
+    return {
+        "amount_approvals": [_columns(r) for r in approvals],
+        "refund_intents": [_columns(r) for r in intents],
+        "refund_recoveries": [_columns(r) for r in recoveries],
+    }
+
+
+def _messages(uow: UnitOfWork, rma_no: str) -> list[dict[str, Any]]:
+    """Outbox rows about this request: notices, webhooks, gateway calls, and their fate."""
+    rows = uow.session.scalars(
+        select(OutboxRow)
+        .where(cast(OutboxRow.payload, String).contains(rma_no))
+        .order_by(OutboxRow.id)
+    )
+    return [_columns(r) for r in rows if rma_no in json.dumps(r.payload, ensure_ascii=False)]
+
+
+def _history_intact(rma_no: str, events: list[ReturnEventRow]) -> bool:
+    """The request's own chain, walked from its genesis as `audit verify` does."""
+    prev = chain.genesis(chain.RETURN_EVENTS, rma_no)
+    for event in events:
+        values = {name: getattr(event, name) for name in chain.RETURN_EVENTS.fields}
+        expected = chain.row_digest(prev, chain.content_of(chain.RETURN_EVENTS, values))
+        if event.prev_hash != prev or event.row_hash != expected:
+            return False
+        prev = event.row_hash
+    return True
+
+
+# --- the zip --------------------------------------------------------------------------
+
+
+def _json(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, indent=2, default=_plain).encode()
+
+
+def _timeline_csv(timeline: list[dict[str, Any]]) -> bytes:
+    buffer = io.StringIO()
+    columns = ["seq", "at_local", "at", "actor", "action", "from_status", "to_status", "note"]
+    writer = csv.DictWriter(buffer, columns, extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(timeline)
+    return ("\ufeff" + buffer.getvalue()).encode()  # BOM: Excel opens it as UTF-8
+
+
+def bundle(
+    records: Records, photo_folder: Path, *, language: str, actor: str, now: datetime
+) -> bytes:
+    """The zip: every file, then a manifest with their hashes and the rows' chain hashes."""
+    files: dict[str, bytes] = {
+        "summary.pdf": evidence_pdf.render(records, language=language, generated_at=now),
+        "request.json": _json({"request": records.request, "order": records.order}),
+        "decision.json": _json({"decision": records.decision, "policy": records.policy}),
+        "refund.json": _json(records.refund),
+        "timeline.json": _json(records.timeline),
+        "timeline.csv": _timeline_csv(records.timeline),
+        "audit.json": _json(records.audit),
+        "messages.json": _json(records.messages),
+    }
+    missing = []
+    for kind, names in records.photos.items():
+        for name in names:
+            path = photo_folder / name
+            if is_photo_name(name) and path.is_file():
+                files[f"photos/{kind}/{name}"] = path.read_bytes()
+            else:
+                missing.append(name)
+    manifest = {
+        "rma_no": records.rma_no,
+        "generated_at": now.isoformat(),
+        "generated_by": actor,
+        "files": {name: hashlib.sha256(data).hexdigest() for name, data in files.items()},
+        "missing_photos": missing,
+        "history_chain_intact": records.history_intact,
+        "chain": {
+            table: [
+                {"id": r["id"], "prev_hash": r["prev_hash"], "row_hash": r["row_hash"]}
+                for r in rows
+            ]
+            for table, rows in records.audit.items()
+            if table in CHAINED
+        },
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+        archive.writestr("manifest.json", _json(manifest))
+    return buffer.getvalue()

@@ -1,0 +1,113 @@
+"""Photo references: a record may carry only photos that belong to its own request.
+
+Photo names are issued by the server when bytes are uploaded (`PhotoStore.save_all`),
+but two API bodies take names rather than bytes: filing a return and the checklist
+inspection. Without a check an agent could copy a name from one merchant's request
+onto another merchant's, and that merchant could then open the customer's photo.
+
+Ownership is derived from what is already stored, so no new column is needed: a name
+recorded nowhere yet is a fresh upload of this very call (names are 128 random bits,
+so nobody can name a file they were not given); a name already recorded must be
+recorded on the same scope — for a new request, requests of the same customer with
+the same merchant (re-using the customer's own photo, which that merchant has already
+seen); for an inspection, the same request
+(its own photos, its receipt's, its earlier inspection's). Anything else is refused
+exactly like a name that does not exist, so the answer reveals nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import String, cast, select
+from sqlalchemy.orm import Session
+
+from returnflow.domain.text import DomainError, Text
+from returnflow.storage.photos import is_photo_name
+from returnflow.storage.schema import (
+    InspectionRow,
+    ReceiptMismatchRow,
+    ReceiptRow,
+    ReturnRow,
+    UnidentifiedParcelRow,
+)
+
+_LIMIT = 50
+
+
+def _refused(name: str) -> DomainError:
+    return DomainError(
+        "photo_not_found",
+        Text(
+            "照片 {name} 不属于这个申请，请重新上传",
+            "The photo {name} does not belong to this request: upload it again",
+        ).format(name=name[:80]),
+        field="photos",
+    )
+
+
+def _carrying(rows: Iterable[Any], name: str) -> list[str]:
+    return [str(key) for key, photos in rows if name in (photos or [])]
+
+
+def where_recorded(session: Session, name: str) -> dict[str, list[str]]:
+    """Every record that carries the photo `name`, by kind: RMA numbers, or parcel ids."""
+    text = cast(ReturnRow.photos, String)
+    requests = session.execute(
+        select(ReturnRow.rma_no, ReturnRow.photos).where(text.contains(name)).limit(_LIMIT)
+    )
+    receipts = session.execute(
+        select(ReceiptRow.rma_no, ReceiptMismatchRow.photos)
+        .join(ReceiptMismatchRow, ReceiptMismatchRow.receipt_id == ReceiptRow.id)
+        .where(cast(ReceiptMismatchRow.photos, String).contains(name))
+        .limit(_LIMIT)
+    )
+    inspections = session.execute(
+        select(InspectionRow.rma_no, InspectionRow.photos)
+        .where(cast(InspectionRow.photos, String).contains(name))
+        .limit(_LIMIT)
+    )
+    parcels = session.execute(
+        select(cast(UnidentifiedParcelRow.id, String), UnidentifiedParcelRow.photos)
+        .where(cast(UnidentifiedParcelRow.photos, String).contains(name))
+        .limit(_LIMIT)
+    )
+    found = {
+        "request": _carrying(requests, name),
+        "receipt": _carrying(receipts, name),
+        "inspection": _carrying(inspections, name),
+        "parcel": _carrying(parcels, name),
+    }
+    return {kind: keys for kind, keys in found.items() if keys}
+
+
+def check_for_new_request(
+    session: Session, names: Iterable[str], *, merchant_id: str, customer_id: str
+) -> None:
+    """Refuse a photo that is neither fresh nor on this customer's requests to this merchant."""
+    for name in names:
+        if not is_photo_name(name):
+            raise _refused(name)
+        recorded = where_recorded(session, name)
+        if not recorded:
+            continue
+        if set(recorded) != {"request"}:
+            raise _refused(name)
+        carriers = select(ReturnRow.merchant_id, ReturnRow.customer_id).where(
+            ReturnRow.rma_no.in_(recorded["request"])
+        )
+        if any(tuple(row) != (merchant_id, customer_id) for row in session.execute(carriers)):
+            raise _refused(name)
+
+
+def check_for_request(session: Session, names: Iterable[str], *, rma_no: str) -> None:
+    """Refuse a photo that is neither fresh nor already on the request `rma_no`."""
+    for name in names:
+        if not is_photo_name(name):
+            raise _refused(name)
+        recorded = where_recorded(session, name)
+        if "parcel" in recorded:
+            raise _refused(name)
+        if any(key != rma_no for keys in recorded.values() for key in keys):
+            raise _refused(name)

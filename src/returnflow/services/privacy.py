@@ -1,0 +1,176 @@
+"""Privacy use cases (R14.1): reading the access log, a customer's data export, and
+anonymising customers whose last request closed long enough ago.
+
+The API and the console page both read the access log through `read_access_log`, so
+the two cannot disagree on what a filter means.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from returnflow.domain.access import Principal
+from returnflow.domain.text import DomainError, Text
+from returnflow.services.errors import NotFound
+from returnflow.storage import anonymise, customer_export
+from returnflow.storage.privacy import (
+    AccessEntry,
+    AccessFilter,
+    access_page,
+    due_for_anonymising,
+    photo_subject,
+)
+from returnflow.storage.uow import UnitOfWork
+
+# what the access log records: unmasked contact data, photos, addresses, data exports
+KINDS = ("contact", "photo", "address", "export")
+PAGE_SIZE = 50
+MAX_PAGE = 100_000
+LOCAL_ZONE = ZoneInfo("Asia/Shanghai")  # the console's days are China Standard Time days
+EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
+
+
+@dataclass(frozen=True, slots=True)
+class AccessLogPage:
+    entries: list[AccessEntry]
+    total: int
+    page: int
+    page_size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+
+def _invalid(field: str, message: Text) -> DomainError:
+    return DomainError("invalid_filter", message, field=field)
+
+
+def parse_day(value: str, field: str) -> date | None:
+    """A YYYY-MM-DD day within sane bounds, or None when empty."""
+    text = value.strip()
+    if not text:
+        return None
+    try:
+        day = date.fromisoformat(text) if text.isascii() and len(text) == 10 else None
+    except ValueError:
+        day = None
+    if day is None or not EARLIEST <= day <= LATEST:
+        raise _invalid(
+            field,
+            Text("日期格式应为 YYYY-MM-DD（2000–2100 年）", "Dates are YYYY-MM-DD (2000–2100)"),
+        )
+    return day
+
+
+def parse_page(value: str) -> int:
+    text = value.strip() or "1"
+    if not (text.isascii() and text.isdigit() and len(text) <= 6) or not 1 <= int(text) <= MAX_PAGE:
+        raise _invalid("page", Text("页码应为正整数", "The page is a positive whole number"))
+    return int(text)
+
+
+def access_filter(
+    *,
+    actor: str = "",
+    customer_id: str = "",
+    what: str = "",
+    date_from: str = "",
+    date_to: str = "",
+) -> AccessFilter:
+    """The filter from form or query text; days are whole local days, both inclusive."""
+    kind = what.strip()
+    if kind and kind not in KINDS:
+        raise _invalid("kind", Text("未知的访问类型", "Unknown kind of access"))
+    start, end = parse_day(date_from, "from"), parse_day(date_to, "to")
+    if start is not None and end is not None and end < start:
+        raise _invalid("to", Text("结束日期早于开始日期", "The end date is before the start date"))
+    return AccessFilter(
+        actor=actor.strip()[:100],
+        customer_id=customer_id.strip()[:64],
+        what=kind,
+        start=None if start is None else datetime.combine(start, time.min, tzinfo=LOCAL_ZONE),
+        end=None
+        if end is None
+        else datetime.combine(end + timedelta(days=1), time.min, tzinfo=LOCAL_ZONE),
+    )
+
+
+def read_access_log(
+    uow: UnitOfWork, wanted: AccessFilter, page: int, page_size: int = PAGE_SIZE
+) -> AccessLogPage:
+    entries, total = access_page(
+        uow.session, wanted, offset=(page - 1) * page_size, limit=page_size
+    )
+    return AccessLogPage(entries, total, page, page_size)
+
+
+def customer_not_found(customer_id: str) -> NotFound:
+    return NotFound(
+        "customer_not_found",
+        Text("找不到客户 {id}", "Customer {id} was not found").format(id=customer_id),
+    )
+
+
+def export_customer(
+    uow: UnitOfWork, customer_id: str, principal: Principal, now: datetime
+) -> dict[str, Any]:
+    """Everything held on the customer; the export itself is an access and is logged."""
+    data = customer_export.gather(uow.session, customer_id)
+    if data is None:
+        raise customer_not_found(customer_id)
+    uow.accounts.log_access(principal.actor, customer_id, "export", now, customer_id=customer_id)
+    return {"generated_at": now.isoformat(), "generated_by": principal.actor, **data}
+
+
+@dataclass
+class RetentionReport:
+    """Customers anonymised (or, in a dry run, that would be) and photo files to delete."""
+
+    customers: list[str]
+    requests: int
+    photos: list[str]
+
+
+def anonymise_batch(
+    uow: UnitOfWork, now: datetime, retention_days: int, *, limit: int, dry_run: bool = False
+) -> RetentionReport:
+    """One batch of customers due (last request closed `retention_days` ago or more)."""
+    cutoff = now - timedelta(days=retention_days)
+    due = due_for_anonymising(uow.session, cutoff, limit)
+    report = RetentionReport(list(due), 0, [])
+    if dry_run:
+        return report
+    for customer_id in due:
+        cleared = anonymise.anonymise_customer(uow.session, customer_id, now)
+        report.requests += cleared.requests
+        report.photos.extend(cleared.photos)
+    return report
+
+
+def photo_names(export: dict[str, Any]) -> list[str]:
+    """Every photo an export names: the requests', the receipts' and the inspections'."""
+    names: list[str] = []
+    for request in export.get("requests", []):
+        names += [str(name) for name in request.get("photos") or []]
+    for receipt in export.get("receipts", []):
+        for mismatch in receipt.get("mismatches", []):
+            names += [str(name) for name in mismatch.get("photos") or []]
+    for inspection in export.get("inspections", []):
+        names += [str(name) for name in inspection.get("photos") or []]
+    return list(dict.fromkeys(names))
+
+
+def log_photo_access(uow: UnitOfWork, actor: str, name: str, now: datetime) -> None:
+    """R14.1: a photo shown to staff is logged like an unmasked contact."""
+    subject = photo_subject(uow.session, name)
+    if subject is not None:
+        uow.accounts.log_access(actor, subject, "photo", now)
+
+
+def log_address_access(uow: UnitOfWork, actor: str, rma_no: str, now: datetime) -> None:
+    """R14.1: a customer's address shown to staff (the return label) is logged."""
+    uow.accounts.log_access(actor, rma_no, "address", now)

@@ -1,0 +1,183 @@
+"""The access log's rows and queries, and who is due for anonymisation (R14.1).
+
+Anonymising itself is in `storage/anonymise.py`; the export's gathering in
+`storage/customer_export.py`. History, audit and ledger rows are never read for
+rewriting here: they are chained by hash and append-only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy.orm import Session
+
+from returnflow.domain.lifecycle import FINAL
+from returnflow.log_privacy import current_route
+from returnflow.storage.schema import (
+    AccessLogRow,
+    CustomerRow,
+    InspectionRow,
+    OrderRow,
+    ReceiptMismatchRow,
+    ReceiptRow,
+    ReturnEventRow,
+    ReturnRow,
+    UnidentifiedParcelRow,
+)
+
+_FINAL = sorted(status.value for status in FINAL)
+
+
+def customer_of(session: Session, subject: str) -> str | None:
+    """The customer behind an RMA or order number, if there is one."""
+    found = session.scalar(select(ReturnRow.customer_id).where(ReturnRow.rma_no == subject))
+    if found is None:
+        found = session.scalar(select(OrderRow.customer_id).where(OrderRow.order_no == subject))
+    return found
+
+
+def access_row(
+    session: Session,
+    actor: str,
+    subject: str,
+    what: str,
+    now: datetime,
+    customer_id: str | None,
+    route: str | None,
+) -> AccessLogRow:
+    """One look at a customer's data; the customer and the current route when not given."""
+    if customer_id is None:
+        customer_id = customer_of(session, subject)
+    return AccessLogRow(
+        at=now,
+        actor=actor[:100],
+        subject=subject[:64],
+        what=what[:40],
+        customer_id=customer_id,
+        route=(current_route.get() if route is None else route)[:200],
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class AccessFilter:
+    """Which rows the viewer asks for; empty fields do not filter."""
+
+    actor: str = ""
+    customer_id: str = ""
+    what: str = ""
+    start: datetime | None = None  # inclusive
+    end: datetime | None = None  # exclusive
+
+
+@dataclass(frozen=True, slots=True)
+class AccessEntry:
+    id: int
+    at: datetime
+    actor: str
+    customer_id: str | None
+    subject: str
+    what: str
+    route: str
+
+
+def access_page(
+    session: Session, wanted: AccessFilter, *, offset: int, limit: int
+) -> tuple[list[AccessEntry], int]:
+    """Newest first, one page, and how many rows match in all."""
+    conditions = []
+    if wanted.actor:
+        conditions.append(AccessLogRow.actor == wanted.actor)
+    if wanted.customer_id:
+        conditions.append(AccessLogRow.customer_id == wanted.customer_id)
+    if wanted.what:
+        conditions.append(AccessLogRow.what == wanted.what)
+    if wanted.start is not None:
+        conditions.append(AccessLogRow.at >= wanted.start)
+    if wanted.end is not None:
+        conditions.append(AccessLogRow.at < wanted.end)
+    total = session.scalar(select(func.count()).select_from(AccessLogRow).where(*conditions))
+    rows = session.scalars(
+        select(AccessLogRow)
+        .where(*conditions)
+        .order_by(AccessLogRow.at.desc(), AccessLogRow.id.desc())
+        .offset(offset)
+        .limit(limit)
+    )
+    entries = [
+        AccessEntry(row.id, row.at, row.actor, row.customer_id, row.subject, row.what, row.route)
+        for row in rows
+    ]
+    return entries, int(total or 0)
+
+
+def due_for_anonymising(session: Session, cutoff: datetime, limit: int) -> list[str]:
+    """Customers whose requests are all closed, the last one at or before `cutoff`.
+
+    A customer whose fields were refilled by a later order import is due again; one with
+    an open request never is, however old the others.
+    """
+    closed = (
+        select(
+            ReturnRow.customer_id.label("customer_id"),
+            func.max(ReturnEventRow.at).label("closed_at"),
+        )
+        .join(ReturnEventRow, ReturnEventRow.return_id == ReturnRow.id)
+        .where(ReturnEventRow.to_status.in_(_FINAL))
+        .group_by(ReturnRow.customer_id)
+        .subquery()
+    )
+    still_open = (
+        select(ReturnRow.id)
+        .where(ReturnRow.customer_id == CustomerRow.id, ReturnRow.status.not_in(_FINAL))
+        .exists()
+    )
+    query = (
+        select(CustomerRow.id)
+        .join(closed, closed.c.customer_id == CustomerRow.id)
+        .where(
+            closed.c.closed_at <= cutoff,
+            ~still_open,
+            or_(
+                CustomerRow.anonymised_at.is_(None),
+                CustomerRow.name != "",
+                CustomerRow.phone != "",
+                CustomerRow.email != "",
+            ),
+        )
+        .order_by(CustomerRow.id)
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
+def _holder(session: Session, column: Any, key: Any, name: str) -> str | None:
+    """The first row whose JSON photo list holds `name` exactly (text match, then exact)."""
+    query = select(key, column).where(cast(column, String).contains(name)).limit(20)
+    for found_key, photos in session.execute(query):
+        if name in (photos or []):
+            return str(found_key)
+    return None
+
+
+def photo_subject(session: Session, name: str) -> str | None:
+    """The RMA (or unidentified parcel) a stored photo belongs to, for the access log."""
+    rma = _holder(session, ReturnRow.photos, ReturnRow.rma_no, name)
+    if rma is None:
+        rma = _holder(session, InspectionRow.photos, InspectionRow.rma_no, name)
+    if rma is None:
+        receipt = _holder(session, ReceiptMismatchRow.photos, ReceiptMismatchRow.receipt_id, name)
+        if receipt is not None:
+            rma = session.scalar(select(ReceiptRow.rma_no).where(ReceiptRow.id == int(receipt)))
+    if rma is None:
+        parcel = _holder(session, UnidentifiedParcelRow.photos, UnidentifiedParcelRow.id, name)
+        if parcel is not None:
+            matched = session.scalar(
+                select(UnidentifiedParcelRow.matched_rma).where(
+                    UnidentifiedParcelRow.id == int(parcel)
+                )
+            )
+            rma = matched or f"parcel:{parcel}"
+    return rma

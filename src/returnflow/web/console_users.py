@@ -1,0 +1,186 @@
+"""User management pages for administrators (R12.1): list, add, role, deactivate, resets.
+
+A new or reset password is shown once, on the page that answers the form, and is
+never stored in plain text; the administrator hands it over and the user signs in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Query
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from returnflow.api.deps import Context
+from returnflow.api.params import MAX_PAGE, RowId
+from returnflow.app_context import AppContext
+from returnflow.domain.access import Permission, Role
+from returnflow.domain.text import DomainError, Text
+from returnflow.services import user_admin
+from returnflow.storage.uow import UnitOfWork
+from returnflow.web.guards import StaffPage, StaffSession, check_csrf
+from returnflow.web.staff_page import render_staff
+
+router = APIRouter(include_in_schema=False)
+Admin = Annotated[StaffSession, Depends(StaffPage(Permission.USERS_MANAGE))]
+Csrf = Annotated[str, Form(max_length=100)]
+PageNo = Annotated[int, Query(ge=1, le=MAX_PAGE)]
+_ROLES = [role for role in Role]
+
+
+def _page(
+    request: Request,
+    context: AppContext,
+    session: StaffSession,
+    page: int = 1,
+    *,
+    shown: dict[str, Any] | None = None,
+    error: Text | None = None,
+    status_code: int = 200,
+) -> Response:
+    with context.uow() as uow:
+        listing = user_admin.list_users(uow, page)
+    values = {"listing": listing, "roles": _ROLES, "shown": shown, "error": error}
+    return render_staff(
+        request, session, "staff/users.html", values, section="users", status_code=status_code
+    )
+
+
+@router.get("/staff/users")
+def users_page(request: Request, context: Context, session: Admin, page: PageNo = 1) -> Response:
+    return _page(request, context, session, page)
+
+
+def _refused(
+    request: Request, context: AppContext, session: StaffSession, error: DomainError
+) -> Response:
+    return _page(request, context, session, error=error.message, status_code=422)
+
+
+@router.post("/staff/users")
+def add_user(
+    request: Request,
+    context: Context,
+    session: Admin,
+    csrf_token: Csrf = "",
+    username: Annotated[str, Form(max_length=64)] = "",
+    display_name: Annotated[str, Form(max_length=200)] = "",
+    role: Annotated[str, Form(max_length=20)] = "",
+    merchant_id: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    check_csrf(session, csrf_token)
+    now = context.clock()
+    try:
+        chosen = _role(role)
+        with context.uow() as uow:
+            principal, password = user_admin.add(
+                uow,
+                username=username,
+                display_name=display_name,
+                role=chosen,
+                merchant_id=merchant_id,
+                now=now,
+            )
+            uow.commit(now)
+    except DomainError as error:
+        return _refused(request, context, session, error)
+    shown = {"username": principal.username, "password": password}
+    return _page(request, context, session, shown=shown, status_code=201)
+
+
+def _role(value: str) -> Role:
+    try:
+        return Role(value)
+    except ValueError:
+        raise DomainError(
+            "invalid_role", Text("没有这个角色", "There is no such role"), field="role"
+        ) from None
+
+
+@router.post("/staff/users/{user_id}/role")
+def change_role(
+    request: Request,
+    context: Context,
+    session: Admin,
+    user_id: RowId,
+    csrf_token: Csrf = "",
+    role: Annotated[str, Form(max_length=20)] = "",
+    merchant_id: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    check_csrf(session, csrf_token)
+    return _change(
+        request,
+        context,
+        session,
+        lambda uow: user_admin.change_role(
+            uow, session.principal, user_id, _role(role), merchant_id
+        ),
+    )
+
+
+@router.post("/staff/users/{user_id}/reset-password")
+def reset_password(
+    request: Request, context: Context, session: Admin, user_id: RowId, csrf_token: Csrf = ""
+) -> Response:
+    check_csrf(session, csrf_token)
+    now = context.clock()
+    try:
+        with context.uow() as uow:
+            user, password = user_admin.reset_password(uow, user_id)
+            uow.commit(now)
+    except DomainError as error:
+        return _refused(request, context, session, error)
+    shown = {"username": user.principal.username, "password": password}
+    return _page(request, context, session, shown=shown)
+
+
+@router.post("/staff/users/{user_id}/deactivate")
+def deactivate(
+    request: Request, context: Context, session: Admin, user_id: RowId, csrf_token: Csrf = ""
+) -> Response:
+    check_csrf(session, csrf_token)
+    return _change(
+        request,
+        context,
+        session,
+        lambda uow: user_admin.set_active(uow, session.principal, user_id, False),
+    )
+
+
+@router.post("/staff/users/{user_id}/activate")
+def activate(
+    request: Request, context: Context, session: Admin, user_id: RowId, csrf_token: Csrf = ""
+) -> Response:
+    check_csrf(session, csrf_token)
+    return _change(
+        request,
+        context,
+        session,
+        lambda uow: user_admin.set_active(uow, session.principal, user_id, True),
+    )
+
+
+@router.post("/staff/users/{user_id}/reset-totp")
+def reset_totp(
+    request: Request, context: Context, session: Admin, user_id: RowId, csrf_token: Csrf = ""
+) -> Response:
+    check_csrf(session, csrf_token)
+    return _change(request, context, session, lambda uow: user_admin.reset_totp(uow, user_id))
+
+
+def _change(
+    request: Request,
+    context: AppContext,
+    session: StaffSession,
+    action: Callable[[UnitOfWork], object],
+) -> Response:
+    now = context.clock()
+    try:
+        with context.uow() as uow:
+            action(uow)
+            uow.commit(now)
+    except DomainError as error:
+        return _refused(request, context, session, error)
+    return RedirectResponse("/staff/users", status_code=303)
