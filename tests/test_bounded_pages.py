@@ -216,6 +216,14 @@ def test_figures_and_search_pages_take_days_within_range(manager: TestClient) ->
         assert "2000-01-01" in page.text and "2100-12-31" in page.text
 
 
+@pytest.mark.parametrize("page", [*BAD_NUMBERS, "0"])
+def test_search_page_numbers_are_said_not_swallowed(manager: TestClient, page: str) -> None:
+    answer = manager.get("/staff/returns", params={"page": page})
+    assert answer.status_code == 422
+    assert "100000" in answer.text  # "a whole number from 1 to 100000"
+    assert manager.get("/staff/returns", params={"page": "1"}).status_code == 200
+
+
 # --- the hotline form ---------------------------------------------------------------
 
 

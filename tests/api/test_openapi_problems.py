@@ -46,7 +46,7 @@ def test_every_refusal_in_the_document_is_a_problem() -> None:
     [
         ("POST", "/api/v1/returns", {"400", "401", "403", "409", "413", "422"}, {"404"}),
         ("GET", "/api/v1/returns/{rma_no}", {"401", "403", "404", "422"}, {"409", "413"}),
-        ("POST", "/api/v1/payments/{gateway}/notifications", {"400", "404", "413"}, {"401"}),
+        ("POST", "/api/v1/payments/{gateway}/notifications", {"401", "404", "413"}, {"403"}),
         ("POST", "/api/v1/carriers/{carrier}/webhook", {"401", "404", "413"}, {"403"}),
     ],
 )

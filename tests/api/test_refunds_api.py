@@ -181,7 +181,7 @@ def test_signed_notification_endpoint_moves_the_refund(
         content=body,
         headers={"Sandbox-Signature": "0" * 64},
     )
-    assert (forged.status_code, forged.json()["code"]) == (400, "signature_invalid")
+    assert (forged.status_code, forged.json()["code"]) == (401, "signature_invalid")
     assert client.get(f"/api/v1/returns/{rma}").json()["status"] == "inspected"
     other = anonymous.post("/api/v1/payments/stripe/notifications", content=body, headers=headers)
     assert other.status_code == 404

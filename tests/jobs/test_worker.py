@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from email.message import Message
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,7 +16,7 @@ from returnflow.app_context import AppContext
 from returnflow.config import Settings
 from returnflow.jobs.worker import Worker
 from returnflow.notify.mailer import FileMailer, SmtpMailer
-from returnflow.storage.schema import OutboxRow
+from returnflow.storage.schema import OutboxRow, ThrottleRow
 from tests.support.clock import FakeClock
 from tests.support.refunds import pay_refunds
 from tests.support.smtp import SmtpSink
@@ -137,3 +139,39 @@ def test_mailer_follows_settings(tmp_path: Any) -> None:
     assert isinstance(
         mailer_from_settings(Settings(smtp_host="", mail_dir=str(tmp_path))), FileMailer
     )
+
+
+def test_the_worker_forgets_quiet_throttle_counters_hourly(
+    context: AppContext, clock: FakeClock, tmp_path: Path
+) -> None:
+    """A day-quiet counter that blocks nobody goes; a blocking or recent one stays."""
+    day_ago = clock.now - timedelta(days=1, seconds=1)
+    with context.session_factory() as session, session.begin():
+        session.add_all(
+            [
+                ThrottleRow(key="quiet", hits=3, last_at=day_ago, blocked_until=None),
+                ThrottleRow(key="recent", hits=1, last_at=clock.now, blocked_until=None),
+                ThrottleRow(
+                    key="blocking",
+                    hits=9,
+                    last_at=day_ago,
+                    blocked_until=clock.now + timedelta(minutes=5),
+                ),
+            ]
+        )
+    worker = Worker(context, FileMailer(tmp_path))
+
+    def keys() -> set[str]:
+        with context.session_factory() as session:
+            return set(session.scalars(select(ThrottleRow.key)))
+
+    worker.tick()
+    assert keys() == {"recent", "blocking"}
+    with context.session_factory() as session, session.begin():
+        session.add(ThrottleRow(key="later", hits=1, last_at=day_ago, blocked_until=None))
+    clock.advance(minutes=30)
+    worker.tick()  # within the hour: not yet
+    assert "later" in keys()
+    clock.advance(minutes=31)
+    worker.tick()  # the block has run out too
+    assert keys() == {"recent"}

@@ -50,7 +50,7 @@ PROBLEM_SCHEMA: dict[str, Any] = {
 _WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 # refusals that follow from a route's own check rather than its shape
 _SIGNED: dict[tuple[str, str], set[int]] = {
-    ("POST", "/api/v1/payments/{gateway}/notifications"): {400},
+    ("POST", "/api/v1/payments/{gateway}/notifications"): {401},
     ("POST", "/api/v1/carriers/{carrier}/webhook"): {401},
 }
 

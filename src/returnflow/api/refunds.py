@@ -292,7 +292,7 @@ async def gateway_notification(gateway: str, request: Request, context: Context)
             uow.commit(now)
     except SignatureInvalid:
         message = Text("通知签名无效", "The notification signature is invalid")
-        return problem(request, 400, "signature_invalid", message)
+        return problem(request, 401, "signature_invalid", message)
     except NotificationUnsupported:
         outcome = "ignored"
     except GatewayResponseInvalid as exc:

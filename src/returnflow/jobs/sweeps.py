@@ -1,4 +1,5 @@
-"""Lifecycle moves the clock makes: closing unshipped requests (R1.5), auto-confirming (R7.1).
+"""Moves the clock makes: closing unshipped requests (R1.5), auto-confirming (R7.1), and
+forgetting quiet sign-in / look-up counters so the throttle table stays small.
 
 Each request moves in its own transaction, so one conflict never holds up the rest.
 """
@@ -6,7 +7,7 @@ Each request moves in its own transaction, so one conflict never holds up the re
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from returnflow.app_context import AppContext
 from returnflow.domain.returns import ReturnRequest
@@ -26,6 +27,17 @@ def confirm_due(context: AppContext, now: datetime) -> int:
     with context.uow() as uow:
         due = uow.returns.due_for_auto_confirm(now)
     return _apply(context, due, now, lambda request: request.auto_confirm_if_due(now))
+
+
+THROTTLE_IDLE = timedelta(days=1)
+
+
+def forget_quiet_counters(context: AppContext, now: datetime) -> int:
+    """Throttle counters idle for a day and blocking nobody (issue 9) are deleted."""
+    with context.uow() as uow:
+        forgotten = uow.attempts.prune(now, THROTTLE_IDLE)
+        uow.commit(now)
+    return forgotten
 
 
 def _apply(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from returnflow.app_context import AppContext
 from returnflow.jobs import resolutions, sweeps
@@ -17,6 +18,7 @@ from returnflow.notify.mailer import Mailer, mailer_from_settings
 from returnflow.notify.notices import build_notice
 
 log = logging.getLogger("returnflow.worker")
+HOUR = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,7 @@ class Worker:
         self.tracking = TrackingJobs(context, self.mailer)
         self.refunds = RefundJobs(context)
         self.retention = DailyRetention(context)  # R14.1: anonymise once a day
+        self.counters_pruned_at: datetime | None = None  # throttle counters, hourly
         self.dispatcher = OutboxDispatcher(
             context.session_factory,
             {
@@ -58,6 +61,9 @@ class Worker:
         self.refunds.tick(now)
         resolutions.sweep(self.context, now)
         self.retention.tick(now)
+        if self.counters_pruned_at is None or now - self.counters_pruned_at >= HOUR:
+            sweeps.forget_quiet_counters(self.context, now)
+            self.counters_pruned_at = now
         outbox = self.dispatcher.run_once(now)
         return TickReport(closed, confirmed, outbox)
 

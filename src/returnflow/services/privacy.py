@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from returnflow.domain import input_bounds
 from returnflow.domain.access import Principal
 from returnflow.domain.text import DomainError, Text
 from returnflow.services.errors import NotFound
@@ -30,7 +31,6 @@ KINDS = ("contact", "photo", "address", "export")
 PAGE_SIZE = 50
 MAX_PAGE = 100_000
 LOCAL_ZONE = ZoneInfo("Asia/Shanghai")  # the console's days are China Standard Time days
-EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,27 +50,12 @@ def _invalid(field: str, message: Text) -> DomainError:
 
 
 def parse_day(value: str, field: str) -> date | None:
-    """A YYYY-MM-DD day within sane bounds, or None when empty."""
-    text = value.strip()
-    if not text:
-        return None
-    try:
-        day = date.fromisoformat(text) if text.isascii() and len(text) == 10 else None
-    except ValueError:
-        day = None
-    if day is None or not EARLIEST <= day <= LATEST:
-        raise _invalid(
-            field,
-            Text("日期格式应为 YYYY-MM-DD（2000–2100 年）", "Dates are YYYY-MM-DD (2000–2100)"),
-        )
-    return day
+    """A YYYY-MM-DD day within the shared sane range (domain/input_bounds), or None."""
+    return input_bounds.optional_day(value, field)
 
 
 def parse_page(value: str) -> int:
-    text = value.strip() or "1"
-    if not (text.isascii() and text.isdigit() and len(text) <= 6) or not 1 <= int(text) <= MAX_PAGE:
-        raise _invalid("page", Text("页码应为正整数", "The page is a positive whole number"))
-    return int(text)
+    return input_bounds.whole_number(value.strip() or "1", "page", 1, MAX_PAGE)
 
 
 def access_filter(

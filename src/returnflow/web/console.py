@@ -388,7 +388,14 @@ def search_page(
             created_to = _local_day_start(values["date_to"], "date_to") + timedelta(days=1)
     except DomainError as refused:
         errors.append(refused.message)
-    page_no = params.digits(page, 1, params.MAX_PAGE) or 1
+    page_no = params.digits(page.strip() or "1", 1, params.MAX_PAGE)
+    if page_no is None:  # a hand-edited link: said, like a bad date, not silently page 1
+        errors.append(
+            Text(
+                "页码应为 1 到 {high} 之间的整数", "The page is a whole number from 1 to {high}"
+            ).format(high=params.MAX_PAGE)
+        )
+        page_no = 1
     where = ReturnFilter(
         status=wanted_status,
         order_no=values["order_no"] or None,
