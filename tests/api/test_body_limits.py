@@ -102,6 +102,9 @@ def test_the_app_never_runs_for_a_declared_excess() -> None:
     assert (answer.status_code, calls) == (413, [])
     small = _post(guarded, "/anything", Stream(CHUNK), {})
     assert (small.status_code, calls) == (200, ["/anything"])
+    # a length of 5,000 digits is refused as too large, not an int() overflow (a 500)
+    huge = _post(guarded, "/anything", Stream(CHUNK), {"Content-Length": "9" * 5000})
+    assert (huge.status_code, calls) == (413, ["/anything"])
 
 
 def test_an_app_that_swallows_the_cut_still_answers_413() -> None:

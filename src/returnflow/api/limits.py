@@ -114,7 +114,10 @@ class LimitRequestBodies:
             return
         limit = limit_for(scope)
         declared = _headers(scope).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+        # bytes.isdigit is ASCII-only; 18 digits keep int() far from its 4,300-digit limit
+        if declared is not None and (
+            not declared.isdigit() or len(declared) > 18 or int(declared) > limit
+        ):
             await _refuse(scope, send, limit)  # nothing read, nothing called
             return
         await self._counted(scope, receive, send, limit)
