@@ -62,6 +62,19 @@ class SignedIn:
     pending: str | None = None  # PENDING_CODE / PENDING_ENROL: not a full session yet
 
 
+def check_merchant_binding(role: Role, merchant_id: str | None) -> None:
+    """Merchant accounts, and only they, name the merchant whose data they see (R11.1)."""
+    if (role is Role.MERCHANT) != bool(merchant_id):
+        raise DomainError(
+            "merchant_id_mismatch",
+            Text(
+                "商家账号必须且只能关联一个商家",
+                "Merchant accounts, and only they, belong to a merchant",
+            ),
+            field="merchant_id",
+        )
+
+
 def add_user(
     uow: UnitOfWork,
     *,
@@ -82,15 +95,7 @@ def add_user(
             field="username",
         )
     _check_password(password)
-    if (role is Role.MERCHANT) != bool(merchant_id):
-        raise DomainError(
-            "merchant_id_mismatch",
-            Text(
-                "商家账号必须且只能关联一个商家",
-                "Merchant accounts, and only they, belong to a merchant",
-            ),
-            field="merchant_id",
-        )
+    check_merchant_binding(role, merchant_id)
     if uow.accounts.user_exists(username):
         raise DomainError(
             "username_taken",

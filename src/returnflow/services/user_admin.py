@@ -73,15 +73,7 @@ def change_role(
     user = _user(uow, user_id)
     _not_self(actor, user)
     merchant_id = (merchant_id or "").strip() or None
-    if (role is Role.MERCHANT) != bool(merchant_id):
-        raise DomainError(
-            "merchant_id_mismatch",
-            Text(
-                "商家账号必须且只能关联一个商家",
-                "Merchant accounts, and only they, belong to a merchant",
-            ),
-            field="merchant_id",
-        )
+    accounts.check_merchant_binding(role, merchant_id)
     if role is not Role.ADMIN:
         _keeps_an_admin(uow, user)
     uow.accounts.set_role(user_id, role, merchant_id)
