@@ -46,8 +46,8 @@ import httpx
 from machine import busy_note, revision
 from sqlalchemy import create_engine, event, text
 
-from returnflow.api.app import create_app
 from returnflow.app_context import AppContext
+from returnflow.asgi import create_app
 from returnflow.config import Settings
 from returnflow.domain.access import Role
 from returnflow.services import accounts

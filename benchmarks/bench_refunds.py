@@ -37,9 +37,9 @@ from machine import busy_note, revision
 from seeding import approved_returns, setup_client
 from sqlalchemy import event, func, select
 
-from returnflow.api.app import create_app
 from returnflow.api.finance import gateway_records, run_report
 from returnflow.app_context import AppContext
+from returnflow.asgi import create_app
 from returnflow.config import Settings
 from returnflow.jobs.worker import Worker
 from returnflow.notify.mailer import FileMailer

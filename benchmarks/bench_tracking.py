@@ -47,8 +47,8 @@ from machine import busy_note, revision
 from seeding import approved_returns, setup_client
 from sqlalchemy import event, func, select
 
-from returnflow.api.app import create_app
 from returnflow.app_context import AppContext
+from returnflow.asgi import create_app
 from returnflow.config import Settings
 from returnflow.jobs.tracking import sweep_exceptions
 from returnflow.logistics.kuaidi100 import Kuaidi100Carrier

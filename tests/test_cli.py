@@ -58,8 +58,8 @@ def test_user_add_then_token_signs_api_calls(
     issued = runner.invoke(app, ["user", "token", "li.na"])
     assert issued.exit_code == 0, issued.output
     token = issued.output.strip()
-    from returnflow.api.app import create_app
     from returnflow.app_context import AppContext
+    from returnflow.asgi import create_app
     from returnflow.config import Settings
 
     context = AppContext.from_settings(Settings())

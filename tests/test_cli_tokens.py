@@ -34,8 +34,8 @@ def test_token_scopes_from_the_command_line(
     assert bad.exit_code == 1
     assert "scope" in bad.output
 
-    from returnflow.api.app import create_app
     from returnflow.app_context import AppContext
+    from returnflow.asgi import create_app
     from returnflow.config import Settings
 
     context = AppContext.from_settings(Settings())

@@ -12,8 +12,8 @@ from babel.messages.pofile import read_po
 from fastapi.testclient import TestClient
 from jinja2.ext import babel_extract
 
-from returnflow.api.app import create_app
 from returnflow.app_context import AppContext
+from returnflow.asgi import create_app
 from returnflow.domain.access import Role
 from returnflow.domain.scans import TrackingEvent, TrackingProblem, TrackingStatus
 from returnflow.services import tracking as tracking_service

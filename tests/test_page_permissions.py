@@ -18,8 +18,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from starlette.routing import BaseRoute
 
-from returnflow.api.app import create_app
 from returnflow.app_context import AppContext
+from returnflow.asgi import create_app
 from returnflow.domain.access import ROLE_PERMISSIONS, Permission, Role
 from tests.support.apps import shared_app
 from tests.support.staff import post_login

@@ -19,8 +19,8 @@ from fastapi.testclient import TestClient
 from jinja2.ext import babel_extract
 from PIL import Image
 
-from returnflow.api.app import create_app
 from returnflow.app_context import AppContext
+from returnflow.asgi import create_app
 from returnflow.domain.text import DomainError, Text
 from returnflow.services import returns as return_service
 from returnflow.web.i18n import translations

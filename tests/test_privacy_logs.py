@@ -16,8 +16,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from returnflow.api.app import create_app
 from returnflow.app_context import AppContext
+from returnflow.asgi import create_app
 from returnflow.jobs.outbox import OutboxDispatcher
 from returnflow.log_privacy import redact, safe_error
 from returnflow.storage.schema import CustomerRow, OutboxRow

@@ -13,8 +13,8 @@ import pytest
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
 
-from returnflow.api.app import create_app
 from returnflow.app_context import AppContext
+from returnflow.asgi import create_app
 from returnflow.domain.access import Role
 from returnflow.jobs.worker import Worker
 from returnflow.logistics.carriers import ManualCarrier

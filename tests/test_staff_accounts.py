@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from returnflow.api.app import create_app
 from returnflow.app_context import AppContext
+from returnflow.asgi import create_app
 from returnflow.domain.access import Principal, Role
 from returnflow.domain.text import DomainError
 from returnflow.services import accounts, totp, user_admin

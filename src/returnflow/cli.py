@@ -123,7 +123,7 @@ def serve(
     """Run the API (and the worker) on the configured database, migrating it first."""
     import uvicorn
 
-    from returnflow.api.app import create_app
+    from returnflow.asgi import create_app
     from returnflow.jobs.worker import Worker
 
     settings = _settings_or_exit(demo)  # before anything is touched

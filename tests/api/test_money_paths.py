@@ -24,8 +24,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from returnflow.api.app import create_app
 from returnflow.app_context import AppContext
+from returnflow.asgi import create_app
 from returnflow.domain.access import Role
 from returnflow.domain.ledger import Account
 from returnflow.jobs.worker import Worker

@@ -31,8 +31,8 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, seed, settings
 from schemathesis.core.result import Ok
 
-from returnflow.api.app import create_app
 from returnflow.app_context import AppContext
+from returnflow.asgi import create_app
 from returnflow.config import Settings
 from returnflow.domain.access import Role
 from returnflow.services import accounts

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from returnflow.api.app import create_app
 from returnflow.api.openapi_problems import PROBLEM_SCHEMA
 from returnflow.app_context import AppContext
+from returnflow.asgi import create_app
 from returnflow.config import Settings
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}

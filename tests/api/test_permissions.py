@@ -13,8 +13,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from returnflow.api.app import create_app
 from returnflow.app_context import AppContext
+from returnflow.asgi import create_app
 from returnflow.domain.access import ROLE_PERMISSIONS, Permission, Role
 from returnflow.services import accounts
 from returnflow.storage.schema import AccessLogRow

@@ -17,8 +17,8 @@ import pytest
 import uvicorn
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from returnflow.api.app import create_app
 from returnflow.app_context import AppContext
+from returnflow.asgi import create_app
 from returnflow.storage.scratch import scratch_database
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

@@ -1,4 +1,8 @@
-"""The ASGI application: API routes, error handling, and the shared context."""
+"""The composition root: the one place that builds the ASGI app from the API and the pages.
+
+`api/` and `web/` never import this module, and `api/` never imports `web/`: the
+import contracts in pyproject.toml keep it so (issue 10).
+"""
 
 from __future__ import annotations
 
@@ -45,7 +49,7 @@ from returnflow.web import portal_shipping as web_portal_shipping
 from returnflow.web.errors import error_page
 from returnflow.web.guards import SignInRequired
 
-STATIC = Path(__file__).parent.parent / "web" / "static"
+STATIC = Path(__file__).parent / "web" / "static"
 
 
 def create_app(context: AppContext) -> FastAPI:
