@@ -15,12 +15,13 @@ from returnflow import log_privacy, privacy_cli, records_cli
 from returnflow.app_context import AppContext
 from returnflow.config import Settings
 from returnflow.demo.accounts import create_demo_accounts
-from returnflow.domain.access import Role
+from returnflow.domain.access import Principal, Role
 from returnflow.domain.text import DomainError
 from returnflow.process_secrets import MissingSecrets, resolve
 from returnflow.services import accounts
 from returnflow.storage.migrate import upgrade
 from returnflow.storage.schema import OrderRow
+from returnflow.storage.uow import UnitOfWork
 
 app = typer.Typer(help="ReturnFlow: returns and exchanges for a marketplace.", no_args_is_help=True)
 users = typer.Typer(help="Staff accounts and API tokens.", no_args_is_help=True)
@@ -34,6 +35,15 @@ console = Console()
 
 def _context() -> AppContext:
     return AppContext.from_settings(Settings())
+
+
+def _active_account(uow: UnitOfWork, username: str) -> Principal:
+    """The active account of that name, or exit saying there is none."""
+    found = uow.accounts.credentials(username)
+    if found is None:
+        console.print(f"[red]No active account {username}[/red]")
+        raise typer.Exit(1)
+    return found[0]
 
 
 @app.command()
@@ -220,17 +230,14 @@ def user_token(
     context = _context()
     now = context.clock()
     with context.uow() as uow:
-        found = uow.accounts.credentials(username)
-        if found is None:
-            console.print(f"[red]No active account {username}[/red]")
-            raise typer.Exit(1)
+        principal = _active_account(uow, username)
         chosen = scope or (
             accounts.INTEGRATION_SCOPE
-            if found[0].role is Role.INTEGRATION
+            if principal.role is Role.INTEGRATION
             else accounts.STAFF_SCOPE
         )
         try:
-            token = accounts.issue_api_token(uow, found[0], label, now, chosen)
+            token = accounts.issue_api_token(uow, principal, label, now, chosen)
         except DomainError as error:
             console.print(f"[red]{error.message.en}[/red]")
             raise typer.Exit(1) from error
@@ -251,11 +258,7 @@ def user_reset_totp(
     context = _context()
     now = context.clock()
     with context.uow() as uow:
-        found = uow.accounts.credentials(username)
-        if found is None:
-            console.print(f"[red]No active account {username}[/red]")
-            raise typer.Exit(1)
-        user_admin.reset_totp(uow, found[0].user_id)
+        user_admin.reset_totp(uow, _active_account(uow, username).user_id)
         uow.commit(now)
     console.print(f"[green]Two-step sign-in is off for[/green] {username}")
 

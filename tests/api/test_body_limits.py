@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from starlette.types import Receive, Scope, Send
 
-from returnflow.api.limits import DEFAULT_LIMIT, MB, LimitRequestBodies, limit_for
+from returnflow.api.limits import DEFAULT_LIMIT, MB, LimitRequestBodies, headers_of, limit_for
 from returnflow.app_context import AppContext
 from returnflow.storage.schema import OrderRow
 
@@ -154,7 +154,8 @@ COOKIE = {"cookie": "lang=en; rf_session=abc"}
 def test_only_photo_uploads_with_credentials_get_a_larger_limit(
     method: str, path: str, content_type: str, headers: dict[str, str], larger: bool
 ) -> None:
-    limit = limit_for(_scope(method, path, content_type, **headers))
+    scope = _scope(method, path, content_type, **headers)
+    limit = limit_for(scope, headers_of(scope))
     assert (limit > DEFAULT_LIMIT) is larger
 
 

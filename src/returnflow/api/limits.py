@@ -72,9 +72,8 @@ LARGER: tuple[RouteLimit, ...] = (
 )
 
 
-def limit_for(scope: Scope) -> int:
-    """The most this request's body may hold."""
-    headers = _headers(scope)
+def limit_for(scope: Scope, headers: dict[bytes, bytes]) -> int:
+    """The most this request's body may hold (`headers`: the scope's, lower-cased)."""
     content_type = headers.get(b"content-type", b"").split(b";")[0].strip().decode("latin-1")
     for route in LARGER:
         if (
@@ -87,7 +86,7 @@ def limit_for(scope: Scope) -> int:
     return DEFAULT_LIMIT
 
 
-def _headers(scope: Scope) -> dict[bytes, bytes]:
+def headers_of(scope: Scope) -> dict[bytes, bytes]:
     return {name.lower(): value for name, value in scope["headers"]}
 
 
@@ -112,8 +111,9 @@ class LimitRequestBodies:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = limit_for(scope)
-        declared = _headers(scope).get(b"content-length")
+        headers = headers_of(scope)
+        limit = limit_for(scope, headers)
+        declared = headers.get(b"content-length")
         # bytes.isdigit is ASCII-only; 18 digits keep int() far from its 4,300-digit limit
         if declared is not None and (
             not declared.isdigit() or len(declared) > 18 or int(declared) > limit

@@ -69,10 +69,7 @@ class _PortalRoute(APIRoute):
                 response = _lookup_page(
                     request, status_code=refused.status, link_problem=refused, values={}
                 )
-            # the link in the address is the key to the order: keep it off other sites'
-            # logs and out of shared caches
-            response.headers.setdefault("Referrer-Policy", "same-origin")
-            response.headers.setdefault("Cache-Control", "no-store")
+            # no-referrer and no-store for the link in the address: api/security_headers.py
             return response
 
         return handle
