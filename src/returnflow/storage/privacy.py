@@ -9,20 +9,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from returnflow.domain.lifecycle import FINAL
 from returnflow.log_privacy import current_route
+from returnflow.storage.photo_records import where_recorded
 from returnflow.storage.schema import (
     AccessLogRow,
     CustomerRow,
-    InspectionRow,
     OrderRow,
-    ReceiptMismatchRow,
-    ReceiptRow,
     ReturnEventRow,
     ReturnRow,
     UnidentifiedParcelRow,
@@ -153,31 +150,16 @@ def due_for_anonymising(session: Session, cutoff: datetime, limit: int) -> list[
     return list(session.scalars(query))
 
 
-def _holder(session: Session, column: Any, key: Any, name: str) -> str | None:
-    """The first row whose JSON photo list holds `name` exactly (text match, then exact)."""
-    query = select(key, column).where(cast(column, String).contains(name)).limit(20)
-    for found_key, photos in session.execute(query):
-        if name in (photos or []):
-            return str(found_key)
-    return None
-
-
 def photo_subject(session: Session, name: str) -> str | None:
     """The RMA (or unidentified parcel) a stored photo belongs to, for the access log."""
-    rma = _holder(session, ReturnRow.photos, ReturnRow.rma_no, name)
-    if rma is None:
-        rma = _holder(session, InspectionRow.photos, InspectionRow.rma_no, name)
-    if rma is None:
-        receipt = _holder(session, ReceiptMismatchRow.photos, ReceiptMismatchRow.receipt_id, name)
-        if receipt is not None:
-            rma = session.scalar(select(ReceiptRow.rma_no).where(ReceiptRow.id == int(receipt)))
-    if rma is None:
-        parcel = _holder(session, UnidentifiedParcelRow.photos, UnidentifiedParcelRow.id, name)
-        if parcel is not None:
-            matched = session.scalar(
-                select(UnidentifiedParcelRow.matched_rma).where(
-                    UnidentifiedParcelRow.id == int(parcel)
-                )
-            )
-            rma = matched or f"parcel:{parcel}"
-    return rma
+    recorded = where_recorded(session, name)
+    for kind in ("request", "inspection", "receipt"):
+        if recorded.get(kind):
+            return recorded[kind][0]
+    if not recorded.get("parcel"):
+        return None
+    parcel = recorded["parcel"][0]
+    matched = session.scalar(
+        select(UnidentifiedParcelRow.matched_rma).where(UnidentifiedParcelRow.id == int(parcel))
+    )
+    return matched or f"parcel:{parcel}"

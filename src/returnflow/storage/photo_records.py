@@ -1,0 +1,59 @@
+"""Which stored records carry a photo: requests, receipts, inspections, unidentified parcels.
+
+Photo lists are JSON columns, so a text match narrows the rows and the exact list
+membership decides. Used to check photo references (services/photo_refs.py) and to
+name whose photo the access log records (storage/privacy.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import String, cast, select
+from sqlalchemy.orm import Session
+
+from returnflow.storage.schema import (
+    InspectionRow,
+    ReceiptMismatchRow,
+    ReceiptRow,
+    ReturnRow,
+    UnidentifiedParcelRow,
+)
+
+_LIMIT = 50
+
+
+def _carrying(rows: Iterable[Any], name: str) -> list[str]:
+    return [str(key) for key, photos in rows if name in (photos or [])]
+
+
+def where_recorded(session: Session, name: str) -> dict[str, list[str]]:
+    """Every record that carries the photo `name`, by kind: RMA numbers, or parcel ids."""
+    text = cast(ReturnRow.photos, String)
+    requests = session.execute(
+        select(ReturnRow.rma_no, ReturnRow.photos).where(text.contains(name)).limit(_LIMIT)
+    )
+    receipts = session.execute(
+        select(ReceiptRow.rma_no, ReceiptMismatchRow.photos)
+        .join(ReceiptMismatchRow, ReceiptMismatchRow.receipt_id == ReceiptRow.id)
+        .where(cast(ReceiptMismatchRow.photos, String).contains(name))
+        .limit(_LIMIT)
+    )
+    inspections = session.execute(
+        select(InspectionRow.rma_no, InspectionRow.photos)
+        .where(cast(InspectionRow.photos, String).contains(name))
+        .limit(_LIMIT)
+    )
+    parcels = session.execute(
+        select(cast(UnidentifiedParcelRow.id, String), UnidentifiedParcelRow.photos)
+        .where(cast(UnidentifiedParcelRow.photos, String).contains(name))
+        .limit(_LIMIT)
+    )
+    found = {
+        "request": _carrying(requests, name),
+        "receipt": _carrying(receipts, name),
+        "inspection": _carrying(inspections, name),
+        "parcel": _carrying(parcels, name),
+    }
+    return {kind: keys for kind, keys in found.items() if keys}
