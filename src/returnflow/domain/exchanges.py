@@ -124,6 +124,15 @@ def settlement_for(difference: Money) -> Settlement:
     return Settlement.NONE
 
 
+def line_not_returned() -> DomainError:
+    """A replacement must stand for a line of the request."""
+    return DomainError(
+        "replacement_line_unknown",
+        Text("换货商品须对应申请中的商品行", "A replacement must replace a returned line"),
+        field="items",
+    )
+
+
 def check_items(items: Sequence[ReplacementItem], returned: Mapping[int, int]) -> None:
     """A replacement names a returned line, a positive quantity and a price ≥ 0."""
     if not items:
@@ -134,11 +143,7 @@ def check_items(items: Sequence[ReplacementItem], returned: Mapping[int, int]) -
         )
     for item in items:
         if item.line_no not in returned:
-            raise DomainError(
-                "replacement_line_unknown",
-                Text("换货商品须对应申请中的商品行", "A replacement must replace a returned line"),
-                field="items",
-            )
+            raise line_not_returned()
         if item.quantity < 1 or item.unit_price.cents < 0 or not item.sku.strip():
             raise DomainError(
                 "replacement_invalid",

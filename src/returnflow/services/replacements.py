@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from returnflow.domain.exchanges import ReplacementItem, returned_value
+from returnflow.domain.exchanges import ReplacementItem, line_not_returned, returned_value
 from returnflow.domain.money import Money
 from returnflow.domain.orders import Order
 from returnflow.domain.returns import ReturnRequest
@@ -67,11 +67,7 @@ def price(
     items = []
     for want in wanted:
         if want.line_no not in returned:
-            raise DomainError(
-                "replacement_line_unknown",
-                Text("换货商品须对应申请中的商品行", "A replacement must replace a returned line"),
-                field="items",
-            )
+            raise line_not_returned()
         items.append(_priced(uow, request, order, want, returned[want.line_no]))
     return tuple(items)
 
