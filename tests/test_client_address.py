@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from starlette.requests import Request
 
-from returnflow.api.client_address import client_address, is_https
 from returnflow.config import Settings
+from returnflow.entrypoints.client_address import client_address, is_https
 
 
 def _request(peer: str, *headers: tuple[str, str], scheme: str = "http") -> Request:

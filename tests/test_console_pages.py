@@ -20,9 +20,9 @@ from jinja2.ext import babel_extract
 from PIL import Image
 from sqlalchemy import select
 
-from returnflow.api.deps import SESSION_COOKIE
 from returnflow.app_context import AppContext
 from returnflow.domain.access import Role
+from returnflow.entrypoints.deps import SESSION_COOKIE
 from returnflow.storage.accounts import token_hash
 from returnflow.storage.schema import AccessLogRow, ReturnRow, SessionRow
 from returnflow.web import console

@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from returnflow.api.deps import SESSION_COOKIE
 from returnflow.app_context import AppContext
 from returnflow.asgi import create_app
 from returnflow.domain.access import Role
+from returnflow.entrypoints.deps import SESSION_COOKIE
 from returnflow.web.common import LOGIN_CSRF_COOKIE
 from tests.support.clock import FakeClock
 from tests.support.staff import login_csrf, post_login

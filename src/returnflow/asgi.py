@@ -15,7 +15,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.staticfiles import StaticFiles
 
 from returnflow import __version__, log_privacy
-from returnflow.api import docs, openapi_problems, orders, policy, problems, returns, shipping
+from returnflow.api import docs, openapi_problems, orders, policy, returns, shipping
 from returnflow.api import evidence as api_evidence
 from returnflow.api import finance as api_finance
 from returnflow.api import privacy as api_privacy
@@ -26,10 +26,11 @@ from returnflow.api import store_credit as api_store_credit
 from returnflow.api import tracking as api_tracking
 from returnflow.api import users as api_users
 from returnflow.api import warehouse as api_warehouse
-from returnflow.api.limits import LimitRequestBodies
-from returnflow.api.middleware import RejectNulCharacters
-from returnflow.api.security_headers import SecurityHeaders
 from returnflow.app_context import AppContext
+from returnflow.entrypoints import problems
+from returnflow.entrypoints.limits import LimitRequestBodies
+from returnflow.entrypoints.middleware import RejectNulCharacters
+from returnflow.entrypoints.security_headers import SecurityHeaders
 from returnflow.web import account_security as web_account_security
 from returnflow.web import common as web_common
 from returnflow.web import console as web_console

@@ -18,8 +18,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from starlette.types import Receive, Scope, Send
 
-from returnflow.api.limits import DEFAULT_LIMIT, MB, LimitRequestBodies, headers_of, limit_for
 from returnflow.app_context import AppContext
+from returnflow.entrypoints.limits import (
+    DEFAULT_LIMIT,
+    MB,
+    LimitRequestBodies,
+    headers_of,
+    limit_for,
+)
 from returnflow.storage.schema import OrderRow
 
 CHUNK = 64 * 1024

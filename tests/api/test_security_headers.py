@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from returnflow.api.security_headers import CONTENT_SECURITY_POLICY
+from returnflow.entrypoints.security_headers import CONTENT_SECURITY_POLICY
 
 TEMPLATES = Path(__file__).parents[2] / "src" / "returnflow" / "web" / "templates"
 PAGES = ["/", "/portal", "/staff/login", "/docs", "/static/app.css", "/api/v1/returns"]

@@ -12,8 +12,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
-from returnflow.api.deps import Allowed, Context
 from returnflow.domain.access import Permission, Principal
+from returnflow.entrypoints.deps import Allowed, Context
 from returnflow.services import replacements
 from returnflow.storage.catalogue import Catalogue, PriceUpdate
 

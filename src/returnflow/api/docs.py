@@ -26,7 +26,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from starlette.responses import FileResponse, HTMLResponse
 from starlette.staticfiles import StaticFiles
 
-from returnflow.api.security_headers import CONTENT_SECURITY_POLICY, policy_with_scripts
+from returnflow.entrypoints.security_headers import CONTENT_SECURITY_POLICY, policy_with_scripts
 
 ASSETS = "/docs-assets"
 STATIC = Path(__file__).parent.parent / "web" / "static"

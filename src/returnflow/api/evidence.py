@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from starlette.responses import Response
 
-from returnflow.api.deps import Allowed, Context, Language
 from returnflow.domain.access import Permission, Principal
+from returnflow.entrypoints.deps import Allowed, Context, Language
 from returnflow.services import evidence
 
 router = APIRouter(prefix="/api/v1/returns", tags=["returns"])

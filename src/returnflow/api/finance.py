@@ -10,13 +10,13 @@ from pydantic import BaseModel, Field
 from starlette.responses import Response
 
 from returnflow.api import schemas
-from returnflow.api.deps import Allowed, Context, Language
 from returnflow.api.schemas import RowId
 from returnflow.app_context import AppContext
 from returnflow.domain.access import Permission, Principal
 from returnflow.domain.ledger import Account
 from returnflow.domain.money import Money
 from returnflow.domain.text import DomainError, Text
+from returnflow.entrypoints.deps import Allowed, Context, Language
 from returnflow.payments.sandbox import SandboxGateway, settlement_records
 from returnflow.services import approvals as approval_service
 from returnflow.services import reconciliation

@@ -18,8 +18,8 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 from starlette.routing import BaseRoute
 
-from returnflow.api.deps import current_principal
-from returnflow.api.problems import _TITLES, PROBLEM
+from returnflow.entrypoints.deps import current_principal
+from returnflow.entrypoints.problems import _TITLES, PROBLEM
 
 PROBLEM_SCHEMA: dict[str, Any] = {
     "title": "Problem",

@@ -9,11 +9,11 @@ from sqlalchemy.exc import IntegrityError
 from starlette.responses import JSONResponse
 
 from returnflow.api import schemas, views
-from returnflow.api.deps import Allowed, Context, Language
 from returnflow.domain.access import Permission, Principal
 from returnflow.domain.money import Money
 from returnflow.domain.orders import Address, Customer, Order, OrderLine, Payment
 from returnflow.domain.text import DomainError, Text
+from returnflow.entrypoints.deps import Allowed, Context, Language
 from returnflow.services import orders as order_service
 from returnflow.storage.uow import ConcurrentUpdate
 

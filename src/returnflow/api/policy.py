@@ -9,9 +9,9 @@ from fastapi import APIRouter, Depends
 from pydantic import AwareDatetime, BaseModel, Field
 from starlette.responses import JSONResponse
 
-from returnflow.api.deps import Allowed, Context
 from returnflow.domain.access import Permission, Principal
 from returnflow.domain.policy import MerchantTerms, Terms
+from returnflow.entrypoints.deps import Allowed, Context
 from returnflow.storage import codecs
 
 router = APIRouter(prefix="/api/v1/policy", tags=["policy"])

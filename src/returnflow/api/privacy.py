@@ -17,9 +17,9 @@ from pydantic import BaseModel
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from returnflow.api.deps import Allowed, Context
 from returnflow.app_context import AppContext
 from returnflow.domain.access import Permission, Principal
+from returnflow.entrypoints.deps import Allowed, Context
 from returnflow.log_privacy import current_route, redact
 from returnflow.services import privacy as service
 

@@ -18,7 +18,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import JSONResponse
 
 from returnflow.api import schemas, views
-from returnflow.api.deps import Allowed, Context, Language
 from returnflow.api.schemas import RowId
 from returnflow.app_context import AppContext
 from returnflow.domain.access import Permission, Principal
@@ -31,6 +30,7 @@ from returnflow.domain.receiving import (
     UnidentifiedParcel,
 )
 from returnflow.domain.text import DomainError, Text
+from returnflow.entrypoints.deps import Allowed, Context, Language
 from returnflow.services import receiving as receiving_service
 from returnflow.services.returns import get_return
 from returnflow.storage.photos import MAX_BYTES, MAX_PHOTOS

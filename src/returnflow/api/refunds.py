@@ -16,13 +16,13 @@ from pydantic import BaseModel, Field
 from starlette.responses import JSONResponse
 
 from returnflow.api import schemas
-from returnflow.api.deps import Allowed, Context, Language
-from returnflow.api.problems import problem
 from returnflow.domain.access import Permission, Principal
 from returnflow.domain.money import Money
 from returnflow.domain.refund_life import RefundState
 from returnflow.domain.refunds import Deduction
 from returnflow.domain.text import DomainError, Text
+from returnflow.entrypoints.deps import Allowed, Context, Language
+from returnflow.entrypoints.problems import problem
 from returnflow.payments.gateway import (
     GatewayResponseInvalid,
     NotificationUnsupported,

@@ -10,12 +10,12 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from returnflow.api.catalog import catalog_router
-from returnflow.api.deps import Allowed, Context
 from returnflow.api.schemas import RowId
 from returnflow.app_context import AppContext
 from returnflow.domain.access import Permission, Principal
 from returnflow.domain.money import Money
 from returnflow.domain.text import DomainError
+from returnflow.entrypoints.deps import Allowed, Context
 from returnflow.services import exchanges as exchange_service
 from returnflow.services import repairs as repair_service
 from returnflow.services import store_credit as credit_service

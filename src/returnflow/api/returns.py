@@ -11,13 +11,13 @@ from sqlalchemy.exc import IntegrityError
 from starlette.responses import JSONResponse
 
 from returnflow.api import schemas, views
-from returnflow.api.deps import Allowed, Context, Language
 from returnflow.app_context import AppContext
 from returnflow.domain.access import Permission, Principal
 from returnflow.domain.lifecycle import Action, Status
 from returnflow.domain.money import Money
 from returnflow.domain.returns import ReturnLine, ReturnRequest
 from returnflow.domain.text import DomainError, Text
+from returnflow.entrypoints.deps import Allowed, Context, Language
 from returnflow.services import returns as return_service
 from returnflow.services import shipping as shipping_service
 from returnflow.services.queries import ReturnFilter, list_returns

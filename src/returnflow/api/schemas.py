@@ -28,11 +28,11 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from returnflow.api import params
-from returnflow.api.params import MAX_LINE_NO, MAX_QUANTITY
 from returnflow.domain.catalog import ItemFlag, is_valid_category
 from returnflow.domain.kinds import Channel, Outcome, Reason, RequestType, ShippingPayer
 from returnflow.domain.lifecycle import Action, Status
+from returnflow.entrypoints import params
+from returnflow.entrypoints.params import MAX_LINE_NO, MAX_QUANTITY
 
 MAX_UNIT_PRICE = 10**10  # ¥100 million a unit
 MAX_ORDER_LINES = 500

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Depends, Path
 from pydantic import AwareDatetime, BaseModel, Field
 from starlette.responses import Response
 
-from returnflow.api.deps import Allowed, Context, Language
 from returnflow.api.schemas import RowId
 from returnflow.app_context import AppContext
 from returnflow.domain.access import Permission, Principal
@@ -27,6 +26,7 @@ from returnflow.domain.shipping import (
     book_for,
 )
 from returnflow.domain.text import Text
+from returnflow.entrypoints.deps import Allowed, Context, Language
 from returnflow.logistics.counter_code import qr_png
 from returnflow.logistics.labels import render_label
 from returnflow.services import privacy as privacy_service

@@ -8,10 +8,10 @@ from fastapi import APIRouter, Depends, Path
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import JSONResponse
 
-from returnflow.api.deps import Allowed, Context
 from returnflow.api.resolutions import _work
 from returnflow.domain.access import Permission, Principal
 from returnflow.domain.money import Money
+from returnflow.entrypoints.deps import Allowed, Context
 from returnflow.services import store_credit as credit_service
 from returnflow.storage.resolutions import CreditEntryView, StoreCredit
 

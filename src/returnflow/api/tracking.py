@@ -15,13 +15,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from returnflow.api.deps import Allowed, Context
-from returnflow.api.problems import problem
 from returnflow.api.schemas import RowId
 from returnflow.app_context import AppContext
 from returnflow.domain.access import Permission, Principal
 from returnflow.domain.shipment_alerts import AlertKind
 from returnflow.domain.text import Text
+from returnflow.entrypoints.deps import Allowed, Context
+from returnflow.entrypoints.problems import problem
 from returnflow.logistics.carriers import PushedEvents, PushSignatureInvalid
 from returnflow.services import returns as return_service
 from returnflow.services import tracking as tracking_service

@@ -12,10 +12,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from returnflow.api.deps import Allowed, Context
-from returnflow.api.params import MAX_PAGE, RowId
 from returnflow.app_context import AppContext
 from returnflow.domain.access import Permission, Principal, Role
+from returnflow.entrypoints.deps import Allowed, Context
+from returnflow.entrypoints.params import MAX_PAGE, RowId
 from returnflow.services import user_admin
 from returnflow.storage.accounts import UserListing
 from returnflow.storage.uow import UnitOfWork

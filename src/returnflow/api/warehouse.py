@@ -14,8 +14,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
 from returnflow.api import views
-from returnflow.api.deps import Allowed, Context, Language
-from returnflow.api.params import DayQuery, day_range
 from returnflow.api.schemas import RowId
 from returnflow.domain.access import Permission, Principal
 from returnflow.domain.disposition import Disposition, RuleBook, book_from_json, book_to_json
@@ -24,6 +22,8 @@ from returnflow.domain.inventory import check_bin
 from returnflow.domain.money import Money
 from returnflow.domain.returns import ReturnRequest
 from returnflow.domain.text import DomainError, Text
+from returnflow.entrypoints.deps import Allowed, Context, Language
+from returnflow.entrypoints.params import DayQuery, day_range
 from returnflow.logistics.bin_labels import BinLabel, render_bin_label
 from returnflow.services import inspection as inspection_service
 from returnflow.services import warehouse as warehouse_service

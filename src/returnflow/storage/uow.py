@@ -16,7 +16,10 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from returnflow.storage.accounts import Accounts
 from returnflow.storage.attempts import Attempts
+from returnflow.storage.catalogue import Catalogue
 from returnflow.storage.ledger import Ledger
+from returnflow.storage.receiving import Parcels, Receipts
+from returnflow.storage.refunds import Approvals, Recoveries, RefundStore
 from returnflow.storage.repository import (
     Counters,
     IdempotencyStore,
@@ -24,6 +27,14 @@ from returnflow.storage.repository import (
     Outbox,
     PolicyRepository,
     ReturnRepository,
+)
+from returnflow.storage.resolutions import (
+    ExchangeRepository,
+    RefundIntents,
+    RepairRepository,
+    ShipmentRequests,
+    Stock,
+    StoreCredit,
 )
 from returnflow.storage.shipments import Shipments
 from returnflow.storage.tracking import TrackingStore
@@ -48,6 +59,19 @@ class UnitOfWork:
     shipments: Shipments
     tracking: TrackingStore
     warehouse: Warehouse
+    # one repository per capability; a capability adds its line here and in __enter__
+    catalogue: Catalogue
+    refunds: RefundStore
+    approvals: Approvals
+    recoveries: Recoveries
+    receipts: Receipts
+    parcels: Parcels
+    exchanges: ExchangeRepository
+    stock: Stock
+    shipment_requests: ShipmentRequests
+    repairs: RepairRepository
+    store_credit: StoreCredit
+    refund_intents: RefundIntents
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
@@ -66,6 +90,18 @@ class UnitOfWork:
         self.shipments = Shipments(self.session)
         self.tracking = TrackingStore(self.session)
         self.warehouse = Warehouse(self.session)
+        self.catalogue = Catalogue(self.session)
+        self.refunds = RefundStore(self.session)
+        self.approvals = Approvals(self.session)
+        self.recoveries = Recoveries(self.session)
+        self.receipts = Receipts(self.session)
+        self.parcels = Parcels(self.session)
+        self.exchanges = ExchangeRepository(self.session)
+        self.stock = Stock(self.session)
+        self.shipment_requests = ShipmentRequests(self.session)
+        self.repairs = RepairRepository(self.session)
+        self.store_credit = StoreCredit(self.session)
+        self.refund_intents = RefundIntents(self.session)
         return self
 
     def __exit__(
@@ -76,6 +112,10 @@ class UnitOfWork:
     ) -> None:
         self.session.rollback()
         self.session.close()
+        if isinstance(exc, (StaleDataError, IntegrityError)):
+            # a unique key or a version lost a race inside the block: say so in our words,
+            # so nothing above storage/ needs to know SQLAlchemy's exceptions
+            raise ConcurrentUpdate(str(exc)) from exc
 
     def commit(self, now: datetime) -> None:
         try:

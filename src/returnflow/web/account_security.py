@@ -14,9 +14,9 @@ from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from returnflow.api.deps import Context
 from returnflow.domain.access import Permission
 from returnflow.domain.text import DomainError
+from returnflow.entrypoints.deps import Context
 from returnflow.services import accounts, totp
 from returnflow.web.common import set_session_cookie, totp_roles
 from returnflow.web.guards import AccountPage, StaffSession, check_csrf

@@ -17,11 +17,11 @@ from fastapi import APIRouter, Depends, Form
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from returnflow.api.client_address import is_https
-from returnflow.api.deps import SESSION_COOKIE, Context, same_token
 from returnflow.app_context import AppContext
 from returnflow.domain.access import Role
 from returnflow.domain.text import Text
+from returnflow.entrypoints.client_address import is_https
+from returnflow.entrypoints.deps import SESSION_COOKIE, Context, same_token
 from returnflow.services import accounts
 from returnflow.web import throttle
 from returnflow.web.guards import StaffSession, check_csrf, staff_session

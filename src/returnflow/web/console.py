@@ -21,11 +21,6 @@ from sqlalchemy.exc import IntegrityError
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from returnflow.api import params
-from returnflow.api.deps import Context
-from returnflow.api.language import preferred_language
-from returnflow.api.params import FormList, FormText
-from returnflow.api.problems import status_for
 from returnflow.api.views import masked_contact
 from returnflow.app_context import AppContext
 from returnflow.domain.access import Forbidden, Permission, mask_email, mask_phone
@@ -36,6 +31,11 @@ from returnflow.domain.refunds import LineRefund
 from returnflow.domain.returns import ReturnLine
 from returnflow.domain.rules import ALLOWED_REASONS, LineEligibility
 from returnflow.domain.text import DomainError, Text
+from returnflow.entrypoints import params
+from returnflow.entrypoints.deps import Context
+from returnflow.entrypoints.language import preferred_language
+from returnflow.entrypoints.params import FormList, FormText
+from returnflow.entrypoints.problems import status_for
 from returnflow.services import orders as order_service
 from returnflow.services import privacy as privacy_service
 from returnflow.services import returns as return_service

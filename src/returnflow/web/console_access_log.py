@@ -14,11 +14,11 @@ from fastapi import APIRouter, Depends, Form
 from starlette.requests import Request
 from starlette.responses import Response
 
-from returnflow.api.deps import Context
 from returnflow.api.privacy import export_response
-from returnflow.api.problems import status_for
 from returnflow.domain.access import Permission
 from returnflow.domain.text import DomainError, Text
+from returnflow.entrypoints.deps import Context
+from returnflow.entrypoints.problems import status_for
 from returnflow.services import privacy as service
 from returnflow.web.guards import StaffPage, StaffSession, check_csrf
 from returnflow.web.staff_page import render_staff

@@ -11,15 +11,14 @@ from fastapi import APIRouter, Depends
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from returnflow.api import params
-from returnflow.api.deps import Context
-from returnflow.api.language import preferred_language
-from returnflow.api.params import FormText
-from returnflow.api.problems import status_for
-from returnflow.api.schemas import RowId
 from returnflow.domain.access import Permission
 from returnflow.domain.shipment_alerts import AlertKind
 from returnflow.domain.text import DomainError, Text
+from returnflow.entrypoints import params
+from returnflow.entrypoints.deps import Context
+from returnflow.entrypoints.language import preferred_language
+from returnflow.entrypoints.params import FormText, RowId
+from returnflow.entrypoints.problems import status_for
 from returnflow.services import tracking as tracking_service
 from returnflow.services.errors import NotFound
 from returnflow.web.guards import StaffPage, StaffSession, check_csrf

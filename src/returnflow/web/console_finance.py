@@ -17,12 +17,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from returnflow.api import schemas
-from returnflow.api.deps import Context
 from returnflow.api.finance import answer, gateway_records, list_refunds, refund_line, run_report
-from returnflow.api.language import preferred_language
-from returnflow.api.params import FormText
 from returnflow.api.refunds import RefundOut, refund_out
-from returnflow.api.schemas import RowId
 from returnflow.app_context import AppContext
 from returnflow.domain.access import Permission
 from returnflow.domain.ledger import Account
@@ -30,6 +26,9 @@ from returnflow.domain.lifecycle import allowed_actions
 from returnflow.domain.money import Money
 from returnflow.domain.returns import ReturnRequest
 from returnflow.domain.text import DomainError
+from returnflow.entrypoints.deps import Context
+from returnflow.entrypoints.language import preferred_language
+from returnflow.entrypoints.params import FormText, RowId
 from returnflow.services import approvals as approval_service
 from returnflow.services import refunds as refund_service
 from returnflow.storage.refunds import Approvals, Recoveries, RefundStore

@@ -19,12 +19,6 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from returnflow.api import params
-from returnflow.api.deps import Context
-from returnflow.api.language import preferred_language
-from returnflow.api.params import FormText
-from returnflow.api.problems import status_for
-from returnflow.api.schemas import RowId
 from returnflow.app_context import AppContext
 from returnflow.domain.access import Permission
 from returnflow.domain.receiving import (
@@ -36,6 +30,11 @@ from returnflow.domain.receiving import (
     UnidentifiedParcel,
 )
 from returnflow.domain.text import DomainError, Text
+from returnflow.entrypoints import params
+from returnflow.entrypoints.deps import Context
+from returnflow.entrypoints.language import preferred_language
+from returnflow.entrypoints.params import FormText, RowId
+from returnflow.entrypoints.problems import status_for
 from returnflow.services import privacy as privacy_service
 from returnflow.services import receiving as receiving_service
 from returnflow.services.errors import NotFound

@@ -13,10 +13,10 @@ from fastapi import APIRouter, Depends
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from returnflow.api.deps import Context
-from returnflow.api.params import ShortFormText as FormText
 from returnflow.domain.access import Permission
 from returnflow.domain.text import DomainError, Text
+from returnflow.entrypoints.deps import Context
+from returnflow.entrypoints.params import ShortFormText as FormText
 from returnflow.services import refunds as refund_service
 from returnflow.services.errors import Conflict
 from returnflow.storage.uow import ConcurrentUpdate

@@ -17,11 +17,7 @@ from fastapi import APIRouter, Depends
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from returnflow.api import params
-from returnflow.api.deps import Context
-from returnflow.api.params import FormText
 from returnflow.api.resolutions import _work
-from returnflow.api.schemas import RowId
 from returnflow.app_context import AppContext
 from returnflow.domain.access import Permission, Principal
 from returnflow.domain.kinds import RequestType
@@ -30,6 +26,9 @@ from returnflow.domain.repairs import RepairStatus
 from returnflow.domain.returns import ReturnRequest
 from returnflow.domain.store_credit import bonus_for
 from returnflow.domain.text import DomainError, Text
+from returnflow.entrypoints import params
+from returnflow.entrypoints.deps import Context
+from returnflow.entrypoints.params import FormText, RowId
 from returnflow.services import exchanges as exchange_service
 from returnflow.services import repairs as repair_service
 from returnflow.services import replacements

@@ -14,15 +14,15 @@ from fastapi import APIRouter, Depends
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from returnflow.api.deps import Context
-from returnflow.api.params import ShortFormText as FormText
-from returnflow.api.problems import status_for
-from returnflow.api.schemas import RowId
 from returnflow.app_context import AppContext
 from returnflow.domain.access import Forbidden, Permission
 from returnflow.domain.money import Money
 from returnflow.domain.shipping import ReturnMethod
 from returnflow.domain.text import DomainError, Text
+from returnflow.entrypoints.deps import Context
+from returnflow.entrypoints.params import RowId
+from returnflow.entrypoints.params import ShortFormText as FormText
+from returnflow.entrypoints.problems import status_for
 from returnflow.services import shipping as shipping_service
 from returnflow.services.errors import NotFound
 from returnflow.storage.uow import ConcurrentUpdate

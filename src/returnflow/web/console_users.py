@@ -13,11 +13,11 @@ from fastapi import APIRouter, Depends, Form, Query
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from returnflow.api.deps import Context
-from returnflow.api.params import MAX_PAGE, RowId
 from returnflow.app_context import AppContext
 from returnflow.domain.access import Permission, Role
 from returnflow.domain.text import DomainError, Text
+from returnflow.entrypoints.deps import Context
+from returnflow.entrypoints.params import MAX_PAGE, RowId
 from returnflow.services import user_admin
 from returnflow.storage.uow import UnitOfWork
 from returnflow.web.guards import StaffPage, StaffSession, check_csrf

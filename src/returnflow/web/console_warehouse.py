@@ -16,17 +16,16 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from returnflow.api import params
-from returnflow.api.deps import Context
-from returnflow.api.params import FormText
-from returnflow.api.problems import status_for
-from returnflow.api.schemas import RowId
 from returnflow.app_context import AppContext
 from returnflow.domain.access import Forbidden, Permission
 from returnflow.domain.disposition import Disposition
 from returnflow.domain.inspection import Check, CheckResult, Grade, Mark, Responsibility
 from returnflow.domain.inventory import check_bin
 from returnflow.domain.text import DomainError, Text
+from returnflow.entrypoints import params
+from returnflow.entrypoints.deps import Context
+from returnflow.entrypoints.params import FormText, RowId
+from returnflow.entrypoints.problems import status_for
 from returnflow.logistics.bin_labels import BinLabel, render_bin_label
 from returnflow.services import inspection as inspection_service
 from returnflow.services import warehouse as warehouse_service

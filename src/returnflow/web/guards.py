@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from fastapi import Depends
 from starlette.requests import Request
 
-from returnflow.api.deps import SESSION_COOKIE, Context, same_token
 from returnflow.domain.access import Permission, Principal, forbidden
 from returnflow.domain.text import DomainError, Text
+from returnflow.entrypoints.deps import SESSION_COOKIE, Context, same_token
 from returnflow.services import accounts
 
 

@@ -24,11 +24,6 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from returnflow.api import params
-from returnflow.api.deps import Context
-from returnflow.api.language import preferred_language
-from returnflow.api.params import FormText, ShortFormText
-from returnflow.api.problems import status_for
 from returnflow.app_context import AppContext
 from returnflow.domain.access import Role, mask_email, mask_phone
 from returnflow.domain.kinds import Channel, Reason, RequestType
@@ -37,6 +32,11 @@ from returnflow.domain.orders import Order
 from returnflow.domain.refunds import pays_money
 from returnflow.domain.returns import ReturnLine, ReturnRequest
 from returnflow.domain.text import DomainError, Text
+from returnflow.entrypoints import params
+from returnflow.entrypoints.deps import Context
+from returnflow.entrypoints.language import preferred_language
+from returnflow.entrypoints.params import FormText, ShortFormText
+from returnflow.entrypoints.problems import status_for
 from returnflow.services import inspection as inspection_service
 from returnflow.services import portal as portal_service
 from returnflow.services import returns as return_service

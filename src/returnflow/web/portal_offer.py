@@ -13,7 +13,7 @@ from fastapi import APIRouter, Form
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from returnflow.api.deps import Context
+from returnflow.entrypoints.deps import Context
 from returnflow.services import inspection as inspection_service
 from returnflow.services import portal as portal_service
 from returnflow.web import portal

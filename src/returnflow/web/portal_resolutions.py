@@ -15,11 +15,11 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from returnflow.api.deps import Context
-from returnflow.api.params import ShortFormText as FormText
 from returnflow.api.resolutions import _work
 from returnflow.domain.money import Money
 from returnflow.domain.text import DomainError, Text
+from returnflow.entrypoints.deps import Context
+from returnflow.entrypoints.params import ShortFormText as FormText
 from returnflow.services import exchanges as exchange_service
 from returnflow.services import portal as portal_service
 from returnflow.services import store_credit as credit_service

@@ -11,14 +11,14 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from returnflow.api.deps import Context
-from returnflow.api.params import ShortFormText as FormText
-from returnflow.api.problems import status_for
-from returnflow.api.schemas import RowId
 from returnflow.api.shipping import dropoff_code_of, pdf_response
 from returnflow.app_context import AppContext
 from returnflow.domain.shipping import ReturnMethod
 from returnflow.domain.text import DomainError, Text
+from returnflow.entrypoints.deps import Context
+from returnflow.entrypoints.params import RowId
+from returnflow.entrypoints.params import ShortFormText as FormText
+from returnflow.entrypoints.problems import status_for
 from returnflow.logistics.carriers import TRACKING_FORMATS
 from returnflow.logistics.counter_code import qr_png
 from returnflow.logistics.labels import render_label

@@ -13,9 +13,9 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from returnflow.api.language import preferred_language
 from returnflow.domain.money import Money
 from returnflow.domain.text import Text
+from returnflow.entrypoints.language import preferred_language
 from returnflow.web.i18n import LANGUAGES, translations
 
 TEMPLATES = Path(__file__).parent / "templates"

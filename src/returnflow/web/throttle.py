@@ -17,9 +17,9 @@ from datetime import datetime, timedelta
 
 from starlette.requests import Request
 
-from returnflow.api.client_address import client_address
 from returnflow.app_context import AppContext
 from returnflow.domain.throttling import Rule, TooManyAttempts, too_many_attempts
+from returnflow.entrypoints.client_address import client_address
 
 __all__ = ["Guard", "TooManyAttempts", "lookup", "passed", "second_step", "sign_in", "take"]
 

@@ -18,10 +18,10 @@ from typing import Annotated
 from fastapi import Depends
 from starlette.requests import Request
 
-from returnflow.api.language import preferred_language
 from returnflow.app_context import AppContext
 from returnflow.domain.access import Forbidden, Permission, Principal
 from returnflow.domain.text import DomainError, Text
+from returnflow.entrypoints.language import preferred_language
 from returnflow.services import accounts
 
 SESSION_COOKIE = "rf_session"

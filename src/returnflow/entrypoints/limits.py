@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from returnflow.api.deps import SESSION_COOKIE
-from returnflow.api.problems import problem
 from returnflow.domain.text import Text
+from returnflow.entrypoints.deps import SESSION_COOKIE
+from returnflow.entrypoints.problems import problem
 from returnflow.storage.photos import MAX_BYTES, MAX_PHOTOS
 
 MB = 1024 * 1024

@@ -8,17 +8,16 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from returnflow.api.language import preferred_language
-from returnflow.api.validation_text import validation_text
 from returnflow.domain.access import Forbidden
 from returnflow.domain.text import DomainError, Text
+from returnflow.entrypoints.language import preferred_language
+from returnflow.entrypoints.validation_text import validation_text
 from returnflow.services.errors import Conflict, NotFound
-from returnflow.storage.uow import ConcurrentUpdate
+from returnflow.services.unit_of_work import ConcurrentUpdate
 
 PROBLEM = "application/problem+json"
 log = logging.getLogger("returnflow.api")
@@ -39,6 +38,12 @@ _TITLES = {
     500: Text("服务器内部错误", "Internal server error"),
 }
 
+
+# A lost race: another request changed the same record first and nothing of this one was kept.
+CONCURRENT_TEXT = Text(
+    "该记录刚被他人修改，请刷新后重试",
+    "Someone else just changed this: reload and try again",
+)
 
 # Pages (anything outside /api) answer errors as HTML through this renderer, if installed.
 PageRenderer = Callable[[Request, int, str, Text], Response]
@@ -94,15 +99,10 @@ def install(app: FastAPI, pages: PageRenderer | None = None) -> None:
     async def _domain(request: Request, exc: DomainError) -> Response:
         return answer(request, status_for(exc), exc.code, exc.message, field=exc.field)
 
-    @app.exception_handler(IntegrityError)
     @app.exception_handler(ConcurrentUpdate)
     async def _concurrent(request: Request, exc: Exception) -> Response:
         # a unique key or version lost a race to another request: nothing was kept
-        message = Text(
-            "该记录刚被他人修改，请刷新后重试",
-            "Someone else just changed this: reload and try again",
-        )
-        return answer(request, 409, "concurrent_update", message)
+        return answer(request, 409, "concurrent_update", CONCURRENT_TEXT)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:

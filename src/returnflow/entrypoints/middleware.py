@@ -12,8 +12,8 @@ from urllib.parse import unquote_to_bytes
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from returnflow.api.problems import problem
 from returnflow.domain.text import Text
+from returnflow.entrypoints.problems import problem
 
 _TEXT_BODIES = (b"application/json", b"application/x-www-form-urlencoded")
 _NUL_IN_BODY = {b"application/json": b"\\u0000", b"application/x-www-form-urlencoded": b"%00"}

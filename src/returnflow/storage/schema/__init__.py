@@ -1,0 +1,128 @@
+"""The database tables, one module per capability; Alembic migrations create them.
+
+Rows are plain storage records: only `storage/` imports them (an import contract in
+pyproject.toml), and the repositories turn them into domain objects and back. Every
+table module is imported here so the declarative registry knows them all.
+"""
+
+from returnflow.storage.schema.accounts import (
+    AccessLogRow,
+    ApiTokenRow,
+    SessionRow,
+    ThrottleRow,
+    UserRow,
+)
+from returnflow.storage.schema.base import (
+    Base,
+    UtcDateTime,
+)
+from returnflow.storage.schema.orders import (
+    CustomerRow,
+    MerchantRow,
+    OrderLineRow,
+    OrderRow,
+    PolicyVersionRow,
+    ProductRow,
+)
+from returnflow.storage.schema.platform import (
+    CounterRow,
+    IdempotencyRow,
+    OutboxRow,
+)
+from returnflow.storage.schema.refunds import (
+    AmountApprovalRow,
+    LedgerEntryRow,
+    LedgerPostingRow,
+    RefundRecoveryRow,
+    RefundRow,
+)
+from returnflow.storage.schema.resolutions import (
+    CatalogueItemRow,
+    ExchangeOrderRow,
+    RefundIntentRow,
+    RepairOrderRow,
+    ShipmentRequestRow,
+    StockLevelRow,
+    StockReservationRow,
+    StoreCreditAccountRow,
+    StoreCreditEntryRow,
+    StoreCreditLotRow,
+)
+from returnflow.storage.schema.returns import (
+    ReturnEventRow,
+    ReturnLineRow,
+    ReturnRow,
+)
+from returnflow.storage.schema.shipping import (
+    ReturnMethodSettingRow,
+    ShipmentExceptionRow,
+    ShipmentRow,
+    TrackingEventRow,
+    TrackingPollRow,
+)
+from returnflow.storage.schema.warehouse import (
+    DispositionRow,
+    InspectionOfferRow,
+    InspectionRow,
+    InventoryMovementRow,
+    ReceiptMismatchRow,
+    ReceiptRow,
+    RtvBatchRow,
+    RtvItemRow,
+    UnidentifiedParcelRow,
+    WarehouseRulesRow,
+    WarehouseStockRow,
+)
+
+__all__ = [
+    "AccessLogRow",
+    "AmountApprovalRow",
+    "ApiTokenRow",
+    "Base",
+    "CatalogueItemRow",
+    "CounterRow",
+    "CustomerRow",
+    "DispositionRow",
+    "ExchangeOrderRow",
+    "IdempotencyRow",
+    "InspectionOfferRow",
+    "InspectionRow",
+    "InventoryMovementRow",
+    "LedgerEntryRow",
+    "LedgerPostingRow",
+    "MerchantRow",
+    "OrderLineRow",
+    "OrderRow",
+    "OutboxRow",
+    "PolicyVersionRow",
+    "ProductRow",
+    "ReceiptMismatchRow",
+    "ReceiptRow",
+    "RefundIntentRow",
+    "RefundRecoveryRow",
+    "RefundRow",
+    "RepairOrderRow",
+    "ReturnEventRow",
+    "ReturnLineRow",
+    "ReturnMethodSettingRow",
+    "ReturnRow",
+    "RtvBatchRow",
+    "RtvItemRow",
+    "SessionRow",
+    "ShipmentExceptionRow",
+    "ShipmentRequestRow",
+    "ShipmentRow",
+    "StockLevelRow",
+    "StockReservationRow",
+    "StoreCreditAccountRow",
+    "StoreCreditEntryRow",
+    "StoreCreditLotRow",
+    "ThrottleRow",
+    "TrackingEventRow",
+    "TrackingPollRow",
+    "UnidentifiedParcelRow",
+    "UserRow",
+    "UtcDateTime",
+    "WarehouseRulesRow",
+    "WarehouseStockRow",
+]
