@@ -30,6 +30,7 @@ from machine import busy_note, revision
 
 from returnflow.api import views
 from returnflow.domain.catalog import ItemFlag
+from returnflow.domain.eligibility import line_eligibility
 from returnflow.domain.kinds import Outcome, Reason, RequestType
 from returnflow.domain.money import Money
 from returnflow.domain.orders import Customer, Order, OrderLine, Payment
@@ -41,7 +42,7 @@ from returnflow.domain.policy import (
 )
 from returnflow.domain.refunds import LineHistory, OrderHistory
 from returnflow.domain.review import assess
-from returnflow.domain.rules import LineClaim, LineEligibility, judge_line, line_eligibility
+from returnflow.domain.rules import LineClaim, LineEligibility, judge_line
 
 # A fixed "now" keeps every run judging the same windows: 10:00 in Shanghai.
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)

@@ -37,7 +37,7 @@ from machine import busy_note, revision
 from seeding import approved_returns, setup_client
 from sqlalchemy import event, func, select
 
-from returnflow.api.finance import gateway_records, run_report
+from returnflow.api.finance import run_report
 from returnflow.app_context import AppContext
 from returnflow.asgi import create_app
 from returnflow.config import Settings
@@ -45,6 +45,7 @@ from returnflow.jobs.worker import Worker
 from returnflow.notify.mailer import FileMailer
 from returnflow.payments.sandbox import SandboxGateway
 from returnflow.services import refunds as refund_service
+from returnflow.services.reconciliation import gateway_records
 from returnflow.storage.schema import RefundRow
 from returnflow.storage.scratch import scratch_database
 
@@ -148,7 +149,10 @@ def benchmark(args: argparse.Namespace) -> None:
             for label, settle in (("reconcile (read)", False), ("reconcile + settle", True)):
                 before = statements["statements"]
                 began = time.perf_counter()
-                report, settled = run_report(context, gateway_records(context), settle=settle)
+                done = run_report(
+                    context, gateway_records(context.payment_gateway()), settle=settle
+                )
+                report, settled = done.report, done.settled
                 spent = time.perf_counter() - began
                 kinds = Counter(difference.kind for difference in report.differences)
                 print(

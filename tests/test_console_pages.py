@@ -25,7 +25,7 @@ from returnflow.domain.access import Role
 from returnflow.entrypoints.deps import SESSION_COOKIE
 from returnflow.storage.accounts import token_hash
 from returnflow.storage.schema import AccessLogRow, ReturnRow, SessionRow
-from returnflow.web import console
+from returnflow.web import console_actions, console_search
 from returnflow.web.i18n import catalog_files
 from returnflow.web.templating import TEMPLATES
 from tests.support.apps import shared_app
@@ -488,11 +488,11 @@ def test_search_pages_through_many_requests(
     big["lines"][1]["quantity"] = 30
     assert client.post("/api/v1/orders", json=big).status_code == 201
     filed = []
-    for _ in range(console.PAGE_SIZE + 1):
+    for _ in range(console_search.PAGE_SIZE + 1):
         filed.append(file(client, order_no="SO-BIG", reason="no_reason", line_no=2)["rma_no"])
         clock.advance(minutes=1)
     first = agent.get("/staff/returns", params={"order_no": "SO-BIG"}).text
-    assert rows_in(first, "results") == filed[::-1][: console.PAGE_SIZE]
+    assert rows_in(first, "results") == filed[::-1][: console_search.PAGE_SIZE]
     assert 'rel="next" href="/staff/returns?order_no=SO-BIG&amp;page=2"' in first
     second = agent.get("/staff/returns", params={"order_no": "SO-BIG", "page": "2"}).text
     assert rows_in(second, "results") == [filed[0]]
@@ -561,8 +561,8 @@ def _extract(handle: Any) -> Iterator[tuple[int, str, str, list[str]]]:
 
 
 def test_reason_is_composed_in_the_agents_language() -> None:
-    late = console.compose_reason("late", " 已超 3 天 ", "zh")
+    late = console_actions.compose_reason("late", " 已超 3 天 ", "zh")
     assert late == "超过七天无理由退货期限：已超 3 天"
-    assert console.compose_reason("late", "", "en") == "Past the 7-day no-reason period"
-    assert console.compose_reason("other", "见附言", "zh") == "见附言"
-    assert console.compose_reason("unknown", "", "zh") == ""
+    assert console_actions.compose_reason("late", "", "en") == "Past the 7-day no-reason period"
+    assert console_actions.compose_reason("other", "见附言", "zh") == "见附言"
+    assert console_actions.compose_reason("unknown", "", "zh") == ""

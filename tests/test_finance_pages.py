@@ -40,6 +40,7 @@ def test_request_page_refunds_and_shows_the_workings(
     client: TestClient, context: AppContext, tokens: Tokens, order_payload: OrderPayload
 ) -> None:
     context.settings.instant_refund_enabled = False
+    context.settings.refund_auto_request = False  # finance asks by hand, policy does not
     rma = _inspected(client, order_payload)
     tokens(Role.FINANCE, username="fay")
     with sign_in(context, "fay") as finance:
@@ -89,6 +90,7 @@ def test_manager_approves_from_the_queue_page(
     client: TestClient, context: AppContext, tokens: Tokens, order_payload: OrderPayload
 ) -> None:
     context.settings.instant_refund_enabled = False
+    context.settings.refund_auto_request = False  # finance asks by hand, policy does not
     context.settings.authority_limits = {"finance": 100}
     rma = _inspected(client, order_payload)
     finance_token = tokens(Role.FINANCE, username="fay")

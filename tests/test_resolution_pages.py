@@ -39,6 +39,14 @@ def context(context: AppContext) -> AppContext:
     return dataclasses.replace(context, settings=settings)
 
 
+@pytest.fixture
+def manual_refunds(context: AppContext) -> None:
+    """The refund is decided by hand: automatic refunds at inspection and instant refunds
+    at the first scan are off, so the refund is still open to be taken as store credit."""
+    context.settings.refund_auto_request = False
+    context.settings.instant_refund_enabled = False
+
+
 @pytest.fixture(autouse=True)
 def order(client: TestClient, order_payload: OrderPayload) -> None:
     assert client.post("/api/v1/orders", json=order_payload()).status_code == 201
@@ -126,7 +134,7 @@ def test_agent_chooses_a_replacement_sends_it_and_records_the_waybill(
         follow_redirects=False,
     )
     assert shipped.status_code == 303
-    assert client.get(f"/api/v1/returns/{rma}").json()["status"] == "exchanged"
+    assert client.get(f"/api/v1/returns/{rma}").json()["status"] == "completed"  # shipped: done
     assert "SF8880001" in agent.get("/staff/shipment-requests?status=shipped").text
 
 
@@ -173,6 +181,7 @@ def test_repair_steps_and_reissue_from_the_console(client: TestClient, agent: Te
     assert 'data-action="reissue"' not in page
 
 
+@pytest.mark.usefixtures("manual_refunds")
 def test_finance_credits_the_refund_and_sees_the_customer_balance(
     client: TestClient, finance: TestClient, agent: TestClient
 ) -> None:
@@ -190,6 +199,7 @@ def test_finance_credits_the_refund_and_sees_the_customer_balance(
     assert agent.get("/staff/store-credit").status_code == 403
 
 
+@pytest.mark.usefixtures("manual_refunds")
 def test_customer_takes_store_credit_and_picks_a_replacement_in_the_portal(
     context: AppContext, client: TestClient
 ) -> None:

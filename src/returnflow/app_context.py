@@ -1,13 +1,19 @@
-"""Everything a running process shares: settings, database, clock."""
+"""Everything a running process shares: settings, database, clock, and the message bus.
+
+Every unit of work the process opens (`uow()`) publishes the events it commits to the
+process's bus, built from the table in bootstrap.py, so what follows a change runs
+right after it in the API, the pages, the worker and the tests alike.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from returnflow.bootstrap import message_bus
 from returnflow.clock import Clock, utc_now
 from returnflow.config import Settings
 from returnflow.logistics.carriers import Carrier
@@ -15,6 +21,7 @@ from returnflow.logistics.registry import carriers_from_settings
 from returnflow.payments.gateway import PaymentGateway
 from returnflow.payments.registry import gateway_from_settings
 from returnflow.process_secrets import require, with_demo_secrets
+from returnflow.services.messagebus import MessageBus
 from returnflow.storage.database import make_engine, make_session_factory
 from returnflow.storage.photos import PhotoStore
 from returnflow.storage.uow import UnitOfWork
@@ -30,6 +37,11 @@ class AppContext:
     carriers: Mapping[str, Carrier] | None = None
     # the gateway refunds are paid through; None builds it from settings (tests inject one)
     gateway: PaymentGateway | None = None
+    # what follows each committed change (bootstrap.py); built for this context
+    bus: MessageBus = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.bus = message_bus(self)
 
     @property
     def secret_key(self) -> str:
@@ -59,8 +71,13 @@ class AppContext:
             self.gateway = gateway_from_settings(self.settings, self.clock)
         return self.gateway
 
-    def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.session_factory)
+    def uow(self, *, publish: bool = True) -> UnitOfWork:
+        """One transaction; its committed events go to the bus unless `publish` is False.
+
+        False is for a writer that plays every follow-on step itself at its own moments
+        (the demo generator writing a made-up past); the events still reach the outbox.
+        """
+        return UnitOfWork(self.session_factory, self.bus.publish if publish else None)
 
     @property
     def photos(self) -> PhotoStore:

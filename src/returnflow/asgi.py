@@ -35,16 +35,22 @@ from returnflow.web import account_security as web_account_security
 from returnflow.web import common as web_common
 from returnflow.web import console as web_console
 from returnflow.web import console_access_log as web_access_log
+from returnflow.web import console_actions as web_console_actions
 from returnflow.web import console_exceptions as web_exceptions
 from returnflow.web import console_finance as web_finance
+from returnflow.web import console_hotline as web_console_hotline
 from returnflow.web import console_receiving as web_receiving
 from returnflow.web import console_recoveries as web_recoveries
+from returnflow.web import console_request as web_console_request
 from returnflow.web import console_resolutions as web_resolutions
+from returnflow.web import console_search as web_console_search
 from returnflow.web import console_shipping as web_console_shipping
 from returnflow.web import console_users as web_users
 from returnflow.web import console_warehouse as web_warehouse
 from returnflow.web import portal as web_portal
+from returnflow.web import portal_apply as web_portal_apply
 from returnflow.web import portal_offer as web_portal_offer
+from returnflow.web import portal_request as web_portal_request
 from returnflow.web import portal_resolutions as web_portal_resolutions
 from returnflow.web import portal_shipping as web_portal_shipping
 from returnflow.web.errors import error_page
@@ -54,6 +60,7 @@ STATIC = Path(__file__).parent / "web" / "static"
 
 
 def create_app(context: AppContext) -> FastAPI:
+    """The app on this context; the context brings the message bus (bootstrap.py)."""
     app = FastAPI(
         title="ReturnFlow",
         version=__version__,
@@ -70,6 +77,16 @@ def create_app(context: AppContext) -> FastAPI:
     app.add_middleware(RejectNulCharacters)
     app.add_middleware(LimitRequestBodies)
     app.add_middleware(SecurityHeaders)
+    _include_routers(app)
+    app.add_middleware(api_privacy.RouteForAccessLog)  # the access log's "seen on"
+    log_privacy.install()  # no portal links or customer data in the logs
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    _add_sign_in_and_health(app)
+    return app
+
+
+def _include_routers(app: FastAPI) -> None:
+    """Every router of the API and of the pages; a capability adds its line here."""
     app.include_router(orders.router)
     app.include_router(returns.router)
     app.include_router(api_evidence.router)  # issue 9: the evidence bundle (R14.2)
@@ -83,9 +100,15 @@ def create_app(context: AppContext) -> FastAPI:
     app.include_router(api_tracking.router)
     app.include_router(web_common.router)
     app.include_router(web_portal.router)
+    app.include_router(web_portal_apply.router)
+    app.include_router(web_portal_request.router)
     app.include_router(web_portal_resolutions.router)
     app.include_router(web_portal_shipping.router)
     app.include_router(web_console.router)
+    app.include_router(web_console_request.router)
+    app.include_router(web_console_actions.router)
+    app.include_router(web_console_search.router)
+    app.include_router(web_console_hotline.router)
     app.include_router(web_resolutions.router)
     app.include_router(web_console_shipping.router)
     app.include_router(web_exceptions.router)
@@ -101,9 +124,10 @@ def create_app(context: AppContext) -> FastAPI:
     app.include_router(api_users.router)  # R12.1: staff accounts
     app.include_router(web_users.router)
     app.include_router(web_account_security.router)
-    app.add_middleware(api_privacy.RouteForAccessLog)  # the access log's "seen on"
-    log_privacy.install()  # no portal links or customer data in the logs
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+
+def _add_sign_in_and_health(app: FastAPI) -> None:
+    """A page that needs a signed-in person sends the browser to sign in; /healthz."""
 
     @app.exception_handler(SignInRequired)
     async def _sign_in(request: Request, exc: SignInRequired) -> Response:
@@ -114,5 +138,3 @@ def create_app(context: AppContext) -> FastAPI:
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
-
-    return app

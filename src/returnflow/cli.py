@@ -9,7 +9,6 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from sqlalchemy import func, select
 
 from returnflow import log_privacy, privacy_cli, records_cli
 from returnflow.app_context import AppContext
@@ -19,9 +18,9 @@ from returnflow.domain.access import Principal, Role
 from returnflow.domain.text import DomainError
 from returnflow.process_secrets import MissingSecrets, resolve
 from returnflow.services import accounts
+from returnflow.services.unit_of_work import UnitOfWork
+from returnflow.storage.maintenance import holds_orders
 from returnflow.storage.migrate import upgrade
-from returnflow.storage.schema import OrderRow
-from returnflow.storage.uow import UnitOfWork
 
 app = typer.Typer(help="ReturnFlow: returns and exchanges for a marketplace.", no_args_is_help=True)
 users = typer.Typer(help="Staff accounts and API tokens.", no_args_is_help=True)
@@ -39,11 +38,11 @@ def _context() -> AppContext:
 
 def _active_account(uow: UnitOfWork, username: str) -> Principal:
     """The active account of that name, or exit saying there is none."""
-    found = uow.accounts.credentials(username)
+    found = accounts.active_account(uow, username)
     if found is None:
         console.print(f"[red]No active account {username}[/red]")
         raise typer.Exit(1)
-    return found[0]
+    return found
 
 
 @app.command()
@@ -65,7 +64,7 @@ def demo(
 
 
 def _load_demo(context: AppContext, orders: int, seed: int) -> None:
-    from returnflow.demo.generator import generate
+    from returnflow.demo.generator import generate, settle_history
 
     with Progress(
         TextColumn("[bold]Demo data"),
@@ -80,10 +79,7 @@ def _load_demo(context: AppContext, orders: int, seed: int) -> None:
             progress.update(task, completed=done, total=total)
 
         summary = generate(context, orders=orders, seed=seed, now=context.clock(), progress=advance)
-    # the demo's past steps must not mail thousands of made-up customers on first start
-    with context.uow() as uow:
-        settled = uow.outbox.settle_backlog(context.clock(), "not sent: historical demo data")
-        uow.commit(context.clock())
+    settled = settle_history(context)
     console.print(
         f"[green]Loaded[/green] {summary.merchants} merchants, {summary.customers} customers, "
         f"{summary.orders} orders, {summary.returns} returns "
@@ -264,8 +260,7 @@ def user_reset_totp(
 
 
 def _is_empty(context: AppContext) -> bool:
-    with context.session_factory() as session:
-        return not session.scalar(select(func.count()).select_from(OrderRow))
+    return not holds_orders(context.session_factory)
 
 
 def _safe_url(url: str) -> str:

@@ -19,7 +19,7 @@ from contextvars import ContextVar
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy.exc import StatementError
+from returnflow.storage.database import statement_error
 
 # "/portal/o/<signed token>" and "?t=<token>" / "&token=<token>" forms
 _PORTAL_PATH = re.compile(r"(/portal/o/)[^/?#\s\"']+")
@@ -35,6 +35,7 @@ LOGGERS = (
     "returnflow",
     "returnflow.api",
     "returnflow.worker",
+    "returnflow.bus",  # a failed event handler
     "returnflow.refunds",
     "returnflow.tracking",
     "returnflow.retention",
@@ -52,19 +53,9 @@ def redact(text: str) -> str:
     return _TOKEN_QUERY.sub(rf"\g<1>{REDACTED}", _PORTAL_PATH.sub(rf"\g<1>{REDACTED}", text))
 
 
-def _database_error(exc: BaseException | None) -> StatementError | None:
-    seen: set[int] = set()
-    while exc is not None and id(exc) not in seen:
-        if isinstance(exc, StatementError):
-            return exc
-        seen.add(id(exc))
-        exc = exc.__cause__ or exc.__context__
-    return None
-
-
 def safe_error(exc: BaseException) -> str:
     """What went wrong without the statement or its values: classes, SQLSTATE, constraint."""
-    database = _database_error(exc)
+    database = statement_error(exc)
     if database is None:
         return type(exc).__name__
     parts = [type(database).__name__]
@@ -91,7 +82,7 @@ def safe_error(exc: BaseException) -> str:
 
 def describe_error(exc: BaseException) -> str:
     """An error as it may be stored (an outbox row's last_error) or logged on one line."""
-    if _database_error(exc) is not None:
+    if statement_error(exc) is not None:
         return f"{safe_error(exc)} (statement and values hidden)"
     return redact(f"{type(exc).__name__}: {exc}")
 
@@ -126,7 +117,7 @@ class PrivacyFilter(logging.Filter):
             record.args = {key: _redact_arg(arg) for key, arg in record.args.items()}
         if record.exc_info and record.exc_info[1] is not None:
             exc = record.exc_info[1]
-            if _database_error(exc) is not None:
+            if statement_error(exc) is not None:
                 record.exc_text = _safe_traceback(exc, record.exc_info[2])
                 record.exc_info = None
             else:  # formatters reuse exc_text, so the redacted text is what gets written

@@ -19,10 +19,9 @@ import secrets
 import tempfile
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
-
 from returnflow.config import Settings
 from returnflow.domain.text import DomainError, Text
+from returnflow.storage.database import file_beside
 
 # secrets we are both ends of, so demo mode may generate them
 GENERATED = ("secret_key", "sandbox_webhook_secret", "order_system_webhook_secret")
@@ -114,12 +113,8 @@ def secrets_path(settings: Settings) -> Path | None:
     """The configured file; else beside a SQLite file; None for an in-memory database."""
     if settings.secrets_file:
         return Path(settings.secrets_file)
-    url = make_url(settings.database_url)
-    if url.get_backend_name() == "sqlite":
-        if not url.database or url.database == ":memory:":
-            return None  # the data forgets on exit, so may its keys
-        return Path(f"{url.database}.secrets.json")
-    return Path(DEFAULT_FILE)
+    # in memory, the data forgets on exit, so may its keys
+    return file_beside(settings.database_url, ".secrets.json", DEFAULT_FILE)
 
 
 def _read(path: Path) -> dict[str, str]:

@@ -12,12 +12,10 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from sqlalchemy.exc import SQLAlchemyError
 
 from returnflow.config import Settings
 from returnflow.storage import backup as backups
 from returnflow.storage import chain
-from returnflow.storage.database import make_engine
 
 audit = typer.Typer(help="Tamper evidence of history, ledger, store-credit and stock rows.")
 console = Console()
@@ -26,16 +24,12 @@ console = Console()
 @audit.command("verify")
 def audit_verify() -> None:
     """Walk every hash chain; exit 1 naming the first broken row of each table."""
-    engine = make_engine(Settings().database_url)
     try:
-        with engine.connect() as connection:
-            results = chain.verify_all(connection)
-    except SQLAlchemyError as error:
-        console.print(f"[red]Cannot read the records: {error.__class__.__name__}[/red]")
+        results = chain.verify_database(Settings().database_url)
+    except chain.RecordsUnreadable as error:
+        console.print(f"[red]Cannot read the records: {error}[/red]")
         console.print("Is RETURNFLOW_DATABASE_URL right, and the schema migrated?")
         raise typer.Exit(2) from error
-    finally:
-        engine.dispose()
     broken = False
     for table, count, found in results:
         if found is None:
@@ -56,7 +50,7 @@ def backup(
     """Write the database, the photos and the sandbox gateway's books into one archive."""
     try:
         summary = backups.backup(Settings(), path)
-    except (backups.BackupError, SQLAlchemyError) as error:
+    except backups.BackupError as error:
         console.print(f"[red]{error}[/red]", highlight=False)
         raise typer.Exit(1) from error
     console.print(f"[green]Backed up[/green] {summary} to {path}", highlight=False)
@@ -71,7 +65,7 @@ def restore(
     """Restore the database, photos and sandbox books from a backup archive."""
     try:
         summary = backups.restore(Settings(), path, force=force)
-    except (backups.BackupError, SQLAlchemyError) as error:
+    except backups.BackupError as error:
         console.print(f"[red]{error}[/red]", highlight=False)
         raise typer.Exit(1) from error
     console.print(f"[green]Restored[/green] {summary} from {path}", highlight=False)

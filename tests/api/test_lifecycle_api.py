@@ -59,17 +59,20 @@ def test_refund_journey_to_confirmation(
     clock.advance(days=1)
     assert _step(client, rma, "receive")["status"] == "received"
     assert _step(client, rma, "inspect", {"passed": True, "notes": "完好"})["inspection"]["passed"]
-    # the refund step owes the money; the worker pays it through the gateway (issue 5)
-    owed = _step(client, rma, "refund")
+    # a passed inspection owes the money at once (the bus, issue 10); the worker pays it
+    # through the gateway (issue 5), and a second ask by hand is refused
+    owed = client.get(f"/api/v1/refunds/{rma}").json()
     assert (owed["status"], owed["amount"]) == ("requested", {"amount": 8400, "currency": "CNY"})
+    assert client.post(f"/api/v1/returns/{rma}/refund").status_code == 409
     assert client.get(f"/api/v1/returns/{rma}").json()["refund"] is None  # not paid yet
     pay_refunds(context)
-    refunded = client.get(f"/api/v1/returns/{rma}").json()
-    assert refunded["status"] == "refunded"
-    assert refunded["refund"]["amount"] == {"amount": 8400, "currency": "CNY"}
-    assert refunded["refund"]["reference"] == "2026112022001"  # back to the original payment
-    completed = _step(client, rma, "complete")
+    # paid: the refund is on the request, which the bus then completed (R7.1)
+    completed = client.get(f"/api/v1/returns/{rma}").json()
+    assert completed["refund"]["amount"] == {"amount": 8400, "currency": "CNY"}
+    assert completed["refund"]["reference"] == "2026112022001"  # back to the original payment
+    assert completed["status"] == "completed"
     assert completed["confirm_by"] is not None
+    assert completed["timeline"][-1]["actor"] == "system"
     confirmed = _step(client, rma, "confirm")
     assert confirmed["status"] == "confirmed"
     assert confirmed["allowed_actions"] == []
@@ -94,7 +97,12 @@ def test_each_resolution_type(client: TestClient, type_: str, reason: str, path:
     for action in path:
         body = {"passed": True} if action == "inspect" else SHIP if action == "ship" else None
         _step(client, rma, action, body)
-    assert _step(client, rma, "complete")["status"] == "completed"
+    # the outcome reached the customer: the bus completed the request (issue 10)
+    completed = client.get(f"/api/v1/returns/{rma}").json()
+    assert completed["status"] == "completed"
+    assert completed["confirm_by"] is not None
+    assert client.post(f"/api/v1/returns/{rma}/complete").status_code == 409
+    assert _step(client, rma, "confirm")["status"] == "confirmed"
 
 
 def test_review_then_reject_tells_the_reason(client: TestClient) -> None:
@@ -143,6 +151,9 @@ def test_failed_inspection_needs_notes_and_ends_without_refund(client: TestClien
     # refused without an accepted offer (tests/api/test_warehouse_api.py)
     assert failed["allowed_actions"] == ["refund", "complete"]
     assert client.post(f"/api/v1/returns/{rma}/refund").status_code == 409
+    # nothing was delivered to the customer: completing it is a person's step
+    assert client.get(f"/api/v1/returns/{rma}").json()["status"] == "inspection_failed"
+    assert _step(client, rma, "complete")["status"] == "completed"
 
 
 def test_ship_needs_carrier_and_tracking(client: TestClient) -> None:
@@ -158,6 +169,10 @@ def test_unknown_request_is_404(client: TestClient) -> None:
 
 
 def test_concurrent_refunds_pay_once(client: TestClient, context: AppContext) -> None:
+    # the refund is asked for by hand, 12 times at once: neither the instant refund at the
+    # first scan nor the one owed at inspection (both followed by the bus) comes first
+    context.settings.refund_auto_request = False
+    context.settings.instant_refund_enabled = False
     rma = _file(client)
     _step(client, rma, "ship", SHIP)
     _step(client, rma, "receive")

@@ -107,6 +107,14 @@ def laptop(client: TestClient, order_payload: OrderPayload, context: AppContext)
 
 
 @pytest.fixture
+def manual_refunds(context: AppContext) -> None:
+    """The refund is decided by hand: automatic refunds at inspection and instant refunds
+    at the first scan are off, so the refund these tests request is not already owed."""
+    context.settings.refund_auto_request = False
+    context.settings.instant_refund_enabled = False
+
+
+@pytest.fixture
 def worker(context: AppContext, tmp_path: Path) -> Worker:
     return Worker(context, FileMailer(tmp_path))
 
@@ -330,6 +338,7 @@ def test_a_gap_within_the_agents_limit_goes_out_in_their_name(
 
 
 @pytest.mark.parametrize("channel", ["api", "console"])
+@pytest.mark.usefixtures("manual_refunds")
 def test_finance_over_its_limit_refund_waits_and_credit_is_refused(
     client: TestClient, context: AppContext, tokens: Tokens, channel: str
 ) -> None:
@@ -446,6 +455,7 @@ def test_a_write_off_over_the_limit_is_refused(
 # --- (b) another merchant's return ------------------------------------------------------
 
 
+@pytest.mark.usefixtures("manual_refunds")
 def test_a_merchant_moves_no_money_on_another_merchants_return(
     client: TestClient, context: AppContext, tokens: Tokens
 ) -> None:
@@ -491,6 +501,7 @@ def test_a_merchant_moves_no_money_on_another_merchants_return(
 # --- (c) never more than was paid -------------------------------------------------------
 
 
+@pytest.mark.usefixtures("manual_refunds")
 def test_no_payable_exceeds_what_was_paid(
     client: TestClient, context: AppContext, tokens: Tokens, worker: Worker
 ) -> None:
@@ -542,6 +553,7 @@ def _forged_failure(refund: dict[str, Any], rma: str) -> tuple[bytes, dict[str, 
     return body, {SIGNATURE_HEADER: signature, "Content-Type": "application/json"}
 
 
+@pytest.mark.usefixtures("manual_refunds")
 def test_reopening_a_paid_refund_escalated_by_a_forged_failure_pays_nothing_twice(
     client: TestClient, context: AppContext, worker: Worker, clock: FakeClock
 ) -> None:
@@ -575,6 +587,7 @@ def test_reopening_a_paid_refund_escalated_by_a_forged_failure_pays_nothing_twic
 # --- one submission, however many callers (finding 6) ----------------------------------
 
 
+@pytest.mark.usefixtures("manual_refunds")
 def test_many_concurrent_calls_on_a_re_requested_refund_queue_one_submission(
     client: TestClient, context: AppContext, tokens: Tokens, database_url: str
 ) -> None:
@@ -626,6 +639,7 @@ def test_a_declined_gap_is_no_longer_owed(
     assert submits(context) == 0
 
 
+@pytest.mark.usefixtures("manual_refunds")
 def test_reopening_while_the_gateway_cannot_answer_sends_nothing(
     client: TestClient, context: AppContext, worker: Worker
 ) -> None:
@@ -634,7 +648,7 @@ def test_reopening_while_the_gateway_cannot_answer_sends_nothing(
     context.settings.refund_max_attempts = 1
     rma = file(client)
     back_and_inspected(client, rma)
-    client.post(f"/api/v1/returns/{rma}/refund")
+    assert client.post(f"/api/v1/returns/{rma}/refund").status_code == 200
     gateway.unavailable_next(2)
     worker.tick()  # the one attempt fails: escalated
     assert refund_of(client, rma)["status"] == "escalated"

@@ -25,6 +25,14 @@ def order(client: TestClient, order_payload: OrderPayload) -> None:
     assert client.post("/api/v1/orders", json=order_payload()).status_code == 201
 
 
+@pytest.fixture
+def manual_refunds(context: AppContext) -> None:
+    """The refund is decided by hand: automatic refunds at inspection and instant refunds
+    at the first scan are off, so the refund is still open to be taken as store credit."""
+    context.settings.refund_auto_request = False
+    context.settings.instant_refund_enabled = False
+
+
 def credited_refund(client: TestClient) -> str:
     """A refund-only claim on line 1 (84.00), taken as store credit."""
     body = {
@@ -50,6 +58,7 @@ def spend(client: TestClient, amount: int, key: str, **headers: str) -> Any:
     )
 
 
+@pytest.mark.usefixtures("manual_refunds")
 def test_credit_with_bonus_then_spend_then_expiry(
     client: TestClient, context: AppContext, clock: FakeClock
 ) -> None:
@@ -95,6 +104,7 @@ def test_credit_with_bonus_then_spend_then_expiry(
         assert trial_balance_is_zero(uow.ledger.postings())
 
 
+@pytest.mark.usefixtures("manual_refunds")
 def test_the_order_system_may_spend_but_not_agents(
     client: TestClient, tokens: Callable[..., str]
 ) -> None:
@@ -105,6 +115,7 @@ def test_the_order_system_may_spend_but_not_agents(
     assert spend(client, 100, "k-2", **agent).status_code == 403
 
 
+@pytest.mark.usefixtures("manual_refunds")
 def test_concurrent_spends_never_overdraw(
     client: TestClient, context: AppContext, database_url: str
 ) -> None:

@@ -46,6 +46,14 @@ def order(client: TestClient, order_payload: OrderPayload) -> None:
     assert client.post("/api/v1/orders", json=phone).status_code == 201
 
 
+@pytest.fixture
+def manual_refunds(context: AppContext) -> None:
+    """The refund is decided by hand: automatic refunds at inspection and instant refunds
+    at the first scan are off, so nothing is paid before the partial-refund offer."""
+    context.settings.refund_auto_request = False
+    context.settings.instant_refund_enabled = False
+
+
 def _received(
     client: TestClient, order_no: str = "SO-1001", reason: str = "no_reason", quantity: int = 1
 ) -> str:
@@ -193,6 +201,7 @@ def _offer(client: TestClient) -> str:
     return rma
 
 
+@pytest.mark.usefixtures("manual_refunds")
 def test_partial_refund_accepted_refunds_less(client: TestClient, context: AppContext) -> None:
     rma = _offer(client)
     with context.session_factory() as session:

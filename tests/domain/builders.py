@@ -19,7 +19,8 @@ from returnflow.domain.policy import DEFAULT_POLICY, PolicyVersion
 from returnflow.domain.refunds import HeldLine, OrderHistory, order_history
 from returnflow.domain.returns import ReturnLine, ReturnRequest
 from returnflow.domain.review import Assessment, assess
-from returnflow.domain.rules import LineClaim, LineVerdict, RuleResult, judge_line
+from returnflow.domain.rules import judge_line
+from returnflow.domain.verdicts import LineClaim, LineVerdict, RuleResult
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

@@ -178,3 +178,56 @@ def test_an_ordinary_exchange_waits_for_inspection() -> None:
             actor="agent:li",
             limits=LIMITS,
         )
+
+
+def test_each_exchange_step_records_what_follows_it() -> None:
+    order = ExchangeOrder.choose(
+        rma_no="RMA1",
+        merchant_id="m-1",
+        customer_id="c-1",
+        items=[item(5000)],
+        returned={1: 1},
+        returned_value=Money(8400),
+        fast=False,
+        now=NOW,
+        actor="agent:li",
+        limits=LIMITS,
+    )
+    assert order.chosen_by == "agent:li"
+    order.release(NOW, "agent:li", goods_inspected=True)
+    order.shipped(NOW, "order-system", "SF 123")
+    names = [event.name for event in order.events]
+    assert names == ["exchange.chosen", "exchange.released", "exchange.shipped"]
+    released = order.events[1].data
+    assert (released["rma_no"], released["settlement"], released["difference"]) == (
+        "RMA1",
+        "refund_pending",
+        -3400,
+    )
+    with pytest.raises(DomainError) as refused:
+        order.cancel(NOW, "agent:li")  # only a reserved replacement can be called off
+    assert refused.value.code == "exchange_step_not_allowed"
+    assert len(order.events) == 3  # a refused step records nothing
+
+
+def test_a_cancelled_exchange_says_so_and_a_settled_return_stops_the_clock() -> None:
+    order = _fast(9900)
+    assert order.return_due_at is not None
+    order.return_settled()
+    assert order.return_due_at is None
+    assert not order.return_overdue(NOW + timedelta(days=30))
+    reserved = ExchangeOrder.choose(
+        rma_no="RMA2",
+        merchant_id="m-1",
+        customer_id="c-1",
+        items=[item(100)],
+        returned={1: 1},
+        returned_value=Money(100),
+        fast=False,
+        now=NOW,
+        actor="agent:li",
+        limits=LIMITS,
+    )
+    reserved.cancel(NOW, "agent:li", "customer changed their mind")
+    assert reserved.status is ExchangeStatus.CANCELLED
+    assert reserved.events[-1].name == "exchange.cancelled"

@@ -12,11 +12,13 @@ from returnflow.domain.inventory import (
     ARRIVAL,
     INSPECTION_AREA,
     SCRAPPED,
+    SOLD,
     Movement,
     MovementKind,
     Stock,
     check_bin,
     is_outside,
+    manual_movement,
     net_by_key,
 )
 from returnflow.domain.text import DomainError
@@ -87,3 +89,29 @@ def test_stock_never_negative_and_equals_the_sum_of_accepted_movements(
         if not is_outside(key[1]) and total != 0
     }
     assert stock.levels == inside
+
+
+def test_people_only_move_sell_or_scrap_goods_that_are_inside() -> None:
+    def manual(kind: str, source: str = "a-01-01", target: str = "a-02-01") -> Movement:
+        return manual_movement(
+            kind,
+            merchant_id="m-1",
+            sku="S1",
+            grade="A",
+            quantity=1,
+            from_location=source,
+            to_location=target,
+            actor="warehouse:wang",
+            at=AT,
+        )
+
+    assert (manual("move").from_location, manual("move").to_location) == ("A-01-01", "A-02-01")
+    assert manual("sell").to_location == SOLD and manual("scrap").to_location == SCRAPPED
+    for kind, source, target, code in [
+        ("receive", "A-01-01", "A-02-01", "movement_kind_invalid"),
+        ("move", "@ARRIVAL", "A-02-01", "movement_source_invalid"),
+        ("move", "A-01-01", "shelf 3", "bin_invalid"),
+    ]:
+        with pytest.raises(DomainError) as refused:
+            manual(kind, source, target)
+        assert refused.value.code == code

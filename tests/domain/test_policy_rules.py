@@ -7,13 +7,14 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from returnflow.domain.catalog import ItemFlag
+from returnflow.domain.eligibility import line_eligibility
 from returnflow.domain.kinds import Outcome, Reason, RequestType, ShippingPayer
 from returnflow.domain.policy import DEFAULT_POLICY, MerchantTerms, PolicyVersion
 from returnflow.domain.refunds import LineHistory, OrderHistory
 from returnflow.domain.returns import ReturnLine
 from returnflow.domain.review import assess
-from returnflow.domain.rules import LineClaim, Verdict, line_eligibility
 from returnflow.domain.text import DomainError
+from returnflow.domain.verdicts import LineClaim, Verdict
 from tests.domain.builders import (
     DELIVERED_AT,
     DELIVERY_DAY,

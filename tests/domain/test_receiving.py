@@ -143,3 +143,17 @@ def test_unidentified_parcel_is_dealt_with_once_and_let_go_only_with_a_reason() 
     with pytest.raises(DomainError) as again:
         parcel.match("RMA1", "w", NOW)
     assert again.value.code == "parcel_already_resolved"
+    assert [event.name for event in parcel.events] == ["parcel.let_go"]
+
+
+def test_a_receipt_records_what_was_found_as_an_event() -> None:
+    receipt = record({1: 1, 2: 1})
+    (event,) = receipt.events
+    assert event.name == "receipt.recorded" and event.occurred_at == NOW
+    assert event.data == {
+        "rma_no": "RMA1",
+        "clean": False,
+        "discrepancies": ["missing_items"],
+        "received_by": "warehouse:wang",
+    }
+    assert receipt == record({1: 1, 2: 1})  # events are not part of what a receipt says

@@ -94,7 +94,7 @@ def test_stripe_pays_through_the_outbox(
 ) -> None:
     worker = _worker(context, tmp_path)
     worker.tick()  # owed at inspection, submitted, Stripe answers "succeeded"
-    assert client.get(f"/api/v1/returns/{rma}").json()["status"] == "refunded"
+    assert client.get(f"/api/v1/returns/{rma}").json()["status"] == "completed"  # paid: done
     refund = _refund(client, rma)
     assert refund["gateway_refund_id"] == "re_000001"
     stored = stand_in.refunds["re_000001"]
@@ -118,7 +118,7 @@ def test_timeout_then_retry_with_the_same_key_pays_once(
     stand_in.forget_keys()  # even after Stripe's 24 hours: the retry asks before it posts
     clock.advance(seconds=61)
     worker.tick()
-    assert client.get(f"/api/v1/returns/{rma}").json()["status"] == "refunded"
+    assert client.get(f"/api/v1/returns/{rma}").json()["status"] == "completed"  # paid: done
     assert len(stand_in.refunds) == 1 and stand_in.posts == 1
 
 
@@ -176,7 +176,7 @@ def test_worker_dying_after_the_gateway_accepted_pays_once(
     context.gateway = stripe  # the process restarts; the dead worker's claim lapses
     clock.advance(minutes=5, seconds=1)
     _worker(context, tmp_path).tick()
-    assert client.get(f"/api/v1/returns/{rma}").json()["status"] == "refunded"
+    assert client.get(f"/api/v1/returns/{rma}").json()["status"] == "completed"  # paid: done
     assert _refund(client, rma)["gateway_refund_id"] == "re_000001"
     assert len(stand_in.refunds) == 1 and stand_in.posts == 2
 
@@ -228,7 +228,7 @@ def test_signed_stripe_webhook_settles_a_pending_refund(
     anonymous = TestClient(client.app)
     answer = anonymous.post("/api/v1/payments/stripe/notifications", content=body, headers=header)
     assert answer.json()["outcome"] == "applied"
-    assert client.get(f"/api/v1/returns/{rma}").json()["status"] == "refunded"
+    assert client.get(f"/api/v1/returns/{rma}").json()["status"] == "completed"  # paid: done
     clock.advance(minutes=10)
     stale = anonymous.post("/api/v1/payments/stripe/notifications", content=body, headers=header)
     assert stale.status_code == 401  # a stale signature proves nothing

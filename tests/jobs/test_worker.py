@@ -14,6 +14,8 @@ from sqlalchemy import select
 
 from returnflow.app_context import AppContext
 from returnflow.config import Settings
+from returnflow.domain.lifecycle import Status
+from returnflow.jobs.outbox import DispatchReport, OutboxDispatcher
 from returnflow.jobs.worker import Worker
 from returnflow.notify.mailer import FileMailer, SmtpMailer
 from returnflow.storage.schema import OutboxRow, ThrottleRow
@@ -63,11 +65,11 @@ def test_confirmation_mail_carries_the_rma_in_both_languages(
 def test_refund_notice_says_the_money_was_paid(
     client: TestClient, context: AppContext, smtp_server: SmtpSink
 ) -> None:
+    context.settings.instant_refund_enabled = False  # the ordinary refund, after inspection
     rma = client.post("/api/v1/returns", json=REQUEST).json()["rma_no"]
     client.post(f"/api/v1/returns/{rma}/ship", json={"carrier": "SF", "tracking_no": "SF0001"})
     client.post(f"/api/v1/returns/{rma}/receive")
-    client.post(f"/api/v1/returns/{rma}/inspect", json={"passed": True})
-    client.post(f"/api/v1/returns/{rma}/refund")
+    client.post(f"/api/v1/returns/{rma}/inspect", json={"passed": True})  # the bus asks for it
     # paid through the gateway on one tick, the notice leaves on the next (R6.4)
     pay_refunds(context, SmtpMailer(smtp_server.host, smtp_server.port), ticks=2)
     subjects = [str(m["Subject"]) for m in smtp_server.messages]
@@ -92,6 +94,25 @@ def test_unreachable_smtp_is_retried_with_backoff(
     clock.advance(seconds=31)
     assert up.tick().outbox.sent == 1
     assert len(smtp_server.messages) == 1
+
+
+def test_a_message_that_keeps_failing_is_given_up_after_max_attempts(
+    client: TestClient, context: AppContext, clock: FakeClock
+) -> None:
+    client.post("/api/v1/returns", json=REQUEST)  # one "return.created" row
+
+    def broken(topic: str, payload: dict[str, Any]) -> None:
+        raise RuntimeError("the mail server says no")
+
+    dispatcher = OutboxDispatcher(context.session_factory, {"return.": broken}, max_attempts=2)
+    assert dispatcher.run_once(clock.now) == DispatchReport(retried=1)
+    assert dispatcher.run_once(clock.now) == DispatchReport()  # claimed until its backoff
+    assert dispatcher.run_once(clock.advance(seconds=31)) == DispatchReport(failed=1)
+    assert dispatcher.run_once(clock.advance(hours=2)) == DispatchReport()  # given up
+    with context.session_factory() as session:
+        row = session.scalars(select(OutboxRow)).one()
+    assert (row.attempts, row.sent_at, row.failed_at) == (2, None, clock.now - timedelta(hours=2))
+    assert row.last_error == "RuntimeError: the mail server says no"
 
 
 def test_unshipped_requests_close_themselves_with_notice(
@@ -120,14 +141,39 @@ def test_completed_requests_confirm_themselves(
     )
     rma = client.post("/api/v1/returns", json=body).json()["rma_no"]
     client.post(f"/api/v1/returns/{rma}/approve")
-    pay_refunds(context, FileMailer(tmp_path), ticks=1)  # refund-only: owed at approval, paid
-    assert client.get(f"/api/v1/returns/{rma}").json()["status"] == "refunded"
-    client.post(f"/api/v1/returns/{rma}/complete")
+    # refund-only: owed at approval, paid, and so completed (the bus, bootstrap.py)
+    pay_refunds(context, FileMailer(tmp_path), ticks=1)
+    assert client.get(f"/api/v1/returns/{rma}").json()["status"] == "completed"
     worker = Worker(context, FileMailer(tmp_path))
     clock.advance(days=7, seconds=1)
     assert worker.tick().confirmed == 1
     assert client.get(f"/api/v1/returns/{rma}").json()["status"] == "confirmed"
     assert any(path.suffix == ".eml" for path in tmp_path.iterdir())
+
+
+def test_a_delivered_request_the_bus_missed_is_completed_by_the_safety_net(
+    client: TestClient, context: AppContext, clock: FakeClock, tmp_path: Path
+) -> None:
+    """A crash between the refund's commit and the bus: the worker completes it later."""
+    rma = client.post("/api/v1/returns", json=REQUEST).json()["rma_no"]
+    with context.uow(publish=False) as uow:  # stored, but nothing followed it
+        request = uow.returns.get(rma, for_update=True)
+        assert request is not None and request.status is Status.APPROVED
+        request.ship("customer:c-1", clock.now, "SF", "SF0001")
+        request.receive("warehouse:w-1", clock.now)
+        request.inspect("warehouse:w-1", clock.now, passed=True)
+        request.pay_refund("finance:f-1", clock.now, "alipay", "2026112022001")
+        uow.commit(clock.now)
+    worker = Worker(context, FileMailer(tmp_path))
+    clock.advance(minutes=9)
+    assert worker.tick().completed == 0  # the bus's own moment has not passed
+    assert client.get(f"/api/v1/returns/{rma}").json()["status"] == "refunded"
+    clock.advance(minutes=2)
+    assert worker.tick().completed == 1
+    body = client.get(f"/api/v1/returns/{rma}").json()
+    assert body["status"] == "completed"
+    assert (body["timeline"][-1]["actor"], body["confirm_by"] is not None) == ("system", True)
+    assert worker.tick().completed == 0  # once
 
 
 def test_mailer_follows_settings(tmp_path: Any) -> None:

@@ -22,7 +22,6 @@ from returnflow.domain.store_credit import EntryKind
 from returnflow.jobs.worker import Worker
 from returnflow.notify.mailer import FileMailer
 from returnflow.payments.sandbox import SandboxGateway
-from returnflow.storage.resolutions import StoreCredit
 from tests.support.clock import FakeClock
 
 SHIP = {"carrier": "顺丰速运", "tracking_no": "SF1234567890"}
@@ -41,7 +40,11 @@ def refunded_return(
     folder: Path,
     order: dict[str, Any],
 ) -> str:
-    """File, ship, receive, inspect and refund one request; answers its RMA number."""
+    """File, ship, receive, inspect and refund one request; answers its RMA number.
+
+    The refund is owed as the inspection passes and the request completes once it is
+    paid: both follow through the message bus, not through a call of ours.
+    """
     context.settings.upload_dir = str(folder / "uploads")
     context.settings.instant_refund_enabled = False
     context.gateway = SandboxGateway(context.clock, settle_after=timedelta(seconds=30))
@@ -60,11 +63,16 @@ def refunded_return(
     for action, step in (("ship", SHIP), ("receive", None), ("inspect", {"passed": True})):
         done = client.post(f"/api/v1/returns/{rma}/{action}", json=step)
         assert done.status_code == 200, done.text
-    assert client.post(f"/api/v1/returns/{rma}/refund").status_code == 200
+    # a passed inspection owes the refund at once (the message bus, issue 10)
+    refund = client.get(f"/api/v1/refunds/{rma}")
+    assert (refund.status_code, refund.json()["status"]) == (200, "requested"), refund.text
     worker.tick()
     clock.advance(seconds=31)
     worker.tick()
-    assert client.get(f"/api/v1/returns/{rma}").json()["status"] == "refunded"
+    # paid, then completed by the message bus ("refund.paid" -> complete the request)
+    status = client.get(f"/api/v1/returns/{rma}").json()["status"]
+    assert status == "completed", status
+    assert client.get(f"/api/v1/refunds/{rma}").json()["status"] == "succeeded"
     return rma
 
 
@@ -72,18 +80,18 @@ def credit_and_stock(context: AppContext, customer_id: str = "c-1") -> None:
     """A store-credit grant and a stock movement, so every chain has rows."""
     now = context.clock()
     with context.uow() as uow:
-        credit = StoreCredit(uow.session)
-        amount = Money(1500, "CNY")
-        credit.add_lot(customer_id, amount, now, now + timedelta(days=365), "test")
-        credit.record(
-            key=f"grant:{customer_id}:{now.isoformat()}",
-            customer_id=customer_id,
-            kind=EntryKind.GRANT,
-            amount=amount,
-            now=now,
+        account = uow.store_credit.account(customer_id, "CNY")
+        account.grant(
+            Money(1500, "CNY"),
+            now,
+            now + timedelta(days=365),
+            f"grant:{customer_id}:{now.isoformat()}",
+            EntryKind.GRANT,
+            source="test",
             actor="finance",
             reference="goodwill",
         )
+        uow.store_credit.save(account, now)
         uow.warehouse.move(
             Movement(
                 MovementKind.RECEIVE,

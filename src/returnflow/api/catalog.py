@@ -7,15 +7,19 @@ SKU's price and availability for its merchant.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from datetime import datetime
+from typing import Annotated
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
+from returnflow.api.schemas import Money as MoneyOut
 from returnflow.domain.access import Permission, Principal
+from returnflow.domain.price_feed import MAX_AVAILABLE, MAX_UNIT_PRICE, PriceUpdate
 from returnflow.entrypoints.deps import Allowed, Context
+from returnflow.entrypoints.steps import perform
 from returnflow.services import replacements
-from returnflow.storage.catalogue import Catalogue, PriceUpdate
+from returnflow.services.unit_of_work import UnitOfWork
 
 catalog_router = APIRouter(prefix="/api/v1", tags=["catalog"])
 
@@ -31,10 +35,10 @@ class CatalogItemIn(BaseModel):
     sku: Id
     title: str = Field(min_length=1, max_length=300)
     unit_price: int = Field(
-        ge=1, le=replacements.MAX_UNIT_PRICE, description="fen; a free product is no replacement"
+        ge=1, le=MAX_UNIT_PRICE, description="fen; a free product is no replacement"
     )
     currency: str = Field(default="CNY", pattern=r"^[A-Z]{3}$")
-    available: int = Field(ge=0, le=replacements.MAX_AVAILABLE)
+    available: int = Field(ge=0, le=MAX_AVAILABLE)
 
 
 class CatalogFeedIn(BaseModel):
@@ -43,39 +47,54 @@ class CatalogFeedIn(BaseModel):
     items: list[CatalogItemIn] = Field(min_length=1, max_length=1000)
 
 
+class FeedOut(BaseModel):
+    updated: int
+
+
+class CatalogItemOut(BaseModel):
+    sku: str
+    title: str
+    unit_price: MoneyOut
+    available: int | None
+
+
+class CatalogOut(BaseModel):
+    items: list[CatalogItemOut]
+
+
 @catalog_router.put("/catalog/items")
-def feed_catalog(body: CatalogFeedIn, context: Context, principal: Feeder) -> dict[str, Any]:
+def feed_catalog(body: CatalogFeedIn, context: Context, principal: Feeder) -> FeedOut:
     """Bulk upsert of prices (fen) and availability per merchant and SKU."""
-    now = context.clock()
     by_merchant: dict[str, list[PriceUpdate]] = {}
     for item in body.items:
         by_merchant.setdefault(item.merchant_id, []).append(
             PriceUpdate(item.sku, item.title, item.unit_price, item.currency, item.available)
         )
-    with context.uow() as uow:
-        count = sum(
+
+    def step(uow: UnitOfWork, now: datetime) -> int:
+        return sum(
             replacements.feed(uow, merchant, updates, principal.actor, now)
             for merchant, updates in sorted(by_merchant.items())
         )
-        uow.commit(now)
-    return {"updated": count}
+
+    return FeedOut(updated=perform(context, step))
 
 
 @catalog_router.get("/catalog/items")
-def list_catalog(merchant_id: Id, context: Context, principal: Viewer) -> dict[str, Any]:
+def list_catalog(merchant_id: Id, context: Context, principal: Viewer) -> CatalogOut:
     """One merchant's replacement catalogue as the feed left it."""
     if principal.merchant_scope is not None and principal.merchant_scope != merchant_id:
-        return {"items": []}
+        return CatalogOut(items=[])
     with context.uow() as uow:
-        items = Catalogue(uow.session).listing(merchant_id, limit=1000)
-    return {
-        "items": [
-            {
-                "sku": item.sku,
-                "title": item.title,
-                "unit_price": {"amount": item.price.cents, "currency": item.price.currency},
-                "available": item.available,
-            }
+        items = replacements.listing(uow, merchant_id, limit=1000)
+    return CatalogOut(
+        items=[
+            CatalogItemOut(
+                sku=item.sku,
+                title=item.title,
+                unit_price=MoneyOut(amount=item.price.cents, currency=item.price.currency),
+                available=item.available,
+            )
             for item in items
         ]
-    }
+    )

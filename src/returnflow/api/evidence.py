@@ -10,6 +10,8 @@ from starlette.responses import Response
 
 from returnflow.domain.access import Permission, Principal
 from returnflow.entrypoints.deps import Allowed, Context, Language
+from returnflow.entrypoints.files import attachment
+from returnflow.entrypoints.steps import perform
 from returnflow.services import evidence
 
 router = APIRouter(prefix="/api/v1/returns", tags=["returns"])
@@ -32,11 +34,7 @@ def evidence_zip(
     The customer's photos are in it, so the look is logged like one at the photos.
     """
     now = context.clock()
-    with context.uow() as uow:
-        records = evidence.collect(uow, rma_no, merchant_scope=principal.merchant_scope)
-        if any(records.photos.values()):
-            uow.accounts.log_access(principal.actor, rma_no, "photo", now)  # R14.1
-        uow.commit(now)
+    records = perform(context, lambda uow, _: evidence.collect_for(uow, rma_no, principal, now))
     data = evidence.bundle(
         records,
         Path(context.settings.upload_dir),
@@ -44,8 +42,4 @@ def evidence_zip(
         actor=principal.actor,
         now=now,
     )
-    return Response(
-        data,
-        media_type="application/zip",
-        headers={"Content-Disposition": f'attachment; filename="evidence-{rma_no}.zip"'},
-    )
+    return attachment(data, "application/zip", f"evidence-{rma_no}.zip")

@@ -10,19 +10,20 @@ from pydantic import BaseModel, Field
 from starlette.responses import Response
 
 from returnflow.api import schemas
-from returnflow.api.schemas import RowId
 from returnflow.app_context import AppContext
 from returnflow.domain.access import Permission, Principal
-from returnflow.domain.ledger import Account
+from returnflow.domain.approvals import AmountApproval
 from returnflow.domain.money import Money
-from returnflow.domain.text import DomainError, Text
+from returnflow.domain.recoveries import RefundRecovery
 from returnflow.entrypoints.deps import Allowed, Context, Language
-from returnflow.payments.sandbox import SandboxGateway, settlement_records
+from returnflow.entrypoints.files import attachment
+from returnflow.entrypoints.params import RowId
+from returnflow.entrypoints.steps import perform
 from returnflow.services import approvals as approval_service
-from returnflow.services import reconciliation
+from returnflow.services import finance_queries, reconciliation, refund_recoveries
 from returnflow.services import refunds as refund_service
-from returnflow.storage.refunds import Approvals, Recoveries, RefundListing, RefundStore
-from returnflow.storage.schema import AmountApprovalRow
+from returnflow.services.finance_queries import RefundLine
+from returnflow.services.reconciliation import Reconciled, SettlementRecord
 
 router = APIRouter(prefix="/api/v1/finance", tags=["finance"])
 
@@ -96,19 +97,17 @@ class ReportOut(BaseModel):
     settled: int
 
 
-def _m(cents: int, currency: str) -> schemas.Money:
-    return schemas.Money(amount=cents, currency=currency)
+def _m(money: Money) -> schemas.Money:
+    return schemas.Money(amount=money.cents, currency=money.currency)
 
 
-def refund_line(item: RefundListing, now: datetime) -> RefundLineOut:
-    open_ = item.status not in ("succeeded", "declined")
+def refund_line(item: RefundLine) -> RefundLineOut:
     return RefundLineOut(
         rma_no=item.rma_no,
         status=item.status,
-        amount=_m(item.amount, item.currency),
+        amount=_m(item.amount),
         due_by=item.due_by,
-        breached=item.breached_at is not None
-        or (open_ and item.due_by is not None and now > item.due_by),
+        breached=item.breached,
         paid_at=item.paid_at,
         attempts=item.attempts,
         last_error=item.last_error,
@@ -117,46 +116,33 @@ def refund_line(item: RefundListing, now: datetime) -> RefundLineOut:
     )
 
 
-def approval_out(row: AmountApprovalRow) -> ApprovalOut:
+def approval_out(approval: AmountApproval) -> ApprovalOut:
+    assert approval.id is not None
     return ApprovalOut(
-        id=row.id,
-        kind=row.kind,
-        subject=row.subject,
-        amount=_m(row.amount, row.currency),
-        limit=None if row.limit_cents is None else _m(row.limit_cents, row.currency),
-        requested_by=row.requested_by,
-        requested_at=row.requested_at,
-        status=row.status,
-        decided_by=row.decided_by,
-        decided_at=row.decided_at,
-        decision_note=row.decision_note,
+        id=approval.id,
+        kind=approval.kind,
+        subject=approval.subject,
+        amount=_m(approval.amount),
+        limit=None if approval.limit is None else _m(approval.limit),
+        requested_by=approval.requested_by,
+        requested_at=approval.requested_at,
+        status=approval.status,
+        decided_by=approval.decided_by,
+        decided_at=approval.decided_at,
+        decision_note=approval.decision_note,
     )
 
 
-def list_refunds(context: AppContext, view: str) -> list[RefundListing]:
-    """breached, at_risk (deadline near), escalated, open, or all."""
-    now = context.clock()
-    rules = refund_service.RefundRules.from_settings(context.settings)
-    open_states = ("awaiting_approval", "requested", "submitted", "retrying", "escalated")
-    with context.uow() as uow:
-        store = RefundStore(uow.session)
-        match view:
-            case "breached":
-                flagged = store.listing(breached=True)
-                late = [
-                    r for r in store.listing(statuses=open_states) if r.due_by and r.due_by < now
-                ]
-                seen = {r.rma_no for r in flagged}
-                return flagged + [r for r in late if r.rma_no not in seen]
-            case "at_risk":
-                near = store.listing(statuses=open_states, due_before=now + rules.at_risk)
-                return [r for r in near if r.due_by is not None and r.due_by >= now]
-            case "escalated":
-                return store.listing(statuses=("escalated",))
-            case "open":
-                return store.listing(statuses=open_states)
-            case _:
-                return store.listing()
+def recovery_out(recovery: RefundRecovery) -> RecoveryOut:
+    return RecoveryOut(
+        rma_no=recovery.rma_no,
+        customer_id=recovery.customer_id,
+        amount=_m(recovery.amount),
+        reason=recovery.reason,
+        status=recovery.status,
+        opened_at=recovery.opened_at,
+        resolved_by=recovery.resolved_by,
+    )
 
 
 @router.get("/refunds", response_model=list[RefundLineOut])
@@ -167,7 +153,10 @@ def refunds(
 ) -> list[RefundLineOut]:
     """Refunds by deadline (R6.1): breached, at risk, escalated to finance, or all open."""
     now = context.clock()
-    return [refund_line(item, now) for item in list_refunds(context, view)]
+    at_risk = refund_service.RefundRules.from_settings(context.settings).at_risk
+    with context.uow() as uow:
+        lines = finance_queries.refund_lines(uow, view, now, at_risk)
+    return [refund_line(item) for item in lines]
 
 
 @router.get("/approvals", response_model=list[ApprovalOut])
@@ -177,18 +166,19 @@ def approvals(
     status: Literal["pending", "approved", "declined"] = "pending",
 ) -> list[ApprovalOut]:
     with context.uow() as uow:
-        return [approval_out(row) for row in Approvals(uow.session).listing(status)]
+        return [approval_out(a) for a in finance_queries.approvals(uow, status)]
 
 
 def _decide(
     context: AppContext, approval_id: int, approve: bool, principal: Principal, note: str
 ) -> ApprovalOut:
-    now = context.clock()
-    with context.uow() as uow:
-        row = approval_service.decide(uow, approval_id, approve, principal.actor, now, note)
-        out = approval_out(row)
-        uow.commit(now)
-    return out
+    """The decision is committed; the bus then releases (or declines) what it held."""
+    return perform(
+        context,
+        lambda uow, now: approval_out(
+            approval_service.decide(uow, approval_id, approve, principal.actor, now, note)
+        ),
+    )
 
 
 @router.post("/approvals/{approval_id}/approve", response_model=ApprovalOut)
@@ -213,35 +203,20 @@ def recoveries(
     status: Literal["open", "recovered", "written_off"] = "open",
 ) -> list[RecoveryOut]:
     with context.uow() as uow:
-        return [
-            RecoveryOut(
-                rma_no=row.rma_no,
-                customer_id=row.customer_id,
-                amount=_m(row.amount, row.currency),
-                reason=row.reason,
-                status=row.status,
-                opened_at=row.opened_at,
-                resolved_by=row.resolved_by,
-            )
-            for row in Recoveries(uow.session).listing(status)
-        ]
+        return [recovery_out(r) for r in finance_queries.recoveries(uow, status)]
 
 
 @router.post("/recoveries/{rma_no}/resolve", status_code=204)
 def resolve_recovery(
     rma_no: str, body: ResolveIn, context: Context, principal: Reconciler
 ) -> Response:
-    now = context.clock()
-    with context.uow() as uow:
-        refund_service.resolve_recovery(
-            uow,
-            rma_no,
-            body.outcome,
-            principal.actor,
-            now,
-            dict(context.settings.authority_limits),
-        )
-        uow.commit(now)
+    limits = dict(context.settings.authority_limits)
+    perform(
+        context,
+        lambda uow, now: refund_recoveries.resolve_recovery(
+            uow, rma_no, body.outcome, principal.actor, now, limits
+        ),
+    )
     return Response(status_code=204)
 
 
@@ -250,62 +225,21 @@ def ledger_balances(
     context: Context, principal: Reconciler, currency: str = "CNY"
 ) -> list[BalanceOut]:
     with context.uow() as uow:
-        books = uow.ledger.balances()
-    return [
-        BalanceOut(account=account.value, balance=_m(books.of(account, currency).cents, currency))
-        for account in Account
-    ]
+        books = finance_queries.balances(uow, currency)
+    return [BalanceOut(account=b.account.value, balance=_m(b.amount)) for b in books]
 
 
-def gateway_records(context: AppContext) -> list[reconciliation.SettlementRecord]:
-    """The configured gateway's own settlement list (the sandbox keeps one)."""
-    gateway = context.payment_gateway()
-    if not isinstance(gateway, SandboxGateway):
-        raise DomainError(
-            "settlement_file_required",
-            Text(
-                "该支付渠道需上传结算文件（CSV）",
-                "Upload the gateway's settlement file (CSV) for this gateway",
-            ),
-            field="file",
-        )
-    return [
-        reconciliation.SettlementRecord(
-            str(r["gateway_refund_id"]),
-            Money(int(r["amount"]), str(r["currency"])),
-            str(r["reference"]),
-        )
-        for r in settlement_records(gateway)
-    ]
-
-
-def run_report(
-    context: AppContext, records: list[reconciliation.SettlementRecord], *, settle: bool
-) -> tuple[reconciliation.Report, int]:
-    now = context.clock()
+def run_report(context: AppContext, records: list[SettlementRecord], *, settle: bool) -> Reconciled:
     gateway = context.settings.payment_gateway
-    with context.uow() as uow:
-        report = reconciliation.reconcile(
-            reconciliation.paid_refunds(uow, gateway), records, gateway
-        )
-        settled = reconciliation.settle_matched(uow, report, now) if settle else 0
-        uow.commit(now)
-    return report, settled
+    return perform(
+        context, lambda uow, now: reconciliation.run(uow, records, gateway, now, settle=settle)
+    )
 
 
-def answer(report: reconciliation.Report, settled: int, fmt: str) -> Response | ReportOut:
-    if fmt == "csv":
-        return Response(
-            reconciliation.to_csv(report),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": 'attachment; filename="reconciliation.csv"'},
-        )
-    if fmt == "xlsx":
-        return Response(
-            reconciliation.to_xlsx(report),
-            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            headers={"Content-Disposition": 'attachment; filename="reconciliation.xlsx"'},
-        )
+def answer(done: Reconciled, fmt: str) -> Response | ReportOut:
+    report = done.report
+    if fmt in ("csv", "xlsx"):
+        return download(report, fmt)
     return ReportOut(
         gateway=report.gateway,
         matched=len(report.matched),
@@ -314,14 +248,19 @@ def answer(report: reconciliation.Report, settled: int, fmt: str) -> Response | 
                 kind=d.kind,
                 gateway_refund_id=d.gateway_refund_id,
                 rma_no=d.rma_no,
-                ours=None if d.ours is None else _m(d.ours.cents, d.ours.currency),
-                theirs=None if d.theirs is None else _m(d.theirs.cents, d.theirs.currency),
+                ours=None if d.ours is None else _m(d.ours),
+                theirs=None if d.theirs is None else _m(d.theirs),
                 count=d.count,
             )
             for d in report.differences
         ],
-        settled=settled,
+        settled=done.settled,
     )
+
+
+def download(report: reconciliation.Report, fmt: str) -> Response:
+    file = reconciliation.export(report, fmt)
+    return attachment(file.content, file.media_type, file.filename)
 
 
 Format = Annotated[Literal["json", "csv", "xlsx"], Query(alias="format")]
@@ -332,8 +271,8 @@ def reconciliation_report(
     context: Context, language: Language, principal: Reconciler, fmt: Format = "json"
 ) -> Response | ReportOut:
     """Our paid refunds against the gateway's own settlement list (read only)."""
-    report, settled = run_report(context, gateway_records(context), settle=False)
-    return answer(report, settled, fmt)
+    records = reconciliation.gateway_records(context.payment_gateway())
+    return answer(run_report(context, records, settle=False), fmt)
 
 
 @router.post("/reconciliation", response_model=ReportOut)
@@ -342,5 +281,4 @@ async def reconcile_upload(
 ) -> Response | ReportOut:
     """Reconcile against an uploaded settlement CSV (body: text/csv); matched ones settle."""
     records = reconciliation.read_settlement_csv(await request.body())
-    report, settled = run_report(context, records, settle=True)
-    return answer(report, settled, fmt)
+    return answer(run_report(context, records, settle=True), fmt)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
-from sqlalchemy.exc import IntegrityError
 from starlette.responses import JSONResponse
 
 from returnflow.api import schemas, views
@@ -14,8 +13,9 @@ from returnflow.domain.money import Money
 from returnflow.domain.orders import Address, Customer, Order, OrderLine, Payment
 from returnflow.domain.text import DomainError, Text
 from returnflow.entrypoints.deps import Allowed, Context, Language
+from returnflow.entrypoints.steps import perform
 from returnflow.services import orders as order_service
-from returnflow.storage.uow import ConcurrentUpdate
+from returnflow.services.unit_of_work import ConcurrentUpdate
 
 router = APIRouter(prefix="/api/v1/orders", tags=["orders"])
 _IMPORT_ATTEMPTS = 3
@@ -58,7 +58,10 @@ def to_domain(body: schemas.OrderIn) -> Order:
 @router.post(
     "",
     response_model=schemas.OrderOut,
-    responses={200: {"description": "Updated"}, 201: {"description": "Created"}},
+    responses={
+        200: {"description": "Updated", "model": schemas.OrderOut},
+        201: {"description": "Created", "model": schemas.OrderOut},
+    },
 )
 def put_order(
     body: schemas.OrderIn,
@@ -67,15 +70,12 @@ def put_order(
 ) -> JSONResponse:
     """Create or update an order; idempotent on `order_no` (201 when new, 200 when updated)."""
     _check_order(body)
-    now = context.clock()
     order = to_domain(body)
     for attempt in range(_IMPORT_ATTEMPTS):
         try:
-            with context.uow() as uow:
-                created = order_service.import_order(uow, order, now)
-                uow.commit(now)
+            created = perform(context, lambda uow, now: order_service.import_order(uow, order, now))
             break
-        except (IntegrityError, ConcurrentUpdate):
+        except ConcurrentUpdate:
             # a concurrent import inserted the same order, merchant, customer or SKU
             # first; once more, it is an update of what that one stored
             if attempt == _IMPORT_ATTEMPTS - 1:

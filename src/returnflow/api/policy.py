@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-from typing import Annotated, Any
+from datetime import datetime
+from typing import Annotated
 
 from fastapi import APIRouter, Depends
 from pydantic import AwareDatetime, BaseModel, Field
-from starlette.responses import JSONResponse
 
 from returnflow.domain.access import Permission, Principal
-from returnflow.domain.policy import MerchantTerms, Terms
+from returnflow.domain.policy import MerchantTerms, PolicyVersion, Terms
 from returnflow.entrypoints.deps import Allowed, Context
-from returnflow.storage import codecs
+from returnflow.entrypoints.steps import perform
+from returnflow.services import policies
+from returnflow.services.unit_of_work import UnitOfWork
 
 router = APIRouter(prefix="/api/v1/policy", tags=["policy"])
 
@@ -43,62 +44,124 @@ class PolicyDraft(BaseModel):
     ship_within_days: int | None = Field(default=None, ge=1, le=90)
     confirm_within_days: int | None = Field(default=None, ge=1, le=90)
 
+    def to_draft(self) -> policies.PolicyDraft:
+        return policies.PolicyDraft(
+            effective_from=self.effective_from,
+            baseline=None if self.baseline is None else Terms(**self.baseline.model_dump()),
+            categories=None
+            if self.categories is None
+            else {name: Terms(**terms.model_dump()) for name, terms in self.categories.items()},
+            merchants=None
+            if self.merchants is None
+            else tuple(
+                MerchantTerms(m.merchant_id, m.category, m.overrides) for m in self.merchants
+            ),
+            auto_approve_limit=self.auto_approve_limit,
+            review_hours=self.review_hours,
+            ship_within_days=self.ship_within_days,
+            confirm_within_days=self.confirm_within_days,
+        )
 
-@router.get("")
+
+class TermsOut(BaseModel):
+    no_reason_days: int
+    quality_refund_days: int
+    quality_exchange_days: int
+    warranty_days: int
+    merchant_pays_no_reason_shipping: bool
+
+    @classmethod
+    def of(cls, terms: Terms) -> TermsOut:
+        return cls(
+            no_reason_days=terms.no_reason_days,
+            quality_refund_days=terms.quality_refund_days,
+            quality_exchange_days=terms.quality_exchange_days,
+            warranty_days=terms.warranty_days,
+            merchant_pays_no_reason_shipping=terms.merchant_pays_no_reason_shipping,
+        )
+
+
+class MerchantTermsOut(BaseModel):
+    merchant_id: str
+    category: str | None
+    overrides: dict[str, bool | int]
+
+
+class PolicyOut(BaseModel):
+    """One version as published; `effective_from` in ISO 8601 with its offset."""
+
+    version: int
+    effective_from: str
+    timezone: str
+    baseline: TermsOut
+    categories: dict[str, TermsOut]
+    merchants: list[MerchantTermsOut]
+    auto_approve_limit: int
+    review_hours: int
+    ship_within_days: int
+    confirm_within_days: int
+
+    @classmethod
+    def of(cls, policy: PolicyVersion) -> PolicyOut:
+        return cls(
+            version=policy.version,
+            effective_from=_iso(policy.effective_from),
+            timezone=policy.timezone,
+            baseline=TermsOut.of(policy.baseline),
+            categories={name: TermsOut.of(t) for name, t in policy.categories.items()},
+            merchants=[
+                MerchantTermsOut(
+                    merchant_id=m.merchant_id, category=m.category, overrides=dict(m.overrides)
+                )
+                for m in policy.merchants
+            ],
+            auto_approve_limit=policy.auto_approve_limit,
+            review_hours=policy.review_hours,
+            ship_within_days=policy.ship_within_days,
+            confirm_within_days=policy.confirm_within_days,
+        )
+
+
+class VersionOut(BaseModel):
+    version: int
+    effective_from: str
+
+
+class PolicyBookOut(BaseModel):
+    current: PolicyOut
+    versions: list[VersionOut]
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat()
+
+
+@router.get("", response_model=PolicyBookOut)
 def get_policy(
     context: Context, _: Annotated[Principal, Depends(Allowed(Permission.POLICY_VIEW))]
-) -> dict[str, Any]:
+) -> PolicyBookOut:
     """The version in force now, and every version with its start."""
     now = context.clock()
     with context.uow() as uow:
-        book = uow.policies.book()
-    return {
-        "current": codecs.policy_to_json(book.in_force_at(now)),
-        "versions": [
-            {"version": v.version, "effective_from": v.effective_from.isoformat()}
+        book = policies.policy_book(uow)
+    return PolicyBookOut(
+        current=PolicyOut.of(book.in_force_at(now)),
+        versions=[
+            VersionOut(version=v.version, effective_from=_iso(v.effective_from))
             for v in book.versions
         ],
-    }
+    )
 
 
-@router.post("/versions", status_code=201)
+@router.post("/versions", status_code=201, response_model=PolicyOut)
 def publish_version(
     draft: PolicyDraft,
     context: Context,
     principal: Annotated[Principal, Depends(Allowed(Permission.POLICY_PUBLISH))],
-) -> JSONResponse:
+) -> PolicyOut:
     """Publish the next version; orders placed before `effective_from` keep their old terms."""
-    now = context.clock()
-    with context.uow() as uow:
-        book = uow.policies.book()
-        latest = book.latest()
-        changes: dict[str, Any] = {
-            "version": book.next_version_number(),
-            "effective_from": draft.effective_from,
-        }
-        if draft.baseline is not None:
-            changes["baseline"] = Terms(**draft.baseline.model_dump())
-        if draft.categories is not None:
-            changes["categories"] = {
-                k: Terms(**v.model_dump()) for k, v in draft.categories.items()
-            }
-        if draft.merchants is not None:
-            changes["merchants"] = tuple(
-                MerchantTerms(m.merchant_id, m.category, m.overrides) for m in draft.merchants
-            )
-        for name in (
-            "auto_approve_limit",
-            "review_hours",
-            "ship_within_days",
-            "confirm_within_days",
-        ):
-            value = getattr(draft, name)
-            if value is not None:
-                changes[name] = value
-        version = replace(latest, **changes)
-        if not uow.policies.has_any():
-            # the built-in version 1 becomes a stored record, so history is complete
-            uow.policies.add(latest, now, "system")
-        uow.policies.add(version, now, principal.actor)
-        uow.commit(now)
-    return JSONResponse(codecs.policy_to_json(version), status_code=201)
+
+    def publish(uow: UnitOfWork, now: datetime) -> PolicyVersion:
+        return policies.publish_version(uow, draft.to_draft(), now, principal.actor)
+
+    return PolicyOut.of(perform(context, publish))

@@ -6,9 +6,6 @@ portal tokens redacted), so every access-log row says where the data was seen.
 
 from __future__ import annotations
 
-import io
-import json
-import zipfile
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -17,9 +14,10 @@ from pydantic import BaseModel
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from returnflow.app_context import AppContext
 from returnflow.domain.access import Permission, Principal
 from returnflow.entrypoints.deps import Allowed, Context
+from returnflow.entrypoints.files import attachment
+from returnflow.entrypoints.steps import perform
 from returnflow.log_privacy import current_route, redact
 from returnflow.services import privacy as service
 
@@ -103,30 +101,6 @@ def access_log(
     )
 
 
-def export_response(
-    context: AppContext, customer_id: str, principal: Principal, form: str
-) -> Response:
-    """The export as JSON, or as a ZIP of that JSON and the customer's photo files."""
-    now = context.clock()
-    with context.uow() as uow:
-        data = service.export_customer(uow, customer_id, principal, now)
-        uow.commit(now)
-    document = json.dumps(data, ensure_ascii=False, indent=2, default=str).encode()
-    stem = f"customer-{''.join(c for c in customer_id if c.isalnum() or c in '-_')[:64]}"
-    if form != "zip":
-        headers = {"Content-Disposition": f'attachment; filename="{stem}.json"'}
-        return Response(document, media_type="application/json", headers=headers)
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("customer.json", document)
-        for name in service.photo_names(data):
-            found = context.photos.read(name)
-            if found is not None:
-                archive.writestr(f"photos/{name}", found[0])
-    headers = {"Content-Disposition": f'attachment; filename="{stem}.zip"'}
-    return Response(buffer.getvalue(), media_type="application/zip", headers=headers)
-
-
 @router.get(
     "/customers/{customer_id}/export",
     response_class=Response,
@@ -141,4 +115,10 @@ def export(
     """Everything held on the customer (orders, requests with their timelines, refunds,
     parcels, inspections, store credit, ratings, notices) on their request; the export is
     itself recorded in the access log. `format=zip` adds the photo files."""
-    return export_response(context, customer_id, principal, format)
+    found = perform(
+        context,
+        lambda uow, now: service.export_file(
+            uow, customer_id, principal, now, format, context.photos
+        ),
+    )
+    return attachment(found.content, found.media_type, found.filename)

@@ -9,13 +9,14 @@ their signature alone, so that route needs no token.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
-from starlette.responses import JSONResponse
+from starlette.responses import Response
 
 from returnflow.api import schemas
+from returnflow.app_context import AppContext
 from returnflow.domain.access import Permission, Principal
 from returnflow.domain.money import Money
 from returnflow.domain.refund_life import RefundState
@@ -23,17 +24,18 @@ from returnflow.domain.refunds import Deduction
 from returnflow.domain.text import DomainError, Text
 from returnflow.entrypoints.deps import Allowed, Context, Language
 from returnflow.entrypoints.problems import problem
+from returnflow.entrypoints.steps import perform
 from returnflow.payments.gateway import (
     GatewayResponseInvalid,
     NotificationUnsupported,
     SignatureInvalid,
 )
-from returnflow.services import refund_gateway
+from returnflow.services import finance_queries, refund_gateway
 from returnflow.services import refunds as refund_service
 from returnflow.services.errors import NotFound
+from returnflow.services.finance_queries import RefundView, Workings
 from returnflow.services.returns import get_return
-from returnflow.storage.refunds import Approvals, RefundStore
-from returnflow.storage.schema import RefundRow
+from returnflow.services.unit_of_work import UnitOfWork
 
 router = APIRouter(prefix="/api/v1", tags=["refunds"])
 
@@ -105,86 +107,81 @@ class RefundOut(BaseModel):
     workings: WorkingsOut | None
 
 
-def _m(cents: int, currency: str) -> schemas.Money:
-    return schemas.Money(amount=cents, currency=currency)
+class NotificationOut(BaseModel):
+    received: bool
+    outcome: str  # applied | unknown | amount_mismatch | ignored
 
 
-def workings_out(data: dict[str, Any], language: str) -> WorkingsOut | None:
-    if not data or "total" not in data:
+def _m(money: Money) -> schemas.Money:
+    return schemas.Money(amount=money.cents, currency=money.currency)
+
+
+def workings_out(workings: Workings | None) -> WorkingsOut | None:
+    if workings is None:
         return None
-    cur = str(data.get("currency", "CNY"))
     return WorkingsOut(
         lines=[
             WorkingLineOut(
-                line_no=line["line_no"],
-                quantity=line["quantity"],
-                unit_price=_m(line["unit_price"], cur),
-                gross=_m(line["gross"], cur),
-                discount_share=_m(line["discount_share"], cur),
-                amount=_m(line["amount"], cur),
+                line_no=line.line_no,
+                quantity=line.quantity,
+                unit_price=_m(line.unit_price),
+                gross=_m(line.gross),
+                discount_share=_m(line.discount_share),
+                amount=_m(line.amount),
             )
-            for line in data.get("lines", [])
+            for line in workings.lines
         ],
-        shipping_fee=_m(int(data.get("shipping_fee", 0)), cur),
-        shipping_payer=str(data.get("shipping_payer", "")),
-        estimate=_m(int(data.get("estimate", 0)), cur),
+        shipping_fee=_m(workings.shipping_fee),
+        shipping_payer=workings.shipping_payer,
+        estimate=_m(workings.estimate),
         deductions=[
-            DeductionOut(
-                code=d["code"],
-                reason=d["zh"] if language == "zh" else d["en"] or d["zh"],
-                amount=_m(d["amount"], cur),
-                line_no=d.get("line_no"),
-            )
-            for d in data.get("deductions", [])
+            DeductionOut(code=d.code, reason=d.reason, amount=_m(d.amount), line_no=d.line_no)
+            for d in workings.deductions
         ],
-        total=_m(int(data["total"]), cur),
-        kind=str(data.get("kind", "refund")),
-        returned_value=_m(int(data["returned_value"]), cur) if "returned_value" in data else None,
+        total=_m(workings.total),
+        kind=workings.kind,
+        returned_value=None if workings.returned_value is None else _m(workings.returned_value),
         replacement_value=(
-            _m(int(data["replacement_value"]), cur) if "replacement_value" in data else None
+            None if workings.replacement_value is None else _m(workings.replacement_value)
         ),
     )
 
 
-def refund_out(
-    row: RefundRow, rma_no: str, language: str, now: datetime, approval_id: int | None = None
-) -> RefundOut:
-    state = RefundState(row.status)
+def refund_out(view: RefundView) -> RefundOut:
     return RefundOut(
-        rma_no=rma_no,
-        status=state,
-        status_label=state.label.in_language(language),
-        amount=_m(row.amount, row.currency),
-        method=row.method,
-        reference=row.reference,
-        gateway=row.gateway,
-        gateway_refund_id=row.gateway_refund_id,
-        idempotency_key=row.idempotency_key,
-        attempts=row.attempts,
-        next_attempt_at=row.next_attempt_at,
-        last_error=row.last_error,
-        trigger=row.trigger,
-        instant=row.instant,
-        requested_at=row.requested_at,
-        requested_by=row.requested_by,
-        approved_by=row.approved_by,
-        approval_id=approval_id,
-        due_by=row.due_by,
-        breached=row.breached_at is not None
-        or (state.is_open and row.due_by is not None and now > row.due_by),
-        paid_at=row.paid_at,
-        workings=workings_out(row.workings or {}, language),
+        rma_no=view.rma_no,
+        status=view.status,
+        status_label=view.status_label,
+        amount=_m(view.amount),
+        method=view.method,
+        reference=view.reference,
+        gateway=view.gateway,
+        gateway_refund_id=view.gateway_refund_id,
+        idempotency_key=view.idempotency_key,
+        attempts=view.attempts,
+        next_attempt_at=view.next_attempt_at,
+        last_error=view.last_error,
+        trigger=view.trigger,
+        instant=view.instant,
+        requested_at=view.requested_at,
+        requested_by=view.requested_by,
+        approved_by=view.approved_by,
+        approval_id=view.approval_id,
+        due_by=view.due_by,
+        breached=view.breached,
+        paid_at=view.paid_at,
+        workings=workings_out(view.workings),
     )
 
 
-def _deductions(body: RefundIn | None) -> list[Deduction]:
+def _deductions(body: RefundIn | None, currency: str) -> list[Deduction]:
     if body is None:
         return []
     return [
         Deduction(
             d.code,
             Text(d.reason_zh or d.reason_en, d.reason_en or d.reason_zh),
-            Money(d.amount, "CNY"),
+            Money(d.amount, currency),
             d.line_no,
         )
         for d in body.deductions
@@ -208,28 +205,23 @@ def request_refund(
     Over the caller's authority (R12.3) it waits for a manager: `status` is then
     `awaiting_approval` and `approval_id` names the queue entry.
     """
-    now = context.clock()
     rules = refund_service.RefundRules.from_settings(context.settings)
-    with context.uow() as uow:
-        request = get_return(uow, rma_no, merchant_scope=principal.merchant_scope)
-        currency = request.estimate.total.currency
-        deductions = [
-            Deduction(d.code, d.reason, Money(d.amount.cents, currency), d.line_no)
-            for d in _deductions(body)
-        ]
-        row = refund_service.request_refund(
+    scope = principal.merchant_scope
+
+    def step(uow: UnitOfWork, now: datetime) -> RefundView:
+        currency = get_return(uow, rma_no, merchant_scope=scope).estimate.total.currency
+        refund_service.request_refund(
             uow,
             rma_no,
             principal.actor,
             now,
             rules,
-            deductions=deductions,
-            merchant_scope=principal.merchant_scope,
+            deductions=_deductions(body, currency),
+            merchant_scope=scope,
         )
-        pending = Approvals(uow.session).pending_for("refund", rma_no)
-        out = refund_out(row, rma_no, language, now, pending.id if pending else None)
-        uow.commit(now)
-    return out
+        return finance_queries.refund_of(uow, rma_no, now, language, scope)
+
+    return refund_out(perform(context, step))
 
 
 @router.get("/refunds/{rma_no}", response_model=RefundOut)
@@ -241,15 +233,8 @@ def read_refund(
 ) -> RefundOut:
     now = context.clock()
     with context.uow() as uow:
-        get_return(uow, rma_no, merchant_scope=principal.merchant_scope)
-        row = RefundStore(uow.session).for_rma(rma_no)
-        if row is None:
-            raise NotFound(
-                "refund_not_found",
-                Text("申请 {no} 尚无退款", "Request {no} has no refund yet").format(no=rma_no),
-            )
-        pending = Approvals(uow.session).pending_for("refund", rma_no)
-        return refund_out(row, rma_no, language, now, pending.id if pending else None)
+        view = finance_queries.refund_of(uow, rma_no, now, language, principal.merchant_scope)
+    return refund_out(view)
 
 
 @router.post("/refunds/{rma_no}/reopen", response_model=RefundOut)
@@ -264,32 +249,28 @@ def reopen_refund(
     The gateway is asked first under the refund's idempotency key: a refund it paid is
     marked paid, one pending waits, and only one it failed for good gets a new key.
     """
-    now = context.clock()
     rules = refund_service.RefundRules.from_settings(context.settings)
-    with context.uow() as uow:
+
+    def step(uow: UnitOfWork, now: datetime) -> RefundView:
         get_return(uow, rma_no, merchant_scope=principal.merchant_scope)
-        row = refund_gateway.reopen(
+        refund = refund_gateway.reopen(
             uow, rma_no, principal.actor, now, context.payment_gateway(), rules
         )
-        out = refund_out(row, rma_no, language, now)
-        uow.commit(now)
-    return out
+        return finance_queries.refund_view(refund, language, now)
+
+    return refund_out(perform(context, step))
 
 
-@router.post("/payments/{gateway}/notifications", status_code=200)
-async def gateway_notification(gateway: str, request: Request, context: Context) -> JSONResponse:
+@router.post("/payments/{gateway}/notifications", status_code=200, response_model=NotificationOut)
+async def gateway_notification(
+    gateway: str, request: Request, context: Context
+) -> NotificationOut | Response:
     """A signed settlement notification from the gateway; the signature is the auth."""
     if gateway != context.settings.payment_gateway:
         raise NotFound("gateway_not_found", Text("未知的支付渠道", "Unknown payment gateway"))
     body = await request.body()
-    now = context.clock()
-    rules = refund_service.RefundRules.from_settings(context.settings)
     try:
-        with context.uow() as uow:
-            outcome = refund_gateway.handle_notification(
-                uow, context.payment_gateway(), body, dict(request.headers), now, rules
-            )
-            uow.commit(now)
+        outcome = _hear(context, body, dict(request.headers))
     except SignatureInvalid:
         message = Text("通知签名无效", "The notification signature is invalid")
         return problem(request, 401, "signature_invalid", message)
@@ -299,4 +280,15 @@ async def gateway_notification(gateway: str, request: Request, context: Context)
         raise DomainError(
             "notification_invalid", Text("通知内容无法读取", "The notification cannot be read")
         ) from exc
-    return JSONResponse({"received": True, "outcome": outcome})
+    return NotificationOut(received=True, outcome=outcome)
+
+
+def _hear(context: AppContext, body: bytes, headers: dict[str, str]) -> str:
+    rules = refund_service.RefundRules.from_settings(context.settings)
+    gateway = context.payment_gateway()
+    return perform(
+        context,
+        lambda uow, now: refund_gateway.handle_notification(
+            uow, gateway, body, headers, now, rules
+        ),
+    )

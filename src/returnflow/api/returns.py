@@ -4,25 +4,24 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query
-from sqlalchemy.exc import IntegrityError
 from starlette.responses import JSONResponse
 
 from returnflow.api import schemas, views
 from returnflow.app_context import AppContext
 from returnflow.domain.access import Permission, Principal
 from returnflow.domain.lifecycle import Action, Status
-from returnflow.domain.money import Money
 from returnflow.domain.returns import ReturnLine, ReturnRequest
 from returnflow.domain.text import DomainError, Text
 from returnflow.entrypoints.deps import Allowed, Context, Language
+from returnflow.entrypoints.steps import perform
+from returnflow.services import idempotency
 from returnflow.services import returns as return_service
 from returnflow.services import shipping as shipping_service
 from returnflow.services.queries import ReturnFilter, list_returns
-from returnflow.storage.repository import StoredResponse
-from returnflow.storage.uow import UnitOfWork
+from returnflow.services.unit_of_work import UnitOfWork
 
 router = APIRouter(prefix="/api/v1/returns", tags=["returns"])
 
@@ -45,14 +44,27 @@ def create_return(
     A policy refusal is still a 201 (the request is recorded, with its reasons). With
     an `Idempotency-Key`, a retry returns the first answer and creates nothing.
     """
-    now = context.clock()
-    request_hash = hashlib.sha256(body.model_dump_json().encode()).hexdigest()
-    if idempotency_key:
-        with context.uow() as uow:
-            stored = uow.idempotency.get(_SCOPE, idempotency_key)
-        if stored is not None:
-            return _replay(stored, request_hash)
-    new = return_service.NewReturn(
+    new = _new_return(body)
+
+    def file(uow: UnitOfWork, now: datetime) -> idempotency.Answer:
+        def work() -> tuple[int, dict[str, Any]]:
+            request = return_service.file_return(uow, new, now, principal.actor)
+            return 201, _render(uow, request, principal, language, now).model_dump(mode="json")
+
+        if not idempotency_key:
+            status_code, out = work()
+            return idempotency.Answer(status_code, out, replayed=False)
+        request_hash = hashlib.sha256(body.model_dump_json().encode()).hexdigest()
+        return idempotency.once(uow, _SCOPE, idempotency_key, request_hash, now, work)
+
+    answer = perform(context, file)
+    headers = {"Idempotent-Replayed": "true"} if answer.replayed else None
+    return JSONResponse(answer.body, status_code=answer.status_code, headers=headers)
+
+
+def _new_return(body: schemas.ReturnIn) -> return_service.NewReturn:
+    contact = body.contact.model_dump() if body.contact else {}
+    return return_service.NewReturn(
         order_no=body.order_no,
         request_type=body.type,
         channel=body.channel,
@@ -60,67 +72,9 @@ def create_return(
             ReturnLine(line.line_no, line.quantity, line.reason_code, line.reason_text, line.opened)
             for line in body.lines
         ),
-        contact={
-            k: str(v) for k, v in (body.contact.model_dump() if body.contact else {}).items() if v
-        },
+        contact={k: str(v) for k, v in contact.items() if v},
         photos=tuple(body.photos),
     )
-    with context.uow() as uow:
-        if idempotency_key and not _claim(uow, idempotency_key, request_hash, now):
-            uow.rollback()
-            return _replay_after_race(context, idempotency_key, request_hash)
-        request = return_service.file_return(uow, new, now, principal.actor)
-        out = _render(uow, request, principal, language, now).model_dump(mode="json")
-        if idempotency_key:
-            uow.idempotency.store(_SCOPE, idempotency_key, 201, out)
-        uow.commit(now)
-    return JSONResponse(out, status_code=201)
-
-
-def _claim(uow: UnitOfWork, key: str, request_hash: str, now: datetime) -> bool:
-    """False when a concurrent twin with the same key got there first."""
-    try:
-        uow.idempotency.claim(_SCOPE, key, request_hash, now)
-    except IntegrityError:
-        return False
-    return True
-
-
-def _replay(stored: StoredResponse, request_hash: str) -> JSONResponse:
-    if stored.request_hash != request_hash:
-        raise DomainError(
-            "idempotency_key_reused",
-            Text(
-                "该幂等键已用于另一份不同的申请",
-                "This Idempotency-Key was used for a different request",
-            ),
-            field="Idempotency-Key",
-        )
-    if stored.status_code is None or stored.body is None:
-        raise DomainError(
-            "idempotency_in_progress",
-            Text(
-                "相同的申请正在处理中，请稍后重试",
-                "The same request is still being processed: retry shortly",
-            ),
-        )
-    return JSONResponse(
-        stored.body, status_code=stored.status_code, headers={"Idempotent-Replayed": "true"}
-    )
-
-
-def _replay_after_race(context: AppContext, key: str, request_hash: str) -> JSONResponse:
-    with context.uow() as uow:
-        stored = uow.idempotency.get(_SCOPE, key)
-    if stored is None:
-        raise DomainError(
-            "idempotency_in_progress",
-            Text(
-                "相同的申请正在处理中，请稍后重试",
-                "The same request is still being processed: retry shortly",
-            ),
-        )
-    return _replay(stored, request_hash)
 
 
 @router.get("", response_model=schemas.ReturnPage)
@@ -153,23 +107,13 @@ def search_returns(
         created_to=created_to,
     )
     with context.uow() as uow:
-        rows, total = list_returns(uow.session, where, page, page_size)
-        items = [
-            schemas.ReturnSummary(
-                rma_no=row.rma_no,
-                order_no=row.order_no,
-                merchant_id=row.merchant_id,
-                customer_id=row.customer_id,
-                type=row.request_type,
-                channel=row.channel,
-                status=row.status,
-                refund_total=views.money(Money(row.refund_total, row.currency)),
-                created_at=row.created_at,
-                review_due_at=row.review_due_at,
-            )
-            for row in rows
-        ]
-    return schemas.ReturnPage(items=items, total=total, page=page, page_size=page_size)
+        found = list_returns(uow, where, page, page_size)
+    return schemas.ReturnPage(
+        items=[views.summary_out(item) for item in found.items],
+        total=found.total,
+        page=page,
+        page_size=page_size,
+    )
 
 
 @router.get("/{rma_no}", response_model=schemas.ReturnOut)
@@ -179,21 +123,18 @@ def get_return(
     language: Language,
     principal: Annotated[Principal, Depends(Allowed(Permission.RETURNS_VIEW))],
 ) -> schemas.ReturnOut:
-    now = context.clock()
-    with context.uow() as uow:
+    def read(uow: UnitOfWork, now: datetime) -> schemas.ReturnOut:
         request = return_service.get_return(uow, rma_no, merchant_scope=principal.merchant_scope)
-        out = _render(uow, request, principal, language, now)
-        uow.commit(now)
-    return out
+        return _render(uow, request, principal, language, now)
+
+    return perform(context, read)  # committed: an unmasked look is logged
 
 
 def _render(
     uow: UnitOfWork, request: ReturnRequest, principal: Principal, language: str, now: datetime
 ) -> schemas.ReturnOut:
     """The request as this caller may see it; an unmasked look at contact data is logged (R14.1)."""
-    show_contact = principal.can(Permission.CONTACT_VIEW)
-    if show_contact:
-        uow.accounts.log_access(principal.actor, request.rma_no, "contact", now)
+    show_contact = return_service.reveal_contact(uow, request, principal, now)
     return views.return_out(request, language, show_contact=show_contact)
 
 
@@ -205,11 +146,10 @@ def _step(
     language: str,
     *,
     note: str = "",
-    carrier: str = "",
-    tracking_no: str = "",
 ) -> schemas.ReturnOut:
-    now = context.clock()
-    with context.uow() as uow:
+    """One lifecycle step in one transaction, answered with the request as it now is."""
+
+    def step(uow: UnitOfWork, now: datetime) -> schemas.ReturnOut:
         request = return_service.perform(
             uow,
             rma_no,
@@ -217,13 +157,11 @@ def _step(
             principal.actor,
             now,
             note=note,
-            carrier=carrier,
-            tracking_no=tracking_no,
             merchant_scope=principal.merchant_scope,
         )
-        out = _render(uow, request, principal, language, now)
-        uow.commit(now)
-    return out
+        return _render(uow, request, principal, language, now)
+
+    return perform(context, step)
 
 
 @router.post("/{rma_no}/reject", response_model=schemas.ReturnOut)
@@ -247,8 +185,8 @@ def ship(
     principal: Annotated[Principal, Depends(Allowed(Permission.RETURNS_SHIP))],
 ) -> schemas.ReturnOut:
     """R4.3: the carrier and tracking number of a parcel the customer sent themselves."""
-    now = context.clock()
-    with context.uow() as uow:
+
+    def record(uow: UnitOfWork, now: datetime) -> schemas.ReturnOut:
         request = shipping_service.record_tracking(
             uow,
             rma_no,
@@ -259,9 +197,9 @@ def ship(
             context.carrier_registry(),
             merchant_scope=principal.merchant_scope,
         )
-        out = _render(uow, request, principal, language, now)
-        uow.commit(now)
-    return out
+        return _render(uow, request, principal, language, now)
+
+    return perform(context, record)
 
 
 @router.post("/{rma_no}/inspect", response_model=schemas.ReturnOut)

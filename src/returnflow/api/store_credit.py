@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path
 from pydantic import BaseModel, ConfigDict, Field
-from starlette.responses import JSONResponse
+from starlette.responses import Response
 
-from returnflow.api.resolutions import _work
+from returnflow.api.schemas import Money as MoneyOut
 from returnflow.domain.access import Permission, Principal
 from returnflow.domain.money import Money
 from returnflow.entrypoints.deps import Allowed, Context
+from returnflow.entrypoints.steps import perform
 from returnflow.services import store_credit as credit_service
-from returnflow.storage.resolutions import CreditEntryView, StoreCredit
+from returnflow.services import store_credit_queries
+from returnflow.services.resolution_errors import as_conflicts
+from returnflow.services.store_credit_queries import CreditEntryView
 
 router = APIRouter(prefix="/api/v1/store-credit", tags=["store credit"])
 
@@ -29,56 +32,77 @@ class SpendIn(BaseModel):
     reference: str = Field(default="", max_length=200, description="e.g. the new order number")
 
 
-def entry_out(entry: CreditEntryView) -> dict[str, Any]:
-    return {
-        "kind": entry.kind.value,
-        "amount": {"amount": entry.amount.cents, "currency": entry.amount.currency},
-        "balance_after": {
-            "amount": entry.balance_after.cents,
-            "currency": entry.balance_after.currency,
-        },
-        "at": entry.at.isoformat(),
-        "rma_no": entry.rma_no,
-        "reference": entry.reference,
-    }
+def _money(amount: Money) -> MoneyOut:
+    return MoneyOut(amount=amount.cents, currency=amount.currency)
+
+
+class EntryOut(BaseModel):
+    kind: str
+    amount: MoneyOut
+    balance_after: MoneyOut
+    at: str
+    rma_no: str
+    reference: str
+
+    @classmethod
+    def of(cls, entry: CreditEntryView) -> EntryOut:
+        return cls(
+            kind=entry.kind.value,
+            amount=_money(entry.amount),
+            balance_after=_money(entry.balance_after),
+            at=entry.at.isoformat(),
+            rma_no=entry.rma_no,
+            reference=entry.reference,
+        )
+
+
+class BalanceOut(BaseModel):
+    customer_id: str
+    balance: MoneyOut
+    entries: list[EntryOut]
+
+
+class SpendOut(BaseModel):
+    customer_id: str
+    entry: EntryOut
+    balance: MoneyOut
 
 
 @router.get("/{customer_id}")
-def balance(customer_id: CustomerId, context: Context, principal: Manager) -> dict[str, Any]:
+def balance(customer_id: CustomerId, context: Context, principal: Manager) -> BalanceOut:
     """The balance and its history, newest first; the balance is the sum of the history."""
     with context.uow() as uow:
-        credit = StoreCredit(uow.session)
-        amount = credit.balance(customer_id)
-        entries = credit.entries(customer_id)
-    return {
-        "customer_id": customer_id,
-        "balance": {"amount": amount.cents, "currency": amount.currency},
-        "entries": [entry_out(entry) for entry in entries],
-    }
+        found = store_credit_queries.history(uow, customer_id)
+    return BalanceOut(
+        customer_id=customer_id,
+        balance=_money(found.balance),
+        entries=[EntryOut.of(entry) for entry in found.entries],
+    )
 
 
-@router.post("/{customer_id}/spend")
+@router.post("/{customer_id}/spend", status_code=201)
 def spend(
-    customer_id: CustomerId, body: SpendIn, context: Context, principal: Manager
-) -> JSONResponse:
-    """Pay with credit. The same `key` again answers the first spend and spends nothing;
-    more than the balance is 409 `store_credit_insufficient` and spends nothing."""
-    now = context.clock()
-    with _work(context) as uow:
-        result = credit_service.spend(
-            uow,
-            customer_id,
-            Money(body.amount, body.currency.upper()),
-            body.key,
-            body.reference,
-            principal.actor,
-            now,
-        )
-        left = StoreCredit(uow.session).balance(customer_id, body.currency.upper())
-    out = {
-        "customer_id": customer_id,
-        "entry": entry_out(result.entry),
-        "balance": {"amount": left.cents, "currency": left.currency},
-    }
-    headers = {"Idempotent-Replayed": "true"} if result.replayed else {}
-    return JSONResponse(out, status_code=200 if result.replayed else 201, headers=headers)
+    customer_id: CustomerId,
+    body: SpendIn,
+    context: Context,
+    principal: Manager,
+    response: Response,
+) -> SpendOut:
+    """Pay with credit. The same `key` again answers the first spend (200, header
+    `Idempotent-Replayed: true`) and spends nothing; more than the balance is 409
+    `store_credit_insufficient` and spends nothing."""
+    amount = Money(body.amount, body.currency.upper())
+    result = perform(
+        context,
+        as_conflicts(
+            lambda uow, now: credit_service.spend(
+                uow, customer_id, amount, body.key, body.reference, principal.actor, now
+            )
+        ),
+    )
+    if result.replayed:
+        response.status_code = 200
+        response.headers["Idempotent-Replayed"] = "true"
+    return SpendOut(
+        customer_id=customer_id, entry=EntryOut.of(result.entry), balance=_money(result.balance)
+    )

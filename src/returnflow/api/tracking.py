@@ -15,17 +15,18 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from returnflow.api.schemas import RowId
 from returnflow.app_context import AppContext
 from returnflow.domain.access import Permission, Principal
 from returnflow.domain.shipment_alerts import AlertKind
 from returnflow.domain.text import Text
 from returnflow.entrypoints.deps import Allowed, Context
+from returnflow.entrypoints.params import RowId
 from returnflow.entrypoints.problems import problem
+from returnflow.entrypoints.steps import perform
 from returnflow.logistics.carriers import PushedEvents, PushSignatureInvalid
-from returnflow.services import returns as return_service
 from returnflow.services import tracking as tracking_service
-from returnflow.storage.tracking import ExceptionTask
+from returnflow.services.tracking import ExceptionTask
+from returnflow.services.unit_of_work import UnitOfWork
 
 router = APIRouter(prefix="/api/v1", tags=["tracking"])
 
@@ -132,8 +133,9 @@ def request_tracking(
 ) -> list[TrackingEventOut]:
     """Every carrier scan of the request's parcels, newest first."""
     with context.uow() as uow:
-        return_service.get_return(uow, rma_no, merchant_scope=principal.merchant_scope)
-        entries = tracking_service.timeline(uow, rma_no)
+        entries = tracking_service.request_timeline(
+            uow, rma_no, merchant_scope=principal.merchant_scope
+        )
     return [
         TrackingEventOut(
             at=entry.at,
@@ -157,7 +159,7 @@ def list_exceptions(
     """The exceptions queue (R4.4), oldest first."""
     now = context.clock()
     with context.uow() as uow:
-        tasks = uow.tracking.tasks(state=state, kind=kind.value if kind else None)
+        tasks = tracking_service.exceptions(uow, state=state, kind=kind.value if kind else None)
     return ExceptionList(items=[exception_out(task, now) for task in tasks])
 
 
@@ -169,8 +171,9 @@ def resolve_exception(
     principal: Annotated[Principal, Depends(Allowed(Permission.LOGISTICS_EXCEPTIONS))],
 ) -> ExceptionOut:
     """Close a task with what was done about it; who and when are kept."""
-    now = context.clock()
-    with context.uow() as uow:
+
+    def step(uow: UnitOfWork, now: datetime) -> ExceptionOut:
         task = tracking_service.resolve_task(uow, task_id, principal.actor, body.note, now)
-        uow.commit(now)
-    return exception_out(task, now)
+        return exception_out(task, now)
+
+    return perform(context, step)

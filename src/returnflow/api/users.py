@@ -16,9 +16,10 @@ from returnflow.app_context import AppContext
 from returnflow.domain.access import Permission, Principal, Role
 from returnflow.entrypoints.deps import Allowed, Context
 from returnflow.entrypoints.params import MAX_PAGE, RowId
+from returnflow.entrypoints.steps import perform
 from returnflow.services import user_admin
-from returnflow.storage.accounts import UserListing
-from returnflow.storage.uow import UnitOfWork
+from returnflow.services.unit_of_work import UnitOfWork
+from returnflow.services.user_admin import UserListing
 
 router = APIRouter(prefix="/api/v1/users", tags=["staff accounts"])
 Admin = Annotated[Principal, Depends(Allowed(Permission.USERS_MANAGE))]
@@ -92,19 +93,19 @@ def list_users(
 @router.post("", status_code=201)
 def add_user(body: NewUserIn, context: Context, principal: Admin) -> PasswordOut:
     """A new account with a temporary password (returned once)."""
-    now = context.clock()
-    with context.uow() as uow:
-        added, password = user_admin.add(
+    added, password = perform(
+        context,
+        lambda uow, now: user_admin.add(
             uow,
             username=body.username,
             display_name=body.display_name,
             role=body.role,
             merchant_id=body.merchant_id,
             now=now,
-        )
-        uow.commit(now)
-        found = uow.accounts.user(added.user_id)
-    assert found is not None
+        ),
+    )
+    with context.uow() as uow:  # as stored: the list shows the same account
+        found = user_admin.listing(uow, added.user_id)
     return PasswordOut(user=user_out(found), password=password)
 
 
@@ -130,10 +131,7 @@ def activate(user_id: RowId, context: Context, principal: Admin) -> UserOut:
 
 @router.post("/{user_id}/reset-password")
 def reset_password(user_id: RowId, context: Context, principal: Admin) -> PasswordOut:
-    now = context.clock()
-    with context.uow() as uow:
-        user, password = user_admin.reset_password(uow, user_id)
-        uow.commit(now)
+    user, password = perform(context, lambda uow, now: user_admin.reset_password(uow, user_id))
     return PasswordOut(user=user_out(user), password=password)
 
 
@@ -144,8 +142,4 @@ def reset_totp(user_id: RowId, context: Context, principal: Admin) -> UserOut:
 
 
 def _changed(context: AppContext, action: Callable[[UnitOfWork], UserListing]) -> UserOut:
-    now = context.clock()
-    with context.uow() as uow:
-        user = action(uow)
-        uow.commit(now)
-    return user_out(user)
+    return user_out(perform(context, lambda uow, now: action(uow)))

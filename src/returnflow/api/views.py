@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 from returnflow.api import schemas
-from returnflow.domain.access import mask_email, mask_phone
+from returnflow.domain.access import masked_contact
 from returnflow.domain.lifecycle import allowed_actions
 from returnflow.domain.money import Money
 from returnflow.domain.orders import Order
-from returnflow.domain.returns import ReturnRequest
-from returnflow.domain.rules import LineEligibility, RuleResult
+from returnflow.domain.refunds import RefundEstimate
+from returnflow.domain.returns import (
+    Decision,
+    Inspection,
+    RefundRecord,
+    ReturnRequest,
+    Shipment,
+    StatusChange,
+)
+from returnflow.domain.verdicts import LineEligibility, RuleResult
+from returnflow.services.queries import ReturnSummary
 
 # Actions the API exposes by name; the internal ones (auto_*, refer) are the clock's.
 _MANUAL_ACTION_NAMES = {
@@ -72,24 +81,8 @@ def eligibility(
     )
 
 
-def masked_contact(contact: dict[str, str]) -> dict[str, str]:
-    """R14.1: phone and email shown only to those who need them."""
-    shown = dict(contact)
-    if "phone" in shown:
-        shown["phone"] = mask_phone(shown["phone"])
-    if "email" in shown:
-        shown["email"] = mask_email(shown["email"])
-    return shown
-
-
 def return_out(request: ReturnRequest, language: str, *, show_contact: bool) -> schemas.ReturnOut:
-    decision = request.decision
-    estimate = request.estimate
-    actions: list[str] = []
-    for action in allowed_actions(request.status, request.request_type):
-        name = _MANUAL_ACTION_NAMES.get(action.value)
-        if name and name not in actions:
-            actions.append(name)
+    """The request as the API shows it; the contact masked unless `show_contact` (R14.1)."""
     return schemas.ReturnOut(
         rma_no=request.rma_no,
         order_no=request.order_no,
@@ -99,32 +92,9 @@ def return_out(request: ReturnRequest, language: str, *, show_contact: bool) -> 
         channel=request.channel,
         status=request.status,
         status_label=request.status.label.in_language(language),
-        decision=None
-        if decision is None
-        else schemas.DecisionOut(
-            outcome=decision.outcome,
-            reasons=reasons(decision.reasons, language),
-            policy_version=decision.policy_version,
-            decided_by=decision.decided_by,
-            decided_at=decision.decided_at,
-        ),
+        decision=_decision_out(request.decision, language),
         shipping_payer=request.shipping_payer,
-        refund_estimate=schemas.RefundEstimateOut(
-            lines=[
-                schemas.RefundLineOut(
-                    line_no=line.line_no,
-                    quantity=line.quantity,
-                    unit_price=money(line.unit_price),
-                    gross=money(line.gross),
-                    discount_share=money(line.discount_share),
-                    amount=money(line.amount),
-                )
-                for line in estimate.lines
-            ],
-            shipping_fee=money(estimate.shipping_fee),
-            deductions=money(estimate.deductions),
-            total=money(estimate.total),
-        ),
+        refund_estimate=_estimate_out(request.estimate),
         lines=[
             schemas.ReturnLineOut(
                 line_no=line.line_no,
@@ -141,40 +111,108 @@ def return_out(request: ReturnRequest, language: str, *, show_contact: bool) -> 
         review_due_at=request.review_due_at,
         ship_by=request.ship_by,
         confirm_by=request.confirm_by,
-        shipment=None
-        if request.shipment is None
-        else schemas.ShipmentOut(
-            carrier=request.shipment.carrier,
-            tracking_no=request.shipment.tracking_no,
-            shipped_at=request.shipment.shipped_at,
-        ),
-        inspection=None
-        if request.inspection is None
-        else schemas.InspectionOut(
-            passed=request.inspection.passed,
-            notes=request.inspection.notes,
-            inspected_at=request.inspection.inspected_at,
-            inspected_by=request.inspection.inspected_by,
-        ),
-        refund=None
-        if request.refund is None
-        else schemas.RefundOut(
-            amount=money(request.refund.amount),
-            method=request.refund.method,
-            reference=request.refund.reference,
-            paid_at=request.refund.paid_at,
-        ),
-        allowed_actions=actions,
-        timeline=[
-            schemas.TimelineEntry(
-                at=change.at,
-                actor=change.actor,
-                action=change.action,
-                from_status=change.from_status,
-                status=change.to_status,
-                label=change.to_status.label.in_language(language),
-                note=change.note,
+        shipment=_shipment_out(request.shipment),
+        inspection=_inspection_out(request.inspection),
+        refund=_refund_out(request.refund),
+        allowed_actions=_manual_actions(request),
+        timeline=[_timeline_entry(change, language) for change in request.history],
+    )
+
+
+def _manual_actions(request: ReturnRequest) -> list[str]:
+    """The steps a person may take next, by the names of their API routes."""
+    actions: list[str] = []
+    for action in allowed_actions(request.status, request.request_type):
+        name = _MANUAL_ACTION_NAMES.get(action.value)
+        if name and name not in actions:
+            actions.append(name)
+    return actions
+
+
+def _decision_out(decision: Decision | None, language: str) -> schemas.DecisionOut | None:
+    if decision is None:
+        return None
+    return schemas.DecisionOut(
+        outcome=decision.outcome,
+        reasons=reasons(decision.reasons, language),
+        policy_version=decision.policy_version,
+        decided_by=decision.decided_by,
+        decided_at=decision.decided_at,
+    )
+
+
+def _estimate_out(estimate: RefundEstimate) -> schemas.RefundEstimateOut:
+    return schemas.RefundEstimateOut(
+        lines=[
+            schemas.RefundLineOut(
+                line_no=line.line_no,
+                quantity=line.quantity,
+                unit_price=money(line.unit_price),
+                gross=money(line.gross),
+                discount_share=money(line.discount_share),
+                amount=money(line.amount),
             )
-            for change in request.history
+            for line in estimate.lines
         ],
+        shipping_fee=money(estimate.shipping_fee),
+        deductions=money(estimate.deductions),
+        total=money(estimate.total),
+    )
+
+
+def _shipment_out(shipment: Shipment | None) -> schemas.ShipmentOut | None:
+    if shipment is None:
+        return None
+    return schemas.ShipmentOut(
+        carrier=shipment.carrier, tracking_no=shipment.tracking_no, shipped_at=shipment.shipped_at
+    )
+
+
+def _inspection_out(inspection: Inspection | None) -> schemas.InspectionOut | None:
+    if inspection is None:
+        return None
+    return schemas.InspectionOut(
+        passed=inspection.passed,
+        notes=inspection.notes,
+        inspected_at=inspection.inspected_at,
+        inspected_by=inspection.inspected_by,
+    )
+
+
+def _refund_out(refund: RefundRecord | None) -> schemas.RefundOut | None:
+    if refund is None:
+        return None
+    return schemas.RefundOut(
+        amount=money(refund.amount),
+        method=refund.method,
+        reference=refund.reference,
+        paid_at=refund.paid_at,
+    )
+
+
+def _timeline_entry(change: StatusChange, language: str) -> schemas.TimelineEntry:
+    return schemas.TimelineEntry(
+        at=change.at,
+        actor=change.actor,
+        action=change.action,
+        from_status=change.from_status,
+        status=change.to_status,
+        label=change.to_status.label.in_language(language),
+        note=change.note,
+    )
+
+
+def summary_out(summary: ReturnSummary) -> schemas.ReturnSummary:
+    """One line of a list of requests."""
+    return schemas.ReturnSummary(
+        rma_no=summary.rma_no,
+        order_no=summary.order_no,
+        merchant_id=summary.merchant_id,
+        customer_id=summary.customer_id,
+        type=summary.request_type,
+        channel=summary.channel,
+        status=summary.status,
+        refund_total=money(summary.refund_total),
+        created_at=summary.created_at,
+        review_due_at=summary.review_due_at,
     )

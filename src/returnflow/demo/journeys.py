@@ -17,8 +17,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
-
 from returnflow.app_context import AppContext
 from returnflow.domain.exchanges import ExchangeStatus
 from returnflow.domain.inspection import Check, CheckResult, Grade, Mark, Responsibility
@@ -40,6 +38,7 @@ from returnflow.services import (
     refund_gateway,
     refunds,
     repairs,
+    shipment_requests,
     shipping,
     store_credit,
     tracking,
@@ -48,9 +47,7 @@ from returnflow.services import (
 from returnflow.services.approvals import decide
 from returnflow.services.replacements import Wanted
 from returnflow.services.returns import get_return, policy_for
-from returnflow.storage.refunds import Approvals, RefundStore
-from returnflow.storage.schema import ShipmentRequestRow
-from returnflow.storage.uow import UnitOfWork
+from returnflow.services.unit_of_work import UnitOfWork
 
 MANAGER = "manager:mona"
 
@@ -126,16 +123,15 @@ class World:
         ):
             return None
         slot = options.slots[0].key if method is ReturnMethod.PICKUP else ""
-        row = shipping.choose(
+        shipment = shipping.choose(
             uow, rma_no, shipping.Choice(method, slot=slot), at, actor, self.carriers
         )
-        uow.session.flush()
         moment = at + timedelta(minutes=2)
         self.at(moment)
-        while shipping.arrange_step(uow, row.id, moment, self.carriers):
+        while shipping.arrange_step(uow, shipment.id, moment, self.carriers):
             pass
         self.shipments += 1
-        return row.waybill_no
+        return shipment.waybill_no
 
     def scan(self, uow: UnitOfWork, waybill_no: str, at: datetime) -> bool:
         """Poll the carrier as the worker would; True if the parcel is in trouble."""
@@ -236,21 +232,23 @@ class World:
     ) -> None:
         """Owe the refund, submit it to the sandbox, hear back a few minutes later."""
         self.at(at)
-        row = refunds.request_refund(uow, rma_no, actor, at, self.rules, trigger=trigger)
-        if row.status != "requested":
+        refund = refunds.request_refund(uow, rma_no, actor, at, self.rules, trigger=trigger)
+        if refund.status != "requested":
             return  # awaiting approval, or nothing left to pay
-        self._submit(uow, row.id, row.reference, at, now)
+        assert refund.id is not None  # stored: storage gave it its id
+        self._submit(uow, refund.id, refund.reference, at, now)
 
     def approve_waiting(self, uow: UnitOfWork, rma_no: str, at: datetime, now: datetime) -> bool:
-        approval = Approvals(uow.session).pending_for("refund", rma_no)
-        if approval is None:
+        approval = uow.approvals.pending_for("refund", rma_no)
+        if approval is None or approval.id is None:
             return False
         self.at(at)
         decide(uow, approval.id, True, MANAGER, at, "金额核对无误 / amount checked")
-        row = RefundStore(uow.session).for_rma(rma_no)
-        assert row is not None
-        if row.status == "requested":
-            self._submit(uow, row.id, row.reference, at, now)
+        refunds.release_decided(uow, approval.id, at)  # the bus would, after the commit
+        refund = uow.refunds.for_rma(rma_no)
+        assert refund is not None and refund.id is not None
+        if refund.status == "requested":
+            self._submit(uow, refund.id, refund.reference, at, now)
         return True
 
     def _submit(
@@ -317,14 +315,11 @@ class World:
     def _ship_request(
         self, uow: UnitOfWork, rma_no: str, actor: str, at: datetime, waybill: tuple[str, str]
     ) -> None:
-        uow.session.flush()
-        ids = uow.session.scalars(
-            select(ShipmentRequestRow.id).where(
-                ShipmentRequestRow.rma_no == rma_no, ShipmentRequestRow.status == "pending"
-            )
-        ).all()
-        for request_id in ids:
-            exchanges.mark_shipped(uow, request_id, waybill[0], waybill[1], actor, at)
+        pending = shipment_requests.listing(
+            uow, status="pending", merchant_scope=None, rma_no=rma_no
+        )
+        for outbound in pending:
+            shipment_requests.mark_shipped(uow, outbound.id, waybill[0], waybill[1], actor, at)
 
     # --- after the stories ---------------------------------------------------------
 

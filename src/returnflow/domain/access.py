@@ -141,6 +141,16 @@ def mask_email(email: str) -> str:
     return f"{name[:1]}***@{domain}"
 
 
+def masked_contact(contact: dict[str, str]) -> dict[str, str]:
+    """R14.1: a contact as shown to those who may not see phone and email in full."""
+    shown = dict(contact)
+    if "phone" in shown:
+        shown["phone"] = mask_phone(shown["phone"])
+    if "email" in shown:
+        shown["email"] = mask_email(shown["email"])
+    return shown
+
+
 _ROLE_LABELS = {
     Role.AGENT: Text("客服", "Customer service"),
     Role.WAREHOUSE: Text("仓储", "Warehouse"),

@@ -1,4 +1,4 @@
-"""Exchanges (R6.2): the replacement, its price gap, and the fast-exchange risk rules.
+"""Exchanges (R6.2): the replacement, its price gap, and the `Exchange` aggregate.
 
 An `ExchangeOrder` is a separate entity beside the return request, with its own states,
 so a fast exchange can send the replacement before the customer's parcel arrives while
@@ -10,6 +10,8 @@ What the returned units were worth comes from the paid per-unit shares of
 allocation order (`domain/refunds.py`); exchanges value theirs from the back. Because
 every unit is held by at most one live request, the two ranges never overlap, so
 refunds plus exchange price gaps paid back never exceed what the line cost.
+
+The fast-exchange risk rules live in `domain/fast_exchange.py` (re-exported here).
 """
 
 from __future__ import annotations
@@ -20,6 +22,10 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from returnflow.domain.events import DomainEvent
+from returnflow.domain.fast_exchange import CustomerRecord as CustomerRecord
+from returnflow.domain.fast_exchange import FastExchangeLimits as FastExchangeLimits
+from returnflow.domain.fast_exchange import fast_exchange_refusals as fast_exchange_refusals
 from returnflow.domain.money import Money
 from returnflow.domain.orders import Order
 from returnflow.domain.text import DomainError, Text
@@ -133,6 +139,18 @@ def line_not_returned() -> DomainError:
     )
 
 
+def out_of_stock(sku: str, available: int, reserved: int, wanted: int) -> DomainError:
+    """Stock the order system reported, less what other exchanges hold, is too little."""
+    return DomainError(
+        "replacement_out_of_stock",
+        Text(
+            "{sku} 库存不足：可用 {a}，已预留 {r}，需要 {w}",
+            "Not enough {sku} in stock: {a} available, {r} reserved, {w} wanted",
+        ).format(sku=sku, a=str(available), r=str(reserved), w=str(wanted)),
+        field="items",
+    )
+
+
 def check_items(items: Sequence[ReplacementItem], returned: Mapping[int, int]) -> None:
     """A replacement names a returned line, a positive quantity and a price ≥ 0."""
     if not items:
@@ -152,51 +170,6 @@ def check_items(items: Sequence[ReplacementItem], returned: Mapping[int, int]) -
             )
 
 
-# --- fast exchange -----------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class FastExchangeLimits:
-    max_value: Money
-    min_completed: int
-    return_days: int
-
-
-@dataclass(frozen=True, slots=True)
-class CustomerRecord:
-    """What we know of a customer's past requests, as far as fast exchange cares."""
-
-    completed: int  # requests completed or confirmed
-    failed_inspections: int
-    open_recoveries: int  # charges for unreturned replacements not yet settled, etc.
-
-
-def fast_exchange_refusals(
-    replacement: Money, record: CustomerRecord, limits: FastExchangeLimits
-) -> list[Text]:
-    """Every reason fast exchange is not offered; empty when it is (R6.2)."""
-    reasons: list[Text] = []
-    if replacement > limits.max_value:
-        reasons.append(
-            Text(
-                "换货商品价值超过先换后退的上限",
-                "The replacement is worth more than fast exchange allows",
-            )
-        )
-    if record.completed < limits.min_completed:
-        reasons.append(
-            Text(
-                "完成的售后记录不足，暂不能先换后退",
-                "Not enough completed requests yet for fast exchange",
-            )
-        )
-    if record.failed_inspections > 0:
-        reasons.append(Text("曾有退回商品验收未通过", "An earlier return failed inspection"))
-    if record.open_recoveries > 0:
-        reasons.append(Text("尚有未结清的追偿", "There is an unsettled recovery"))
-    return reasons
-
-
 # --- the entity -----------------------------------------------------------------------
 
 
@@ -210,6 +183,14 @@ class ExchangeStep:
 
 @dataclass
 class ExchangeOrder:
+    """The exchange aggregate: its methods are the only way to change it.
+
+    Each step checks the state, stamps an `ExchangeStep` (who, when) on the history and
+    records a `DomainEvent` for what follows it: a shipment request and the price gap's
+    settlement at release, the request's EXCHANGE step once shipped, a payment request
+    when an unreturned fast exchange is charged, released stock when cancelled.
+    """
+
     rma_no: str
     merchant_id: str
     customer_id: str
@@ -222,6 +203,8 @@ class ExchangeOrder:
     return_due_at: datetime | None = None
     charged: Money | None = None
     history: list[ExchangeStep] = field(default_factory=list)
+    # events raised since loading, for the unit of work to hand on
+    events: list[DomainEvent] = field(default_factory=list, repr=False)
 
     @property
     def currency(self) -> str:
@@ -234,6 +217,12 @@ class ExchangeOrder:
     @property
     def difference(self) -> Money:
         return price_difference(self.returned_value, self.items)
+
+    @property
+    def chosen_by(self) -> str:
+        """Who chose the replacement: a refunded gap is theirs to answer for (R12.3)."""
+        chosen = next((step for step in self.history if step.step == "chosen"), None)
+        return chosen.actor if chosen is not None else ""
 
     @classmethod
     def choose(
@@ -265,6 +254,7 @@ class ExchangeOrder:
         )
         order.settlement = settlement_for(order.difference)
         order.history.append(ExchangeStep(now, actor, "chosen", "fast" if fast else ""))
+        order._record("exchange.chosen", now, fast=fast, difference=order.difference.cents)
         return order
 
     def release(self, now: datetime, actor: str, *, goods_inspected: bool) -> None:
@@ -281,12 +271,21 @@ class ExchangeOrder:
             )
         self.status = ExchangeStatus.REQUESTED
         self.history.append(ExchangeStep(now, actor, "requested"))
+        # what follows: the shipment request, and the gap charged or owed back
+        self._record(
+            "exchange.released",
+            now,
+            settlement=self.settlement.value,
+            difference=self.difference.cents,
+            replacement_value=self.replacement_value.cents,
+        )
 
     def shipped(self, now: datetime, actor: str, waybill: str) -> None:
         if self.status is not ExchangeStatus.REQUESTED:
             raise _not_now(self.status)
         self.status = ExchangeStatus.SHIPPED
         self.history.append(ExchangeStep(now, actor, "shipped", waybill))
+        self._record("exchange.shipped", now, waybill=waybill)  # the EXCHANGE step follows
 
     def charge_unreturned(self, now: datetime) -> Money:
         """A fast exchange whose return never left: the customer keeps both and pays.
@@ -297,7 +296,8 @@ class ExchangeOrder:
         """
         if not self.fast or self.status not in (ExchangeStatus.REQUESTED, ExchangeStatus.SHIPPED):
             raise _not_now(self.status)
-        if self.settlement is Settlement.REFUND_PENDING:
+        refund_cancelled = self.settlement is Settlement.REFUND_PENDING
+        if refund_cancelled:
             amount = self.replacement_value
             self.settlement = Settlement.REFUND_CANCELLED
         else:
@@ -305,6 +305,9 @@ class ExchangeOrder:
         self.status = ExchangeStatus.CHARGED
         self.charged = amount
         self.history.append(ExchangeStep(now, "system", "charged", str(amount)))
+        self._record(
+            "exchange.charged", now, amount=amount.cents, refund_cancelled=refund_cancelled
+        )
         return amount
 
     def cancel(self, now: datetime, actor: str, note: str = "") -> None:
@@ -312,6 +315,11 @@ class ExchangeOrder:
             raise _not_now(self.status)
         self.status = ExchangeStatus.CANCELLED
         self.history.append(ExchangeStep(now, actor, "cancelled", note))
+        self._record("exchange.cancelled", now)  # the reserved stock is released
+
+    def return_settled(self) -> None:
+        """The customer's parcel left in time, or inspection decided: no deadline to watch."""
+        self.return_due_at = None
 
     def return_overdue(self, now: datetime) -> bool:
         return (
@@ -320,6 +328,23 @@ class ExchangeOrder:
             and self.return_due_at is not None
             and now >= self.return_due_at
         )
+
+    def _record(self, name: str, now: datetime, **data: Any) -> None:
+        self.events.append(
+            DomainEvent(
+                name,
+                now,
+                {
+                    "rma_no": self.rma_no,
+                    "customer_id": self.customer_id,
+                    "currency": self.currency,
+                    **data,
+                },
+            )
+        )
+
+
+Exchange = ExchangeOrder  # the aggregate's name in issue 10; `ExchangeOrder` in its rows
 
 
 def _not_now(status: ExchangeStatus) -> DomainError:

@@ -130,26 +130,7 @@ class Verdict:
 
 def judge(required: Sequence[Check], findings: Findings) -> Verdict:
     """Pass or fail by the rule in the module docstring; refuses incomplete findings."""
-    by_check = {result.check: result for result in findings.checks}
-    missing = [check for check in required if check not in by_check]
-    if missing:
-        raise DomainError(
-            "checklist_incomplete",
-            Text("请完成所有检查项：{zh}", "Complete every check: {en}").format(
-                zh="、".join(c.label.zh for c in missing), en=", ".join(c.label.en for c in missing)
-            ),
-            field="checks",
-        )
-    failed = [result for result in findings.checks if result.mark is Mark.FAIL]
-    for result in failed:
-        if not result.note.strip():
-            raise DomainError(
-                "check_note_required",
-                Text("未通过的检查项“{zh}”须说明原因", "Say why “{en}” failed").format(
-                    zh=result.check.label.zh, en=result.check.label.en
-                ),
-                field=f"checks.{result.check.value}",
-            )
+    failed = _failed_checks(required, findings)
     serial_matches = _serial_matches(required, findings)
     if serial_matches is False:
         return Verdict(
@@ -180,11 +161,37 @@ def judge(required: Sequence[Check], findings: Findings) -> Verdict:
                 Text("有未通过的检查项时须指明责任方", "A failed check needs someone responsible"),
                 field="responsibility",
             )
-        return Verdict(
-            True,
-            (Text("所有检查项通过", "Every check passed"),),
-            serial_matches,
+        return Verdict(True, (Text("所有检查项通过", "Every check passed"),), serial_matches)
+    return Verdict(False, _customer_reasons(failed, findings.grade), serial_matches)
+
+
+def _failed_checks(required: Sequence[Check], findings: Findings) -> list[CheckResult]:
+    """The failed checks; refuses a checklist with gaps or a failure without its note."""
+    by_check = {result.check: result for result in findings.checks}
+    missing = [check for check in required if check not in by_check]
+    if missing:
+        raise DomainError(
+            "checklist_incomplete",
+            Text("请完成所有检查项：{zh}", "Complete every check: {en}").format(
+                zh="、".join(c.label.zh for c in missing), en=", ".join(c.label.en for c in missing)
+            ),
+            field="checks",
         )
+    failed = [result for result in findings.checks if result.mark is Mark.FAIL]
+    for result in failed:
+        if not result.note.strip():
+            raise DomainError(
+                "check_note_required",
+                Text("未通过的检查项“{zh}”须说明原因", "Say why “{en}” failed").format(
+                    zh=result.check.label.zh, en=result.check.label.en
+                ),
+                field=f"checks.{result.check.value}",
+            )
+    return failed
+
+
+def _customer_reasons(failed: list[CheckResult], grade: Grade) -> tuple[Text, ...]:
+    """What the customer reads when the fault is theirs: each failed check, then the grade."""
     reasons = [
         Text("{zh}：{note}", "{en}: {note}").format(
             zh=r.check.label.zh, en=r.check.label.en, note=r.note.strip()
@@ -193,10 +200,10 @@ def judge(required: Sequence[Check], findings: Findings) -> Verdict:
     ]
     reasons.append(
         Text("商品等级 {g}（{zh}），责任在顾客", "Grade {g} ({en}), caused by the customer").format(
-            g=findings.grade.value, zh=findings.grade.label.zh, en=findings.grade.label.en
+            g=grade.value, zh=grade.label.zh, en=grade.label.en
         )
     )
-    return Verdict(False, tuple(reasons), serial_matches)
+    return tuple(reasons)
 
 
 def _serial_matches(required: Sequence[Check], findings: Findings) -> bool | None:

@@ -75,6 +75,7 @@ class Movement:
     rma_no: str | None = None
     merchant_id: str = ""
     note: str = ""
+    id: int | None = None  # its number in the ledger, once booked
 
     def __post_init__(self) -> None:
         if self.quantity <= 0:
@@ -92,6 +93,27 @@ class Movement:
 
 
 StockKey = tuple[str, str, str]  # sku, location, grade
+
+
+@dataclass(frozen=True, slots=True)
+class StockLevel:
+    """Units of one merchant's SKU in one place and grade, as the ledger sums them."""
+
+    merchant_id: str
+    sku: str
+    location: str
+    grade: str
+    quantity: int
+
+
+@dataclass(frozen=True, slots=True)
+class StockFilter:
+    """Which stock levels and movements a list shows; None: any."""
+
+    merchant_id: str | None = None
+    sku: str | None = None
+    location: str | None = None
+    grade: str | None = None
 
 
 @dataclass
@@ -124,6 +146,56 @@ class Stock:
         for movement in movements:
             stock.apply(movement)
         return stock
+
+
+_MANUAL: dict[str, tuple[MovementKind, str | None]] = {
+    "move": (MovementKind.MOVE, None),
+    "sell": (MovementKind.SELL, SOLD),
+    "scrap": (MovementKind.SCRAP, SCRAPPED),
+}
+
+
+def manual_movement(
+    kind: str,
+    *,
+    merchant_id: str,
+    sku: str,
+    grade: str,
+    quantity: int,
+    from_location: str,
+    to_location: str,
+    actor: str,
+    at: datetime,
+    note: str = "",
+) -> Movement:
+    """What a person may do with stored goods: move them between bins, sell or scrap them."""
+    if kind not in _MANUAL:
+        raise DomainError(
+            "movement_kind_invalid",
+            Text("只能移库、售出或报废", "Only move, sell or scrap"),
+            field="kind",
+        )
+    movement_kind, fixed_target = _MANUAL[kind]
+    source = from_location.strip().upper()
+    if is_outside(source):
+        raise DomainError(
+            "movement_source_invalid",
+            Text("只能从仓内库位移出", "Goods can only move from a place inside"),
+            field="from_location",
+        )
+    return Movement(
+        movement_kind,
+        sku=sku,
+        quantity=quantity,
+        from_location=source,
+        to_location=fixed_target or check_bin(to_location),
+        from_grade=grade,
+        to_grade=grade,
+        actor=actor,
+        at=at,
+        merchant_id=merchant_id,
+        note=note,
+    )
 
 
 def insufficient_stock(movement: Movement, held: int) -> DomainError:

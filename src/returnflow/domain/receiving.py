@@ -6,15 +6,21 @@ mismatch even when the worker ticked none, so a discrepancy can never hide behin
 forgotten checkbox; the rule in `Receipt.discrepancies` is the single place that
 decides whether a parcel arrived clean. Parcels that match no request are kept as
 `UnidentifiedParcel`s until someone matches them or lets them go, with a reason.
+
+Both are aggregates: a receipt is made only by `Receipt.record` (never changed after),
+a parcel changes only through `match` and `let_go`; each appends a `DomainEvent` that
+the unit of work can hand on (the customer's discrepancy notice is still written to
+the outbox by `services/receiving.py`, with the request's contact details).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from returnflow.domain.events import DomainEvent
 from returnflow.domain.text import DomainError, Text
 
 MAX_NOTE = 1000
@@ -28,6 +34,16 @@ def normalise_code(code: str) -> str:
     lower case. Inner spaces are dropped, since neither waybills nor RMAs contain any.
     """
     return "".join(code.split()).upper()
+
+
+@dataclass(frozen=True, slots=True)
+class CodeMatch:
+    """What a scanned code matched: a request by its RMA number or by a return waybill."""
+
+    rma_no: str
+    matched_by: str  # "rma" | "waybill"
+    carrier: str = ""
+    waybill_no: str = ""
 
 
 class MismatchKind(StrEnum):
@@ -91,12 +107,16 @@ class Mismatch:
 
 @dataclass(frozen=True, slots=True)
 class Receipt:
+    """What arrived for one request; written once, so it has no methods that change it."""
+
     rma_no: str
     lines: tuple[ReceivedLine, ...]
     mismatches: tuple[Mismatch, ...]
     received_by: str
     received_at: datetime
     scanned_code: str = ""
+    # events raised since it was recorded, for the unit of work to hand on
+    events: list[DomainEvent] = field(default_factory=list, compare=False, repr=False)
 
     @classmethod
     def record(
@@ -116,53 +136,34 @@ class Receipt:
         left out of a given mapping was not found in the box.
         """
         wanted = list(expected)
-        known = {line.line_no for line in wanted}
-        counts = dict(received) if received is not None else {x.line_no: x.expected for x in wanted}
-        for line_no, count in counts.items():
-            if line_no not in known:
-                raise DomainError(
-                    "unknown_line",
-                    Text("申请中没有第 {n} 行", "The request has no line {n}").format(n=line_no),
-                    field="lines",
-                )
-            if count < 0:
-                raise DomainError(
-                    "quantity_negative",
-                    Text("收货数量不能为负数", "A received quantity cannot be negative"),
-                    field="lines",
-                )
+        counts = _checked_counts(wanted, received)
         lines = tuple(
             ReceivedLine(x.line_no, x.sku, x.title, x.expected, counts.get(x.line_no, 0))
             for x in wanted
         )
         ticked = _check_mismatches(mismatches)
-        kinds = {m.kind for m in ticked}
-        if MismatchKind.EMPTY_BOX in kinds and any(line.received for line in lines):
-            raise DomainError(
-                "empty_box_with_items",
-                Text(
-                    "登记为空包裹时收货数量必须为 0",
-                    "An empty box cannot have items counted in it",
-                ),
-                field="mismatches",
-            )
-        implied: list[Mismatch] = []
-        if any(line.short for line in lines) and not kinds & {
-            MismatchKind.MISSING_ITEMS,
-            MismatchKind.EMPTY_BOX,
-        }:
-            kind = MismatchKind.MISSING_ITEMS
-            implied.append(Mismatch(kind, _shortfall_note(lines), implied=True))
-        if any(line.surplus for line in lines) and MismatchKind.EXTRA_ITEMS not in kinds:
-            implied.append(Mismatch(MismatchKind.EXTRA_ITEMS, implied=True))
-        return cls(
+        _check_empty_box(ticked, lines)
+        receipt = cls(
             rma_no=rma_no,
             lines=lines,
-            mismatches=(*ticked, *implied),
+            mismatches=(*ticked, *_implied(ticked, lines)),
             received_by=received_by,
             received_at=received_at,
             scanned_code=scanned_code,
         )
+        receipt.events.append(
+            DomainEvent(
+                "receipt.recorded",
+                received_at,
+                {
+                    "rma_no": rma_no,
+                    "clean": receipt.is_clean,
+                    "discrepancies": [kind.value for kind in receipt.discrepancies],
+                    "received_by": received_by,
+                },
+            )
+        )
+        return receipt
 
     @property
     def discrepancies(self) -> tuple[MismatchKind, ...]:
@@ -187,6 +188,54 @@ class Receipt:
             "收货异常：" + "、".join(kind.label.zh for kind in self.discrepancies),
             "Discrepancies: " + ", ".join(kind.label.en for kind in self.discrepancies),
         )
+
+
+def _checked_counts(
+    wanted: list[ExpectedLine], received: Mapping[int, int] | None
+) -> dict[int, int]:
+    """Counts per line: everything expected when none were given; unknown or negative refused."""
+    if received is None:
+        return {line.line_no: line.expected for line in wanted}
+    known = {line.line_no for line in wanted}
+    counts = dict(received)
+    for line_no, count in counts.items():
+        if line_no not in known:
+            raise DomainError(
+                "unknown_line",
+                Text("申请中没有第 {n} 行", "The request has no line {n}").format(n=line_no),
+                field="lines",
+            )
+        if count < 0:
+            raise DomainError(
+                "quantity_negative",
+                Text("收货数量不能为负数", "A received quantity cannot be negative"),
+                field="lines",
+            )
+    return counts
+
+
+def _check_empty_box(ticked: tuple[Mismatch, ...], lines: tuple[ReceivedLine, ...]) -> None:
+    if any(m.kind is MismatchKind.EMPTY_BOX for m in ticked) and any(x.received for x in lines):
+        raise DomainError(
+            "empty_box_with_items",
+            Text(
+                "登记为空包裹时收货数量必须为 0",
+                "An empty box cannot have items counted in it",
+            ),
+            field="mismatches",
+        )
+
+
+def _implied(ticked: tuple[Mismatch, ...], lines: tuple[ReceivedLine, ...]) -> list[Mismatch]:
+    """Short or surplus lines the worker did not tick: a discrepancy cannot hide."""
+    kinds = {m.kind for m in ticked}
+    implied: list[Mismatch] = []
+    short = any(line.short for line in lines)
+    if short and not kinds & {MismatchKind.MISSING_ITEMS, MismatchKind.EMPTY_BOX}:
+        implied.append(Mismatch(MismatchKind.MISSING_ITEMS, _shortfall_note(lines), implied=True))
+    if any(line.surplus for line in lines) and MismatchKind.EXTRA_ITEMS not in kinds:
+        implied.append(Mismatch(MismatchKind.EXTRA_ITEMS, implied=True))
+    return implied
 
 
 def _check_mismatches(mismatches: Iterable[Mismatch]) -> tuple[Mismatch, ...]:
@@ -283,6 +332,7 @@ class UnidentifiedParcel:
     resolved_by: str | None = None
     resolved_at: datetime | None = None
     resolution_note: str = ""
+    events: list[DomainEvent] = field(default_factory=list, compare=False, repr=False)
 
     @classmethod
     def found(
@@ -305,6 +355,7 @@ class UnidentifiedParcel:
     def match(self, rma_no: str, by: str, now: datetime) -> None:
         self._resolve(ParcelState.MATCHED, by, now, rma_no)
         self.matched_rma = rma_no
+        self._raise("parcel.matched", now, rma_no=rma_no)
 
     def let_go(self, state: ParcelState, reason: str, by: str, now: datetime) -> None:
         """Disposed or returned to the sender: never without the reason."""
@@ -321,6 +372,7 @@ class UnidentifiedParcel:
                 field="reason",
             )
         self._resolve(state, by, now, reason.strip()[:MAX_NOTE])
+        self._raise("parcel.let_go", now, state=state.value)
 
     def require_open(self) -> None:
         if self.state is not ParcelState.OPEN:
@@ -337,3 +389,6 @@ class UnidentifiedParcel:
         self.resolved_by = by
         self.resolved_at = now
         self.resolution_note = note
+
+    def _raise(self, name: str, now: datetime, **data: str) -> None:
+        self.events.append(DomainEvent(name, now, {"parcel_id": self.id, **data}))

@@ -3,6 +3,11 @@
 received → diagnosed → (awaiting_approval → approved | declined when the repair costs
 the customer) → repaired → awaiting_shipment → shipped_back. A declined repair goes
 back unrepaired. The request's REPAIR step is performed when the parcel has shipped.
+
+`RepairOrder` (alias `Repair`) is the aggregate: its methods are the only way to change
+it; each stamps a `RepairStep` and records a `DomainEvent` for what follows (a payment
+request for an accepted cost, a shipment request when it goes back). `STEPS_OPEN` is the
+one table of which desk step each status allows, read by the pages and by `perform`.
 """
 
 from __future__ import annotations
@@ -10,7 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
+from returnflow.domain.events import DomainEvent
 from returnflow.domain.money import Money
 from returnflow.domain.text import DomainError, Text
 
@@ -47,6 +54,8 @@ class RepairOrder:
     cost: Money | None = None
     cost_approved: bool | None = None
     steps: list[RepairStep] = field(default_factory=list)
+    # events raised since loading, for the unit of work to hand on
+    events: list[DomainEvent] = field(default_factory=list, repr=False)
 
     @classmethod
     def receive(
@@ -54,7 +63,13 @@ class RepairOrder:
     ) -> RepairOrder:
         order = cls(rma_no, customer_id, currency)
         order.steps.append(RepairStep(now, actor, RepairStatus.RECEIVED.value))
+        order._record("repair.received", now)
         return order
+
+    @property
+    def steps_open(self) -> tuple[str, ...]:
+        """The desk steps this status allows (the forms the console shows)."""
+        return STEPS_OPEN.get(self.status, ())
 
     def diagnose(self, now: datetime, actor: str, note: str, cost: Money) -> None:
         self._expect(RepairStatus.RECEIVED)
@@ -79,11 +94,18 @@ class RepairOrder:
             actor,
             f"{note.strip()} ({cost})" if chargeable else note.strip(),
         )
+        if chargeable:  # the customer is asked to accept the cost
+            self._record("repair.cost_proposed", now, amount=cost.cents)
 
-    def answer_cost(self, now: datetime, actor: str, approved: bool) -> None:
+    def answer_cost(self, now: datetime, actor: str, approved: bool) -> Money | None:
+        """The customer's answer; what they now owe (a payment request follows), if any."""
         self._expect(RepairStatus.AWAITING_APPROVAL)
         self.cost_approved = approved
         self._move(RepairStatus.DIAGNOSED if approved else RepairStatus.DECLINED, now, actor)
+        charge = self.charge
+        if charge is not None:
+            self._record("repair.cost_accepted", now, amount=charge.cents)
+        return charge
 
     def repaired(self, now: datetime, actor: str, note: str = "") -> None:
         self._expect(RepairStatus.DIAGNOSED)
@@ -92,10 +114,12 @@ class RepairOrder:
     def request_shipment(self, now: datetime, actor: str) -> None:
         self._expect(RepairStatus.REPAIRED, RepairStatus.DECLINED)
         self._move(RepairStatus.AWAITING_SHIPMENT, now, actor)
+        self._record("repair.shipment_requested", now)  # the order system sends it back
 
     def shipped_back(self, now: datetime, actor: str, waybill: str) -> None:
         self._expect(RepairStatus.AWAITING_SHIPMENT)
         self._move(RepairStatus.SHIPPED_BACK, now, actor, waybill)
+        self._record("repair.shipped_back", now, waybill=waybill)  # the REPAIR step follows
 
     @property
     def charge(self) -> Money | None:
@@ -115,6 +139,23 @@ class RepairOrder:
     def _move(self, target: RepairStatus, now: datetime, actor: str, note: str = "") -> None:
         self.status = target
         self.steps.append(RepairStep(now, actor, target.value, note))
+
+    def _record(self, name: str, now: datetime, **data: Any) -> None:
+        payload = {"rma_no": self.rma_no, "customer_id": self.customer_id, **data}
+        self.events.append(DomainEvent(name, now, {"currency": self.currency, **payload}))
+
+
+Repair = RepairOrder  # the aggregate's name in issue 10; `RepairOrder` in its rows
+
+# the repair desk's steps, by the status that allows each (the pages' forms)
+STEP_NAMES = ("diagnose", "answer_cost", "repaired", "ship_back")
+STEPS_OPEN: dict[RepairStatus, tuple[str, ...]] = {
+    RepairStatus.RECEIVED: ("diagnose",),
+    RepairStatus.AWAITING_APPROVAL: ("answer_cost",),
+    RepairStatus.DIAGNOSED: ("repaired",),
+    RepairStatus.REPAIRED: ("ship_back",),
+    RepairStatus.DECLINED: ("ship_back",),
+}
 
 
 _LABELS = {

@@ -18,8 +18,8 @@ from returnflow.domain.money import Money
 from returnflow.domain.policy import PolicyVersion
 from returnflow.domain.refunds import RefundEstimate
 from returnflow.domain.review import Assessment
-from returnflow.domain.rules import LineClaim, RuleResult, Verdict
 from returnflow.domain.text import DomainError, Text
+from returnflow.domain.verdicts import LineClaim, RuleResult, Verdict
 
 
 @dataclass(frozen=True, slots=True)

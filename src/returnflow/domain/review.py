@@ -17,8 +17,9 @@ from returnflow.domain.kinds import Outcome, RequestType, ShippingPayer
 from returnflow.domain.orders import Order
 from returnflow.domain.policy import PolicyVersion
 from returnflow.domain.refunds import OrderHistory, RefundEstimate, estimate_refund
-from returnflow.domain.rules import LineClaim, LineVerdict, RuleResult, Verdict, judge_line
+from returnflow.domain.rules import judge_line
 from returnflow.domain.text import DomainError, Text
+from returnflow.domain.verdicts import LineClaim, LineVerdict, RuleResult, Verdict
 
 
 @dataclass(frozen=True, slots=True)

@@ -76,51 +76,21 @@ def findings(
     """Everything wrong with the shipment at `now`; empty for a parcel doing fine."""
     if facts.cancelled or state.status is TrackingStatus.DELIVERED:
         return []
-    found: list[Finding] = []
     if state.status is TrackingStatus.RETURNED_TO_SENDER:
-        found.append(
+        return [
             Finding(
                 AlertKind.RETURNED_TO_SENDER,
                 Text("快递将包裹退回了寄件人", "The carrier sent the parcel back to the sender"),
             )
-        )
-        return found
-    if state.status is TrackingStatus.EXCEPTION and state.problem is TrackingProblem.DAMAGED:
+        ]
+    found: list[Finding] = []
+    problem = state.problem if state.status is TrackingStatus.EXCEPTION else None
+    if problem is TrackingProblem.DAMAGED:
         found.append(Finding(AlertKind.DAMAGED, _reported(state)))
-    if state.status is TrackingStatus.EXCEPTION and state.problem is TrackingProblem.LOST:
+    if problem is TrackingProblem.LOST:
         found.append(Finding(AlertKind.LOST, _reported(state)))
-    elif not facts.tracked:
-        pass
-    elif state.last_scan_at is None:
-        silent = now - facts.arranged_at
-        if silent >= limits.first_scan_within:
-            found.append(
-                Finding(
-                    AlertKind.NO_FIRST_SCAN,
-                    Text(
-                        "安排寄回已 {h} 小时，快递仍未揽收", "Arranged {h} hours ago, never scanned"
-                    ).format(h=_hours(silent)),
-                )
-            )
-    else:
-        silent = now - state.last_scan_at
-        if silent >= limits.presumed_lost_after:
-            found.append(
-                Finding(
-                    AlertKind.LOST,
-                    Text(
-                        "已 {h} 小时无物流更新，包裹可能丢失",
-                        "No scan for {h} hours: presumed lost",
-                    ).format(h=_hours(silent)),
-                )
-            )
-        elif silent >= limits.next_scan_within:
-            found.append(
-                Finding(
-                    AlertKind.STALLED,
-                    Text("已 {h} 小时无物流更新", "No scan for {h} hours").format(h=_hours(silent)),
-                )
-            )
+    elif facts.tracked:
+        found.extend(_silence(facts, state, now, limits))
     if facts.promised_by is not None and now >= facts.promised_by + limits.late_grace:
         late = now - facts.promised_by
         found.append(
@@ -132,6 +102,26 @@ def findings(
             )
         )
     return found
+
+
+def _silence(
+    facts: ShipmentFacts, state: TrackingState, now: datetime, limits: Thresholds
+) -> list[Finding]:
+    """A tracked parcel the carrier has been quiet about for too long, if it is one."""
+    if state.last_scan_at is None:
+        silent = now - facts.arranged_at
+        if silent < limits.first_scan_within:
+            return []
+        text = Text("安排寄回已 {h} 小时，快递仍未揽收", "Arranged {h} hours ago, never scanned")
+        return [Finding(AlertKind.NO_FIRST_SCAN, text.format(h=_hours(silent)))]
+    silent = now - state.last_scan_at
+    if silent >= limits.presumed_lost_after:
+        text = Text("已 {h} 小时无物流更新，包裹可能丢失", "No scan for {h} hours: presumed lost")
+        return [Finding(AlertKind.LOST, text.format(h=_hours(silent)))]
+    if silent >= limits.next_scan_within:
+        text = Text("已 {h} 小时无物流更新", "No scan for {h} hours")
+        return [Finding(AlertKind.STALLED, text.format(h=_hours(silent)))]
+    return []
 
 
 def _reported(state: TrackingState) -> Text:

@@ -23,10 +23,10 @@ from dataclasses import dataclass
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from returnflow.domain.photos import MAX_BYTES, MAX_PHOTOS
 from returnflow.domain.text import Text
 from returnflow.entrypoints.deps import SESSION_COOKIE
 from returnflow.entrypoints.problems import problem
-from returnflow.storage.photos import MAX_BYTES, MAX_PHOTOS
 
 MB = 1024 * 1024
 DEFAULT_LIMIT = 1 * MB

@@ -13,7 +13,7 @@ from typing import Any
 from returnflow.app_context import AppContext
 from returnflow.domain.text import DomainError
 from returnflow.jobs.outbox import Consumer
-from returnflow.services import shipping
+from returnflow.services import shipping_carrier as shipping
 
 _MAX_STEPS = 4  # waybill, then pickup: never more than a few calls per message
 

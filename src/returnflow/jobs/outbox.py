@@ -1,7 +1,11 @@
 """Delivers outbox rows to their consumers, at least once, with backoff on failure.
 
-Rows are claimed with FOR UPDATE SKIP LOCKED on PostgreSQL, so several workers can
-run side by side without sending a message twice; SQLite has one writer anyway.
+The outbox is how a change reaches the outside world: mail, carrier calls, gateway
+submissions and webhooks are written with the change and leave from here. What follows
+a change inside ReturnFlow runs on the message bus right after the commit
+(bootstrap.py); the outbox carries those events too, for their notices. Claiming and
+recording are storage's (storage/outbox_claims.py); this module decides what is due,
+who hears it and when to try again.
 """
 
 from __future__ import annotations
@@ -11,11 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
-
 from returnflow.log_privacy import describe_error
-from returnflow.storage.schema import OutboxRow
+from returnflow.storage.outbox_claims import OutboxClaims, SessionFactory
 
 Consumer = Callable[[str, dict[str, Any]], None]
 
@@ -39,12 +40,12 @@ def backoff(attempts: int) -> timedelta:
 class OutboxDispatcher:
     def __init__(
         self,
-        session_factory: sessionmaker[Session],
+        session_factory: SessionFactory,
         consumers: Mapping[str, Consumer],
         max_attempts: int = 8,
     ) -> None:
         """`consumers` maps a topic prefix ("return.") to the function that handles it."""
-        self.session_factory = session_factory
+        self.claims = OutboxClaims(session_factory)
         self.consumers = consumers
         self.max_attempts = max_attempts
 
@@ -56,45 +57,24 @@ class OutboxDispatcher:
         is the whole database. A claim is a lease: rows of a worker that died mid-batch
         become available again after `LEASE` and are delivered again (at least once).
         """
-        with self.session_factory() as session:
-            rows = session.scalars(
-                select(OutboxRow)
-                .where(
-                    OutboxRow.sent_at.is_(None),
-                    OutboxRow.failed_at.is_(None),
-                    OutboxRow.available_at <= now,
-                )
-                .order_by(OutboxRow.id)
-                .limit(batch)
-                .with_for_update(skip_locked=True)
-            ).all()
-            claimed = [(row.id, row.topic, dict(row.payload)) for row in rows]
-            for row in rows:
-                row.available_at = now + LEASE
-            session.commit()
         sent = retried = failed = 0
-        for row_id, topic, payload in claimed:
-            error: str | None = None
-            try:
-                for prefix, consumer in self.consumers.items():
-                    if topic.startswith(prefix):
-                        consumer(topic, payload)
-            except Exception as exc:
-                error = describe_error(exc)[:2000]  # R14.1: no statement values stored
-            with self.session_factory() as session:
-                done = session.get(OutboxRow, row_id)
-                assert done is not None
-                if error is None:
-                    done.sent_at = now
-                    sent += 1
-                else:
-                    done.attempts += 1
-                    done.last_error = error
-                    if done.attempts >= self.max_attempts:
-                        done.failed_at = now
-                        failed += 1
-                    else:
-                        done.available_at = now + backoff(done.attempts)
-                        retried += 1
-                session.commit()
+        for message in self.claims.claim(now, batch, LEASE):
+            error = self._deliver(message.topic, message.payload)
+            if error is None:
+                self.claims.sent(message.id, now)
+                sent += 1
+            elif self.claims.failed(message.id, error, now, self.max_attempts, backoff):
+                failed += 1
+            else:
+                retried += 1
         return DispatchReport(sent, retried, failed)
+
+    def _deliver(self, topic: str, payload: dict[str, Any]) -> str | None:
+        """Every consumer whose prefix the topic starts with; the first error, as stored."""
+        try:
+            for prefix, consumer in self.consumers.items():
+                if topic.startswith(prefix):
+                    consumer(topic, payload)
+        except Exception as exc:
+            return describe_error(exc)[:2000]  # R14.1: no statement values stored
+        return None

@@ -1,5 +1,12 @@
 """The refund part of a worker tick, and the outbox consumer that submits refunds.
 
+The clock's moves live here: retries after their backoff, polls of a silent gateway,
+deadline breaches, the sandbox's late settlements. What follows a change (a refund
+asked for at inspection or approval, an instant refund at the first scan, a refund
+released by a manager's decision) runs on the message bus (services/refund_handlers.py);
+the polls below for those are safety nets that call the same functions, so a failed
+handler or a crash between commit and handler loses nothing.
+
 Each refund moves in its own transaction, so one conflict never holds up the rest.
 The consumer commits the gateway's answer with the refund; if the process dies after
 the gateway accepted but before that commit, the outbox message is still pending and
@@ -16,15 +23,14 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from returnflow.app_context import AppContext
-from returnflow.domain.authority import SYSTEM
 from returnflow.domain.lifecycle import Status
 from returnflow.domain.text import DomainError
 from returnflow.payments.gateway import GatewayError
 from returnflow.payments.sandbox import SandboxGateway
-from returnflow.services import exchange_gaps, refund_gateway, refund_recoveries
+from returnflow.services import exchange_gaps, refund_gateway, refund_handlers, refund_recoveries
 from returnflow.services import refunds as refund_service
-from returnflow.storage.refunds import RefundStore
-from returnflow.storage.uow import ConcurrentUpdate, UnitOfWork
+from returnflow.services.refunds import SUBMIT_TOPIC
+from returnflow.services.unit_of_work import ConcurrentUpdate, UnitOfWork
 
 log = logging.getLogger("returnflow.refunds")
 
@@ -43,6 +49,7 @@ class RefundReport:
     polled: int = 0
     breached: int = 0
     gaps: int = 0  # exchange price gaps put on their way
+    released: int = 0  # decided approvals whose refund a crash left waiting
 
 
 class RefundJobs:
@@ -54,7 +61,8 @@ class RefundJobs:
         return refund_service.RefundRules.from_settings(self.context.settings)
 
     def consumers(self) -> dict[str, Any]:
-        return {"refund.": self.submit}
+        """Only the submissions: "refund.paid" and the refund's other events pass by."""
+        return {SUBMIT_TOPIC: self.submit}
 
     def submit(self, topic: str, payload: dict[str, Any]) -> None:
         """Submit one refund; an unexpected error leaves the message for the outbox to retry."""
@@ -65,6 +73,7 @@ class RefundJobs:
             uow.commit(now)
 
     def tick(self, now: datetime) -> RefundReport:
+        """The clock's moves (retries, deadlines, polls) and the bus's safety nets."""
         rules = self.rules
         requested = instant = 0
         if rules.auto_request:
@@ -73,21 +82,20 @@ class RefundJobs:
                 "refund_only": (Status.APPROVED.value,),
             }
             with self.context.uow() as uow:
-                waiting = RefundStore(uow.session).without_refund(due)
-            requested = self._each(waiting, now, self._auto_request)
+                waiting = uow.refunds.without_refund(due)
+            requested = self._each(waiting, now, self._request)
         if rules.instant_enabled:
             with self.context.uow() as uow:
-                shipped = RefundStore(uow.session).without_refund(
-                    {"refund": (Status.IN_TRANSIT.value,)}
-                )
+                shipped = uow.refunds.without_refund({"refund": (Status.IN_TRANSIT.value,)})
             instant = self._each(shipped, now, self._instant)
         with self.context.uow() as uow:
-            store = RefundStore(uow.session)
-            paid_first = store.paid_before_status()
-            failed = store.instant_paid_then_failed()
-            retries = store.due_retries(now)
-            silent = store.submitted_since(now - POLL_AFTER)
-            breaches = store.newly_breached(now)
+            decided = uow.refunds.decided_but_waiting()
+            paid_first = uow.refunds.paid_before_status()
+            failed = uow.refunds.instant_paid_then_failed()
+            retries = uow.refunds.due_retries(now)
+            silent = uow.refunds.submitted_since(now - POLL_AFTER)
+            breaches = uow.refunds.newly_breached(now)
+        released = self._each(decided, now, refund_service.release_decided)
         moved = self._each(paid_first, now, refund_recoveries.settle_request_status)
         recoveries = self._each(failed, now, refund_recoveries.open_recovery)
         retried = self._each(retries, now, refund_gateway.resubmit_due)
@@ -98,26 +106,25 @@ class RefundJobs:
             owed_gaps = exchange_gaps.payable_gaps(uow)
         gaps = self._each(owed_gaps, now, self._gap)
         return RefundReport(
-            requested, instant, moved, recoveries, retried, notified, polled, breached, gaps
+            requested,
+            instant,
+            moved,
+            recoveries,
+            retried,
+            notified,
+            polled,
+            breached,
+            gaps,
+            released,
         )
 
     # --- one item each -------------------------------------------------------------
 
-    def _auto_request(self, uow: UnitOfWork, rma_no: str, now: datetime) -> bool:
-        request = uow.returns.get(rma_no)
-        if request is None:
-            return False
-        approver = _approver(request.history) if request.status is Status.APPROVED else SYSTEM
-        trigger = "approval" if request.status is Status.APPROVED else "inspection"
-        refund_service.request_refund(uow, rma_no, approver, now, self.rules, trigger=trigger)
-        return True
+    def _request(self, uow: UnitOfWork, rma_no: str, now: datetime) -> bool:
+        return refund_handlers.request_when_due(uow, rma_no, now, self.rules)
 
     def _instant(self, uow: UnitOfWork, rma_no: str, now: datetime) -> bool:
-        request = uow.returns.get(rma_no)
-        if request is None or not refund_recoveries.instant_allowed(uow, request, self.rules):
-            return False
-        refund_service.request_refund(uow, rma_no, SYSTEM, now, self.rules, trigger="instant")
-        return True
+        return refund_handlers.pay_instantly(uow, rma_no, now, self.rules)
 
     def _gap(self, uow: UnitOfWork, intent_key: str, now: datetime) -> bool:
         return exchange_gaps.pay_exchange_gap(uow, intent_key, now, self.rules)
@@ -155,11 +162,3 @@ class RefundJobs:
             except (ConcurrentUpdate, DomainError):
                 continue  # someone acted on it meanwhile, or it no longer applies
         return done
-
-
-def _approver(history: list[Any]) -> str:
-    """Who approved a refund-only request: their authority bounds its refund (R12.3)."""
-    for change in reversed(history):
-        if change.action.value in ("approve", "auto_approve"):
-            return SYSTEM if change.action.value == "auto_approve" else str(change.actor)
-    return SYSTEM

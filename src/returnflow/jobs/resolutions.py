@@ -15,10 +15,9 @@ from returnflow.app_context import AppContext
 from returnflow.domain.text import DomainError
 from returnflow.integrations.webhooks import WebhookSender
 from returnflow.jobs.outbox import Consumer
-from returnflow.services import exchanges as exchange_service
+from returnflow.services import fast_exchanges
 from returnflow.services import store_credit as credit_service
-from returnflow.storage.resolutions import ExchangeRepository, StoreCredit
-from returnflow.storage.uow import ConcurrentUpdate, UnitOfWork
+from returnflow.services.unit_of_work import ConcurrentUpdate, UnitOfWork
 
 K = TypeVar("K")
 
@@ -44,14 +43,14 @@ def consumers(context: AppContext) -> dict[str, Consumer]:
 
 def sweep(context: AppContext, now: datetime) -> ResolutionSweep:
     with context.uow() as uow:
-        overdue = ExchangeRepository(uow.session).overdue(now)
-        inspected = ExchangeRepository(uow.session).fast_shipped_and_inspected()
-        lapsed = StoreCredit(uow.session).lapsed(now)
+        overdue = fast_exchanges.overdue(uow, now)
+        inspected = fast_exchanges.awaiting_settlement(uow)
+        lapsed = credit_service.lapsed_lots(uow, now)
     charged = _each(
-        context, overdue, now, lambda uow, rma: exchange_service.charge_if_unreturned(uow, rma, now)
+        context, overdue, now, lambda uow, rma: fast_exchanges.charge_if_unreturned(uow, rma, now)
     )
     settled = _each(
-        context, inspected, now, lambda uow, rma: exchange_service.settle_fast(uow, rma, now)
+        context, inspected, now, lambda uow, rma: fast_exchanges.settle_fast(uow, rma, now)
     )
     expired = _each(context, lapsed, now, lambda uow, lot: credit_service.expire_lot(uow, lot, now))
     return ResolutionSweep(charged, settled, expired)

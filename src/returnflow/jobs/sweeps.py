@@ -1,7 +1,9 @@
 """Moves the clock makes: closing unshipped requests (R1.5), auto-confirming (R7.1), and
-forgetting quiet sign-in / look-up counters so the throttle table stays small.
+forgetting quiet sign-in / look-up counters so the throttle table stays small; and the
+safety net that completes a delivered request the message bus left behind.
 
 Each request moves in its own transaction, so one conflict never holds up the rest.
+These are the clock's own moves, not safety nets: no event announces that time passed.
 """
 
 from __future__ import annotations
@@ -11,8 +13,10 @@ from datetime import datetime, timedelta
 
 from returnflow.app_context import AppContext
 from returnflow.domain.returns import ReturnRequest
+from returnflow.domain.text import DomainError
 from returnflow.jobs.tracking import pending_pickups
-from returnflow.storage.uow import ConcurrentUpdate, UnitOfWork
+from returnflow.services import journey
+from returnflow.services.unit_of_work import ConcurrentUpdate, UnitOfWork
 
 
 def close_unshipped(context: AppContext, now: datetime) -> int:
@@ -27,6 +31,26 @@ def confirm_due(context: AppContext, now: datetime) -> int:
     with context.uow() as uow:
         due = uow.returns.due_for_auto_confirm(now)
     return _apply(context, due, now, lambda request: request.auto_confirm_if_due(now))
+
+
+def complete_delivered(context: AppContext, now: datetime) -> int:
+    """Safety net: requests whose outcome was delivered but that the bus did not complete.
+
+    The message bus completes them right after the refund, replacement, repair or parts
+    went out (services/journey.py); this finds what a failed handler or a crash left.
+    """
+    with context.uow() as uow:
+        due = journey.left_delivered(uow, now)
+    moved = 0
+    for rma_no in due:
+        try:
+            with context.uow() as uow:
+                if journey.complete_if_delivered(uow, rma_no, now, "completed by the worker"):
+                    uow.commit(now)
+                    moved += 1
+        except (ConcurrentUpdate, DomainError):
+            continue  # someone acted on it meanwhile; the next sweep looks again
+    return moved
 
 
 THROTTLE_IDLE = timedelta(days=1)

@@ -19,8 +19,8 @@ from returnflow.app_context import AppContext
 from returnflow.notify import alerts
 from returnflow.notify.mailer import Mailer
 from returnflow.services import tracking as tracking_service
-from returnflow.storage.tracking import CANCELLED
-from returnflow.storage.uow import ConcurrentUpdate
+from returnflow.services import tracking_sweeps as sweeps
+from returnflow.services.unit_of_work import ConcurrentUpdate
 
 log = logging.getLogger("returnflow.tracking")
 RUN_EVERY = timedelta(seconds=60)
@@ -44,7 +44,7 @@ def poll(context: AppContext, now: datetime) -> int:
     every = timedelta(minutes=context.settings.tracking_poll_minutes)
     limits = tracking_service.thresholds(context.settings)
     with context.uow() as uow:
-        due = uow.tracking.due_for_poll(now, every, only_carriers=sorted(carriers))
+        due = sweeps.due_for_poll(uow, now, every, sorted(carriers))
     polled = 0
     for shipment in due:
         error: str | None = None
@@ -64,7 +64,7 @@ def poll(context: AppContext, now: datetime) -> int:
             log.warning("polling %s %s failed: %s", shipment.carrier, shipment.waybill_no, exc)
             error = f"{type(exc).__name__}: {exc}"[:2000]
         with context.uow() as uow:
-            uow.tracking.mark_polled(shipment.id, now, error)
+            sweeps.mark_polled(uow, shipment.id, now, error)
             uow.commit(now)
     return polled
 
@@ -73,7 +73,7 @@ def adopt_parked(context: AppContext, now: datetime) -> int:
     """Scans pushed before their waybill was known join the shipment that now has it."""
     limits = tracking_service.thresholds(context.settings)
     with context.uow() as uow:
-        waiting = uow.tracking.adoptable()
+        waiting = sweeps.adoptable(uow)
     adopted = 0
     for carrier, waybill_no in waiting:
         try:
@@ -94,38 +94,31 @@ def sweep_exceptions(context: AppContext, now: datetime, batch: int = 200) -> in
     after_id = 0
     while True:
         with context.uow() as uow:
-            shipments = uow.tracking.open_shipments(limit=batch, after_id=after_id)
-            for shipment in shipments:
-                raised += tracking_service.check_shipment(uow, shipment, now, limits)
+            done = sweeps.sweep_batch(uow, now, limits, after_id=after_id, batch=batch)
             uow.commit(now)
-        if len(shipments) < batch:
+        raised += done.raised
+        if done.checked < batch:
             return raised
-        after_id = shipments[-1].id
+        after_id = done.last_id
 
 
 def release_pickups(context: AppContext, now: datetime) -> int:
-    """A request closed unshipped (R1.5) no longer needs its booked pickup: cancel it."""
+    """A request closed unshipped (R1.5) no longer needs its booked pickup: cancel it.
+
+    The safety net behind the message bus: a cancelled request's pickup is called off
+    by `services/shipping_handlers.py` the moment it is cancelled.
+    """
     with context.uow() as uow:
-        stale = uow.tracking.arranged_of_closed_requests()
-        for shipment in stale:
-            uow.tracking.set_progress(shipment.id, CANCELLED, shipment.last_event_at)
-            if shipment.pickup_id:
-                payload = {
-                    "carrier": shipment.carrier,
-                    "pickup_id": shipment.pickup_id,
-                    "rma_no": shipment.rma_no,
-                    "waybill_no": shipment.waybill_no,
-                }
-                uow.outbox.put(tracking_service.CANCEL_PICKUP_TOPIC, payload, now)
+        released = sweeps.release_pickups(uow, now)
         uow.commit(now)
-    return len(stale)
+    return released
 
 
 def pending_pickups(context: AppContext, rma_numbers: Iterable[str], now: datetime) -> set[str]:
     """Requests whose booked pickup window (plus grace) has not passed: not closed yet."""
     grace = timedelta(hours=context.settings.pickup_close_grace_hours)
     with context.uow() as uow:
-        return uow.tracking.pending_pickups(rma_numbers, now, grace)
+        return sweeps.pending_pickups(uow, rma_numbers, now, grace)
 
 
 class TrackingJobs:

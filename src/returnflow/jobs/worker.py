@@ -1,4 +1,13 @@
-"""The worker loop: sweeps, then the outbox, every few seconds until told to stop."""
+"""The worker loop: sweeps, then the outbox, every few seconds until told to stop.
+
+Two kinds of work. The clock's own moves (auto-close, auto-confirm, deadlines, retries,
+credit expiry) happen only here. Everything else a tick does is a safety net: what
+follows a change (a refund asked for at inspection or approval, an instant refund at
+the first scan, a released approval, a called-off pickup, a completed request) runs on
+the message bus right after the change is committed (bootstrap.py); the pollers find
+what a failed handler, or a crash between commit and handler, left undone. The outbox
+delivers what leaves the platform: mail, carrier calls, payments, webhooks.
+"""
 
 from __future__ import annotations
 
@@ -26,9 +35,12 @@ class TickReport:
     closed: int
     confirmed: int
     outbox: DispatchReport
+    completed: int = 0  # delivered requests the bus left behind (safety net)
 
 
 class Worker:
+    """One process's loop; several may run side by side (claims and row locks)."""
+
     def __init__(self, context: AppContext, mailer: Mailer | None = None) -> None:
         self.context = context
         self.mailer = mailer or mailer_from_settings(context.settings)
@@ -54,9 +66,11 @@ class Worker:
             self.mailer.send(message)
 
     def tick(self) -> TickReport:
+        """One round: the clock's moves, the safety-net polls, then the outbox."""
         now = self.context.clock()
         closed = sweeps.close_unshipped(self.context, now)
         confirmed = sweeps.confirm_due(self.context, now)
+        completed = sweeps.complete_delivered(self.context, now)
         self.tracking.tick(now)
         self.refunds.tick(now)
         resolutions.sweep(self.context, now)
@@ -65,14 +79,14 @@ class Worker:
             sweeps.forget_quiet_counters(self.context, now)
             self.counters_pruned_at = now
         outbox = self.dispatcher.run_once(now)
-        return TickReport(closed, confirmed, outbox)
+        return TickReport(closed, confirmed, outbox, completed)
 
     def run(self, stop: threading.Event) -> None:
         interval = self.context.settings.worker_interval_seconds
         while not stop.is_set():
             try:
                 report = self.tick()
-                if report.closed or report.confirmed or report.outbox.sent or report.outbox.failed:
+                if _worth_logging(report):
                     log.info("worker: %s", report)
             except Exception:
                 log.exception("worker tick failed; trying again next interval")
@@ -85,3 +99,11 @@ class Worker:
         )
         thread.start()
         return thread, stop
+
+
+def _worth_logging(report: TickReport) -> bool:
+    """A tick that moved something or delivered or gave up on a message."""
+    outbox = report.outbox
+    return bool(
+        report.closed or report.confirmed or report.completed or outbox.sent or outbox.failed
+    )

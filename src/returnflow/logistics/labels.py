@@ -90,21 +90,26 @@ def render_label(label: ReturnLabel) -> bytes:
 
 
 def _draw(canvas: Canvas, label: ReturnLabel) -> None:
-    width = PAGE_WIDTH - 2 * MARGIN
-    left = MARGIN
-    right = PAGE_WIDTH - MARGIN
-    y = PAGE_HEIGHT - MARGIN
+    """Top to bottom: carrier and waybill, the two addresses, then the RMA block, which
+    has a fixed place at the bottom while the addresses fill the middle."""
+    y = _draw_waybill(canvas, label)
+    bottom_top = MARGIN + _QR_SIZE + 2 * mm
+    _draw_addresses(canvas, label, y, bottom_top)
+    _draw_rma(canvas, label, bottom_top)
 
-    # --- header: carrier, and that this is a return --------------------------------
-    y -= 14
+
+def _draw_waybill(canvas: Canvas, label: ReturnLabel) -> float:
+    """The header (carrier, and that this is a return) and the waybill barcode and number;
+    returns where the next block starts."""
+    width = PAGE_WIDTH - 2 * MARGIN
+    y: float = PAGE_HEIGHT - MARGIN - 14
     canvas.setFont(CJK_FONT, 14)
-    canvas.drawString(left, y, _fit(label.carrier_name, CJK_FONT, 14, width - 40 * mm))
+    canvas.drawString(MARGIN, y, _fit(label.carrier_name, CJK_FONT, 14, width - 40 * mm))
     canvas.setFont(CJK_FONT, 12)
-    canvas.drawRightString(right, y, "退货件 RETURN")
+    canvas.drawRightString(PAGE_WIDTH - MARGIN, y, "退货件 RETURN")
     y -= 2 * mm
     _rule(canvas, y)
 
-    # --- waybill barcode and number -----------------------------------------------------
     y -= 2 * mm + _BARCODE_HEIGHT
     _draw_code128(canvas, label.waybill_no, y, _BARCODE_HEIGHT)
     y -= 12
@@ -112,13 +117,14 @@ def _draw(canvas: Canvas, label: ReturnLabel) -> None:
     canvas.drawCentredString(PAGE_WIDTH / 2, y, label.waybill_no)
     y -= 2 * mm
     _rule(canvas, y)
+    return y
 
-    # the bottom block (RMA QR, reason, date) has a fixed place; addresses fill the middle
-    bottom_top = MARGIN + _QR_SIZE + 2 * mm
 
-    # --- sender -----------------------------------------------------------------------
+def _draw_addresses(canvas: Canvas, label: ReturnLabel, y: float, bottom_top: float) -> None:
+    """The warehouse's return address first (it is what the courier reads), the sender after."""
+    width = PAGE_WIDTH - 2 * MARGIN
+    left = MARGIN
     sender_lines = [f"{label.sender_name}  {mask_phone(label.sender_phone)}"]
-    # --- return address ----------------------------------------------------------------
     address_lines: list[str] = [label.warehouse_name]
     for line in label.return_address:
         address_lines.extend(_wrap(line, CJK_FONT, 10, width))
@@ -136,10 +142,13 @@ def _draw(canvas: Canvas, label: ReturnLabel) -> None:
     _draw_lines(canvas, sender_lines, left, y, 10, floor=bottom_top)
     _rule(canvas, bottom_top)
 
-    # --- RMA: QR code, number, reason, date ----------------------------------------------
+
+def _draw_rma(canvas: Canvas, label: ReturnLabel, bottom_top: float) -> None:
+    """The RMA as a QR code and in text, with the reason and the date."""
+    left = MARGIN
     _draw_qr(canvas, label.rma_no, left, MARGIN, _QR_SIZE)
     text_left = left + _QR_SIZE + 3 * mm
-    text_width = right - text_left
+    text_width = PAGE_WIDTH - MARGIN - text_left
     ty = bottom_top - 3 * mm - 8
     canvas.setFont(CJK_FONT, 8)
     canvas.drawString(text_left, ty, "退货单号 RMA")
@@ -150,7 +159,7 @@ def _draw(canvas: Canvas, label: ReturnLabel) -> None:
     canvas.setFont(CJK_FONT, 8)
     canvas.drawString(text_left, ty, "退货原因 Reason")
     reason = _wrap(label.reason, CJK_FONT, 9, text_width)
-    ty = _draw_lines(canvas, reason, text_left, ty, 9, floor=MARGIN + 12)
+    _draw_lines(canvas, reason, text_left, ty, 9, floor=MARGIN + 12)
     canvas.setFont(CJK_FONT, 8)
     canvas.drawString(text_left, MARGIN + 2, f"申请时间 {_local_time(label)}")
 

@@ -14,9 +14,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.engine import make_url
-
 from returnflow.config import Settings
+from returnflow.storage.database import file_beside
 
 DEFAULT_NAME = "sandbox_state.json"
 
@@ -25,12 +24,8 @@ def state_path(settings: Settings) -> Path | None:
     """The configured file; else beside a SQLite file; None for an in-memory database."""
     if settings.sandbox_state_file:
         return Path(settings.sandbox_state_file)
-    url = make_url(settings.database_url)
-    if url.get_backend_name() == "sqlite":
-        if not url.database or url.database == ":memory:":
-            return None  # the database itself forgets on exit; so may the sandbox
-        return Path(f"{url.database}.sandbox.json")
-    return Path(DEFAULT_NAME)
+    # in memory, the database itself forgets on exit; so may the sandbox
+    return file_beside(settings.database_url, ".sandbox.json", DEFAULT_NAME)
 
 
 class StateFile:

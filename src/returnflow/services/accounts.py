@@ -20,7 +20,7 @@ from returnflow.config import Settings
 from returnflow.domain.access import Principal, Role
 from returnflow.domain.text import DomainError, Text
 from returnflow.services import totp
-from returnflow.storage.uow import UnitOfWork
+from returnflow.services.unit_of_work import UnitOfWork
 
 SESSION_IDLE = timedelta(hours=8)
 SECOND_STEP_TIME = timedelta(minutes=10)  # a half-signed-in session lasts this long
@@ -210,6 +210,18 @@ def start_enrolment(uow: UnitOfWork, principal: Principal) -> str:
     return secret
 
 
+def enrolment_secret(uow: UnitOfWork, principal: Principal) -> str | None:
+    """What the security page shows: the secret being enrolled, or None once it is on."""
+    if uow.accounts.totp_state(principal.user_id).confirmed:
+        return None
+    return start_enrolment(uow, principal)
+
+
+def pending_secret(uow: UnitOfWork, principal: Principal) -> str | None:
+    """The secret enrolled but not yet confirmed (shown again beside a wrong code)."""
+    return uow.accounts.totp_state(principal.user_id).secret
+
+
 def confirm_enrolment(
     uow: UnitOfWork, token: str, principal: Principal, code: str, now: datetime
 ) -> SignedIn:
@@ -273,6 +285,12 @@ def issue_api_token(
     token = "rf_" + secrets.token_urlsafe(32)
     uow.accounts.add_api_token(principal.user_id, token, name, now, scope)
     return token
+
+
+def active_account(uow: UnitOfWork, username: str) -> Principal | None:
+    """The active account of that name, if there is one (for the command line)."""
+    found = uow.accounts.credentials(username)
+    return None if found is None else found[0]
 
 
 def token_principal(uow: UnitOfWork, token: str) -> tuple[Principal, str] | None:

@@ -26,32 +26,18 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, cast, select
-
-from returnflow.domain.access import mask_email, mask_phone
+from returnflow.domain.access import Principal, mask_email, mask_phone
+from returnflow.domain.orders import Order
+from returnflow.domain.photos import is_photo_name
+from returnflow.domain.returns import ReturnLine
 from returnflow.services import evidence_pdf
+from returnflow.services.errors import return_not_found
 from returnflow.services.returns import get_return
-from returnflow.storage import chain, codecs
-from returnflow.storage.photos import is_photo_name
-from returnflow.storage.schema import (
-    AmountApprovalRow,
-    InspectionRow,
-    InventoryMovementRow,
-    LedgerEntryRow,
-    OutboxRow,
-    ReceiptMismatchRow,
-    ReceiptRow,
-    RefundIntentRow,
-    RefundRecoveryRow,
-    RefundRow,
-    ReturnEventRow,
-    ReturnRow,
-    StoreCreditEntryRow,
-)
-from returnflow.storage.uow import UnitOfWork
+from returnflow.services.unit_of_work import UnitOfWork
+from returnflow.storage import codecs
+from returnflow.storage.evidence import CHAINED, StoredEvent, StoredRequest
 
 LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
-CHAINED = {c.table for c in chain.CHAINS}
 
 
 @dataclass
@@ -74,8 +60,9 @@ class Records:
 def collect(uow: UnitOfWork, rma_no: str, *, merchant_scope: str | None) -> Records:
     """The request's records; another merchant's request is as unknown as a missing one."""
     request = get_return(uow, rma_no, merchant_scope=merchant_scope)
-    session = uow.session
-    row = session.scalars(select(ReturnRow).where(ReturnRow.rma_no == rma_no)).one()
+    rows = uow.evidence.for_request(rma_no)
+    if rows is None:
+        raise return_not_found(rma_no)
     order = uow.orders.get(request.order_no)
     decision = codecs.decision_to_json(request.decision) if request.decision else None
     policy = None
@@ -83,45 +70,27 @@ def collect(uow: UnitOfWork, rma_no: str, *, merchant_scope: str | None) -> Reco
         number = request.decision.policy_version
         found = [v for v in uow.policies.book().versions if v.version == number]
         policy = codecs.policy_to_json(found[0]) if found else None
-    events = list(
-        session.scalars(
-            select(ReturnEventRow)
-            .where(ReturnEventRow.return_id == row.id)
-            .order_by(ReturnEventRow.id)
-        )
-    )
     return Records(
         rma_no=rma_no,
-        request=_request(row, request.lines),
+        request=_request(rows.request, request.lines),
         order=_order(order) if order is not None else {"order_no": request.order_no},
         decision=decision,
         policy=policy,
-        refund=_refund(session.scalars(select(RefundRow).where(RefundRow.return_id == row.id))),
-        timeline=[_event(e) for e in events],
-        audit=_audit_rows(uow, rma_no, events),
-        messages=_messages(uow, rma_no),
-        photos=_photos(uow, row),
-        history_intact=_history_intact(rma_no, events),
+        refund=rows.refund,
+        timeline=[_event(e) for e in rows.events],
+        audit=rows.audit,
+        messages=rows.messages,
+        photos=rows.photos,
+        history_intact=rows.history_intact,
     )
 
 
-def _photos(uow: UnitOfWork, row: ReturnRow) -> dict[str, list[str]]:
-    """The customer's photos and those taken at receiving and inspection."""
-    receipt = uow.session.scalars(
-        select(ReceiptMismatchRow.photos)
-        .join(ReceiptRow, ReceiptRow.id == ReceiptMismatchRow.receipt_id)
-        .where(ReceiptRow.rma_no == row.rma_no)
-        .order_by(ReceiptMismatchRow.id)
-    )
-    inspection = uow.session.scalars(
-        select(InspectionRow.photos).where(InspectionRow.rma_no == row.rma_no)
-    )
-    found = {
-        "request": list(row.photos or []),
-        "receipt": [name for names in receipt for name in names or []],
-        "inspection": [name for names in inspection for name in names or []],
-    }
-    return {kind: [n for n in names if isinstance(n, str)] for kind, names in found.items()}
+def collect_for(uow: UnitOfWork, rma_no: str, principal: Principal, now: datetime) -> Records:
+    """`collect` for a caller; photos in the bundle make it a look at them (R14.1)."""
+    records = collect(uow, rma_no, merchant_scope=principal.merchant_scope)
+    if any(records.photos.values()):
+        uow.accounts.log_access(principal.actor, rma_no, "photo", now)
+    return records
 
 
 def _plain(value: Any) -> Any:
@@ -130,16 +99,12 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _columns(row: Any) -> dict[str, Any]:
-    return {c.name: _plain(getattr(row, c.key)) for c in row.__table__.columns}
-
-
 def _local(at: datetime) -> str:
     return at.astimezone(LOCAL_ZONE).strftime("%Y-%m-%d %H:%M:%S (UTC+8)")
 
 
-def _request(row: ReturnRow, lines: Any) -> dict[str, Any]:
-    contact = row.contact or {}
+def _request(row: StoredRequest, lines: tuple[ReturnLine, ...]) -> dict[str, Any]:
+    contact = row.contact
     return {
         "rma_no": row.rma_no,
         "order_no": row.order_no,
@@ -169,7 +134,7 @@ def _request(row: ReturnRow, lines: Any) -> dict[str, Any]:
     }
 
 
-def _order(order: Any) -> dict[str, Any]:
+def _order(order: Order) -> dict[str, Any]:
     return {
         "order_no": order.order_no,
         "currency": order.currency,
@@ -189,12 +154,7 @@ def _order(order: Any) -> dict[str, Any]:
     }
 
 
-def _refund(rows: Any) -> dict[str, Any] | None:
-    row = rows.first()
-    return None if row is None else {k: v for k, v in _columns(row).items() if k != "return_id"}
-
-
-def _event(row: ReturnEventRow) -> dict[str, Any]:
+def _event(row: StoredEvent) -> dict[str, Any]:
     return {
         "id": row.id,
         "seq": row.seq,
@@ -208,81 +168,6 @@ def _event(row: ReturnEventRow) -> dict[str, Any]:
         "prev_hash": row.prev_hash,
         "row_hash": row.row_hash,
     }
-
-
-def _audit_rows(
-    uow: UnitOfWork, rma_no: str, events: list[ReturnEventRow]
-) -> dict[str, list[dict[str, Any]]]:
-    session = uow.session
-    ledger = []
-    for entry in session.scalars(
-        select(LedgerEntryRow).where(LedgerEntryRow.rma_no == rma_no).order_by(LedgerEntryRow.id)
-    ):
-        postings = [
-            {k: v for k, v in _columns(p).items() if k not in ("id", "entry_id")}
-            for p in entry.postings
-        ]
-        ledger.append({**_columns(entry), "postings": postings})
-    credit = session.scalars(
-        select(StoreCreditEntryRow)
-        .where(StoreCreditEntryRow.rma_no == rma_no)
-        .order_by(StoreCreditEntryRow.id)
-    )
-    stock = session.scalars(
-        select(InventoryMovementRow)
-        .where(InventoryMovementRow.rma_no == rma_no)
-        .order_by(InventoryMovementRow.id)
-    )
-    return {
-        "return_events": [_columns(e) for e in events],
-        "ledger_entries": ledger,
-        "store_credit_entries": [_columns(r) for r in credit],
-        "inventory_movements": [_columns(r) for r in stock],
-        **_money_decisions(uow, rma_no),
-    }
-
-
-def _money_decisions(uow: UnitOfWork, rma_no: str) -> dict[str, list[dict[str, Any]]]:
-    """Who asked for and who approved money over an authority limit, and what is owed."""
-    session = uow.session
-    approvals = session.scalars(
-        select(AmountApprovalRow)
-        .where(AmountApprovalRow.subject == rma_no)
-        .order_by(AmountApprovalRow.id)
-    )
-    intents = session.scalars(
-        select(RefundIntentRow).where(RefundIntentRow.rma_no == rma_no).order_by(RefundIntentRow.id)
-    )
-    recoveries = session.scalars(
-        select(RefundRecoveryRow).where(RefundRecoveryRow.rma_no == rma_no)
-    )
-    return {
-        "amount_approvals": [_columns(r) for r in approvals],
-        "refund_intents": [_columns(r) for r in intents],
-        "refund_recoveries": [_columns(r) for r in recoveries],
-    }
-
-
-def _messages(uow: UnitOfWork, rma_no: str) -> list[dict[str, Any]]:
-    """Outbox rows about this request: notices, webhooks, gateway calls, and their fate."""
-    rows = uow.session.scalars(
-        select(OutboxRow)
-        .where(cast(OutboxRow.payload, String).contains(rma_no))
-        .order_by(OutboxRow.id)
-    )
-    return [_columns(r) for r in rows if rma_no in json.dumps(r.payload, ensure_ascii=False)]
-
-
-def _history_intact(rma_no: str, events: list[ReturnEventRow]) -> bool:
-    """The request's own chain, walked from its genesis as `audit verify` does."""
-    prev = chain.genesis(chain.RETURN_EVENTS, rma_no)
-    for event in events:
-        values = {name: getattr(event, name) for name in chain.RETURN_EVENTS.fields}
-        expected = chain.row_digest(prev, chain.content_of(chain.RETURN_EVENTS, values))
-        if event.prev_hash != prev or event.row_hash != expected:
-            return False
-        prev = event.row_hash
-    return True
 
 
 # --- the zip --------------------------------------------------------------------------

@@ -1,25 +1,22 @@
-"""Exchanges (R6.2): choose the replacement, reserve stock, ask the order system to
-ship it, settle the price gap, and charge fast exchanges whose return never left.
+"""Exchanges (R6.2): choose the replacement, reserve its stock, ask the order system to
+ship it and settle the price gap.
 
-Outbound parcels (replacements, reissued parts, repaired goods) all go to the order
-system as shipment requests: an outgoing webhook through the outbox, and the list the
-order system can poll; it reports the waybill back with `mark_shipped`.
+The replacement is priced by the server (`services/replacements.py`); the returned
+units are valued from the back of the line (`domain/exchanges.py`). An ordinary
+exchange ships once the goods passed inspection; a fast one at once, within the limits
+(`domain/fast_exchange.py`), and the clock's moves for it live in
+`services/fast_exchanges.py`. The parcel itself is a shipment request
+(`services/shipment_requests.py`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
-
-from sqlalchemy import func, select
 
 from returnflow.config import Settings
 from returnflow.domain.exchanges import (
-    CustomerRecord,
     ExchangeOrder,
-    ExchangeStatus,
     FastExchangeLimits,
     Settlement,
     fast_exchange_refusals,
@@ -27,35 +24,23 @@ from returnflow.domain.exchanges import (
 )
 from returnflow.domain.kinds import RequestType
 from returnflow.domain.ledger import Account, transfer
-from returnflow.domain.lifecycle import Action, Status
+from returnflow.domain.lifecycle import Status
 from returnflow.domain.money import Money
-from returnflow.domain.repairs import RepairOrder
 from returnflow.domain.returns import ReturnRequest
+from returnflow.domain.shipment_requests import Purpose
 from returnflow.domain.text import DomainError, Text
 from returnflow.services import replacements
-from returnflow.services.errors import NotFound
 from returnflow.services.replacements import Wanted
+from returnflow.services.resolution_errors import exchange_not_found
 from returnflow.services.returns import get_return
-from returnflow.storage.resolutions import (
-    ExchangeRepository,
-    RefundIntents,
-    RepairRepository,
-    ShipmentRequests,
-    Stock,
-    StockInsufficient,
+from returnflow.services.shipment_requests import (
+    mark_shipped as mark_shipped,  # re-exported: the demo journeys report waybills here
 )
-from returnflow.storage.schema import (
-    RefundRecoveryRow,
-    ReturnEventRow,
-    ReturnRow,
-    ShipmentRequestRow,
-    ShipmentRow,
-)
-from returnflow.storage.uow import UnitOfWork
+from returnflow.services.shipment_requests import payment_request, request_shipment
+from returnflow.services.unit_of_work import UnitOfWork
 
-SHIPMENT_TOPIC = "integration.shipment_requested"
-PAYMENT_TOPIC = "integration.payment_requested"
-_CHOOSABLE = (Status.APPROVED, Status.IN_TRANSIT, Status.RECEIVED, Status.INSPECTED)
+CHOOSABLE = (Status.APPROVED, Status.IN_TRANSIT, Status.RECEIVED, Status.INSPECTED)
+_BEFORE_ARRIVAL = (Status.APPROVED, Status.IN_TRANSIT)  # fast exchange only before
 
 
 @dataclass(frozen=True)
@@ -74,47 +59,6 @@ def limits(settings: Settings, currency: str) -> FastExchangeLimits:
     )
 
 
-def customer_record(uow: UnitOfWork, customer_id: str) -> CustomerRecord:
-    session = uow.session
-    completed = session.scalar(
-        select(func.count())
-        .select_from(ReturnRow)
-        .where(
-            ReturnRow.customer_id == customer_id,
-            ReturnRow.status.in_([Status.COMPLETED.value, Status.CONFIRMED.value]),
-        )
-    )
-    failed = session.scalar(
-        select(func.count())
-        .select_from(ReturnEventRow)
-        .join(ReturnRow, ReturnRow.id == ReturnEventRow.return_id)
-        .where(
-            ReturnRow.customer_id == customer_id,
-            ReturnEventRow.action == Action.INSPECT_FAIL.value,
-        )
-    )
-    recoveries = ExchangeRepository(session).unsettled_charges(customer_id)
-    # instant refunds whose goods then failed inspection, not yet paid back or written off
-    recoveries += int(
-        session.scalar(
-            select(func.count())
-            .select_from(RefundRecoveryRow)
-            .where(RefundRecoveryRow.customer_id == customer_id, RefundRecoveryRow.status == "open")
-        )
-        or 0
-    )
-    return CustomerRecord(int(completed or 0), int(failed or 0), recoveries)
-
-
-def exchange_not_found(rma_no: str) -> NotFound:
-    return NotFound(
-        "exchange_not_found",
-        Text("申请 {rma} 尚未选择换货商品", "No replacement has been chosen for {rma}").format(
-            rma=rma_no
-        ),
-    )
-
-
 def choose(
     uow: UnitOfWork,
     settings: Settings,
@@ -127,33 +71,12 @@ def choose(
 ) -> ExchangeOrder:
     """Pick the replacement: value the returned units, reserve stock, maybe ship at once."""
     request = get_return(uow, rma_no, merchant_scope=merchant_scope, for_update=True)
-    if request.request_type is not RequestType.EXCHANGE or request.status not in _CHOOSABLE:
-        raise DomainError(
-            "exchange_not_open",
-            Text(
-                "该申请现在不能选择换货商品", "A replacement cannot be chosen for this request now"
-            ),
-        )
-    exchanges = ExchangeRepository(uow.session)
-    existing = exchanges.get(rma_no, for_update=True)
-    if existing is not None:
-        raise DomainError(
-            "exchange_exists",
-            Text("已为该申请选择了换货商品", "A replacement was already chosen for this request"),
-        )
+    _check_open(uow, request)
     order = uow.orders.get(request.order_no)
     if order is None:
         raise exchange_not_found(rma_no)
     returned = {line.line_no: line.quantity for line in request.lines}
-    others = [
-        number
-        for number in uow.session.scalars(
-            select(ReturnRow.rma_no).where(
-                ReturnRow.order_no == request.order_no, ReturnRow.rma_no != rma_no
-            )
-        )
-    ]
-    value = returned_value(order, returned, exchanges.units_exchanged(others))
+    earlier = uow.exchanges.units_exchanged(request.order_no, excluding=rma_no)
     rules = limits(settings, order.currency)
     exchange = ExchangeOrder.choose(
         rma_no=rma_no,
@@ -161,36 +84,85 @@ def choose(
         customer_id=request.customer_id,
         items=replacements.price(uow, request, order, choice.items),
         returned=returned,
-        returned_value=value,
+        returned_value=returned_value(order, returned, earlier),
         fast=choice.fast,
         now=now,
         actor=actor,
         limits=rules,
     )
     if choice.fast:
-        refusals = fast_exchange_refusals(
-            exchange.replacement_value, customer_record(uow, request.customer_id), rules
-        )
-        if request.status is not Status.APPROVED and request.status is not Status.IN_TRANSIT:
-            refusals.append(Text("退回商品已到仓库", "The returned goods already arrived"))
-        if refusals:
-            raise DomainError(
-                "fast_exchange_refused",
-                Text("；".join(r.zh for r in refusals), "; ".join(r.en for r in refusals)),
-                field="fast",
-            )
-    exchange_id = exchanges.add(exchange, now)
-    stock = Stock(uow.session)
-    try:
-        for item in exchange.items:
-            stock.reserve(exchange_id, request.merchant_id, item.sku, item.quantity, now)
-    except StockInsufficient as short:
-        raise replacements.out_of_stock(
-            short.sku, short.available, short.reserved, short.wanted
-        ) from short
+        _check_fast(uow, request, exchange, rules)
+    uow.exchanges.add(exchange, now)
+    for item in exchange.items:
+        uow.stock.reserve(rma_no, request.merchant_id, item.sku, item.quantity, now)
     if choice.fast or request.status is Status.INSPECTED:
         _release(uow, request, exchange, actor, now)
     return exchange
+
+
+def choose_for_first_line(
+    uow: UnitOfWork,
+    settings: Settings,
+    rma_no: str,
+    sku: str,
+    quantity: int | None,
+    actor: str,
+    now: datetime,
+    *,
+    fast: bool = False,
+    merchant_scope: str | None = None,
+) -> ExchangeOrder:
+    """The pages' form: one SKU replacing the request's first line; `quantity` None
+    means as many as were returned (the portal's choice)."""
+    request = get_return(uow, rma_no, merchant_scope=merchant_scope, for_update=True)
+    if not sku.strip():
+        raise DomainError(
+            "replacement_required",
+            Text("请选择换货商品", "Choose the replacement item"),
+            field="sku",
+        )
+    if quantity is not None and quantity < 1:
+        raise DomainError(
+            "replacement_invalid",
+            Text("换货商品的数量不正确", "The replacement's quantity is wrong"),
+            field="quantity",
+        )
+    line = request.lines[0]
+    wanted = Wanted(line.line_no, sku.strip()[:64], line.quantity if quantity is None else quantity)
+    choice = ExchangeChoice((wanted,), fast=fast)
+    return choose(uow, settings, rma_no, choice, actor, now, merchant_scope=merchant_scope)
+
+
+def _check_open(uow: UnitOfWork, request: ReturnRequest) -> None:
+    if request.request_type is not RequestType.EXCHANGE or request.status not in CHOOSABLE:
+        raise DomainError(
+            "exchange_not_open",
+            Text(
+                "该申请现在不能选择换货商品", "A replacement cannot be chosen for this request now"
+            ),
+        )
+    if uow.exchanges.get(request.rma_no, for_update=True) is not None:
+        raise DomainError(
+            "exchange_exists",
+            Text("已为该申请选择了换货商品", "A replacement was already chosen for this request"),
+        )
+
+
+def _check_fast(
+    uow: UnitOfWork, request: ReturnRequest, exchange: ExchangeOrder, rules: FastExchangeLimits
+) -> None:
+    """Fast exchange within the limits, for a customer whose record allows it, and only
+    while the goods are not yet back; every reason that refuses is named."""
+    record = uow.exchanges.customer_record(request.customer_id)
+    refusals = fast_exchange_refusals(exchange.replacement_value, record, rules)
+    if request.status not in _BEFORE_ARRIVAL:
+        refusals.append(Text("退回商品已到仓库", "The returned goods already arrived"))
+    if refusals:
+        raise DomainError(
+            "fast_exchange_refused",
+            Text("；".join(r.zh for r in refusals), "; ".join(r.en for r in refusals)),
+            field="fast",
+        )
 
 
 def release(
@@ -198,7 +170,7 @@ def release(
 ) -> ExchangeOrder:
     """After inspection: ask the order system to ship the reserved replacement."""
     request = get_return(uow, rma_no, merchant_scope=merchant_scope, for_update=True)
-    exchange = ExchangeRepository(uow.session).get(rma_no, for_update=True)
+    exchange = uow.exchanges.get(rma_no, for_update=True)
     if exchange is None:
         raise exchange_not_found(rma_no)
     _release(uow, request, exchange, actor, now)
@@ -209,11 +181,11 @@ def _release(
     uow: UnitOfWork, request: ReturnRequest, exchange: ExchangeOrder, actor: str, now: datetime
 ) -> None:
     exchange.release(now, actor, goods_inspected=request.status is Status.INSPECTED)
-    ExchangeRepository(uow.session).save(exchange, now)
+    uow.exchanges.save(exchange, now)
     request_shipment(
         uow,
         request,
-        "exchange",
+        Purpose.EXCHANGE,
         [item.as_json() for item in exchange.items],
         exchange.replacement_value,
         now,
@@ -225,6 +197,8 @@ def _release(
 def _settle_difference(
     uow: UnitOfWork, request: ReturnRequest, exchange: ExchangeOrder, now: datetime
 ) -> None:
+    """The gap the customer pays is a receivable and a payment request; the gap we owe
+    back is payable, and an intent the refund life pays (`services/exchange_gaps.py`)."""
     gap = exchange.difference
     if exchange.settlement is Settlement.CHARGE:
         uow.ledger.post(
@@ -253,285 +227,6 @@ def _settle_difference(
                 rma_no=request.rma_no,
             )
         )
-        RefundIntents(uow.session).add(
+        uow.refund_intents.add(
             f"exchange:{request.rma_no}:gap", request.rma_no, request.customer_id, owed, now
         )
-
-
-def payment_request(
-    uow: UnitOfWork, request: ReturnRequest, amount: Money, purpose: str, now: datetime
-) -> None:
-    """The order system collects money from the customer (price gaps, kept replacements)."""
-    uow.outbox.put(
-        PAYMENT_TOPIC,
-        {
-            "event": "payment.requested",
-            "key": f"{purpose}:{request.rma_no}",
-            "rma_no": request.rma_no,
-            "order_no": request.order_no,
-            "customer_id": request.customer_id,
-            "purpose": purpose,
-            "amount": amount.cents,
-            "currency": amount.currency,
-            "occurred_at": now.isoformat(),
-        },
-        now,
-    )
-
-
-def request_shipment(
-    uow: UnitOfWork,
-    request: ReturnRequest,
-    purpose: str,
-    items: Sequence[dict[str, Any]],
-    price: Money,
-    now: datetime,
-    **extra: Any,
-) -> ShipmentRequestRow:
-    """One outbound parcel for the order system: a row it can poll and a webhook."""
-    row = ShipmentRequests(uow.session).add(
-        ShipmentRequestRow(
-            rma_no=request.rma_no,
-            purpose=purpose,
-            merchant_id=request.merchant_id,
-            customer_id=request.customer_id,
-            order_no=request.order_no,
-            items=list(items),
-            currency=price.currency,
-            price=price.cents,
-            status="pending",
-            created_at=now,
-        )
-    )
-    uow.outbox.put(
-        SHIPMENT_TOPIC,
-        {
-            "event": "shipment.requested",
-            "shipment_request_id": row.id,
-            "rma_no": request.rma_no,
-            "order_no": request.order_no,
-            "merchant_id": request.merchant_id,
-            "customer_id": request.customer_id,
-            "purpose": purpose,
-            "items": list(items),
-            "price": price.cents,
-            "currency": price.currency,
-            "occurred_at": now.isoformat(),
-            **extra,
-        },
-        now,
-    )
-    return row
-
-
-def mark_shipped(
-    uow: UnitOfWork,
-    request_id: int,
-    carrier: str,
-    waybill_no: str,
-    actor: str,
-    now: datetime,
-    *,
-    merchant_scope: str | None = None,
-) -> ShipmentRequestRow:
-    """The order system reports the parcel left; the matching step follows."""
-    requests = ShipmentRequests(uow.session)
-    row = requests.get(request_id, for_update=True)
-    if row is None or (merchant_scope is not None and row.merchant_id != merchant_scope):
-        raise NotFound(
-            "shipment_request_not_found",
-            Text("找不到该发货请求", "The shipment request was not found"),
-        )
-    carrier, waybill_no = carrier.strip(), waybill_no.strip()
-    if not carrier or not waybill_no:
-        raise DomainError(
-            "tracking_required",
-            Text("请填写快递公司和运单号", "Give the carrier and the tracking number"),
-            field="waybill_no" if carrier else "carrier",
-        )
-    if row.status == "shipped":
-        if (row.carrier, row.waybill_no) == (carrier, waybill_no):
-            return row  # the same report again: nothing more happens
-        raise DomainError(
-            "shipment_request_shipped",
-            Text("该发货请求已发出", "This shipment request has already shipped"),
-        )
-    taken = uow.session.scalar(
-        select(ShipmentRow.id).where(
-            ShipmentRow.carrier == carrier, ShipmentRow.waybill_no == waybill_no
-        )
-    )
-    if taken is not None:
-        raise DomainError(
-            "waybill_in_use",
-            Text("该运单号已被使用", "This waybill number is already in use"),
-            field="waybill_no",
-        )
-    request = get_return(uow, row.rma_no, for_update=True)
-    shipment = ShipmentRow(
-        rma_no=row.rma_no,
-        direction="outbound",
-        purpose=row.purpose,
-        method="outbound",
-        carrier=carrier,
-        carrier_name=carrier,
-        waybill_no=waybill_no,
-        status="in_transit",
-        requested_by=actor,
-        currency=row.currency,
-        created_at=now,
-        updated_at=now,
-    )
-    uow.session.add(shipment)
-    uow.session.flush()
-    row.status, row.carrier, row.waybill_no = "shipped", carrier, waybill_no
-    row.shipment_id, row.shipped_at, row.shipped_by = shipment.id, now, actor
-    note = f"{carrier} {waybill_no}"
-    if row.purpose == "exchange":
-        exchanges = ExchangeRepository(uow.session)
-        exchange = exchanges.get(row.rma_no, for_update=True)
-        if exchange is None:
-            raise exchange_not_found(row.rma_no)
-        if exchange.status is ExchangeStatus.REQUESTED:
-            exchange.shipped(now, actor, note)
-        exchanges.save(exchange, now)
-        Stock(uow.session).settle(exchanges.id_of(row.rma_no), "shipped", now)
-        if request.status is Status.INSPECTED:
-            request.resolve(Action.EXCHANGE, actor, now, note)
-    elif row.purpose == "reissue":
-        request.resolve(Action.REISSUE, actor, now, note)
-    elif row.purpose == "repair":
-        repairs = RepairRepository(uow.session)
-        repair = repairs.get(row.rma_no, for_update=True)
-        if repair is not None:
-            repair.shipped_back(now, actor, note)
-            repairs.save(repair, now)
-        if request.status is Status.INSPECTED:
-            request.resolve(Action.REPAIR, actor, now, note)
-    return row
-
-
-# --- the clock's moves -----------------------------------------------------------------
-
-
-def returned_in_time(request: ReturnRequest) -> bool:
-    return request.shipment is not None or request.status not in (
-        Status.APPROVED,
-        Status.CLOSED,
-        Status.CANCELLED,
-    )
-
-
-def charge_if_unreturned(uow: UnitOfWork, rma_no: str, now: datetime) -> Money | None:
-    """Fast exchange past its return deadline with nothing shipped: the customer pays."""
-    exchanges = ExchangeRepository(uow.session)
-    exchange = exchanges.get(rma_no, for_update=True)
-    request = uow.returns.get(rma_no, for_update=True)
-    if exchange is None or request is None or not exchange.return_overdue(now):
-        return None
-    if returned_in_time(request):
-        exchange.return_due_at = None  # the parcel left in time: nothing to watch any more
-        exchanges.save(exchange, now)
-        return None
-    return _charge(uow, request, exchange, now, "fast_exchange_not_returned")
-
-
-def _charge(
-    uow: UnitOfWork, request: ReturnRequest, exchange: ExchangeOrder, now: datetime, why: str
-) -> Money:
-    owed_back = exchange.settlement is Settlement.REFUND_PENDING
-    amount = exchange.charge_unreturned(now)
-    ExchangeRepository(uow.session).save(exchange, now)
-    if owed_back:
-        RefundIntents(uow.session).cancel_for(request.rma_no)
-        gap = -exchange.difference
-        uow.ledger.post(
-            transfer(
-                f"exchange:{request.rma_no}:gap_owed_cancelled",
-                now,
-                "exchange price gap no longer owed: replacement charged",
-                debit=Account.REFUNDS_PAYABLE,
-                credit=Account.SALES_RETURNS,
-                amount=gap,
-                rma_no=request.rma_no,
-            )
-        )
-    uow.ledger.post(
-        transfer(
-            f"exchange:{request.rma_no}:charged",
-            now,
-            "fast exchange: replacement kept without return, charged",
-            debit=Account.CUSTOMER_RECEIVABLE,
-            credit=Account.SALES_RETURNS,
-            amount=amount,
-            rma_no=request.rma_no,
-            debit_party=request.customer_id,
-        )
-    )
-    payment_request(uow, request, amount, why, now)
-    uow.outbox.put(
-        "return.fast_exchange_charged",
-        {
-            "rma_no": request.rma_no,
-            "order_no": request.order_no,
-            "customer_id": request.customer_id,
-            "email": request.contact.get("email", ""),
-            "amount": amount.cents,
-            "currency": amount.currency,
-            "occurred_at": now.isoformat(),
-        },
-        now,
-    )
-    return amount
-
-
-def settle_fast(uow: UnitOfWork, rma_no: str, now: datetime) -> bool:
-    """A fast replacement already out: once inspection decides, finish the exchange."""
-    exchanges = ExchangeRepository(uow.session)
-    exchange = exchanges.get(rma_no, for_update=True)
-    request = uow.returns.get(rma_no, for_update=True)
-    if exchange is None or request is None or exchange.status is not ExchangeStatus.SHIPPED:
-        return False
-    if request.status is Status.INSPECTED:
-        request.resolve(Action.EXCHANGE, "system", now, "fast exchange: replacement already sent")
-        exchange.return_due_at = None
-        exchanges.save(exchange, now)
-        return True
-    if request.status is Status.INSPECTION_FAILED:
-        _charge(uow, request, exchange, now, "fast_exchange_inspection_failed")
-        return True
-    return False
-
-
-@dataclass(frozen=True)
-class ResolutionState:
-    """Everything beside the request that resolves it, for the API and the pages."""
-
-    exchange: ExchangeOrder | None
-    reservations: list[dict[str, Any]]
-    shipment_requests: list[ShipmentRequestRow]
-    repair: RepairOrder | None
-    refund_intents: list[dict[str, Any]]
-
-
-def state(uow: UnitOfWork, rma_no: str) -> ResolutionState:
-    exchanges = ExchangeRepository(uow.session)
-    exchange = exchanges.get(rma_no)
-    reservations = (
-        [
-            {"sku": r.sku, "quantity": r.quantity, "status": r.status}
-            for r in Stock(uow.session).for_exchange(exchanges.id_of(rma_no))
-        ]
-        if exchange is not None
-        else []
-    )
-    return ResolutionState(
-        exchange,
-        reservations,
-        ShipmentRequests(uow.session).listing(status=None, merchant_scope=None, rma_no=rma_no),
-        RepairRepository(uow.session).get(rma_no),
-        [
-            {"amount": i.amount, "currency": i.currency, "status": i.status}
-            for i in RefundIntents(uow.session).for_rma(rma_no)
-        ],
-    )

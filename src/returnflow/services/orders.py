@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from returnflow.domain.eligibility import line_eligibility
 from returnflow.domain.orders import Order
 from returnflow.domain.policy import PolicyVersion
-from returnflow.domain.rules import LineEligibility, line_eligibility
+from returnflow.domain.verdicts import LineEligibility
 from returnflow.services.errors import order_not_found
-from returnflow.storage.uow import UnitOfWork
+from returnflow.services.repositories import ReturnsWork
 
 
-def import_order(uow: UnitOfWork, order: Order, now: datetime) -> bool:
+def import_order(uow: ReturnsWork, order: Order, now: datetime) -> bool:
     """Store or update an order (idempotent on order_no); True when it was new."""
     return uow.orders.save(order, now)
 
 
-def get_order(uow: UnitOfWork, order_no: str, *, merchant_scope: str | None = None) -> Order:
+def get_order(uow: ReturnsWork, order_no: str, *, merchant_scope: str | None = None) -> Order:
     """An order by number; another merchant's order is as unknown as a missing one."""
     order = uow.orders.get(order_no)
     if order is None or (merchant_scope is not None and order.merchant_id != merchant_scope):
@@ -25,7 +26,7 @@ def get_order(uow: UnitOfWork, order_no: str, *, merchant_scope: str | None = No
 
 
 def eligibility(
-    uow: UnitOfWork, order_no: str, now: datetime, *, merchant_scope: str | None = None
+    uow: ReturnsWork, order_no: str, now: datetime, *, merchant_scope: str | None = None
 ) -> tuple[Order, PolicyVersion, list[LineEligibility]]:
     """What each line may still become, under the policy of the order's date (R2.1, R2.5)."""
     order = get_order(uow, order_no, merchant_scope=merchant_scope)

@@ -18,16 +18,25 @@ exactly like a name that does not exist, so the answer reveals nothing.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Protocol
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
+from returnflow.domain.photos import is_photo_name
 from returnflow.domain.text import DomainError, Text
-from returnflow.storage.photo_records import where_recorded
-from returnflow.storage.photos import is_photo_name
-from returnflow.storage.schema import (
-    ReturnRow,
-)
+
+
+class PhotoRecords(Protocol):
+    """Where photo names are already recorded (`storage/photo_records.py`)."""
+
+    def where_recorded(self, name: str) -> dict[str, list[str]]: ...
+
+    def request_parties(self, rma_nos: Iterable[str]) -> set[tuple[str, str]]: ...
+
+
+class PhotoWork(Protocol):
+    """The slice of a unit of work these checks read: `uow.photo_records`."""
+
+    @property
+    def photo_records(self) -> PhotoRecords: ...
 
 
 def _refused(name: str) -> DomainError:
@@ -42,30 +51,28 @@ def _refused(name: str) -> DomainError:
 
 
 def check_for_new_request(
-    session: Session, names: Iterable[str], *, merchant_id: str, customer_id: str
+    uow: PhotoWork, names: Iterable[str], *, merchant_id: str, customer_id: str
 ) -> None:
     """Refuse a photo that is neither fresh nor on this customer's requests to this merchant."""
     for name in names:
         if not is_photo_name(name):
             raise _refused(name)
-        recorded = where_recorded(session, name)
+        recorded = uow.photo_records.where_recorded(name)
         if not recorded:
             continue
         if set(recorded) != {"request"}:
             raise _refused(name)
-        carriers = select(ReturnRow.merchant_id, ReturnRow.customer_id).where(
-            ReturnRow.rma_no.in_(recorded["request"])
-        )
-        if any(tuple(row) != (merchant_id, customer_id) for row in session.execute(carriers)):
+        parties = uow.photo_records.request_parties(recorded["request"])
+        if any(party != (merchant_id, customer_id) for party in parties):
             raise _refused(name)
 
 
-def check_for_request(session: Session, names: Iterable[str], *, rma_no: str) -> None:
+def check_for_request(uow: PhotoWork, names: Iterable[str], *, rma_no: str) -> None:
     """Refuse a photo that is neither fresh nor already on the request `rma_no`."""
     for name in names:
         if not is_photo_name(name):
             raise _refused(name)
-        recorded = where_recorded(session, name)
+        recorded = uow.photo_records.where_recorded(name)
         if "parcel" in recorded:
             raise _refused(name)
         if any(key != rma_no for keys in recorded.values() for key in keys):

@@ -7,24 +7,22 @@ the two cannot disagree on what a filter means.
 
 from __future__ import annotations
 
+import io
+import json
+import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from returnflow.domain import input_bounds
 from returnflow.domain.access import Principal
 from returnflow.domain.text import DomainError, Text
 from returnflow.services.errors import NotFound
-from returnflow.storage import anonymise, customer_export
-from returnflow.storage.privacy import (
-    AccessEntry,
-    AccessFilter,
-    access_page,
-    due_for_anonymising,
-    photo_subject,
-)
-from returnflow.storage.uow import UnitOfWork
+from returnflow.services.unit_of_work import UnitOfWork
+from returnflow.storage.photos import PhotoStore
+from returnflow.storage.privacy import AccessEntry as AccessEntry
+from returnflow.storage.privacy import AccessFilter as AccessFilter
 
 # what the access log records: unmasked contact data, photos, addresses, data exports
 KINDS = ("contact", "photo", "address", "export")
@@ -87,9 +85,7 @@ def access_filter(
 def read_access_log(
     uow: UnitOfWork, wanted: AccessFilter, page: int, page_size: int = PAGE_SIZE
 ) -> AccessLogPage:
-    entries, total = access_page(
-        uow.session, wanted, offset=(page - 1) * page_size, limit=page_size
-    )
+    entries, total = uow.privacy.access_page(wanted, offset=(page - 1) * page_size, limit=page_size)
     return AccessLogPage(entries, total, page, page_size)
 
 
@@ -104,11 +100,44 @@ def export_customer(
     uow: UnitOfWork, customer_id: str, principal: Principal, now: datetime
 ) -> dict[str, Any]:
     """Everything held on the customer; the export itself is an access and is logged."""
-    data = customer_export.gather(uow.session, customer_id)
+    data = uow.privacy.export(customer_id)
     if data is None:
         raise customer_not_found(customer_id)
     uow.accounts.log_access(principal.actor, customer_id, "export", now, customer_id=customer_id)
     return {"generated_at": now.isoformat(), "generated_by": principal.actor, **data}
+
+
+@dataclass(frozen=True, slots=True)
+class ExportFile:
+    """A customer's export as it is downloaded."""
+
+    content: bytes
+    media_type: str
+    filename: str
+
+
+def export_file(
+    uow: UnitOfWork,
+    customer_id: str,
+    principal: Principal,
+    now: datetime,
+    form: Literal["json", "zip"],
+    photos: PhotoStore,
+) -> ExportFile:
+    """The export as JSON, or as a ZIP of that JSON and the customer's photo files."""
+    data = export_customer(uow, customer_id, principal, now)
+    document = json.dumps(data, ensure_ascii=False, indent=2, default=str).encode()
+    stem = f"customer-{''.join(c for c in customer_id if c.isalnum() or c in '-_')[:64]}"
+    if form != "zip":
+        return ExportFile(document, "application/json", f"{stem}.json")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("customer.json", document)
+        for name in photo_names(data):
+            found = photos.read(name)
+            if found is not None:
+                archive.writestr(f"photos/{name}", found[0])
+    return ExportFile(buffer.getvalue(), "application/zip", f"{stem}.zip")
 
 
 @dataclass
@@ -125,12 +154,12 @@ def anonymise_batch(
 ) -> RetentionReport:
     """One batch of customers due (last request closed `retention_days` ago or more)."""
     cutoff = now - timedelta(days=retention_days)
-    due = due_for_anonymising(uow.session, cutoff, limit)
+    due = uow.privacy.due_for_anonymising(cutoff, limit)
     report = RetentionReport(list(due), 0, [])
     if dry_run:
         return report
     for customer_id in due:
-        cleared = anonymise.anonymise_customer(uow.session, customer_id, now)
+        cleared = uow.privacy.anonymise_customer(customer_id, now)
         report.requests += cleared.requests
         report.photos.extend(cleared.photos)
     return report
@@ -151,7 +180,7 @@ def photo_names(export: dict[str, Any]) -> list[str]:
 
 def log_photo_access(uow: UnitOfWork, actor: str, name: str, now: datetime) -> None:
     """R14.1: a photo shown to staff is logged like an unmasked contact."""
-    subject = photo_subject(uow.session, name)
+    subject = uow.privacy.photo_subject(name)
     if subject is not None:
         uow.accounts.log_access(actor, subject, "photo", now)
 

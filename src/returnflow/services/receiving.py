@@ -13,10 +13,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.exc import IntegrityError
-
 from returnflow.domain.lifecycle import Action, Status, allowed_actions
 from returnflow.domain.receiving import (
+    CodeMatch,
     ExpectedLine,
     Mismatch,
     ParcelLabel,
@@ -29,8 +28,7 @@ from returnflow.domain.returns import ReturnRequest
 from returnflow.domain.text import DomainError, Text
 from returnflow.services.errors import Conflict, NotFound, return_not_found
 from returnflow.services.returns import get_return
-from returnflow.storage.receiving import CodeMatch, Parcels, Receipts
-from returnflow.storage.uow import ConcurrentUpdate, UnitOfWork
+from returnflow.services.unit_of_work import ConcurrentUpdate, UnitOfWork
 
 WAREHOUSE_ACTOR = "warehouse"
 DISCREPANCY_TOPIC = "return.receipt_discrepancy"
@@ -132,7 +130,7 @@ def scan(uow: UnitOfWork, code: str) -> Expected:
         raise DomainError(
             "code_required", Text("请扫描或输入单号", "Scan or type a code"), field="code"
         )
-    match = Receipts(uow.session).find_by_code(wanted[:64])
+    match = uow.receipts.find_by_code(wanted[:64])
     if match is None:
         raise nothing_matches(wanted[:64])
     request = get_return(uow, match.rma_no)
@@ -141,7 +139,7 @@ def scan(uow: UnitOfWork, code: str) -> Expected:
         match,
         request,
         expected_lines(uow, request),
-        Receipts(uow.session).get(match.rma_no),
+        uow.receipts.get(match.rma_no),
     )
 
 
@@ -153,7 +151,7 @@ def receipt_not_found(rma_no: str) -> NotFound:
 
 
 def receipt_for(uow: UnitOfWork, rma_no: str) -> Receipt | None:
-    return Receipts(uow.session).get(rma_no)
+    return uow.receipts.get(rma_no)
 
 
 def record_receipt(
@@ -176,7 +174,7 @@ def record_receipt(
     timeline shows both steps. `ship_if_approved=False` keeps the strict old
     `/receive` contract, where only a request in transit may be received.
     """
-    receipts = Receipts(uow.session)
+    receipts = uow.receipts
     request = get_return(uow, rma_no, for_update=True)
     existing = receipts.get(request.rma_no)
     if existing is not None:
@@ -204,12 +202,11 @@ def record_receipt(
     request.receive(actor, now, " · ".join(part for part in (note.strip(), found) if part))
     receipts.add(receipt)
     if parcel_id is not None:
-        parcels = Parcels(uow.session)
-        parcel = parcels.get(parcel_id, for_update=True)
+        parcel = uow.parcels.get(parcel_id, for_update=True)
         if parcel is None:
             raise parcel_not_found(parcel_id)
         parcel.match(request.rma_no, actor, now)
-        parcels.save(parcel)
+        uow.parcels.save(parcel)
     if receipt.tells_customer:
         _tell_customer(uow, request, receipt, now)
     return receipt
@@ -278,9 +275,10 @@ def receive_once(
             )
             request = get_return(uow, rma_no)
             uow.commit(now)
-    except (ConcurrentUpdate, IntegrityError):
+    except ConcurrentUpdate:
+        # the receipt's unique RMA number lost a race inside the block or at commit
         with new_uow() as uow:
-            winner = Receipts(uow.session).get(rma_no)
+            winner = uow.receipts.get(rma_no)
         if winner is not None:
             raise already_received(winner) from None
         raise
@@ -306,18 +304,18 @@ def record_unidentified(
     photos: tuple[str, ...] = (),
 ) -> UnidentifiedParcel:
     parcel = UnidentifiedParcel.found(label, shelf, actor, now, photos)
-    Parcels(uow.session).add(parcel)
+    uow.parcels.add(parcel)
     return parcel
 
 
 def unidentified(
     uow: UnitOfWork, state: ParcelState | None = ParcelState.OPEN
 ) -> list[UnidentifiedParcel]:
-    return Parcels(uow.session).listed(state)
+    return uow.parcels.listed(state)
 
 
 def get_parcel(uow: UnitOfWork, parcel_id: int) -> UnidentifiedParcel:
-    parcel = Parcels(uow.session).get(parcel_id)
+    parcel = uow.parcels.get(parcel_id)
     if parcel is None:
         raise parcel_not_found(parcel_id)
     return parcel
@@ -339,12 +337,11 @@ def check_match(uow: UnitOfWork, parcel_id: int, rma_no: str) -> Expected:
 def let_go(
     uow: UnitOfWork, parcel_id: int, state: ParcelState, reason: str, actor: str, now: datetime
 ) -> UnidentifiedParcel:
-    parcels = Parcels(uow.session)
-    parcel = parcels.get(parcel_id, for_update=True)
+    parcel = uow.parcels.get(parcel_id, for_update=True)
     if parcel is None:
         raise parcel_not_found(parcel_id)
     parcel.let_go(state, reason, actor, now)
-    parcels.save(parcel)
+    uow.parcels.save(parcel)
     return parcel
 
 
@@ -352,10 +349,10 @@ def photo_visible(
     uow: UnitOfWork, name: str, *, merchant_scope: str | None, sees_parcels: bool
 ) -> bool:
     """A receipt's photo for anyone who may see its request; a parcel's for the warehouse."""
-    owner = Receipts(uow.session).photo_owner(name)
+    owner = uow.receipts.photo_owner(name)
     if owner is not None:
         request = uow.returns.get(owner)
         return request is not None and (
             merchant_scope is None or request.merchant_id == merchant_scope
         )
-    return sees_parcels and Parcels(uow.session).photo_known(name)
+    return sees_parcels and uow.parcels.photo_known(name)

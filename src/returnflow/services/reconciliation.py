@@ -26,8 +26,10 @@ from openpyxl import Workbook
 from returnflow.domain.ledger import Account, transfer
 from returnflow.domain.money import Money
 from returnflow.domain.text import DomainError, Text
-from returnflow.storage.refunds import RefundListing, RefundStore
-from returnflow.storage.uow import UnitOfWork
+from returnflow.payments.gateway import PaymentGateway
+from returnflow.payments.sandbox import SandboxGateway, settlement_records
+from returnflow.services.finance_queries import RefundListing
+from returnflow.services.unit_of_work import UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,8 +104,48 @@ def reconcile(
 
 def paid_refunds(uow: UnitOfWork, gateway: str) -> list[RefundListing]:
     """Our refunds the gateway paid (history paid outside any gateway is left out)."""
-    listed = RefundStore(uow.session).listing(statuses=("succeeded",), gateway=gateway, limit=None)
+    listed = uow.refunds.listing(statuses=("succeeded",), gateway=gateway, limit=None)
     return [r for r in listed if r.gateway_refund_id]
+
+
+@dataclass(frozen=True, slots=True)
+class Reconciled:
+    report: Report
+    settled: int  # matched settlements booked now (0 when only reading)
+
+
+def run(
+    uow: UnitOfWork,
+    records: Sequence[SettlementRecord],
+    gateway: str,
+    now: datetime,
+    *,
+    settle: bool,
+) -> Reconciled:
+    """Our paid refunds against `records`; with `settle` the matched ones are booked."""
+    report = reconcile(paid_refunds(uow, gateway), records, gateway)
+    return Reconciled(report, settle_matched(uow, report, now) if settle else 0)
+
+
+def gateway_records(gateway: PaymentGateway) -> list[SettlementRecord]:
+    """The gateway's own settlement list (the sandbox keeps one; others send a file)."""
+    if not isinstance(gateway, SandboxGateway):
+        raise DomainError(
+            "settlement_file_required",
+            Text(
+                "该支付渠道需上传结算文件（CSV）",
+                "Upload the gateway's settlement file (CSV) for this gateway",
+            ),
+            field="file",
+        )
+    return [
+        SettlementRecord(
+            str(r["gateway_refund_id"]),
+            Money(int(r["amount"]), str(r["currency"])),
+            str(r["reference"]),
+        )
+        for r in settlement_records(gateway)
+    ]
 
 
 def settle_matched(uow: UnitOfWork, report: Report, now: datetime) -> int:
@@ -224,3 +266,23 @@ def to_xlsx(report: Report) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+@dataclass(frozen=True, slots=True)
+class Export:
+    """A report as a file to download."""
+
+    content: bytes
+    media_type: str
+    filename: str
+
+
+def export(report: Report, fmt: str) -> Export:
+    """The differences as CSV, or as XLSX with the matched ones on a second sheet."""
+    if fmt == "csv":
+        return Export(to_csv(report).encode(), "text/csv; charset=utf-8", "reconciliation.csv")
+    return Export(
+        to_xlsx(report),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "reconciliation.xlsx",
+    )

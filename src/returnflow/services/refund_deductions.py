@@ -9,15 +9,12 @@ the customer to their own carrier, so it is never taken a second time.
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from returnflow.domain.money import Money
 from returnflow.domain.refunds import Deduction
 from returnflow.domain.returns import ReturnRequest
 from returnflow.domain.shipping import ReturnMethod
 from returnflow.domain.text import Text
-from returnflow.storage.schema import ShipmentRow
-from returnflow.storage.uow import UnitOfWork
+from returnflow.services.unit_of_work import UnitOfWork
 
 RETURN_SHIPPING = "return_shipping"
 _DEAD = ("cancelled", "cancelling", "failed")
@@ -26,24 +23,22 @@ _CARRIED = [m.value for m in ReturnMethod if m.calls_carrier]
 
 def return_shipping(uow: UnitOfWork, request: ReturnRequest) -> Deduction | None:
     """The customer's share of the return freight, if we carried the parcel for them."""
-    row = uow.session.scalars(
-        select(ShipmentRow)
-        .where(
-            ShipmentRow.rma_no == request.rma_no,
-            ShipmentRow.direction == "return",
-            ShipmentRow.status.not_in(_DEAD),
-            ShipmentRow.method.in_(_CARRIED),
-            ShipmentRow.customer_fee > 0,
-        )
-        .order_by(ShipmentRow.id.desc())
-    ).first()
-    if row is None:
+    carried = [
+        shipment
+        for shipment in uow.shipments.for_rma(request.rma_no)
+        if shipment.direction == "return"
+        and shipment.status not in _DEAD
+        and shipment.method in _CARRIED
+        and shipment.customer_fee > 0
+    ]
+    if not carried:
         return None
-    label = ReturnMethod(row.method).label
+    shipment = max(carried, key=lambda found: found.id)
+    label = ReturnMethod(shipment.method).label
     return Deduction(
         RETURN_SHIPPING,
         Text(f"退货运费由您承担（{label.zh}）", f"Return shipping, which you pay ({label.en})"),
-        Money(row.customer_fee, request.estimate.total.currency),
+        Money(shipment.customer_fee, request.estimate.total.currency),
     )
 
 

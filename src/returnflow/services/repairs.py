@@ -1,4 +1,11 @@
-"""Repair orders and reissues of missing parts (R6.3)."""
+"""Repair orders and reissues of missing parts (R6.3).
+
+The repair desk's steps are `RepairOrder`'s (domain/repairs.py, with the table of which
+step each status allows); here they meet the rest: the cost is bounded by what the
+customer paid, an accepted cost becomes a receivable and a payment request, and the
+goods (or the missing parts) leave as a shipment request whose waybill performs the
+request's REPAIR (or REISSUE) step (`services/shipment_requests.py`).
+"""
 
 from __future__ import annotations
 
@@ -10,23 +17,15 @@ from returnflow.domain.kinds import RequestType
 from returnflow.domain.ledger import Account, transfer
 from returnflow.domain.lifecycle import Status
 from returnflow.domain.money import Money
-from returnflow.domain.repairs import RepairOrder
+from returnflow.domain.repairs import STEP_NAMES, RepairOrder
 from returnflow.domain.returns import ReturnRequest
+from returnflow.domain.shipment_requests import Purpose, ShipmentRequest
 from returnflow.domain.text import DomainError, Text
-from returnflow.services.errors import NotFound
-from returnflow.services.exchanges import payment_request, request_shipment
 from returnflow.services.replacements import paid_value
+from returnflow.services.resolution_errors import repair_not_found
 from returnflow.services.returns import get_return, policy_for
-from returnflow.storage.resolutions import RepairRepository, ShipmentRequests
-from returnflow.storage.schema import ShipmentRequestRow
-from returnflow.storage.uow import UnitOfWork
-
-
-def repair_not_found(rma_no: str) -> NotFound:
-    return NotFound(
-        "repair_not_found",
-        Text("申请 {rma} 没有维修单", "Request {rma} has no repair order").format(rma=rma_no),
-    )
+from returnflow.services.shipment_requests import payment_request, request_shipment
+from returnflow.services.unit_of_work import UnitOfWork
 
 
 def open_repair(
@@ -34,7 +33,6 @@ def open_repair(
 ) -> RepairOrder:
     """The repair desk takes the inspected goods in."""
     request = get_return(uow, rma_no, merchant_scope=merchant_scope, for_update=True)
-    repairs = RepairRepository(uow.session)
     if request.request_type is not RequestType.REPAIR or request.status is not Status.INSPECTED:
         raise DomainError(
             "repair_not_open",
@@ -43,14 +41,14 @@ def open_repair(
                 "A repair order opens once a repair request passed inspection",
             ),
         )
-    if repairs.get(rma_no, for_update=True) is not None:
+    if uow.repairs.get(rma_no, for_update=True) is not None:
         raise DomainError(
             "repair_exists", Text("该申请已有维修单", "This request already has a repair order")
         )
     order = RepairOrder.receive(
         rma_no, request.customer_id, request.estimate.total.currency, now, actor
     )
-    repairs.add(order, now)
+    uow.repairs.add(order, now)
     return order
 
 
@@ -83,41 +81,45 @@ def step(
     merchant_scope: str | None = None,
 ) -> RepairOrder:
     """diagnose | answer_cost | repaired | ship_back, each recorded with who and when."""
+    if name not in STEP_NAMES:
+        raise DomainError("repair_step_unknown", Text("未知的维修步骤", "Unknown repair step"))
     request = get_return(uow, rma_no, merchant_scope=merchant_scope, for_update=True)
-    repairs = RepairRepository(uow.session)
-    order = repairs.get(rma_no, for_update=True)
+    order = uow.repairs.get(rma_no, for_update=True)
     if order is None:
         raise repair_not_found(rma_no)
     match name:
         case "diagnose":
             order.diagnose(now, actor, note, _bounded_cost(uow, request, cost, order.currency))
         case "answer_cost":
-            order.answer_cost(now, actor, approved)
-            charge = order.charge
+            charge = order.answer_cost(now, actor, approved)
             if charge is not None:
-                uow.ledger.post(
-                    transfer(
-                        f"repair:{rma_no}:cost",
-                        now,
-                        "repair cost accepted by the customer",
-                        debit=Account.CUSTOMER_RECEIVABLE,
-                        credit=Account.SALES_RETURNS,
-                        amount=charge,
-                        rma_no=rma_no,
-                        debit_party=request.customer_id,
-                    )
-                )
-                payment_request(uow, request, charge, "repair_cost", now)
+                _charge(uow, request, charge, now)
         case "repaired":
             order.repaired(now, actor, note)
-        case "ship_back":
+        case _:
             order.request_shipment(now, actor)
             lines = [{"line_no": line.line_no, "quantity": line.quantity} for line in request.lines]
-            request_shipment(uow, request, "repair", lines, Money.zero(order.currency), now)
-        case _:
-            raise ValueError(name)
-    repairs.save(order, now)
+            zero = Money.zero(order.currency)
+            request_shipment(uow, request, Purpose.REPAIR, lines, zero, now)
+    uow.repairs.save(order, now)
     return order
+
+
+def _charge(uow: UnitOfWork, request: ReturnRequest, charge: Money, now: datetime) -> None:
+    """The customer accepted a chargeable repair: a receivable, and a payment request."""
+    uow.ledger.post(
+        transfer(
+            f"repair:{request.rma_no}:cost",
+            now,
+            "repair cost accepted by the customer",
+            debit=Account.CUSTOMER_RECEIVABLE,
+            credit=Account.SALES_RETURNS,
+            amount=charge,
+            rma_no=request.rma_no,
+            debit_party=request.customer_id,
+        )
+    )
+    payment_request(uow, request, charge, "repair_cost", now)
 
 
 def reissue(
@@ -128,7 +130,7 @@ def reissue(
     now: datetime,
     *,
     merchant_scope: str | None = None,
-) -> ShipmentRequestRow:
+) -> ShipmentRequest:
     """Missing parts go out as a zero-price shipment; the REISSUE step follows the waybill."""
     request = get_return(uow, rma_no, merchant_scope=merchant_scope, for_update=True)
     if request.request_type is not RequestType.REISSUE or request.status is not Status.APPROVED:
@@ -136,7 +138,7 @@ def reissue(
             "reissue_not_open",
             Text("该申请现在不能补发", "Parts cannot be reissued for this request now"),
         )
-    if ShipmentRequests(uow.session).listing(status=None, merchant_scope=None, rma_no=rma_no):
+    if uow.shipment_requests.listing(status=None, merchant_scope=None, rma_no=rma_no):
         raise DomainError(
             "reissue_exists", Text("补发已在处理中", "The reissue is already on its way")
         )
@@ -145,4 +147,4 @@ def reissue(
         for line in request.lines
     ]
     currency = request.estimate.total.currency
-    return request_shipment(uow, request, "reissue", parts, Money.zero(currency), now)
+    return request_shipment(uow, request, Purpose.REISSUE, parts, Money.zero(currency), now)

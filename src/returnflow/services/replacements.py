@@ -1,8 +1,8 @@
 """What a replacement costs, decided by the server (issue 9).
 
 The caller of an exchange names the SKU and the quantity, nothing else: the price
-comes from the order system's catalogue feed (`storage/catalogue.py`) and the stock
-from what that feed last reported. A price taken from the caller let an agent send 0
+comes from the order system's catalogue feed (`uow.catalogue`, `domain/price_feed.py`)
+and the stock from what that feed last reported. A price taken from the caller let an agent send 0
 for an ¥8,000 laptop and have the difference paid out.
 
 Like-for-like: the same SKU as the returned line, in the same quantity, is worth
@@ -17,17 +17,18 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from returnflow.domain.exchanges import ReplacementItem, line_not_returned, returned_value
+from returnflow.domain.exchanges import (
+    ReplacementItem,
+    line_not_returned,
+    out_of_stock,
+    returned_value,
+)
 from returnflow.domain.money import Money
 from returnflow.domain.orders import Order
+from returnflow.domain.price_feed import CatalogueItem, PriceUpdate
 from returnflow.domain.returns import ReturnRequest
 from returnflow.domain.text import DomainError, Text
-from returnflow.storage.catalogue import Catalogue, CatalogueItem, PriceUpdate, catalogue
-from returnflow.storage.resolutions import Stock
-from returnflow.storage.uow import UnitOfWork
-
-MAX_UNIT_PRICE = 10_000_000_000  # ¥100,000,000.00 in fen: above this is a feed error
-MAX_AVAILABLE = 10_000_000
+from returnflow.services.unit_of_work import UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,13 +44,18 @@ def feed(
     uow: UnitOfWork, merchant_id: str, updates: Iterable[PriceUpdate], actor: str, now: datetime
 ) -> int:
     """The order system's price feed for one merchant; returns how many SKUs it set."""
-    return Catalogue(uow.session).upsert(merchant_id, updates, actor, now)
+    return uow.catalogue.upsert(merchant_id, updates, actor, now)
+
+
+def listing(uow: UnitOfWork, merchant_id: str, limit: int = 1000) -> list[CatalogueItem]:
+    """One merchant's catalogue as the feed left it, by title."""
+    return uow.catalogue.listing(merchant_id, limit)
 
 
 def offered(uow: UnitOfWork, request: ReturnRequest, order: Order | None) -> list[CatalogueItem]:
-    """What the pages offer: the fed catalogue, plus each returned line's own SKU
-    (like-for-like) when the catalogue does not list it."""
-    items = catalogue(uow.session, request.merchant_id)
+    """What the pages offer: the fed catalogue in stock (or never reported), plus each
+    returned line's own SKU (like-for-like) when the catalogue does not list it."""
+    items = [item for item in uow.catalogue.listing(request.merchant_id) if item.offered]
     listed = {item.sku for item in items}
     for returned in request.lines:
         line = order.line(returned.line_no) if order is not None else None
@@ -76,7 +82,7 @@ def _priced(
     uow: UnitOfWork, request: ReturnRequest, order: Order, want: Wanted, returned: int
 ) -> ReplacementItem:
     sku = want.sku.strip()
-    listed = Catalogue(uow.session).get(request.merchant_id, sku)
+    listed = uow.catalogue.get(request.merchant_id, sku)
     line = order.line(want.line_no)
     if listed is not None:
         if listed.price.currency != order.currency:
@@ -107,20 +113,9 @@ def _in_stock(
 ) -> None:
     if available is None:
         return  # never reported: the order system stays the judge of its own stock
-    reserved = Stock(uow.session).reserved(merchant_id, sku)
+    reserved = uow.stock.reserved(merchant_id, sku)
     if available - reserved < quantity:
         raise out_of_stock(sku, available, reserved, quantity)
-
-
-def out_of_stock(sku: str, available: int, reserved: int, wanted: int) -> DomainError:
-    return DomainError(
-        "replacement_out_of_stock",
-        Text(
-            "{sku} 库存不足：可用 {a}，已预留 {r}，需要 {w}",
-            "Not enough {sku} in stock: {a} available, {r} reserved, {w} wanted",
-        ).format(sku=sku, a=str(available), r=str(reserved), w=str(wanted)),
-        field="items",
-    )
 
 
 def paid_value(order: Order, request: ReturnRequest) -> Money:

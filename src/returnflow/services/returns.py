@@ -1,10 +1,18 @@
-"""Filing a return and moving it along its lifecycle."""
+"""Filing a return and moving it along its lifecycle.
+
+Each use case takes a unit of work (`ReturnsWork`: the real one or the tests'
+in-memory one) and plain values, loads the aggregates, calls their methods and leaves
+the commit to the caller. What follows a step (a cancelled request's pickup called
+off, a refund asked for) is not done here: the aggregate's events reach the handlers
+listed in `bootstrap.py` once the caller commits.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from returnflow.domain.access import Permission, Principal
 from returnflow.domain.kinds import Channel, RequestType
 from returnflow.domain.lifecycle import Action
 from returnflow.domain.orders import Order
@@ -13,7 +21,7 @@ from returnflow.domain.returns import ReturnLine, ReturnRequest
 from returnflow.domain.review import assess
 from returnflow.services import photo_refs
 from returnflow.services.errors import order_not_found, return_not_found
-from returnflow.storage.uow import UnitOfWork
+from returnflow.services.repositories import ReturnsWork
 
 
 @dataclass(frozen=True)
@@ -26,7 +34,7 @@ class NewReturn:
     photos: tuple[str, ...] = ()
 
 
-def file_return(uow: UnitOfWork, new: NewReturn, now: datetime, actor: str) -> ReturnRequest:
+def file_return(uow: ReturnsWork, new: NewReturn, now: datetime, actor: str) -> ReturnRequest:
     """R1.3 and R3.1: issue an RMA number and decide what policy allows, in one go.
 
     The order row is locked first, so two requests on the same order are judged one
@@ -36,24 +44,18 @@ def file_return(uow: UnitOfWork, new: NewReturn, now: datetime, actor: str) -> R
     if order is None:
         raise order_not_found(new.order_no)
     photo_refs.check_for_new_request(
-        uow.session, new.photos, merchant_id=order.merchant_id, customer_id=order.customer.id
+        uow, new.photos, merchant_id=order.merchant_id, customer_id=order.customer.id
     )
     policy = uow.policies.book().in_force_at(order.placed_at)
-    history = uow.returns.history_for_order(order.order_no)
     assessment = assess(
         order=order,
         request_type=new.request_type,
         claims=[line.claim for line in new.lines],
-        history=history,
+        history=uow.returns.history_for_order(order.order_no),
         has_photos=bool(new.photos),
         now=now,
         policy=policy,
     )
-    contact = dict(new.contact) or {
-        "name": order.customer.name,
-        "phone": order.customer.phone,
-        "email": order.customer.email,
-    }
     request = ReturnRequest.open(
         rma_no=_next_rma_no(uow, now, policy),
         order_no=order.order_no,
@@ -66,21 +68,27 @@ def file_return(uow: UnitOfWork, new: NewReturn, now: datetime, actor: str) -> R
         policy=policy,
         now=now,
         actor=actor,
-        contact=contact,
+        contact=dict(new.contact) or _contact_of(order),
         photos=new.photos,
     )
     uow.returns.add(request, uow.orders.id_of(order.order_no))
     return request
 
 
-def _next_rma_no(uow: UnitOfWork, now: datetime, policy: PolicyVersion) -> str:
+def _contact_of(order: Order) -> dict[str, str]:
+    """Without a contact of its own, a request reaches the customer of the order."""
+    customer = order.customer
+    return {"name": customer.name, "phone": customer.phone, "email": customer.email}
+
+
+def _next_rma_no(uow: ReturnsWork, now: datetime, policy: PolicyVersion) -> str:
     """RMA + the platform's local date + a global sequence: unique, and easy to read out."""
     day = policy.local_date(now).strftime("%Y%m%d")
     return f"RMA{day}{uow.counters.next('rma'):07d}"
 
 
 def get_return(
-    uow: UnitOfWork, rma_no: str, *, merchant_scope: str | None = None, for_update: bool = False
+    uow: ReturnsWork, rma_no: str, *, merchant_scope: str | None = None, for_update: bool = False
 ) -> ReturnRequest:
     """A request by number; another merchant's request is as unknown as a missing one."""
     request = uow.returns.get(rma_no, for_update=for_update)
@@ -89,7 +97,7 @@ def get_return(
     return request
 
 
-def policy_for(uow: UnitOfWork, request: ReturnRequest) -> tuple[Order, PolicyVersion]:
+def policy_for(uow: ReturnsWork, request: ReturnRequest) -> tuple[Order, PolicyVersion]:
     """The order behind a request and the policy version it is judged under (R2.5)."""
     order = uow.orders.get(request.order_no)
     if order is None:
@@ -97,8 +105,18 @@ def policy_for(uow: UnitOfWork, request: ReturnRequest) -> tuple[Order, PolicyVe
     return order, uow.policies.book().in_force_at(order.placed_at)
 
 
+def reveal_contact(
+    uow: ReturnsWork, request: ReturnRequest, viewer: Principal, now: datetime
+) -> bool:
+    """R14.1: whether `viewer` sees the contact unmasked; every unmasked look is logged."""
+    shown = viewer.can(Permission.CONTACT_VIEW)
+    if shown:
+        uow.accounts.log_access(viewer.actor, request.rma_no, "contact", now)
+    return shown
+
+
 def perform(
-    uow: UnitOfWork,
+    uow: ReturnsWork,
     rma_no: str,
     action: Action,
     actor: str,
@@ -133,10 +151,7 @@ def perform(
         case Action.CONFIRM:
             request.confirm(actor, now, note)
         case Action.CANCEL:
-            request.cancel(actor, now, note)
-            from returnflow.services.shipping import call_off  # it imports this module
-
-            call_off(uow, rma_no, now)
+            request.cancel(actor, now, note)  # "return.cancelled": the pickup is called off
         case _:
             raise ValueError(f"{action} is not a manual step")
     return request

@@ -1,170 +1,149 @@
-"""The staff console's read side: the review queue, search, a customer's history (R3.1–R3.4).
+"""The staff console's review work: the queue, search, a customer's history (R3.1–R3.4).
 
-These functions read rows and never change anything; the console renders what they
-return. Every one takes the caller's merchant scope, so a merchant account sees only
+The read functions answer typed read models (`storage/return_queries.py`) and change
+nothing. Every one takes the caller's merchant scope, so a merchant account sees only
 its own requests here exactly as it does through the API (R11.1). Filing by phone
-(R1.1) is the ordinary `file_return` with the hotline channel and the agent as actor.
+(R1.1) is the ordinary `file_return` with the hotline channel and the agent as actor,
+once per form: a second click on the same form gives the first answer.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import String, cast, func, select
-from sqlalchemy.orm import Session
-
-from returnflow.domain.kinds import Channel, Outcome, RequestType
-from returnflow.domain.lifecycle import Status
-from returnflow.domain.money import Money
+from returnflow.domain.kinds import Channel, RequestType
 from returnflow.domain.returns import ReturnLine, ReturnRequest
 from returnflow.domain.text import Text
-from returnflow.services.queries import ReturnFilter, list_returns
+from returnflow.services import idempotency
+from returnflow.services.errors import Conflict
+from returnflow.services.orders import get_order
+from returnflow.services.queries import ReturnFilter, ReturnPage, ReturnSummary, ReviewQueue
 from returnflow.services.returns import NewReturn, file_return
-from returnflow.storage import codecs
-from returnflow.storage.schema import ReturnRow
-from returnflow.storage.uow import UnitOfWork
+from returnflow.services.unit_of_work import UnitOfWork
 
-
-@dataclass(frozen=True)
-class Summary:
-    """One request as lists show it."""
-
-    rma_no: str
-    order_no: str
-    merchant_id: str
-    customer_id: str
-    request_type: RequestType
-    channel: Channel
-    status: Status
-    outcome: Outcome | None
-    reasons: tuple[Text, ...]  # the decision's messages
-    refund_total: Money
-    created_at: datetime
-    review_due_at: datetime | None
-
-    def overdue(self, now: datetime) -> bool:
-        return self.review_due_at is not None and self.review_due_at <= now
-
-
-def _summary(row: ReturnRow) -> Summary:
-    decision = codecs.decision_from_json(row.decision) if row.decision else None
-    return Summary(
-        rma_no=row.rma_no,
-        order_no=row.order_no,
-        merchant_id=row.merchant_id,
-        customer_id=row.customer_id,
-        request_type=RequestType(row.request_type),
-        channel=Channel(row.channel),
-        status=Status(row.status),
-        outcome=decision.outcome if decision else None,
-        reasons=tuple(r.message for r in decision.reasons) if decision else (),
-        refund_total=Money(row.refund_total, row.currency),
-        created_at=row.created_at,
-        review_due_at=row.review_due_at,
-    )
-
-
-@dataclass(frozen=True)
-class Queue:
-    entries: list[Summary]
-    total: int
-    overdue: int
+_HOTLINE_SCOPE = "console.hotline"
 
 
 def review_queue(
-    session: Session, now: datetime, *, merchant_scope: str | None = None, limit: int = 200
-) -> Queue:
+    uow: UnitOfWork, now: datetime, *, merchant_scope: str | None = None, limit: int = 200
+) -> ReviewQueue:
     """Requests waiting for a person, oldest first, with how many are past their deadline."""
-    waiting = ReturnRow.status == Status.PENDING_REVIEW.value
-    scope = [ReturnRow.merchant_id == merchant_scope] if merchant_scope is not None else []
-    rows = session.scalars(
-        select(ReturnRow)
-        .where(waiting, *scope)
-        .order_by(ReturnRow.created_at.asc(), ReturnRow.id.asc())
-        .limit(limit)
-    ).all()
-    total = session.scalar(select(func.count(ReturnRow.id)).where(waiting, *scope)) or 0
-    overdue = (
-        session.scalar(
-            select(func.count(ReturnRow.id)).where(waiting, ReturnRow.review_due_at <= now, *scope)
-        )
-        or 0
-    )
-    return Queue([_summary(row) for row in rows], int(total), int(overdue))
+    return uow.return_queries.review_queue(now, merchant_scope=merchant_scope, limit=limit)
 
 
 def search(
-    session: Session,
+    uow: UnitOfWork,
     where: ReturnFilter,
     page: int,
     page_size: int,
     *,
     merchant_scope: str | None = None,
-) -> tuple[list[Summary], int]:
+) -> ReturnPage:
     """Newest first; `page` counts from 1. The scope overrides any merchant asked for."""
     if merchant_scope is not None:
         where = replace(where, merchant_id=merchant_scope)
-    rows, total = list_returns(session, where, page, page_size)
-    return [_summary(row) for row in rows], total
+    return uow.return_queries.page(where, page, page_size)
 
 
 def customer_history(
-    session: Session,
+    uow: UnitOfWork,
     request: ReturnRequest,
     *,
     merchant_scope: str | None = None,
     limit: int = 50,
-) -> list[Summary]:
+) -> tuple[ReturnSummary, ...]:
     """The customer's earlier requests on any of their orders, newest first, with outcomes."""
-    query = (
-        select(ReturnRow)
-        .where(
-            ReturnRow.customer_id == request.customer_id,
-            ReturnRow.rma_no != request.rma_no,
-            ReturnRow.created_at <= request.created_at,
-        )
-        .order_by(ReturnRow.created_at.desc(), ReturnRow.id.desc())
-        .limit(limit)
+    return uow.return_queries.customer_history(
+        request.customer_id,
+        before=request.created_at,
+        other_than=request.rma_no,
+        merchant_scope=merchant_scope,
+        limit=limit,
     )
-    if merchant_scope is not None:
-        query = query.where(ReturnRow.merchant_id == merchant_scope)
-    return [_summary(row) for row in session.scalars(query)]
 
 
-def photo_visible(session: Session, name: str, *, merchant_scope: str | None = None) -> bool:
-    """Whether a request this caller may see carries the photo `name`.
-
-    Stored names are random (`<32 hex>.<ext>`), so a text match on the JSON list finds
-    the candidates and the exact membership check below settles it.
-    """
-    query = select(ReturnRow.photos, ReturnRow.merchant_id).where(
-        cast(ReturnRow.photos, String).contains(name)
-    )
-    owners = {m for photos, m in session.execute(query.limit(50)) if name in (photos or [])}
+def photo_visible(uow: UnitOfWork, name: str, *, merchant_scope: str | None = None) -> bool:
+    """Whether a request this caller may see carries the photo `name`."""
+    owners = uow.return_queries.photo_merchants(name)
     # a photo copied onto another merchant's request (before issue 9) is no merchant's
     return bool(owners) and (merchant_scope is None or owners == {merchant_scope})
 
 
+@dataclass(frozen=True)
+class PhoneFiling:
+    """What the agent typed for the caller; `submission` names the form (empty: none)."""
+
+    order_no: str
+    request_type: RequestType
+    lines: tuple[ReturnLine, ...]
+    submission: str = ""
+
+
+@dataclass(frozen=True)
+class PhoneFiled:
+    """The request the form filed; `again` when this was a second click on the same form."""
+
+    rma_no: str
+    again: bool
+
+
+def form_already_used(rma_no: str) -> Conflict:
+    return Conflict(
+        "hotline_form_used",
+        Text(
+            "这张表单已用于提交申请 {rma}，请重新打开表单",
+            "This form already filed request {rma}: open a fresh form",
+        ).format(rma=rma_no),
+    )
+
+
+def _file(uow: UnitOfWork, filing: PhoneFiling, actor: str, now: datetime) -> str:
+    new = NewReturn(
+        order_no=filing.order_no,
+        request_type=filing.request_type,
+        channel=Channel.HOTLINE,
+        lines=filing.lines,
+    )
+    return file_return(uow, new, now, actor).rma_no
+
+
 def file_by_phone(
     uow: UnitOfWork,
+    filing: PhoneFiling,
     *,
-    order_no: str,
-    request_type: RequestType,
-    lines: tuple[ReturnLine, ...],
     actor: str,
+    user_id: int,
+    merchant_scope: str | None,
     now: datetime,
-) -> ReturnRequest:
-    """R1.1: an agent files for a caller; the request records the hotline and the agent."""
-    new = NewReturn(
-        order_no=order_no, request_type=request_type, channel=Channel.HOTLINE, lines=lines
+) -> PhoneFiled:
+    """R1.1: an agent files for a caller; the request records the hotline and the agent.
+
+    A form carries a submission name: the first filing keeps its answer under the agent
+    and that name, a second click with the same form gets that answer back, and the
+    same name with different lines is refused.
+    """
+    key = f"{user_id}:{filing.submission}"
+    digest = hashlib.sha256(
+        repr((filing.order_no, filing.request_type, filing.lines)).encode()
+    ).hexdigest()
+    if filing.submission:
+        earlier = idempotency.stored(uow, _HOTLINE_SCOPE, key)
+        if earlier is not None and earlier.body is not None:
+            first = str(earlier.body["rma_no"])
+            if earlier.request_hash != digest:
+                raise form_already_used(first)
+            return PhoneFiled(first, again=True)
+    get_order(uow, filing.order_no, merchant_scope=merchant_scope)
+    if not filing.submission:
+        return PhoneFiled(_file(uow, filing, actor, now), again=False)
+    answer = idempotency.once(
+        uow,
+        _HOTLINE_SCOPE,
+        key,
+        digest,
+        now,
+        lambda: (201, {"rma_no": _file(uow, filing, actor, now)}),
     )
-    return file_return(uow, new, now, actor)
-
-
-def mask_name(name: str) -> str:
-    """王** : the family name is enough to greet a caller."""
-    name = name.strip()
-    if len(name) <= 1:
-        return "*" * len(name)
-    return name[0] + "*" * min(len(name) - 1, 4)
+    return PhoneFiled(str(answer.body["rma_no"]), again=answer.replayed)

@@ -1,15 +1,16 @@
-"""Sending a return back (R4.1–R4.2): the offered methods, the choice, the carrier's answer.
+"""Sending a return back (R4.1–R4.2): the offered methods, the choice, calling it off.
 
-Choosing pickup or drop-off only writes the shipment (status "requested") and an outbox
-message in the same transaction; the worker then asks the carrier for the waybill and
-books the pickup (`arrange`), so a slow or failing carrier never holds up the customer's
-click and a retry never books twice. Self-ship needs no outside call: the customer's own
-number is checked by the manual carrier and the request moves to in transit at once.
+Choosing pickup or drop-off only stores the `Shipment` (status "requested"), whose
+"carrier.arrange" event reaches the outbox in the same transaction; the worker then asks
+the carrier for the waybill and books the pickup (`shipping_carrier.arrange_step`), so a
+slow or failing carrier never holds up the customer's click and a retry never books twice.
+Self-ship needs no outside call: the customer's own number is checked by the manual
+carrier and the request moves to in transit at once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,41 +18,30 @@ from returnflow.domain.kinds import ShippingPayer
 from returnflow.domain.lifecycle import Action, Status, transition_for
 from returnflow.domain.orders import Order
 from returnflow.domain.returns import ReturnRequest
+from returnflow.domain.shipment import ACTIVE, Shipment
+from returnflow.domain.shipment_tasks import ShipmentView
 from returnflow.domain.shipping import (
     ANY,
-    WAREHOUSE_FIELDS,
     MethodBook,
     Quote,
     ReturnMethod,
     Slot,
-    Warehouse,
     book_for,
     find_slot,
     method_not_offered,
     offers,
     pickup_slots,
-    promised_by,
     quote,
 )
 from returnflow.domain.text import DomainError, Text
-from returnflow.logistics.carriers import (
-    OTHER,
-    TRACKING_FORMATS,
-    Carrier,
-    Party,
-    PickupRequest,
-    WaybillRequest,
-)
+from returnflow.logistics.carriers import OTHER, TRACKING_FORMATS, Carrier, Party, WaybillRequest
 from returnflow.logistics.counter_code import new_dropoff_code
-from returnflow.logistics.labels import ReturnLabel
 from returnflow.services.errors import Conflict, NotFound
 from returnflow.services.returns import get_return, policy_for
-from returnflow.storage.schema import ShipmentRow
-from returnflow.storage.shipments import ShipmentView
-from returnflow.storage.uow import UnitOfWork
+from returnflow.services.shipping_carrier import Carriers, arrange_step, cancel_step, refuse
+from returnflow.services.unit_of_work import UnitOfWork
 
-Carriers = Mapping[str, Carrier]
-MANUAL = "manual"
+__all__ = ["Carriers", "ShipmentView", "arrange_step", "cancel_step", "refuse"]
 
 
 @dataclass(frozen=True)
@@ -119,16 +109,9 @@ def options(
         if ReturnMethod.PICKUP in offered
         else []
     )
-    active = uow.shipments.active_return(rma_no)
-    return Options(
-        request,
-        order,
-        book,
-        quotes,
-        slots,
-        uow.shipments.views(rma_no),
-        None if active is None else ShipmentView.of(active),
-    )
+    shipments = uow.shipments.views(rma_no)
+    active = next((s for s in shipments if s.direction == "return" and s.status in ACTIVE), None)
+    return Options(request, order, book, quotes, slots, shipments, active)
 
 
 def panel(
@@ -154,8 +137,12 @@ def choose(
     carriers: Carriers,
     *,
     merchant_scope: str | None = None,
-) -> ShipmentRow:
-    """Arrange the return by the chosen method; concurrent choices arrange one parcel."""
+) -> Shipment:
+    """Arrange the return by the chosen method; concurrent choices arrange one parcel.
+
+    Pickup and drop-off wait for the carrier (the shipment's "carrier.arrange" event goes
+    to the worker); self-ship needs no outside call and ships the request at once.
+    """
     request = get_return(uow, rma_no, merchant_scope=merchant_scope, for_update=True)
     transition_for(Action.SHIP, request.status, request.request_type)  # 409 if not awaiting
     order, _ = policy_for(uow, request)
@@ -176,35 +163,19 @@ def choose(
         if choice.method is ReturnMethod.PICKUP
         else None
     )
-    row = ShipmentRow(
-        rma_no=rma_no,
-        direction="return",
-        purpose="return",
-        method=choice.method.value,
-        carrier=terms.carrier,
-        carrier_name=carriers[terms.carrier].name.zh,
-        status="requested",
-        pickup_start=slot.start if slot else None,
-        pickup_end=slot.end if slot else None,
+    shipment = Shipment.choose(
+        rma_no,
+        offer,
+        carriers[terms.carrier].name.zh,
+        book.warehouse,
+        now,
+        actor,
+        slot=slot,
         dropoff_code=new_dropoff_code() if choice.method is ReturnMethod.DROPOFF else None,
-        promised_by=promised_by(terms, now, slot),
-        currency=order.currency,
-        customer_fee=offer.customer_fee.cents,
-        insured=offer.payer is ShippingPayer.INSURANCE,
-        label_cost=offer.label_cost.cents,
-        pickup_cost=offer.pickup_cost.cents if choice.method is ReturnMethod.PICKUP else 0,
-        insurance_cost=offer.insurance_covers.cents,
-        requested_by=actor,
-        return_to=_warehouse_json(book.warehouse),
-        created_at=now,
-        updated_at=now,
     )
     if choice.method is ReturnMethod.SELF_SHIP:
-        _self_ship(uow, request, row, choice, now, actor, carriers[terms.carrier])
-        return row
-    uow.shipments.add(row)
-    uow.outbox.put("carrier.arrange", {"shipment_id": row.id, "rma_no": rma_no}, now)
-    return row
+        _self_ship(uow, request, shipment, choice, now, actor, carriers[terms.carrier])
+    return uow.shipments.add(shipment)
 
 
 def record_tracking(
@@ -240,7 +211,7 @@ def record_tracking(
 def _self_ship(
     uow: UnitOfWork,
     request: ReturnRequest,
-    row: ShipmentRow,
+    shipment: Shipment,
     choice: Choice,
     now: datetime,
     actor: str,
@@ -262,7 +233,7 @@ def _self_ship(
             carrier_name=choice.brand_name,
         )
     )
-    holder = uow.shipments.holder_of(row.carrier, waybill.waybill_no)
+    holder = uow.shipments.holder_of(shipment.carrier, waybill.waybill_no)
     if holder is not None:
         raise Conflict(
             "waybill_in_use",
@@ -272,11 +243,7 @@ def _self_ship(
             ).format(no=waybill.waybill_no, rma=holder),
         )
     request.ship(actor, now, waybill.carrier_name, waybill.waybill_no)
-    row.brand = waybill.carrier_code
-    row.carrier_name = waybill.carrier_name
-    row.waybill_no = waybill.waybill_no
-    row.status = "in_transit"
-    uow.shipments.add(row)
+    shipment.self_shipped(waybill.carrier_code, waybill.carrier_name, waybill.waybill_no, now)
 
 
 def cancel_pickup(
@@ -286,169 +253,32 @@ def cancel_pickup(
     now: datetime,
     *,
     merchant_scope: str | None = None,
-) -> ShipmentRow:
+) -> Shipment:
     """Call the courier off; the carrier hears of it through the outbox."""
     get_return(uow, rma_no, merchant_scope=merchant_scope, for_update=True)
-    row = uow.shipments.get(shipment_id, for_update=True)
-    if row is None or row.rma_no != rma_no:
+    shipment = uow.shipments.get(shipment_id, for_update=True)
+    if shipment is None or shipment.rma_no != rma_no:
         raise NotFound(
             "shipment_not_found",
             Text("找不到该寄件安排", "That shipment was not found"),
         )
-    if row.method != ReturnMethod.PICKUP.value or row.status not in ("requested", "arranged"):
-        raise Conflict(
-            "pickup_not_cancellable",
-            Text(
-                "只能取消尚未揽收的上门取件",
-                "Only a door pickup the courier has not collected yet can be cancelled",
-            ),
-        )
-    if row.pickup_id:
-        row.status = "cancelling"
-        uow.outbox.put("carrier.cancel_pickup", {"shipment_id": row.id, "rma_no": rma_no}, now)
-    else:
-        row.status = "cancelled"  # nothing booked yet: the arranging job will skip it
-    row.updated_at = now
+    try:
+        shipment.cancel_pickup(now)
+    except DomainError as refused:
+        raise Conflict(refused.code, refused.message) from refused
     uow.shipments.show_waybill_on_request(rma_no, None, None)
-    return row
+    return shipment
 
 
 def call_off(uow: UnitOfWork, rma_no: str, now: datetime) -> None:
-    """The request was cancelled: the courier should not come, the waybill is not needed."""
-    row = uow.shipments.active_return(rma_no)
-    if row is None or row.status not in ("requested", "arranged"):
-        return
-    if row.method == ReturnMethod.PICKUP.value and row.pickup_id:
-        row.status = "cancelling"
-        uow.outbox.put("carrier.cancel_pickup", {"shipment_id": row.id, "rma_no": rma_no}, now)
-    else:
-        row.status = "cancelled"
-    row.updated_at = now
+    """The request was cancelled: the courier should not come, the waybill is not needed.
 
-
-# --- the worker's side: talking to the carrier ------------------------------------
-
-
-def arrange_step(uow: UnitOfWork, shipment_id: int, now: datetime, carriers: Carriers) -> bool:
-    """One call to the carrier for a requested shipment; True when more remain.
-
-    Each call is stored in its own transaction (waybill first, then the pickup), so a
-    retry after a failure carries on from the last answer instead of asking twice.
+    A booked pickup is called off with the carrier through the outbox; calling it again
+    finds nothing left to do.
     """
-    row = uow.shipments.get(shipment_id, for_update=True)
-    if row is None or row.status != "requested":
-        return False  # cancelled meanwhile, or a repeated delivery of the same message
-    carrier = carriers[row.carrier]
-    order = _order_of(uow, row.rma_no)
-    sender = _sender(order)
-    if row.waybill_no is None:
-        waybill = carrier.create_waybill(
-            WaybillRequest(
-                rma_no=row.rma_no,
-                sender=sender,
-                receiver=_receiver(row),
-                carrier_code=row.carrier,
-            )
-        )
-        row.waybill_no = waybill.waybill_no
-        row.carrier_name = waybill.carrier_name or row.carrier_name
-        row.updated_at = now
-        if row.method == ReturnMethod.PICKUP.value:
-            return True
-    if row.method == ReturnMethod.PICKUP.value and row.pickup_id is None:
-        assert row.pickup_start is not None and row.pickup_end is not None
-        pickup = carrier.book_pickup(
-            PickupRequest(row.rma_no, row.waybill_no, sender, row.pickup_start, row.pickup_end)
-        )
-        row.pickup_id = pickup.pickup_id
-    row.status = "arranged"
-    row.updated_at = now
-    row.last_error = None
-    uow.shipments.show_waybill_on_request(row.rma_no, row.carrier_name, row.waybill_no)
-    return False
-
-
-def refuse(uow: UnitOfWork, shipment_id: int, now: datetime, error: DomainError) -> None:
-    """The carrier said no for good (an address it does not serve): the customer may choose
-    another method, and staff see why."""
-    row = uow.shipments.get(shipment_id, for_update=True)
-    if row is not None and row.status == "requested":
-        row.status = "failed"
-        row.last_error = f"{error.code}: {error.message.zh} / {error.message.en}"
-        row.updated_at = now
-
-
-def cancel_step(uow: UnitOfWork, shipment_id: int, now: datetime, carriers: Carriers) -> None:
-    row = uow.shipments.get(shipment_id, for_update=True)
-    if row is None or row.status != "cancelling" or row.pickup_id is None:
-        return
-    carriers[row.carrier].cancel_pickup(row.pickup_id)
-    row.status = "cancelled"
-    row.updated_at = now
-
-
-# --- the label -------------------------------------------------------------------
-
-
-def label_for(uow: UnitOfWork, rma_no: str, *, merchant_scope: str | None = None) -> ReturnLabel:
-    """The label of the request's current return parcel, once it has a waybill."""
-    request = get_return(uow, rma_no, merchant_scope=merchant_scope)
-    order, _ = policy_for(uow, request)
-    row = next(
-        (
-            r
-            for r in reversed(uow.shipments.for_rma(rma_no))
-            if r.direction == "return" and r.waybill_no and r.status not in ("cancelled", "failed")
-        ),
-        None,
-    )
-    if row is None or row.waybill_no is None:
-        raise NotFound(
-            "label_not_ready",
-            Text(
-                "面单尚未生成：快递公司确认后即可下载",
-                "The label is not ready yet: it can be downloaded once the carrier confirms",
-            ),
-        )
-    warehouse = (
-        Warehouse(**row.return_to) if row.return_to else book_for_order(uow, order).warehouse
-    )
-    sender = _sender(order)
-    return ReturnLabel(
-        rma_no=rma_no,
-        waybill_no=row.waybill_no,
-        carrier_name=row.carrier_name,
-        sender_name=sender.name,
-        sender_phone=sender.phone,
-        return_address=warehouse.lines,
-        warehouse_name=warehouse.name,
-        warehouse_phone=warehouse.phone,
-        reason="；".join(line.reason.label.zh for line in request.lines),
-        created_at=row.created_at,
-    )
-
-
-def _order_of(uow: UnitOfWork, rma_no: str) -> Order:
-    request = get_return(uow, rma_no)
-    order, _ = policy_for(uow, request)
-    return order
-
-
-def _sender(order: Order) -> Party:
-    if order.ship_to is not None:
-        address = order.ship_to
-        return Party(address.name, address.phone, address.lines)
-    return Party(order.customer.name, order.customer.phone, ())
-
-
-def _receiver(row: ShipmentRow) -> Party:
-    assert row.return_to is not None
-    warehouse = Warehouse(**row.return_to)
-    return Party(warehouse.name, warehouse.phone, warehouse.lines)
-
-
-def _warehouse_json(warehouse: Warehouse) -> dict[str, str]:
-    return {name: getattr(warehouse, name) for name in WAREHOUSE_FIELDS}
+    shipment = uow.shipments.active_return(rma_no, for_update=True)
+    if shipment is not None:
+        shipment.call_off(now)
 
 
 def _already_arranged(rma_no: str) -> Conflict:

@@ -11,8 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
-
 from returnflow.config import Settings
 from returnflow.domain.access import Forbidden
 from returnflow.domain.authority import SYSTEM, check_authority, role_of
@@ -22,21 +20,18 @@ from returnflow.domain.lifecycle import Action, Status, allowed_actions
 from returnflow.domain.money import Money
 from returnflow.domain.returns import ReturnRequest
 from returnflow.domain.store_credit import (
-    CreditBook,
     EntryKind,
+    StoreCreditAccount,
     add_months,
     bonus_for,
-    insufficient,
     positive,
 )
 from returnflow.domain.text import DomainError, Text
 from returnflow.services import refund_deductions
-from returnflow.services.errors import Conflict
-from returnflow.services.refunds import refund_amount
+from returnflow.services.refunds import refund_amount, refund_exists
 from returnflow.services.returns import get_return
-from returnflow.storage.resolutions import CreditEntryView, StoreCredit
-from returnflow.storage.schema import RefundRow, ReturnRow
-from returnflow.storage.uow import UnitOfWork
+from returnflow.services.unit_of_work import UnitOfWork
+from returnflow.storage.store_credit import CreditEntryView
 
 METHOD = "store_credit"
 
@@ -80,12 +75,8 @@ def refund_as_credit(
             "store_credit_not_open",
             Text("该申请没有可转为购物金的退款", "This request has no refund to take as credit"),
         )
-    taken = select(RefundRow.id).join(ReturnRow).where(ReturnRow.rma_no == request.rma_no)
-    if uow.session.scalar(taken) is not None:
-        raise Conflict(
-            "refund_exists",
-            Text("该申请已发起退款，不能重复退款", "A refund for this request already exists"),
-        )
+    if uow.refunds.get(request.rma_no) is not None:
+        raise refund_exists()
     # deductions accepted at inspection and the customer's return freight come off the
     # credit exactly as off a money refund
     principal = refund_amount(request, refund_deductions.standing(uow, request))
@@ -101,22 +92,44 @@ def refund_as_credit(
         note=f"store credit {grant.principal} + bonus {grant.bonus}",
     )
     expires = add_months(now, settings.store_credit_expiry_months)
-    credit = StoreCredit(uow.session)
+    account = uow.store_credit.account(request.customer_id, grant.principal.currency)
     lots = [
-        (
-            EntryKind.GRANT,
-            "grant",
-            grant.principal,
-            Account.SALES_RETURNS,
-            "refund taken as store credit",
-        )
+        (EntryKind.GRANT, grant.principal, Account.SALES_RETURNS, "refund taken as store credit")
     ]
     if grant.bonus.cents > 0:
         memo = f"store credit bonus {settings.store_credit_bonus_percent}%"
-        lots.append((EntryKind.BONUS, "bonus", grant.bonus, Account.COMPENSATION, memo))
-    for kind, name, amount, source, memo in lots:
-        _credit_lot(uow, credit, request, kind, name, amount, source, memo, expires, now, actor)
+        lots.append((EntryKind.BONUS, grant.bonus, Account.COMPENSATION, memo))
+    for kind, amount, source, memo in lots:
+        _credit_lot(uow, account, request, kind, amount, source, memo, expires, now, actor)
+    uow.store_credit.save(account, now)
     return grant
+
+
+@dataclass(frozen=True)
+class CreditRefund:
+    """A refund taken as credit: what was granted, where the request stands, the balance."""
+
+    rma_no: str
+    status: str
+    customer_id: str
+    grant: CreditGrant
+    balance: Money
+
+
+def take_as_credit(
+    uow: UnitOfWork,
+    settings: Settings,
+    rma_no: str,
+    actor: str,
+    now: datetime,
+    *,
+    merchant_scope: str | None = None,
+) -> CreditRefund:
+    """`refund_as_credit`, answered with the request's status and the new balance."""
+    request = get_return(uow, rma_no, merchant_scope=merchant_scope, for_update=True)
+    grant = refund_as_credit(uow, settings, rma_no, actor, now, request=request)
+    balance = uow.store_credit.balance(request.customer_id)
+    return CreditRefund(rma_no, request.status.value, request.customer_id, grant, balance)
 
 
 def check_credit_authority(settings: Settings, actor: str, grant: CreditGrant) -> None:
@@ -141,10 +154,9 @@ def check_credit_authority(settings: Settings, actor: str, grant: CreditGrant) -
 
 def _credit_lot(
     uow: UnitOfWork,
-    credit: StoreCredit,
+    account: StoreCreditAccount,
     request: ReturnRequest,
     kind: EntryKind,
-    name: str,
     amount: Money,
     source: Account,
     memo: str,
@@ -152,16 +164,16 @@ def _credit_lot(
     now: datetime,
     actor: str,
 ) -> None:
-    """One lot of credit: its balance, its entry in the customer's history, its ledger entry."""
-    customer = request.customer_id
+    """One lot of credit: its lot and entry on the account, and its ledger entry."""
+    name = kind.value  # "grant" | "bonus"
     lot_source = "refund" if kind is EntryKind.GRANT else name
-    credit.add_lot(customer, amount, now, expires, f"{lot_source}:{request.rma_no}")
-    credit.record(
-        key=f"{name}:{request.rma_no}",
-        customer_id=customer,
-        kind=kind,
-        amount=amount,
-        now=now,
+    account.grant(
+        amount,
+        now,
+        expires,
+        f"{name}:{request.rma_no}",
+        kind,
+        source=f"{lot_source}:{request.rma_no}",
         actor=actor,
         rma_no=request.rma_no,
     )
@@ -174,7 +186,7 @@ def _credit_lot(
             credit=Account.STORE_CREDIT,
             amount=amount,
             rma_no=request.rma_no,
-            credit_party=customer,
+            credit_party=request.customer_id,
         )
     )
 
@@ -182,6 +194,7 @@ def _credit_lot(
 @dataclass(frozen=True)
 class SpendResult:
     entry: CreditEntryView
+    balance: Money
     replayed: bool
 
 
@@ -196,9 +209,8 @@ def spend(
 ) -> SpendResult:
     """The order system pays with credit; the same key twice spends once."""
     positive(amount)
-    credit = StoreCredit(uow.session)
     entry_key = f"spend:{customer_id}:{key}"
-    earlier = credit.entry(entry_key)
+    earlier = uow.store_credit.entry(entry_key)
     if earlier is not None:
         if earlier.amount != -amount:
             raise DomainError(
@@ -206,24 +218,12 @@ def spend(
                 Text("该幂等键已用于另一笔消费", "This key was used for a different spend"),
                 field="key",
             )
-        return SpendResult(earlier, True)
-    # the conditional update is the guard: of two concurrent spends only one passes it
-    if not credit.take(customer_id, amount, now):
-        raise insufficient(credit.balance(customer_id, amount.currency), amount)
-    book = _book(credit, customer_id, amount.currency, now)
-    for lot, part in book.spend(amount, now, entry_key):
-        row = credit.lot(lot.lot_id)
-        assert row is not None
-        row.remaining -= part.cents
-    credit.record(
-        key=entry_key,
-        customer_id=customer_id,
-        kind=EntryKind.SPEND,
-        amount=-amount,
-        now=now,
-        actor=actor,
-        reference=reference,
-    )
+        return SpendResult(earlier, _balance(uow, customer_id, amount.currency), True)
+    # the account is locked while it is loaded: of two concurrent spends the second
+    # sees the first's lots, and the stored balance never goes below zero either way
+    account = uow.store_credit.account(customer_id, amount.currency)
+    account.spend(amount, now, entry_key, actor=actor, reference=reference)
+    uow.store_credit.save(account, now)
     uow.ledger.post(
         transfer(
             f"store_credit:spend:{customer_id}:{key}",
@@ -235,36 +235,30 @@ def spend(
             debit_party=customer_id,
         )
     )
-    found = credit.entry(entry_key)
+    found = uow.store_credit.entry(entry_key)
     assert found is not None
-    return SpendResult(found, False)
+    return SpendResult(found, _balance(uow, customer_id, amount.currency), False)
 
 
-def _book(credit: StoreCredit, customer_id: str, currency: str, now: datetime) -> CreditBook:
-    book = CreditBook(customer_id, currency)
-    book.lots = [lot for lot, _ in credit.open_lots(customer_id, now)]
-    return book
+def _balance(uow: UnitOfWork, customer_id: str, currency: str) -> Money:
+    return uow.store_credit.balance(customer_id, currency)
+
+
+def lapsed_lots(uow: UnitOfWork, now: datetime) -> list[int]:
+    """Lots past their expiry with credit left, for the sweep."""
+    return uow.store_credit.lapsed(now)
 
 
 def expire_lot(uow: UnitOfWork, lot_id: int, now: datetime) -> Money | None:
     """One lapsed lot: what is left of it leaves the balance, into EXPIRED_CREDIT."""
-    credit = StoreCredit(uow.session)
-    row = credit.lot(lot_id)
-    if row is None or row.remaining <= 0 or row.expires_at > now:
+    customer_id = uow.store_credit.lot_owner(lot_id)
+    if customer_id is None:
         return None
-    left = Money(row.remaining, row.currency)
-    if not credit.take(row.customer_id, left, now):
-        return None  # cannot happen while lots and balance agree; never go negative
-    row.remaining = 0
-    credit.record(
-        key=f"expire:{lot_id}",
-        customer_id=row.customer_id,
-        kind=EntryKind.EXPIRE,
-        amount=-left,
-        now=now,
-        actor="system",
-        reference=row.source,
-    )
+    account = uow.store_credit.account(customer_id)
+    left = account.expire_lot(lot_id, now)
+    if left is None:
+        return None
+    uow.store_credit.save(account, now)
     uow.ledger.post(
         transfer(
             f"store_credit:expire:{lot_id}",
@@ -273,7 +267,7 @@ def expire_lot(uow: UnitOfWork, lot_id: int, now: datetime) -> Money | None:
             debit=Account.STORE_CREDIT,
             credit=Account.EXPIRED_CREDIT,
             amount=left,
-            debit_party=row.customer_id,
+            debit_party=customer_id,
         )
     )
     return left

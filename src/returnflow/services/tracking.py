@@ -12,28 +12,29 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy.exc import IntegrityError
-
 from returnflow.config import Settings
 from returnflow.domain.lifecycle import Status
 from returnflow.domain.scans import TrackingEvent, TrackingStatus
-from returnflow.domain.shipment_alerts import Finding, ShipmentFacts, Thresholds, findings
+from returnflow.domain.shipment import (
+    CANCELLED,
+    RELEASE_TOPIC,
+    STAFF_ALERT_TOPIC,
+    Shipment,
+    alert_payload,
+)
+from returnflow.domain.shipment_alerts import Finding, Thresholds
+from returnflow.domain.shipment_tasks import ExceptionTask
 from returnflow.domain.text import DomainError, Text
-from returnflow.domain.tracking import STATUS_LABELS, Merge, merge, state_of
+from returnflow.domain.tracking import STATUS_LABELS, Merge
 from returnflow.logistics.carriers import Carrier, PushFeed
 from returnflow.services.errors import Conflict, NotFound
-from returnflow.storage.tracking import (
-    CANCELLED,
-    ExceptionTask,
-    StoredEvent,
-    TrackedShipment,
-    payload_text,
-)
-from returnflow.storage.uow import ConcurrentUpdate, UnitOfWork
+from returnflow.services.returns import get_return
+from returnflow.services.unit_of_work import ConcurrentUpdate, UnitOfWork
 
-STAFF_ALERT_TOPIC = "staff.alert.shipment"
+__all__ = ["CANCEL_PICKUP_TOPIC", "STAFF_ALERT_TOPIC", "ExceptionTask"]
+
 CUSTOMER_NOTICE_TOPIC = "tracking.notice."  # + the alert kind
-CANCEL_PICKUP_TOPIC = "tracking.cancel_pickup"
+CANCEL_PICKUP_TOPIC = RELEASE_TOPIC
 
 
 def thresholds(settings: Settings) -> Thresholds:
@@ -81,10 +82,10 @@ def ingest(
     """Store the scans of one waybill once and act on what they change."""
     shipment = uow.tracking.shipment(carrier, waybill_no, for_update=True)
     if shipment is None:
-        stored = uow.tracking.add_events(carrier, waybill_no, None, events, source, now)
+        stored = uow.tracking.park(carrier, waybill_no, events, source, now)
         return IngestResult(carrier, waybill_no, stored, parked=True)
-    merged = merge(waybill_no, uow.tracking.events_of(shipment.id), events)
-    stored = uow.tracking.add_events(carrier, waybill_no, shipment.id, merged.added, source, now)
+    merged = shipment.record_scans(events, now)
+    stored = uow.tracking.store_scans(shipment, source, now)
     shipped, raised = _act_on(uow, shipment, merged, now, limits)
     return IngestResult(carrier, waybill_no, stored, False, shipped, raised)
 
@@ -96,31 +97,28 @@ def adopt_parked(
     shipment = uow.tracking.shipment(carrier, waybill_no, for_update=True)
     if shipment is None:
         return IngestResult(carrier, waybill_no, 0, parked=True)
-    merged = merge(
-        waybill_no, uow.tracking.events_of(shipment.id), uow.tracking.parked(carrier, waybill_no)
-    )
-    attached = uow.tracking.attach_parked(carrier, waybill_no, shipment.id)
+    merged = shipment.adopt_scans(uow.tracking.parked(carrier, waybill_no), now)
+    attached = uow.tracking.attach_parked(shipment)
     shipped, raised = _act_on(uow, shipment, merged, now, limits)
     return IngestResult(carrier, waybill_no, attached, False, shipped, raised)
 
 
 def _act_on(
-    uow: UnitOfWork, shipment: TrackedShipment, merged: Merge, now: datetime, limits: Thresholds
+    uow: UnitOfWork, shipment: Shipment, merged: Merge, now: datetime, limits: Thresholds
 ) -> tuple[bool, int]:
+    # a cancelled parcel keeps its scans but nothing follows from them
     if not merged.added or shipment.status == CANCELLED:
         return False, 0
     after = merged.after
-    assert after.status is not None
-    uow.tracking.set_progress(shipment.id, after.status.value, after.last_scan_at)
     shipped = False
     if shipment.direction == "return" and after.picked_up:
         shipped = _ship_request(uow, shipment, now)
-    found = findings(_facts(shipment), after, now, limits)
+    found = shipment.findings(now, limits)
     since = after.last_scan_at or shipment.created_at
     return shipped, raise_findings(uow, shipment, found, now, since)
 
 
-def _ship_request(uow: UnitOfWork, shipment: TrackedShipment, now: datetime) -> bool:
+def _ship_request(uow: UnitOfWork, shipment: Shipment, now: datetime) -> bool:
     """The carrier has the parcel: an approved request is now on its way (R4.3)."""
     request = uow.returns.get(shipment.rma_no, for_update=True)
     if request is None or request.status is not Status.APPROVED:
@@ -131,58 +129,47 @@ def _ship_request(uow: UnitOfWork, shipment: TrackedShipment, now: datetime) -> 
         f"carrier:{shipment.carrier}",
         now,
         shipment.carrier_name or shipment.carrier,
-        shipment.waybill_no,
+        shipment.waybill_no or "",
     )
     return True
 
 
-def _facts(shipment: TrackedShipment) -> ShipmentFacts:
-    return ShipmentFacts(
-        arranged_at=shipment.created_at,
-        promised_by=shipment.promised_by,
-        cancelled=shipment.status == CANCELLED,
-        tracked=shipment.carrier != "manual",
-    )
-
-
-def check_shipment(
-    uow: UnitOfWork, shipment: TrackedShipment, now: datetime, limits: Thresholds
-) -> int:
+def check_shipment(uow: UnitOfWork, shipment: Shipment, now: datetime, limits: Thresholds) -> int:
     """The sweep's question for one shipment: anything wrong at `now`? Raises it once."""
-    state = state_of(shipment.waybill_no, uow.tracking.events_of(shipment.id))
-    found = findings(_facts(shipment), state, now, limits)
-    return raise_findings(uow, shipment, found, now, state.last_scan_at or shipment.created_at)
+    found = shipment.findings(now, limits)
+    since = shipment.state.last_scan_at or shipment.created_at
+    return raise_findings(uow, shipment, found, now, since)
 
 
 def raise_findings(
     uow: UnitOfWork,
-    shipment: TrackedShipment,
+    shipment: Shipment,
     found: Iterable[Finding],
     now: datetime,
     since: datetime,
 ) -> int:
-    """A task per new finding, an alert to staff and a notice to the customer, together."""
+    """A task per new finding, an alert to staff and a notice to the customer, together.
+
+    The staff alert is the task's own event; the customer's notice needs the request's
+    contact, so it is queued here.
+    """
     raised = 0
     contact = None
     for finding in found:
-        task_id = uow.tracking.open_task(shipment, finding, now, since)
-        if task_id is None:
-            continue  # already open: repeated sweeps say nothing new
+        if not shipment.may_raise(finding, since):
+            continue  # already open, or staff dealt with it since the last news
+        task = uow.tracking.open_exception(shipment, finding, now)
+        if task is None:
+            continue  # a concurrent sweep opened it a moment ago
         raised += 1
-        common = {
-            "task_id": task_id,
-            "rma_no": shipment.rma_no,
-            "kind": finding.kind.value,
-            "carrier": shipment.carrier_name or shipment.carrier,
-            "waybill_no": shipment.waybill_no,
-            "detail": payload_text(finding.detail),
-            "raised_at": now.isoformat(),
-        }
-        uow.outbox.put(STAFF_ALERT_TOPIC, common, now)
         if contact is None:
             contact = uow.tracking.request_contact(shipment.rma_no)
-        if contact is not None and contact[1] and shipment.direction == "return":
-            notice = {**common, "email": contact[1], "order_no": contact[2]}
+        if contact is not None and contact.email and shipment.direction == "return":
+            notice = {
+                **alert_payload(shipment, task),
+                "email": contact.email,
+                "order_no": contact.order_no,
+            }
             uow.outbox.put(CUSTOMER_NOTICE_TOPIC + finding.kind.value, notice, now)
     return raised
 
@@ -197,20 +184,16 @@ def resolve_task(
             Text("请写明处理结果", "Say what was done about it"),
             field="note",
         )
-    task = uow.tracking.task(task_id, for_update=True)
-    if task is None:
+    shipment = uow.tracking.shipment_of_task(task_id, for_update=True)
+    if shipment is None:
         raise NotFound(
             "exception_not_found",
             Text("找不到异常任务 {id}", "Exception task {id} was not found").format(id=task_id),
         )
-    if not uow.tracking.resolve(task_id, actor, note.strip()[:2000], now):
-        raise Conflict(
-            "exception_already_resolved",
-            Text("该异常已处理", "This exception has already been resolved"),
-        )
-    resolved = uow.tracking.task(task_id)
-    assert resolved is not None
-    return resolved
+    try:
+        return shipment.resolve_exception(task_id, actor, note.strip()[:2000], now)
+    except DomainError as refused:
+        raise Conflict(refused.code, refused.message) from refused
 
 
 # --- reading --------------------------------------------------------------------
@@ -230,7 +213,7 @@ class TimelineEntry:
 
 def timeline(uow: UnitOfWork, rma_no: str) -> list[TimelineEntry]:
     """Every scan of the request's parcels, newest first (as parcel trackers show them)."""
-    stored: list[StoredEvent] = uow.tracking.timeline_for(rma_no)
+    stored = uow.tracking.timeline_for(rma_no)
     entries = [
         TimelineEntry(
             item.event.at,
@@ -243,6 +226,14 @@ def timeline(uow: UnitOfWork, rma_no: str) -> list[TimelineEntry]:
         for item in stored
     ]
     return list(reversed(entries))
+
+
+def request_timeline(
+    uow: UnitOfWork, rma_no: str, *, merchant_scope: str | None = None
+) -> list[TimelineEntry]:
+    """`timeline` of a request the caller may see (another merchant's is not found)."""
+    get_return(uow, rma_no, merchant_scope=merchant_scope)
+    return timeline(uow, rma_no)
 
 
 # --- running the pipeline in its own transaction ----------------------------------------
@@ -270,7 +261,7 @@ def record(
                 result = ingest(uow, carrier, waybill_no, events, now, source=source, limits=limits)
                 uow.commit(now)
             return result
-        except (ConcurrentUpdate, IntegrityError):
+        except ConcurrentUpdate:
             if attempt == attempts - 1:
                 raise
     raise AssertionError("unreachable")
@@ -287,7 +278,19 @@ class TrackingPanel:
 def panel(new_uow: Callable[[], UnitOfWork], rma_no: str) -> TrackingPanel:
     """For the request pages, which read in a transaction of their own."""
     with new_uow() as uow:
-        return TrackingPanel(timeline(uow, rma_no), uow.tracking.tasks_for(rma_no))
+        return panel_in(uow, rma_no)
+
+
+def panel_in(uow: UnitOfWork, rma_no: str) -> TrackingPanel:
+    """What staff see of a request's parcels, inside a unit of work already open."""
+    return TrackingPanel(timeline(uow, rma_no), uow.tracking.tasks_for(rma_no))
+
+
+def exceptions(
+    uow: UnitOfWork, *, state: str = "open", kind: str | None = None
+) -> list[ExceptionTask]:
+    """The exceptions queue (R4.4), oldest first: "open", "resolved" or "all" tasks."""
+    return uow.tracking.tasks(state=state, kind=kind)
 
 
 def customer_panel(uow: UnitOfWork, rma_no: str) -> TrackingPanel:

@@ -16,8 +16,8 @@ from returnflow.domain.access import Principal, Role
 from returnflow.domain.text import DomainError, Text
 from returnflow.services import accounts
 from returnflow.services.errors import NotFound
-from returnflow.storage.accounts import UserListing
-from returnflow.storage.uow import UnitOfWork
+from returnflow.services.unit_of_work import UnitOfWork
+from returnflow.storage.accounts import UserListing as UserListing  # the read model pages show
 
 PER_PAGE = 25
 
@@ -33,6 +33,11 @@ class UserPage:
 def list_users(uow: UnitOfWork, page: int) -> UserPage:
     users, total = uow.accounts.list_users((page - 1) * PER_PAGE, PER_PAGE)
     return UserPage(users, page, max(1, -(-total // PER_PAGE)), total)
+
+
+def listing(uow: UnitOfWork, user_id: int) -> UserListing:
+    """One account as the user list shows it."""
+    return _user(uow, user_id)
 
 
 def temporary_password() -> str:

@@ -1,53 +1,76 @@
 """After inspection (R5.4): disposition by the rules, put-away to a bin, moves, and
 return-to-vendor batches; every movement of goods goes through the inventory ledger.
 
-A line is disposed once (unique per request and line). Goods kept in the warehouse
-(restock, discount, refurbish) wait in the inspection area until put away to a bin of
-their disposition's zone; return-to-vendor goods go to the merchant's open batch;
-scrapped goods leave at once, and above the rules' value only with a manager's
-approval (AMOUNTS_APPROVE).
+A line is disposed once (`LineDisposition`, unique per request and line). Goods kept in
+the warehouse (restock, discount, refurbish) wait in the inspection area until put
+away to a bin of their disposition's zone; return-to-vendor goods go to the merchant's
+open batch (`RtvBatch`); scrapped goods leave at once, and above the rules' value only
+with a manager's approval (AMOUNTS_APPROVE). What pages and routes read lives in
+`warehouse_queries.py`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from returnflow.domain.disposition import Disposition, Item, RuleBook, Suggestion, suggest
-from returnflow.domain.inspection import Grade, Responsibility
-from returnflow.domain.inventory import (
-    INSPECTION_AREA,
-    SCRAPPED,
-    SOLD,
-    VENDOR,
-    Movement,
-    MovementKind,
-    check_bin,
-    is_outside,
+from returnflow.domain.disposition import (
+    Disposition,
+    Item,
+    RuleBook,
+    Suggestion,
+    book_from_json,
+    suggest,
 )
+from returnflow.domain.disposition_record import DisposableLine, LineDisposition
+from returnflow.domain.inventory import Movement, manual_movement
 from returnflow.domain.lifecycle import Status
 from returnflow.domain.orders import OrderLine
 from returnflow.domain.returns import ReturnRequest
+from returnflow.domain.rtv import RtvBatch, rtv_location
 from returnflow.domain.text import DomainError, Text
 from returnflow.services.errors import Conflict, NotFound
 from returnflow.services.returns import get_return, policy_for
-from returnflow.storage.schema import DispositionRow, RtvBatchRow, RtvItemRow
-from returnflow.storage.uow import UnitOfWork
+from returnflow.services.unit_of_work import UnitOfWork
 
-
-def rtv_location(batch_id: int) -> str:
-    return f"RTV-{batch_id}"
+__all__ = [
+    "LineToDispose",
+    "batch_not_found",
+    "dispose",
+    "lines_to_dispose",
+    "move_stock",
+    "publish_rules",
+    "put_away",
+    "rtv_location",
+    "rules_from_document",
+    "ship_batch",
+]
 
 
 @dataclass(frozen=True)
 class LineToDispose:
+    """One returned line with the rules' suggestion and the disposition already made."""
+
     line_no: int
     order_line: OrderLine
     quantity: int
     item: Item
     suggestion: Suggestion
-    row: DispositionRow | None
+    decided: LineDisposition | None
+
+    @property
+    def row(self) -> LineDisposition | None:
+        """The older name of `decided` (the demo's stories read it)."""
+        return self.decided
+
+    @property
+    def disposable(self) -> DisposableLine:
+        found = self.order_line
+        return DisposableLine(
+            self.line_no, found.sku, found.category, self.quantity, self.item, self.suggestion
+        )
 
 
 def lines_to_dispose(uow: UnitOfWork, request: ReturnRequest) -> list[LineToDispose]:
@@ -65,10 +88,10 @@ def lines_to_dispose(uow: UnitOfWork, request: ReturnRequest) -> list[LineToDisp
             continue
         value = values.get(line.line_no)
         item = Item(
-            Grade(inspection.grade),
+            inspection.grade,
             order_line.category,
             value.cents if value is not None else 0,
-            Responsibility(inspection.responsibility),
+            inspection.responsibility,
         )
         found.append(
             LineToDispose(
@@ -86,12 +109,8 @@ def lines_to_dispose(uow: UnitOfWork, request: ReturnRequest) -> list[LineToDisp
 def _goods_here(uow: UnitOfWork, request: ReturnRequest) -> None:
     """Disposition needs goods the warehouse keeps: inspected, not on their way back."""
     inspection = uow.warehouse.inspection(request.rma_no)
-    sent_back = uow.warehouse.send_backs(request.rma_no)
-    offer = uow.warehouse.offer(request.rma_no)
-    kept = inspection is not None and (
-        inspection.passed or (offer is not None and offer.status == "accepted")
-    )
-    if not kept or sent_back or request.status in (Status.RECEIVED, Status.IN_TRANSIT):
+    kept = inspection is not None and inspection.keeps_goods
+    if not kept or request.status in (Status.RECEIVED, Status.IN_TRANSIT):
         raise DomainError(
             "not_ready_for_disposition",
             Text(
@@ -112,86 +131,41 @@ def dispose(
     bin_code: str = "",
     may_approve: bool = False,
     merchant_scope: str | None = None,
-) -> DispositionRow:
+) -> LineDisposition:
     """Decide where one line goes (the rules' suggestion unless someone chose otherwise)."""
     request = get_return(uow, rma_no, merchant_scope=merchant_scope, for_update=True)
     _goods_here(uow, request)
-    lines = {line.line_no: line for line in lines_to_dispose(uow, request)}
-    line = lines.get(line_no)
+    line = next((x for x in lines_to_dispose(uow, request) if x.line_no == line_no), None)
     if line is None:
         raise NotFound(
             "line_not_found",
             Text("该申请没有第 {n} 行", "This request has no line {n}").format(n=line_no),
         )
-    if line.row is not None:
+    if line.decided is not None:
         raise Conflict(
             "already_disposed",
             Text("第 {n} 行已处置", "Line {n} has already been disposed").format(n=line_no),
         )
-    book = uow.warehouse.rules()
-    target = chosen or line.suggestion.disposition
-    approved_by: str | None = None
-    if target is Disposition.SCRAP and book.scrap_needs_approval(line.item):
-        if not may_approve:
-            raise DomainError(
-                "scrap_needs_approval",
-                Text("高价值商品报废须经理批准", "Scrapping goods of this value needs a manager"),
-                field="disposition",
-            )
-        approved_by = actor
-    row = DispositionRow(
+    decided = LineDisposition.decide(
         rma_no=request.rma_no,
-        line_no=line_no,
         merchant_id=request.merchant_id,
-        sku=line.order_line.sku,
-        category=line.order_line.category,
-        grade=line.item.grade.value,
-        quantity=line.quantity,
-        value=line.item.value,
-        suggested=line.suggestion.disposition.value,
-        rule_id=line.suggestion.rule_id,
-        rules_version=line.suggestion.version,
-        chosen=target.value,
-        approved_by=approved_by,
-        decided_at=now,
-        decided_by=actor,
+        line=line.disposable,
+        book=uow.warehouse.rules(),
+        chosen=chosen,
+        may_approve=may_approve,
+        actor=actor,
+        now=now,
     )
-    uow.warehouse.add_disposition(row)
-    movement: dict[str, Any] = {
-        "sku": row.sku,
-        "quantity": row.quantity,
-        "from_location": INSPECTION_AREA,
-        "from_grade": row.grade,
-        "to_grade": row.grade,
-        "actor": actor,
-        "at": now,
-        "rma_no": row.rma_no,
-        "merchant_id": row.merchant_id,
-    }
-    if target is Disposition.SCRAP:
-        uow.warehouse.move(Movement(MovementKind.SCRAP, to_location=SCRAPPED, **movement))
-    elif target is Disposition.RETURN_TO_VENDOR:
-        batch = uow.warehouse.open_batch(row.merchant_id, now)
-        uow.warehouse.move(
-            Movement(MovementKind.RTV_PICK, to_location=rtv_location(batch.id), **movement)
-        )
-        uow.warehouse.add_rtv_item(
-            RtvItemRow(
-                batch_id=batch.id,
-                rma_no=row.rma_no,
-                line_no=line_no,
-                sku=row.sku,
-                grade=row.grade,
-                quantity=row.quantity,
-                value=row.value,
-                added_at=now,
-                added_by=actor,
-            )
-        )
-        row.rtv_batch_id = batch.id
-    elif bin_code.strip():
-        _put_away(uow, row, bin_code, actor, now)
-    return row
+    batch: RtvBatch | None = None
+    if decided.waits_for_batch:
+        batch = uow.warehouse.open_batch(request.merchant_id, now)
+        decided.pick_for_vendor(batch, actor, now)
+    elif bin_code.strip() and decided.waits_for_bin:
+        decided.put_away(bin_code, actor, now)
+    uow.warehouse.add_disposition(decided)
+    if batch is not None:
+        uow.warehouse.save_batch(batch)
+    return decided
 
 
 def put_away(
@@ -203,66 +177,22 @@ def put_away(
     now: datetime,
     *,
     merchant_scope: str | None = None,
-) -> DispositionRow:
+) -> LineDisposition:
     get_return(uow, rma_no, merchant_scope=merchant_scope, for_update=True)
-    row = uow.warehouse.disposition(rma_no, line_no)
-    if row is None:
+    decided = uow.warehouse.disposition(rma_no, line_no)
+    if decided is None:
         raise NotFound(
             "disposition_not_found",
             Text("第 {n} 行尚未处置", "Line {n} has no disposition yet").format(n=line_no),
         )
-    if not Disposition(row.chosen).goes_to_bin or row.put_away_at is not None:
+    if not decided.waits_for_bin:
         raise Conflict(
             "nothing_to_put_away",
             Text("该行没有待上架的商品", "Nothing of this line waits to be put away"),
         )
-    _put_away(uow, row, bin_code, actor, now)
-    return row
-
-
-def _put_away(
-    uow: UnitOfWork, row: DispositionRow, bin_code: str, actor: str, now: datetime
-) -> None:
-    code = check_bin(bin_code)
-    zone = Disposition(row.chosen).zone
-    if not code.startswith(f"{zone}-"):
-        raise DomainError(
-            "bin_wrong_zone",
-            Text(
-                "“{d_zh}”的商品应放在 {zone} 区的库位",
-                "Goods to {d_en} belong in a bin of zone {zone}",
-            ).format(
-                d_zh=Disposition(row.chosen).label.zh,
-                d_en=Disposition(row.chosen).label.en,
-                zone=zone,
-            ),
-            field="bin",
-        )
-    uow.warehouse.move(
-        Movement(
-            MovementKind.PUT_AWAY,
-            sku=row.sku,
-            quantity=row.quantity,
-            from_location=INSPECTION_AREA,
-            to_location=code,
-            from_grade=row.grade,
-            to_grade=row.grade,
-            actor=actor,
-            at=now,
-            rma_no=row.rma_no,
-            merchant_id=row.merchant_id,
-        )
-    )
-    row.bin = code
-    row.put_away_at = now
-    row.put_away_by = actor
-
-
-_MANUAL = {
-    "move": (MovementKind.MOVE, None),
-    "sell": (MovementKind.SELL, SOLD),
-    "scrap": (MovementKind.SCRAP, SCRAPPED),
-}
+    decided.put_away(bin_code, actor, now)
+    uow.warehouse.save_disposition(decided)
+    return decided
 
 
 def move_stock(
@@ -279,33 +209,17 @@ def move_stock(
     now: datetime,
     note: str = "",
 ) -> Movement:
-    """A move between bins, a sale or a scrap of stored goods."""
-    if kind not in _MANUAL:
-        raise DomainError(
-            "movement_kind_invalid",
-            Text("只能移库、售出或报废", "Only move, sell or scrap"),
-            field="kind",
-        )
-    movement_kind, fixed_target = _MANUAL[kind]
-    source = from_location.strip().upper()
-    if is_outside(source):
-        raise DomainError(
-            "movement_source_invalid",
-            Text("只能从仓内库位移出", "Goods can only move from a place inside"),
-            field="from_location",
-        )
-    target = fixed_target or check_bin(to_location)
-    movement = Movement(
-        movement_kind,
+    """A move between bins, a sale or a scrap of stored goods; refused if the source is short."""
+    movement = manual_movement(
+        kind,
+        merchant_id=merchant_id,
         sku=sku,
+        grade=grade,
         quantity=quantity,
-        from_location=source,
-        to_location=target,
-        from_grade=grade,
-        to_grade=grade,
+        from_location=from_location,
+        to_location=to_location,
         actor=actor,
         at=now,
-        merchant_id=merchant_id,
         note=note,
     )
     uow.warehouse.move(movement)
@@ -329,44 +243,33 @@ def ship_batch(
     *,
     carrier: str = "",
     waybill_no: str = "",
-) -> RtvBatchRow:
+) -> RtvBatch:
     """Close the batch and send its goods to the merchant: one ledger movement per item."""
     batch = uow.warehouse.batch(batch_id, for_update=True)
     if batch is None:
         raise batch_not_found(batch_id)
-    if batch.status != "open":
+    if not batch.is_open:
         raise Conflict(
             "batch_already_shipped",
             Text("该批次已发出", "This batch has already been shipped"),
         )
-    items = uow.warehouse.rtv_items(batch_id)
-    if not items:
-        raise DomainError("batch_empty", Text("空批次不能发出", "An empty batch cannot be shipped"))
-    for item in items:
-        uow.warehouse.move(
-            Movement(
-                MovementKind.TO_VENDOR,
-                sku=item.sku,
-                quantity=item.quantity,
-                from_location=rtv_location(batch_id),
-                to_location=VENDOR,
-                from_grade=item.grade,
-                to_grade=item.grade,
-                actor=actor,
-                at=now,
-                rma_no=item.rma_no,
-                merchant_id=batch.merchant_id,
-                note=f"{carrier} {waybill_no}".strip(),
-            )
-        )
-    batch.status = "shipped"
-    batch.open_key = None
-    batch.shipped_at = now
-    batch.shipped_by = actor
-    batch.carrier = carrier.strip() or None
-    batch.waybill_no = waybill_no.strip() or None
-    uow.session.flush()
+    batch.ship(actor, now, carrier=carrier, waybill_no=waybill_no)
+    uow.warehouse.save_batch(batch)
     return batch
+
+
+def rules_from_document(document: Mapping[str, Any]) -> RuleBook:
+    """A rule book as `GET /rules` shows it (its version is ignored), or a clear refusal."""
+    try:
+        return book_from_json({**document, "version": 0})
+    except (KeyError, ValueError, TypeError) as error:
+        raise DomainError(
+            "rules_invalid",
+            Text("规则文档格式不正确：{e}", "The rules document is not valid: {e}").format(
+                e=str(error)
+            ),
+            field="rules",
+        ) from error
 
 
 def publish_rules(uow: UnitOfWork, book: RuleBook, now: datetime, by: str) -> RuleBook:

@@ -20,7 +20,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from returnflow.domain.input_bounds import day_range
-from returnflow.storage.uow import UnitOfWork
+from returnflow.services.unit_of_work import UnitOfWork
 
 ZONE = ZoneInfo("Asia/Shanghai")
 
@@ -66,6 +66,13 @@ def median(values: Sequence[float]) -> float:
     if len(ordered) % 2:
         return ordered[middle]
     return (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def figures_around(uow: UnitOfWork, start: date | None, end: date | None, now: datetime) -> Figures:
+    """The figures for the days asked, or for the week up to today (local days)."""
+    today = now.astimezone(ZONE).date()
+    first, last = day_range(start, end, today, 7)
+    return figures(uow, first, last)
 
 
 def figures(uow: UnitOfWork, start: date, end: date) -> Figures:

@@ -24,11 +24,12 @@ import subprocess
 import tarfile
 import tempfile
 from collections.abc import Iterator
-from contextlib import closing
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 from sqlalchemy import create_engine, func, inspect, select
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from returnflow.config import Settings
 from returnflow.payments.sandbox_store import state_path
@@ -48,8 +49,28 @@ class BackupError(Exception):
     """A backup or restore that cannot go ahead; the message says why."""
 
 
+@contextmanager
+def _database_errors() -> Iterator[None]:
+    """The database's own failures (a bad URL, no connection) as a `BackupError`."""
+    try:
+        yield
+    except SQLAlchemyError as error:
+        raise BackupError(str(error)) from error
+
+
 def backup(settings: Settings, archive: Path) -> str:
     """Write the archive; answers a one-line summary of what it holds."""
+    with _database_errors():
+        return _backup(settings, archive)
+
+
+def restore(settings: Settings, archive: Path, *, force: bool = False) -> str:
+    """Put the archive's database and files in place of the configured ones."""
+    with _database_errors():
+        return _restore(settings, archive, force=force)
+
+
+def _backup(settings: Settings, archive: Path) -> str:
     url = make_url(settings.database_url)
     with tempfile.TemporaryDirectory(prefix="rf_backup_") as scratch:
         folder = Path(scratch)
@@ -73,8 +94,7 @@ def backup(settings: Settings, archive: Path) -> str:
     return f"{url.get_backend_name()} database, {photos} photos"
 
 
-def restore(settings: Settings, archive: Path, *, force: bool = False) -> str:
-    """Put the archive's database and files in place of the configured ones."""
+def _restore(settings: Settings, archive: Path, *, force: bool) -> str:
     url = make_url(settings.database_url)
     with tempfile.TemporaryDirectory(prefix="rf_restore_") as scratch:
         folder = Path(scratch)

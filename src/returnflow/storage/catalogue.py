@@ -1,45 +1,21 @@
-"""The order system's price feed, stored: what a replacement costs and whether it is in stock.
-
-Exchange prices used to come from whoever chose the replacement, so a price of 0 (or
-10^12) moved money. Now the order system pushes its catalogue here and every
-replacement is priced from it; the caller names only the SKU and the quantity.
-Availability goes to `stock_levels`, where reservations are already counted, so there
-is one place that says how many units are left.
+"""The order system's price feed, stored: prices in `catalogue_items`, availability in
+`stock_levels` (where reservations are already counted, so one place says how many
+units are left). The value types live in `domain/price_feed.py`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from returnflow.domain.money import Money
-from returnflow.storage.resolutions import Stock
-from returnflow.storage.schema import CatalogueItemRow, StockLevelRow
-
-
-@dataclass(frozen=True, slots=True)
-class CatalogueItem:
-    """One product as the order system sells it now; `available` None: never reported."""
-
-    sku: str
-    title: str
-    price: Money
-    available: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class PriceUpdate:
-    """One line of the feed, already bounded by the API."""
-
-    sku: str
-    title: str
-    unit_price: int  # fen
-    currency: str
-    available: int
+from returnflow.domain.price_feed import CatalogueItem as CatalogueItem
+from returnflow.domain.price_feed import PriceUpdate as PriceUpdate
+from returnflow.storage.schema.resolutions import CatalogueItemRow, StockLevelRow
+from returnflow.storage.stock import Stock
 
 
 class Catalogue:
@@ -50,7 +26,7 @@ class Catalogue:
         self, merchant_id: str, updates: Iterable[PriceUpdate], actor: str, now: datetime
     ) -> int:
         """Insert or replace each SKU's price and availability; returns how many changed."""
-        stock = Stock(self.session)
+        stock = Stock(self.session)  # availability is stock's, in the same transaction
         count = 0
         for update in updates:
             row = self.session.get(CatalogueItemRow, (merchant_id, update.sku))
@@ -70,13 +46,9 @@ class Catalogue:
 
     def get(self, merchant_id: str, sku: str) -> CatalogueItem | None:
         found = self.session.execute(
-            select(CatalogueItemRow, StockLevelRow.available)
-            .outerjoin(
-                StockLevelRow,
-                (StockLevelRow.merchant_id == CatalogueItemRow.merchant_id)
-                & (StockLevelRow.sku == CatalogueItemRow.sku),
+            _with_stock().where(
+                CatalogueItemRow.merchant_id == merchant_id, CatalogueItemRow.sku == sku
             )
-            .where(CatalogueItemRow.merchant_id == merchant_id, CatalogueItemRow.sku == sku)
         ).first()
         if found is None:
             return None
@@ -85,12 +57,7 @@ class Catalogue:
 
     def listing(self, merchant_id: str, limit: int = 200) -> list[CatalogueItem]:
         rows = self.session.execute(
-            select(CatalogueItemRow, StockLevelRow.available)
-            .outerjoin(
-                StockLevelRow,
-                (StockLevelRow.merchant_id == CatalogueItemRow.merchant_id)
-                & (StockLevelRow.sku == CatalogueItemRow.sku),
-            )
+            _with_stock()
             .where(CatalogueItemRow.merchant_id == merchant_id)
             .order_by(CatalogueItemRow.title, CatalogueItemRow.sku)
             .limit(limit)
@@ -98,14 +65,13 @@ class Catalogue:
         return [_item(row, available) for row, available in rows]
 
 
+def _with_stock() -> Select[CatalogueItemRow, int]:
+    return select(CatalogueItemRow, StockLevelRow.available).outerjoin(
+        StockLevelRow,
+        (StockLevelRow.merchant_id == CatalogueItemRow.merchant_id)
+        & (StockLevelRow.sku == CatalogueItemRow.sku),
+    )
+
+
 def _item(row: CatalogueItemRow, available: int | None) -> CatalogueItem:
     return CatalogueItem(row.sku, row.title, Money(row.unit_price, row.currency), available)
-
-
-def catalogue(session: Session, merchant_id: str, limit: int = 200) -> list[CatalogueItem]:
-    """What the pages offer as replacements: the fed catalogue, in stock or never reported."""
-    return [
-        item
-        for item in Catalogue(session).listing(merchant_id, limit)
-        if item.available is None or item.available > 0
-    ]

@@ -29,8 +29,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Table, select, text, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from returnflow.storage.database import make_engine
 from returnflow.storage.schema import Base, LedgerPostingRow, ReturnRow
 
 POSTING_FIELDS = ("account", "party", "currency", "debit", "credit")
@@ -263,6 +265,26 @@ def _link_problem(link: Link, prev: str) -> str:
 
 def verify_all(connection: Connection) -> list[tuple[str, int, Break | None]]:
     return [(chain.table, *verify_chain(connection, chain)) for chain in CHAINS]
+
+
+class RecordsUnreadable(Exception):
+    """The database could not be read (a wrong URL, a schema not migrated).
+
+    Its message is the database error's class name only: the error itself may
+    echo a statement's values.
+    """
+
+
+def verify_database(database_url: str) -> list[tuple[str, int, Break | None]]:
+    """`verify_all` on a database of its own connection, for `returnflow audit verify`."""
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return verify_all(connection)
+    except SQLAlchemyError as error:
+        raise RecordsUnreadable(error.__class__.__name__) from error
+    finally:
+        engine.dispose()
 
 
 def seal_existing(connection: Connection, chains: Sequence[Chain] = CHAINS) -> None:

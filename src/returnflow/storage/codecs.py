@@ -10,8 +10,8 @@ from returnflow.domain.money import Money
 from returnflow.domain.policy import MerchantTerms, PolicyVersion, Terms
 from returnflow.domain.refunds import LineRefund, RefundEstimate
 from returnflow.domain.returns import Decision
-from returnflow.domain.rules import RuleResult, Verdict
 from returnflow.domain.text import Text
+from returnflow.domain.verdicts import RuleResult, Verdict
 
 
 def result_to_json(result: RuleResult) -> dict[str, Any]:

@@ -1,10 +1,17 @@
-"""Engines for SQLite (the embedded default) and PostgreSQL (production, tests)."""
+"""Engines for SQLite (the embedded default) and PostgreSQL (production, tests).
+
+Also what the rest of the process needs to know about a database without knowing
+SQLAlchemy: where files kept beside it go, and whether an error came from it.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -44,3 +51,28 @@ def _make_sqlite_serializable(engine: Engine) -> None:
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def file_beside(database_url: str, suffix: str, default: str) -> Path | None:
+    """A file kept beside the database: next to a SQLite file, `default` for a database
+    server, None for an in-memory database (its data, and so the file's, end with it)."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        if not url.database or url.database == ":memory:":
+            return None
+        return Path(f"{url.database}{suffix}")
+    return Path(default)
+
+
+def statement_error(exc: BaseException | None) -> BaseException | None:
+    """The failed database statement behind `exc` (itself or a cause), if there is one.
+
+    Such errors carry the statement and its values, which may be a customer's data.
+    """
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, StatementError):
+            return exc
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return None

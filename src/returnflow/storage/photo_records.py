@@ -1,8 +1,8 @@
 """Which stored records carry a photo: requests, receipts, inspections, unidentified parcels.
 
 Photo lists are JSON columns, so a text match narrows the rows and the exact list
-membership decides. Used to check photo references (services/photo_refs.py) and to
-name whose photo the access log records (storage/privacy.py).
+membership decides. Used to check photo references (services/photo_refs.py, through
+`uow.photo_records`) and to name whose photo the access log records (storage/privacy.py).
 """
 
 from __future__ import annotations
@@ -26,6 +26,24 @@ _LIMIT = 50
 
 def _carrying(rows: Iterable[Any], name: str) -> list[str]:
     return [str(key) for key, photos in rows if name in (photos or [])]
+
+
+class PhotoRecords:
+    """Where a photo name is already recorded, and whose requests those are."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def where_recorded(self, name: str) -> dict[str, list[str]]:
+        """Every record that carries the photo `name`, by kind: RMA numbers, or parcel ids."""
+        return where_recorded(self.session, name)
+
+    def request_parties(self, rma_nos: Iterable[str]) -> set[tuple[str, str]]:
+        """The (merchant, customer) pairs of the requests `rma_nos`."""
+        query = select(ReturnRow.merchant_id, ReturnRow.customer_id).where(
+            ReturnRow.rma_no.in_(list(rma_nos))
+        )
+        return {(merchant, customer) for merchant, customer in self.session.execute(query)}
 
 
 def where_recorded(session: Session, name: str) -> dict[str, list[str]]:

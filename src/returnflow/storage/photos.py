@@ -15,23 +15,22 @@ bomb is the same clear refusal wherever Pillow meets it.
 from __future__ import annotations
 
 import io
-import re
 import secrets
 import warnings
 from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
+from returnflow.domain.photos import CONTENT_TYPES as CONTENT_TYPES
+from returnflow.domain.photos import MAX_BYTES as MAX_BYTES
+from returnflow.domain.photos import MAX_PHOTOS as MAX_PHOTOS
+from returnflow.domain.photos import MAX_PIXELS as MAX_PIXELS
+from returnflow.domain.photos import is_photo_name as is_photo_name
 from returnflow.domain.text import DomainError, Text
 
-MAX_PHOTOS = 9
-MAX_BYTES = 10 * 1024 * 1024
-MAX_PIXELS = 40_000_000  # 40 megapixels: more than any phone camera takes
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 warnings.simplefilter("error", Image.DecompressionBombWarning)
 _FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
-_NAME = re.compile(r"^[0-9a-f]{32}\.(jpg|png|webp)$")
-CONTENT_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
 
 
 def photo_extension(data: bytes, filename: str) -> str:
@@ -112,18 +111,13 @@ class PhotoStore:
     def discard(self, names: list[str]) -> None:
         """Remove photos whose request was not stored after all."""
         for name in names:
-            if _NAME.match(name):
+            if is_photo_name(name):
                 (self.folder / name).unlink(missing_ok=True)
 
     def read(self, name: str) -> tuple[bytes, str] | None:
-        if not _NAME.match(name):
+        if not is_photo_name(name):
             return None
         path = self.folder / name
         if not path.exists():
             return None
         return path.read_bytes(), CONTENT_TYPES[name.rsplit(".", 1)[1]]
-
-
-def is_photo_name(name: str) -> bool:
-    """Whether `name` has the shape of a name this store issued (random hex + kind)."""
-    return bool(_NAME.match(name))

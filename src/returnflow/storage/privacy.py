@@ -1,7 +1,8 @@
 """The access log's rows and queries, and who is due for anonymisation (R14.1).
 
 Anonymising itself is in `storage/anonymise.py`; the export's gathering in
-`storage/customer_export.py`. History, audit and ledger rows are never read for
+`storage/customer_export.py`; `PrivacyRecords` (`uow.privacy`) is what the privacy
+service sees of all three. History, audit and ledger rows are never read for
 rewriting here: they are chained by hash and append-only.
 """
 
@@ -9,12 +10,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from returnflow.domain.lifecycle import FINAL
 from returnflow.log_privacy import current_route
+from returnflow.storage import anonymise, customer_export
+from returnflow.storage.anonymise import Cleared
 from returnflow.storage.photo_records import where_recorded
 from returnflow.storage.schema import (
     AccessLogRow,
@@ -163,3 +167,32 @@ def photo_subject(session: Session, name: str) -> str | None:
         select(UnidentifiedParcelRow.matched_rma).where(UnidentifiedParcelRow.id == int(parcel))
     )
     return matched or f"parcel:{parcel}"
+
+
+class PrivacyRecords:
+    """The privacy service's view of storage: the access log, exports, anonymising."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def access_page(
+        self, wanted: AccessFilter, *, offset: int, limit: int
+    ) -> tuple[list[AccessEntry], int]:
+        """Newest first, one page, and how many rows match in all."""
+        return access_page(self.session, wanted, offset=offset, limit=limit)
+
+    def export(self, customer_id: str) -> dict[str, Any] | None:
+        """Everything held on the customer as JSON-ready values; None for no such customer."""
+        return customer_export.gather(self.session, customer_id)
+
+    def due_for_anonymising(self, cutoff: datetime, limit: int) -> list[str]:
+        """Customers whose requests are all closed, the last one at or before `cutoff`."""
+        return due_for_anonymising(self.session, cutoff, limit)
+
+    def anonymise_customer(self, customer_id: str, now: datetime) -> Cleared:
+        """Clear one customer's personal data; photo files are the caller's to delete."""
+        return anonymise.anonymise_customer(self.session, customer_id, now)
+
+    def photo_subject(self, name: str) -> str | None:
+        """The RMA (or unidentified parcel) a stored photo belongs to, for the access log."""
+        return photo_subject(self.session, name)

@@ -2,16 +2,18 @@
 
 Kept apart from `repository.py` so the receiving slice owns its storage; the unit of
 work's session is passed in, so everything here commits with the request it changes.
+Both repositories hand out aggregates only and remember what they loaded or added, so
+`flush_changes` writes them back and returns their new events, like `ReturnRepository`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import Session, selectinload
 
+from returnflow.domain.events import DomainEvent
 from returnflow.domain.receiving import (
+    CodeMatch,
     Mismatch,
     MismatchKind,
     ParcelLabel,
@@ -28,18 +30,15 @@ from returnflow.storage.schema import (
     UnidentifiedParcelRow,
 )
 
-
-@dataclass(frozen=True)
-class CodeMatch:
-    rma_no: str
-    matched_by: str  # "rma" | "waybill"
-    carrier: str = ""
-    waybill_no: str = ""
+__all__ = ["CodeMatch", "Parcels", "Receipts"]
 
 
 class Receipts:
+    """Receipts, written once; those added in this unit of work are kept for their events."""
+
     def __init__(self, session: Session) -> None:
         self.session = session
+        self._added: list[Receipt] = []
 
     def find_by_code(self, code: str) -> CodeMatch | None:
         """An RMA number, a return waybill we arranged, or one the customer typed in."""
@@ -112,6 +111,15 @@ class Receipts:
                 )
             )
         self.session.add(row)
+        self._added.append(receipt)
+
+    def flush_changes(self) -> list[DomainEvent]:
+        """Write the added receipts; hand over their events, once."""
+        self.session.flush()
+        events = [event for receipt in self._added for event in receipt.events]
+        for receipt in self._added:
+            receipt.events.clear()
+        return events
 
     def photo_owner(self, name: str) -> str | None:
         """The RMA whose receipt shows the photo `name`, if any."""
@@ -155,7 +163,7 @@ class Parcels:
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        self._rows: dict[int, UnidentifiedParcelRow] = {}
+        self._seen: dict[int, tuple[UnidentifiedParcel, UnidentifiedParcelRow]] = {}
 
     def add(self, parcel: UnidentifiedParcel) -> int:
         row = UnidentifiedParcelRow(
@@ -173,7 +181,7 @@ class Parcels:
         self.session.add(row)
         self.session.flush()
         parcel.id = row.id
-        self._rows[row.id] = row
+        self._seen[row.id] = (parcel, row)
         return row.id
 
     def get(self, parcel_id: int, *, for_update: bool = False) -> UnidentifiedParcel | None:
@@ -183,12 +191,25 @@ class Parcels:
         row = self.session.scalars(query).first()
         if row is None:
             return None
-        self._rows[row.id] = row
-        return _parcel(row)
+        if row.id in self._seen:
+            return self._seen[row.id][0]
+        parcel = _parcel(row)
+        self._seen[row.id] = (parcel, row)
+        return parcel
 
     def save(self, parcel: UnidentifiedParcel) -> None:
         assert parcel.id is not None
-        _write(parcel, self._rows[parcel.id])
+        _write(parcel, self._seen[parcel.id][1])
+
+    def flush_changes(self) -> list[DomainEvent]:
+        """Write every remembered parcel back; hand over their new events, once."""
+        events: list[DomainEvent] = []
+        for parcel, row in self._seen.values():
+            _write(parcel, row)
+            events.extend(parcel.events)
+            parcel.events.clear()
+        self.session.flush()
+        return events
 
     def listed(self, state: ParcelState | None, limit: int = 200) -> list[UnidentifiedParcel]:
         """Oldest first: the parcel waiting longest on a shelf is looked at first."""

@@ -1,7 +1,8 @@
 """Shipments, return-method settings and the reverse-logistics cost report (R4.1, R4.5).
 
-The shipments table is shared with tracking (which moves `status` on and sets
-`last_event_at`); this repository writes what arranging a return decides.
+The repository hands out `Shipment` aggregates (`domain/shipment.py`) and writes them
+back on commit; `uow.tracking` loads the same aggregates through the same map
+(`storage/shipment_rows.py`), so the two never hold two copies of one parcel.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from returnflow.domain.money import Money
+from returnflow.domain.events import DomainEvent
+from returnflow.domain.shipment import ACTIVE, Shipment
+from returnflow.domain.shipment_tasks import ShipmentView
 from returnflow.domain.shipping import (
     WAREHOUSE_FIELDS,
     Adjustment,
@@ -25,9 +28,8 @@ from returnflow.domain.shipping import (
 )
 from returnflow.domain.text import Text
 from returnflow.storage.schema import ReturnMethodSettingRow, ReturnRow, ShipmentRow
+from returnflow.storage.shipment_rows import ShipmentMap
 
-# a parcel still on its way to being arranged or travelling: a second one is refused
-ACTIVE = ("requested", "arranged", "in_transit", "accepted", "out_for_delivery", "exception")
 # statuses whose costs count: a waybill voided before use costs nothing
 NOT_COSTED = ("cancelled", "cancelling", "failed", "requested")
 
@@ -54,93 +56,38 @@ class CostRow:
         return self.carrier_cost - self.customer_fees - self.insurance_cost
 
 
-@dataclass(frozen=True, slots=True)
-class ShipmentView:
-    """A shipment as pages show it, detached from the session that read it."""
-
-    id: int
-    rma_no: str
-    direction: str
-    method: str
-    carrier: str
-    carrier_name: str
-    waybill_no: str | None
-    status: str
-    pickup_id: str | None
-    pickup_start: datetime | None
-    pickup_end: datetime | None
-    dropoff_code: str | None
-    promised_by: datetime | None
-    currency: str
-    customer_fee: int
-    insured: bool
-    label_cost: int
-    pickup_cost: int
-    insurance_cost: int
-    last_error: str | None
-    created_at: datetime
-
-    @classmethod
-    def of(cls, row: ShipmentRow) -> ShipmentView:
-        return cls(**{name: getattr(row, name) for name in cls.__slots__})
-
-    @property
-    def is_live(self) -> bool:
-        return self.status not in ("cancelled", "failed")
-
-    @property
-    def method_label(self) -> Text:
-        known = {m.value: m.label for m in ReturnMethod}
-        return known.get(self.method, Text(self.method, self.method))
-
-    @property
-    def fee(self) -> Money:
-        """What the customer pays for this parcel."""
-        return Money(self.customer_fee, self.currency)
-
-    @property
-    def carrier_cost(self) -> Money:
-        """What the carrier charges for the label and the pickup (R4.5)."""
-        return Money(self.label_cost + self.pickup_cost, self.currency)
-
-    @property
-    def insurance(self) -> Money:
-        return Money(self.insurance_cost, self.currency)
-
-    @property
-    def can_cancel(self) -> bool:
-        return self.method == "pickup" and self.status in ("requested", "arranged")
-
-
 class Shipments:
+    """Shipments as the arranging code sees them: `Shipment` aggregates in and out."""
+
     def __init__(self, session: Session) -> None:
         self.session = session
+        self.map = ShipmentMap.of(session)
 
-    def add(self, row: ShipmentRow) -> ShipmentRow:
-        self.session.add(row)
-        self.session.flush()
-        return row
+    def add(self, shipment: Shipment) -> Shipment:
+        """Store a new shipment; it has its id afterwards."""
+        self.map.add(shipment)
+        return shipment
 
-    def get(self, shipment_id: int, *, for_update: bool = False) -> ShipmentRow | None:
+    def get(self, shipment_id: int, *, for_update: bool = False) -> Shipment | None:
         query = select(ShipmentRow).where(ShipmentRow.id == shipment_id)
-        if for_update:
-            query = query.with_for_update()
-        return self.session.scalars(query).first()
+        return self.map.one(query, for_update=for_update)
 
-    def for_rma(self, rma_no: str) -> list[ShipmentRow]:
+    def for_rma(self, rma_no: str) -> list[Shipment]:
         query = select(ShipmentRow).where(ShipmentRow.rma_no == rma_no).order_by(ShipmentRow.id)
-        return list(self.session.scalars(query))
+        return self.map.load(self.session.scalars(query).all())
 
     def views(self, rma_no: str) -> list[ShipmentView]:
-        return [ShipmentView.of(row) for row in self.for_rma(rma_no)]
+        return [shipment.view() for shipment in self.for_rma(rma_no)]
 
-    def active_return(self, rma_no: str) -> ShipmentRow | None:
+    def active_return(self, rma_no: str, *, for_update: bool = False) -> Shipment | None:
+        """The request's return parcel being arranged or travelling, if any."""
+        self.map.sync()  # a parcel cancelled in this unit of work is not active any more
         query = select(ShipmentRow).where(
             ShipmentRow.rma_no == rma_no,
             ShipmentRow.direction == "return",
             ShipmentRow.status.in_(ACTIVE),
         )
-        return self.session.scalars(query).first()
+        return self.map.one(query, for_update=for_update)
 
     def holder_of(self, carrier: str, waybill_no: str) -> str | None:
         """The RMA a waybill is already recorded on, if any."""
@@ -164,6 +111,10 @@ class Shipments:
             .values(carrier=carrier_name, tracking_no=waybill_no)
             .execution_options(synchronize_session=False)
         )
+
+    def flush_changes(self) -> list[DomainEvent]:
+        """Write loaded shipments back; hand over their new events, once."""
+        return self.map.flush_changes()
 
     # --- settings --------------------------------------------------------------
 
@@ -201,6 +152,7 @@ class Shipments:
         created_to: datetime | None = None,
     ) -> list[CostRow]:
         """Costs grouped by "carrier" or "merchant", biggest net cost first."""
+        self.map.sync()
         key = ShipmentRow.carrier if by == "carrier" else ReturnRow.merchant_id
         query = (
             select(

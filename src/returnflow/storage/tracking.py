@@ -1,7 +1,9 @@
 """Scans, polls and the exceptions queue in the database; shipments as tracking sees them.
 
-The shipments table belongs to the return-methods code; tracking reads it and writes
-only its `status` and `last_event_at`, so the two never fight over a column.
+Shipments come out as `Shipment` aggregates, through the same map as `uow.shipments`
+(`storage/shipment_rows.py`), with their scans and exception tasks; what the pipeline
+changes is written back on commit. Parked scans (a waybill not known yet), poll times
+and the lists pages read are plain queries returning small frozen read models.
 """
 
 from __future__ import annotations
@@ -9,16 +11,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import Select, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from returnflow.domain.scans import TrackingEvent, TrackingProblem, TrackingStatus
-from returnflow.domain.shipment_alerts import AlertKind, Finding
-from returnflow.domain.text import Text
-from returnflow.domain.tracking import fingerprint
+from returnflow.domain.events import DomainEvent
+from returnflow.domain.scans import TrackingEvent
+from returnflow.domain.shipment import ARRANGED, FINISHED, REQUESTED, Shipment
+from returnflow.domain.shipment_alerts import Finding
+from returnflow.domain.shipment_tasks import ExceptionTask
 from returnflow.storage.schema import (
     ReturnRow,
     ShipmentExceptionRow,
@@ -26,29 +28,16 @@ from returnflow.storage.schema import (
     TrackingEventRow,
     TrackingPollRow,
 )
-
-# shipment statuses after which nothing more is tracked or alerted
-# (the methods code writes requested | arranged | … | cancelling | cancelled | failed)
-FINISHED = ("delivered", "returned_to_sender", "cancelling", "cancelled", "failed", "received")
-ARRANGED = "arranged"
-CANCELLED = "cancelled"
+from returnflow.storage.shipment_rows import ShipmentMap, insert_scans, scan_of, task_of, text_json
 
 
 @dataclass(frozen=True, slots=True)
-class TrackedShipment:
+class PollTarget:
+    """A shipment the worker should ask its carrier about."""
+
     id: int
-    rma_no: str
-    direction: str
-    method: str
     carrier: str
-    carrier_name: str
     waybill_no: str
-    status: str
-    pickup_id: str | None
-    pickup_end: datetime | None
-    promised_by: datetime | None
-    last_event_at: datetime | None
-    created_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,133 +51,61 @@ class StoredEvent:
 
 
 @dataclass(frozen=True, slots=True)
-class ExceptionTask:
-    id: int
-    shipment_id: int
-    rma_no: str
-    kind: AlertKind
-    detail: Text
-    raised_at: datetime
-    resolved_at: datetime | None
-    resolved_by: str | None
-    resolution_note: str | None
-    carrier: str
-    waybill_no: str
+class Contact:
+    """What a customer notice needs of a request, read without loading the aggregate."""
 
-    @property
-    def is_open(self) -> bool:
-        return self.resolved_at is None
-
-    def age(self, now: datetime) -> timedelta:
-        return (self.resolved_at or now) - self.raised_at
+    status: str
+    email: str
+    order_no: str
 
 
-def _shipment(row: ShipmentRow) -> TrackedShipment:
-    return TrackedShipment(
-        id=row.id,
-        rma_no=row.rma_no,
-        direction=row.direction,
-        method=row.method,
-        carrier=row.carrier,
-        carrier_name=row.carrier_name,
-        waybill_no=row.waybill_no or "",
-        status=row.status,
-        pickup_id=row.pickup_id,
-        pickup_end=row.pickup_end,
-        promised_by=row.promised_by,
-        last_event_at=row.last_event_at,
-        created_at=row.created_at,
-    )
-
-
-def _event(row: TrackingEventRow) -> TrackingEvent:
-    return TrackingEvent(
-        at=row.at,
-        status=TrackingStatus(row.status),
-        description=row.description,
-        location=row.location,
-        problem=TrackingProblem(row.problem) if row.problem else None,
-    )
-
-
-def _task(row: ShipmentExceptionRow, shipment: ShipmentRow) -> ExceptionTask:
-    return ExceptionTask(
-        id=row.id,
-        shipment_id=row.shipment_id,
-        rma_no=row.rma_no,
-        kind=AlertKind(row.kind),
-        detail=Text(str(row.detail.get("zh", "")), str(row.detail.get("en", ""))),
-        raised_at=row.raised_at,
-        resolved_at=row.resolved_at,
-        resolved_by=row.resolved_by,
-        resolution_note=row.resolution_note,
-        carrier=shipment.carrier,
-        waybill_no=shipment.waybill_no or "",
-    )
+_OPEN = and_(ShipmentRow.status.not_in(FINISHED), ShipmentRow.waybill_no.is_not(None))
 
 
 class TrackingStore:
     def __init__(self, session: Session) -> None:
         self.session = session
+        self.map = ShipmentMap.of(session)
 
     # --- shipments ---------------------------------------------------------------
 
     def shipment(
         self, carrier: str, waybill_no: str, *, for_update: bool = False
-    ) -> TrackedShipment | None:
+    ) -> Shipment | None:
+        self.map.sync()  # a waybill the carrier gave in this unit of work is not written yet
         query = select(ShipmentRow).where(
             ShipmentRow.carrier == carrier, ShipmentRow.waybill_no == waybill_no
         )
-        if for_update:
-            query = query.with_for_update()
-        row = self.session.scalars(query).first()
-        return _shipment(row) if row is not None else None
+        return self.map.one(query, for_update=for_update)
 
-    def shipment_by_id(self, shipment_id: int, *, for_update: bool = False) -> TrackedShipment:
-        query = select(ShipmentRow).where(ShipmentRow.id == shipment_id)
-        if for_update:
-            query = query.with_for_update()
-        return _shipment(self.session.scalars(query).one())
-
-    def set_progress(self, shipment_id: int, status: str, last_event_at: datetime | None) -> None:
-        self.session.execute(
-            update(ShipmentRow)
-            .where(ShipmentRow.id == shipment_id)
-            .values(status=status, last_event_at=last_event_at)
-        )
-
-    def open_shipments(self, limit: int = 500, after_id: int = 0) -> list[TrackedShipment]:
+    def open_shipments(self, limit: int = 500, after_id: int = 0) -> list[Shipment]:
+        """Shipments still travelling, by id, from `after_id` on (the exception sweep)."""
         rows = self.session.scalars(
             select(ShipmentRow)
-            .where(
-                ShipmentRow.status.not_in(FINISHED),
-                ShipmentRow.waybill_no.is_not(None),
-                ShipmentRow.id > after_id,
-            )
+            .where(_OPEN, ShipmentRow.id > after_id)
             .order_by(ShipmentRow.id)
             .limit(limit)
-        )
-        return [_shipment(row) for row in rows]
+        ).all()
+        return self.map.load(rows)
 
     def due_for_poll(
         self, now: datetime, every: timedelta, only_carriers: Sequence[str], limit: int = 100
-    ) -> list[TrackedShipment]:
+    ) -> list[PollTarget]:
         """Open shipments silent for `every` and not asked about within `every`."""
         cutoff = now - every
-        rows = self.session.scalars(
-            select(ShipmentRow)
+        rows = self.session.execute(
+            select(ShipmentRow.id, ShipmentRow.carrier, ShipmentRow.waybill_no)
             .outerjoin(TrackingPollRow, TrackingPollRow.shipment_id == ShipmentRow.id)
             .where(
-                ShipmentRow.status.not_in(FINISHED),
-                ShipmentRow.waybill_no.is_not(None),
+                _OPEN,
                 ShipmentRow.carrier.in_(list(only_carriers)),
                 func.coalesce(ShipmentRow.last_event_at, ShipmentRow.created_at) <= cutoff,
                 or_(TrackingPollRow.polled_at.is_(None), TrackingPollRow.polled_at <= cutoff),
             )
             .order_by(ShipmentRow.id)
             .limit(limit)
-        )
-        return [_shipment(row) for row in rows]
+        ).all()
+        return [PollTarget(i, carrier, waybill or "") for i, carrier, waybill in rows]
 
     def mark_polled(self, shipment_id: int, now: datetime, error: str | None = None) -> None:
         row = self.session.get(TrackingPollRow, shipment_id)
@@ -218,7 +135,7 @@ class TrackingStore:
         ).all()
         return {rma for rma, end in rows if end is not None and now < end + grace}
 
-    def arranged_of_closed_requests(self, limit: int = 100) -> list[TrackedShipment]:
+    def arranged_of_closed_requests(self, limit: int = 100) -> list[Shipment]:
         """Return parcels still arranged for requests that closed unshipped (R1.5)."""
         rows = self.session.scalars(
             select(ShipmentRow)
@@ -229,11 +146,26 @@ class TrackingStore:
                 ShipmentRow.status == ARRANGED,
             )
             .limit(limit)
-        )
-        return [_shipment(row) for row in rows]
+            .with_for_update(of=ShipmentRow)
+        ).all()
+        return self.map.load(rows)
 
-    def request_contact(self, rma_no: str) -> tuple[str, str, str] | None:
-        """(status, email, order number) of a request, read without loading the aggregate."""
+    def live_of_cancelled_requests(self, limit: int = 100) -> list[Shipment]:
+        """Return parcels still being arranged or arranged for requests cancelled since."""
+        rows = self.session.scalars(
+            select(ShipmentRow)
+            .join(ReturnRow, ReturnRow.rma_no == ShipmentRow.rma_no)
+            .where(
+                ReturnRow.status == "cancelled",
+                ShipmentRow.direction == "return",
+                ShipmentRow.status.in_((REQUESTED, ARRANGED)),
+            )
+            .limit(limit)
+            .with_for_update(of=ShipmentRow)
+        ).all()
+        return self.map.load(rows)
+
+    def request_contact(self, rma_no: str) -> Contact | None:
         row = self.session.execute(
             select(ReturnRow.status, ReturnRow.contact, ReturnRow.order_no).where(
                 ReturnRow.rma_no == rma_no
@@ -242,61 +174,28 @@ class TrackingStore:
         if row is None:
             return None
         status, contact, order_no = row
-        return status, str((contact or {}).get("email", "")), order_no
+        return Contact(status, str((contact or {}).get("email", "")), order_no)
+
+    def flush_changes(self) -> list[DomainEvent]:
+        """Write loaded shipments back; hand over their new events, once."""
+        return self.map.flush_changes()
 
     # --- scans -------------------------------------------------------------------
 
-    def events_of(self, shipment_id: int) -> list[TrackingEvent]:
-        rows = self.session.scalars(
-            select(TrackingEventRow)
-            .where(TrackingEventRow.shipment_id == shipment_id)
-            .order_by(TrackingEventRow.at, TrackingEventRow.id)
-        )
-        return [_event(row) for row in rows]
+    def store_scans(self, shipment: Shipment, source: str, now: datetime) -> int:
+        """Store the scans `record_scans` added to the shipment; returns how many."""
+        return self.map.store_scans(shipment, source, now)
 
-    def known_fingerprints(self, carrier: str, keys: Iterable[str]) -> set[str]:
-        keys = list(keys)
-        if not keys:
-            return set()
-        return set(
-            self.session.scalars(
-                select(TrackingEventRow.fingerprint).where(
-                    TrackingEventRow.carrier == carrier, TrackingEventRow.fingerprint.in_(keys)
-                )
-            )
-        )
-
-    def add_events(
+    def park(
         self,
         carrier: str,
         waybill_no: str,
-        shipment_id: int | None,
         events: Iterable[TrackingEvent],
         source: str,
         now: datetime,
     ) -> int:
-        """Store scans not stored before (the fingerprint decides); returns how many."""
-        fresh = {fingerprint(waybill_no, event): event for event in events}
-        for key in self.known_fingerprints(carrier, fresh):
-            del fresh[key]
-        for key, event in fresh.items():
-            self.session.add(
-                TrackingEventRow(
-                    carrier=carrier,
-                    waybill_no=waybill_no,
-                    shipment_id=shipment_id,
-                    fingerprint=key,
-                    at=event.at,
-                    status=event.status.value,
-                    description=event.description[:4000],
-                    location=event.location[:200],
-                    problem=event.problem.value if event.problem else None,
-                    source=source,
-                    received_at=now,
-                )
-            )
-        self.session.flush()  # a concurrent twin fails here, on the unique fingerprint
-        return len(fresh)
+        """Keep scans of a waybill no shipment has yet; returns how many were new."""
+        return insert_scans(self.session, carrier, waybill_no, None, events, source, now)
 
     def adoptable(self, limit: int = 100) -> list[tuple[str, str]]:
         """(carrier, waybill) of parked scans whose shipment now exists."""
@@ -323,22 +222,24 @@ class TrackingStore:
                 TrackingEventRow.shipment_id.is_(None),
             )
         )
-        return [_event(row) for row in rows]
+        return [scan_of(row) for row in rows]
 
-    def attach_parked(self, carrier: str, waybill_no: str, shipment_id: int) -> int:
+    def attach_parked(self, shipment: Shipment) -> int:
+        """The parked scans of the shipment's waybill become its own; returns how many."""
         result = self.session.execute(
             update(TrackingEventRow)
             .where(
-                TrackingEventRow.carrier == carrier,
-                TrackingEventRow.waybill_no == waybill_no,
+                TrackingEventRow.carrier == shipment.carrier,
+                TrackingEventRow.waybill_no == shipment.waybill_no,
                 TrackingEventRow.shipment_id.is_(None),
             )
-            .values(shipment_id=shipment_id)
+            .values(shipment_id=shipment.id)
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
 
     def timeline_for(self, rma_no: str) -> list[StoredEvent]:
         """Every scan of every shipment of a request, oldest first."""
+        self.map.sync()
         rows = self.session.execute(
             select(TrackingEventRow, ShipmentRow.id)
             .join(ShipmentRow, ShipmentRow.id == TrackingEventRow.shipment_id)
@@ -346,49 +247,40 @@ class TrackingStore:
             .order_by(TrackingEventRow.at, TrackingEventRow.id)
         ).all()
         return [
-            StoredEvent(shipment_id, row.carrier, row.waybill_no, _event(row))
+            StoredEvent(shipment_id, row.carrier, row.waybill_no, scan_of(row))
             for row, shipment_id in rows
         ]
 
     # --- the exceptions queue ----------------------------------------------------
 
-    def open_task(
-        self, shipment: TrackedShipment, finding: Finding, now: datetime, since: datetime
-    ) -> int | None:
-        """Open a task unless one is open for this shipment and kind; its id, or None.
-
-        A task resolved after `since` (the last scan) also keeps quiet: staff dealt with
-        it, and only news from the carrier makes the same trouble worth raising again.
-        """
-        key = f"{shipment.id}:{finding.kind.value}"
-        exists = self.session.scalar(
-            select(ShipmentExceptionRow.id).where(
-                or_(
-                    ShipmentExceptionRow.open_key == key,
-                    and_(
-                        ShipmentExceptionRow.shipment_id == shipment.id,
-                        ShipmentExceptionRow.kind == finding.kind.value,
-                        ShipmentExceptionRow.resolved_at >= since,
-                    ),
-                )
-            )
-        )
-        if exists is not None:
-            return None
+    def open_exception(
+        self, shipment: Shipment, finding: Finding, now: datetime
+    ) -> ExceptionTask | None:
+        """Store a task for the finding and tell the shipment; None if a concurrent sweep
+        opened the same one a moment ago (one open task per shipment and kind)."""
+        self.map.sync()  # the savepoint below holds the task's insert and nothing else
         row = ShipmentExceptionRow(
             shipment_id=shipment.id,
             rma_no=shipment.rma_no,
             kind=finding.kind.value,
-            detail={"zh": finding.detail.zh, "en": finding.detail.en},
-            open_key=key,
+            detail=text_json(finding.detail),
+            open_key=f"{shipment.id}:{finding.kind.value}",
             raised_at=now,
         )
         try:
             with self.session.begin_nested():
                 self.session.add(row)
         except IntegrityError:
-            return None  # a concurrent sweep opened it a moment ago
-        return row.id
+            return None
+        self.map.task_rows[row.id] = row
+        return shipment.exception_opened(row.id, finding, now)
+
+    def shipment_of_task(self, task_id: int, *, for_update: bool = False) -> Shipment | None:
+        """The shipment an exception task belongs to (to resolve the task through it)."""
+        query = select(ShipmentRow).join(
+            ShipmentExceptionRow, ShipmentExceptionRow.shipment_id == ShipmentRow.id
+        )
+        return self.map.one(query.where(ShipmentExceptionRow.id == task_id), for_update=for_update)
 
     def tasks(
         self, *, state: str = "open", kind: str | None = None, limit: int = 200
@@ -403,37 +295,27 @@ class TrackingStore:
         if kind:
             query = query.where(ShipmentExceptionRow.kind == kind)
         query = query.order_by(ShipmentExceptionRow.raised_at, ShipmentExceptionRow.id).limit(limit)
-        return [_task(task, shipment) for task, shipment in self.session.execute(query).all()]
+        return self._tasks(query)
 
-    def task(self, task_id: int, *, for_update: bool = False) -> ExceptionTask | None:
+    def task(self, task_id: int) -> ExceptionTask | None:
         query = (
             select(ShipmentExceptionRow, ShipmentRow)
             .join(ShipmentRow, ShipmentRow.id == ShipmentExceptionRow.shipment_id)
             .where(ShipmentExceptionRow.id == task_id)
         )
-        if for_update:
-            query = query.with_for_update(of=ShipmentExceptionRow)
-        found = self.session.execute(query).first()
-        return _task(*found) if found is not None else None
+        found = self._tasks(query)
+        return found[0] if found else None
 
     def tasks_for(self, rma_no: str) -> list[ExceptionTask]:
-        rows = self.session.execute(
+        query = (
             select(ShipmentExceptionRow, ShipmentRow)
             .join(ShipmentRow, ShipmentRow.id == ShipmentExceptionRow.shipment_id)
             .where(ShipmentExceptionRow.rma_no == rma_no)
             .order_by(ShipmentExceptionRow.raised_at)
-        ).all()
-        return [_task(task, shipment) for task, shipment in rows]
-
-    def resolve(self, task_id: int, by: str, note: str, now: datetime) -> bool:
-        """Close an open task; False when it was already resolved (someone was quicker)."""
-        result = self.session.execute(
-            update(ShipmentExceptionRow)
-            .where(ShipmentExceptionRow.id == task_id, ShipmentExceptionRow.resolved_at.is_(None))
-            .values(resolved_at=now, resolved_by=by, resolution_note=note, open_key=None)
         )
-        return int(result.rowcount) == 1  # type: ignore[attr-defined]
+        return self._tasks(query)
 
-
-def payload_text(value: Text) -> dict[str, Any]:
-    return {"zh": value.zh, "en": value.en}
+    def _tasks(self, query: Select[ShipmentExceptionRow, ShipmentRow]) -> list[ExceptionTask]:
+        self.map.sync()  # tasks resolved in this unit of work read as resolved
+        rows = self.session.execute(query).all()
+        return [task_of(task, shipment.carrier, shipment.waybill_no) for task, shipment in rows]

@@ -2,47 +2,63 @@
 
 On commit every aggregate the work touched is written back and its domain events
 go into the outbox table in the same transaction, so a notice leaves if and only
-if the change it announces was stored.
+if the change it announces was stored. Once stored, the events go to `publish` (the
+message bus, services/messagebus.py), which runs what follows them in this process.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from types import TracebackType
+from typing import Protocol, cast, runtime_checkable
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
+from returnflow.domain.events import DomainEvent
 from returnflow.storage.accounts import Accounts
 from returnflow.storage.attempts import Attempts
 from returnflow.storage.catalogue import Catalogue
+from returnflow.storage.counters import Counters
+from returnflow.storage.evidence import EvidenceRecords
+from returnflow.storage.exchanges import ExchangeRepository
+from returnflow.storage.idempotency import IdempotencyStore
+from returnflow.storage.journeys import Journeys
 from returnflow.storage.ledger import Ledger
+from returnflow.storage.orders import OrderRepository
+from returnflow.storage.outbox import Outbox
+from returnflow.storage.photo_records import PhotoRecords
+from returnflow.storage.policies import PolicyRepository
+from returnflow.storage.privacy import PrivacyRecords
 from returnflow.storage.receiving import Parcels, Receipts
+from returnflow.storage.refund_intents import RefundIntents
 from returnflow.storage.refunds import Approvals, Recoveries, RefundStore
-from returnflow.storage.repository import (
-    Counters,
-    IdempotencyStore,
-    OrderRepository,
-    Outbox,
-    PolicyRepository,
-    ReturnRepository,
-)
-from returnflow.storage.resolutions import (
-    ExchangeRepository,
-    RefundIntents,
-    RepairRepository,
-    ShipmentRequests,
-    Stock,
-    StoreCredit,
-)
+from returnflow.storage.repairs import RepairRepository
+from returnflow.storage.return_queries import ReturnQueries
+from returnflow.storage.returns import ReturnRepository
+from returnflow.storage.shipment_requests import ShipmentRequests
 from returnflow.storage.shipments import Shipments
+from returnflow.storage.stock import Stock
+from returnflow.storage.store_credit import StoreCredit
 from returnflow.storage.tracking import TrackingStore
 from returnflow.storage.warehouse import Warehouse
 
 
 class ConcurrentUpdate(Exception):
     """Another transaction changed the same record first; nothing of this one was kept."""
+
+
+# what commit does with the events it stored: the message bus's publish
+Publish = Callable[[Sequence[DomainEvent]], None]
+
+
+@runtime_checkable
+class TracksChanges(Protocol):
+    """A repository that tracks the aggregates it loaded: commit writes them back."""
+
+    def flush_changes(self) -> list[DomainEvent]: ...
 
 
 class UnitOfWork:
@@ -72,9 +88,18 @@ class UnitOfWork:
     repairs: RepairRepository
     store_credit: StoreCredit
     refund_intents: RefundIntents
+    journeys: Journeys  # requests resting in a status (the worker's journey safety net)
+    return_queries: ReturnQueries  # the read side of lists and pages
+    privacy: PrivacyRecords  # access log, customer export, anonymising (R14.1)
+    evidence: EvidenceRecords  # a request's records for its evidence bundle (R14.2)
+    photo_records: PhotoRecords  # which records already carry a photo name
 
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+    def __init__(
+        self, session_factory: sessionmaker[Session], publish: Publish | None = None
+    ) -> None:
+        """`publish` hears the events of each commit once they are stored (None: nobody)."""
         self._session_factory = session_factory
+        self._publish = publish
 
     def __enter__(self) -> UnitOfWork:
         self.session = self._session_factory()
@@ -102,6 +127,11 @@ class UnitOfWork:
         self.repairs = RepairRepository(self.session)
         self.store_credit = StoreCredit(self.session)
         self.refund_intents = RefundIntents(self.session)
+        self.journeys = Journeys(self.session)
+        self.return_queries = ReturnQueries(self.session)
+        self.privacy = PrivacyRecords(self.session)
+        self.evidence = EvidenceRecords(self.session)
+        self.photo_records = PhotoRecords(self.session)
         return self
 
     def __exit__(
@@ -118,8 +148,14 @@ class UnitOfWork:
             raise ConcurrentUpdate(str(exc)) from exc
 
     def commit(self, now: datetime) -> None:
+        """Write back every tracked aggregate, its events into the outbox, then publish them.
+
+        The events reach `publish` only after the transaction is stored: what follows
+        them (services/messagebus.py) never sees a change that a lost race undid.
+        """
         try:
-            for event in self.returns.flush_changes():
+            events = self._collect_events()
+            for event in events:
                 payload = {**event.data, "occurred_at": event.occurred_at.isoformat()}
                 self.outbox.put(event.name, payload, now)
             self.session.commit()
@@ -127,6 +163,29 @@ class UnitOfWork:
             # a stale version or a second refund row: someone else's change won the race
             self.session.rollback()
             raise ConcurrentUpdate(str(exc)) from exc
+        if events and self._publish is not None:
+            self._publish(events)
+
+    def _collect_events(self) -> list[DomainEvent]:
+        """The new events of every repository that tracks aggregates, in __enter__'s order.
+
+        Found by shape (`flush_changes`), so a capability whose repository starts
+        tracking its aggregates is written back and heard without a line here.
+        """
+        events: list[DomainEvent] = []
+        for name, repository in vars(self).items():
+            if not name.startswith("_") and isinstance(repository, TracksChanges):
+                events.extend(repository.flush_changes())
+        return events
 
     def rollback(self) -> None:
+        """Forget this transaction's changes: nothing of it is stored or published.
+
+        Repositories that track aggregates start afresh, so a later commit in this unit
+        of work does not write back (or announce) what was changed before the rollback.
+        """
         self.session.rollback()
+        for name, repository in list(vars(self).items()):
+            if not name.startswith("_") and isinstance(repository, TracksChanges):
+                fresh = cast("Callable[[Session], TracksChanges]", type(repository))
+                setattr(self, name, fresh(self.session))  # as __enter__ built it

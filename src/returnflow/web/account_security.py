@@ -15,8 +15,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from returnflow.domain.access import Permission
-from returnflow.domain.text import DomainError
 from returnflow.entrypoints.deps import Context
+from returnflow.entrypoints.steps import Refused, attempt, perform
 from returnflow.services import accounts, totp
 from returnflow.web.common import set_session_cookie, totp_roles
 from returnflow.web.guards import AccountPage, StaffSession, check_csrf
@@ -32,7 +32,7 @@ def _page(
     session: StaffSession,
     *,
     secret: str | None,
-    error: DomainError | None = None,
+    error: Refused | None = None,
     status_code: int = 200,
 ) -> Response:
     uri = totp.provisioning_uri(secret, session.principal.username) if secret else ""
@@ -51,13 +51,8 @@ def _page(
 
 @router.get(PAGE)
 def security_page(request: Request, context: Context, session: Owner) -> Response:
-    now = context.clock()
-    with context.uow() as uow:
-        state = uow.accounts.totp_state(session.principal.user_id)
-        secret = None
-        if not state.confirmed:
-            secret = accounts.start_enrolment(uow, session.principal)
-            uow.commit(now)
+    principal = session.principal
+    secret = perform(context, lambda uow, now: accounts.enrolment_secret(uow, principal))
     return _page(request, session, secret=secret)
 
 
@@ -70,15 +65,14 @@ def confirm(
     csrf_token: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
     check_csrf(session, csrf_token)
-    now = context.clock()
-    try:
+    token, principal = session.token, session.principal
+    signed = attempt(
+        context, lambda uow, now: accounts.confirm_enrolment(uow, token, principal, code, now)
+    )
+    if isinstance(signed, Refused):
         with context.uow() as uow:
-            signed = accounts.confirm_enrolment(uow, session.token, session.principal, code, now)
-            uow.commit(now)
-    except DomainError as error:
-        with context.uow() as uow:
-            secret = uow.accounts.totp_state(session.principal.user_id).secret
-        return _page(request, session, secret=secret, error=error, status_code=422)
+            secret = accounts.pending_secret(uow, principal)
+        return _page(request, session, secret=secret, error=signed, status_code=signed.status)
     response = RedirectResponse("/staff", status_code=303)
     set_session_cookie(response, request, context, signed.token)
     return response
@@ -91,8 +85,6 @@ def turn_off(
     csrf_token: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
     check_csrf(session, csrf_token)
-    now = context.clock()
-    with context.uow() as uow:
-        accounts.turn_off_totp(uow, session.principal, totp_roles(context))
-        uow.commit(now)
+    roles = totp_roles(context)
+    perform(context, lambda uow, now: accounts.turn_off_totp(uow, session.principal, roles))
     return RedirectResponse(PAGE, status_code=303)

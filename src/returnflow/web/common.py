@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from datetime import datetime
 from typing import Annotated
 from urllib.parse import quote, urlsplit
 
@@ -22,7 +23,9 @@ from returnflow.domain.access import Role
 from returnflow.domain.text import Text
 from returnflow.entrypoints.client_address import is_https
 from returnflow.entrypoints.deps import SESSION_COOKIE, Context, same_token
+from returnflow.entrypoints.steps import perform
 from returnflow.services import accounts
+from returnflow.services.unit_of_work import UnitOfWork
 from returnflow.web import throttle
 from returnflow.web.guards import StaffSession, check_csrf, staff_session
 from returnflow.web.templating import render
@@ -137,9 +140,10 @@ def login(
     now = context.clock()
     guard = throttle.sign_in(request, context, username)
     throttle.take(context, guard, now)  # counted before the check: a burst cannot race it
-    with context.uow() as uow:
-        signed = accounts.sign_in(uow, username, password, now, totp_roles=totp_roles(context))
-        uow.commit(now)
+    roles = totp_roles(context)
+    signed = perform(
+        context, lambda uow, _: accounts.sign_in(uow, username, password, now, totp_roles=roles)
+    )
     if signed is None:
         return _login_page(request, context, next_url, username, _WRONG, 401)
     throttle.passed(context, guard, now)
@@ -163,9 +167,8 @@ def _code_page(
 
 @router.get("/staff/login/code")
 def code_form(request: Request, context: Context, next: str = "/staff") -> Response:
-    now = context.clock()
-    with context.uow() as uow:
-        found = accounts.pending_session(uow, request.cookies.get(SESSION_COOKIE, ""), now)
+    token = request.cookies.get(SESSION_COOKIE, "")
+    found = perform(context, lambda uow, now: accounts.pending_session(uow, token, now))
     if found is None or found[2] != accounts.PENDING_CODE:
         return RedirectResponse("/staff/login", status_code=303)
     return _code_page(request, found[1], safe_next(next, "/staff"))
@@ -183,8 +186,7 @@ def code(
     now = context.clock()
     token = request.cookies.get(SESSION_COOKIE, "")
     next_url = safe_next(next, "/staff")
-    with context.uow() as uow:
-        found = accounts.pending_session(uow, token, now)
+    found = perform(context, lambda uow, _: accounts.pending_session(uow, token, now))
     if found is None or found[2] != accounts.PENDING_CODE:
         return RedirectResponse("/staff/login", status_code=303)
     principal, csrf, _ = found
@@ -192,15 +194,19 @@ def code(
         return _code_page(request, csrf, next_url, _EXPIRED, 400)
     guard = throttle.second_step(request, context, principal.user_id)
     throttle.take(context, guard, now)
-    with context.uow() as uow:
-        signed = accounts.complete_with_code(uow, token, code, now)
-        uow.commit(now)
+    signed = perform(context, lambda uow, _: accounts.complete_with_code(uow, token, code, now))
     if signed is None:
         return _code_page(request, csrf, next_url, _WRONG_CODE, 401)
     throttle.passed(context, guard, now)
     response = RedirectResponse(next_url, status_code=303)
     set_session_cookie(response, request, context, signed.token)
     return response
+
+
+def _give_up_pending(uow: UnitOfWork, token: str, csrf_token: str, now: datetime) -> None:
+    found = accounts.pending_session(uow, token, now)
+    if found is not None and same_token(csrf_token, found[1]):
+        accounts.sign_out(uow, token)
 
 
 @router.post("/staff/logout")
@@ -212,16 +218,10 @@ def logout(
 ) -> Response:
     if session is not None:
         check_csrf(session, csrf_token)
-        with context.uow() as uow:
-            accounts.sign_out(uow, session.token)
-            uow.commit(context.clock())
+        perform(context, lambda uow, _: accounts.sign_out(uow, session.token))
     elif token := request.cookies.get(SESSION_COOKIE):
         # a half-signed-in session (code or enrolment still owed) may be given up too
-        with context.uow() as uow:
-            found = accounts.pending_session(uow, token, context.clock())
-            if found is not None and same_token(csrf_token, found[1]):
-                accounts.sign_out(uow, token)
-                uow.commit(context.clock())
+        perform(context, lambda uow, now: _give_up_pending(uow, token, csrf_token, now))
     response = RedirectResponse("/staff/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response

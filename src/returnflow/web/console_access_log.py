@@ -7,18 +7,19 @@ the export posts to `/staff/customers/export` under CUSTOMERS_EXPORT, like
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form
 from starlette.requests import Request
 from starlette.responses import Response
 
-from returnflow.api.privacy import export_response
 from returnflow.domain.access import Permission
 from returnflow.domain.text import DomainError, Text
 from returnflow.entrypoints.deps import Context
+from returnflow.entrypoints.files import attachment
 from returnflow.entrypoints.problems import status_for
+from returnflow.entrypoints.steps import perform
 from returnflow.services import privacy as service
 from returnflow.web.guards import StaffPage, StaffSession, check_csrf
 from returnflow.web.staff_page import render_staff
@@ -104,4 +105,10 @@ def export_customer(
             Text("请填写客户编号", "Enter the customer ID"),
             field="customer_id",
         )
-    return export_response(context, wanted, session.principal, "zip" if format == "zip" else "json")
+    form: Literal["json", "zip"] = "zip" if format == "zip" else "json"
+    principal = session.principal
+    found = perform(
+        context,
+        lambda uow, now: service.export_file(uow, wanted, principal, now, form, context.photos),
+    )
+    return attachment(found.content, found.media_type, found.filename)

@@ -4,23 +4,25 @@ filtered by kind, each resolved with a note that keeps who and when.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from datetime import datetime
+from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from returnflow.app_context import AppContext
 from returnflow.domain.access import Permission
 from returnflow.domain.shipment_alerts import AlertKind
-from returnflow.domain.text import DomainError, Text
+from returnflow.domain.text import Text
 from returnflow.entrypoints import params
 from returnflow.entrypoints.deps import Context
 from returnflow.entrypoints.language import preferred_language
 from returnflow.entrypoints.params import FormText, RowId
-from returnflow.entrypoints.problems import status_for
+from returnflow.entrypoints.steps import Refused, attempt
 from returnflow.services import tracking as tracking_service
-from returnflow.services.errors import NotFound
+from returnflow.services.unit_of_work import UnitOfWork
 from returnflow.web.guards import StaffPage, StaffSession, check_csrf
 from returnflow.web.staff_page import render_staff
 
@@ -32,7 +34,7 @@ _STATES = ("open", "resolved", "all")
 
 def _queue(
     request: Request,
-    context: Any,
+    context: AppContext,
     session: StaffSession,
     *,
     kind: str,
@@ -47,7 +49,7 @@ def _queue(
     state = state if state in _STATES else "open"
     now = context.clock()
     with context.uow() as uow:
-        tasks = uow.tracking.tasks(state=state, kind=chosen or None)
+        tasks = tracking_service.exceptions(uow, state=state, kind=chosen or None)
     values = {
         "tasks": tasks,
         "kinds": list(AlertKind),
@@ -95,22 +97,21 @@ def resolve(
     kind: FormText = "",
 ) -> Response:
     check_csrf(session, csrf_token)
-    now = context.clock()
-    try:
-        with context.uow() as uow:
-            tracking_service.resolve_task(uow, task_id, session.principal.actor, note, now)
-            uow.commit(now)
-    except NotFound:
-        raise
-    except DomainError as refused:
+    actor = session.principal.actor
+
+    def step(uow: UnitOfWork, now: datetime) -> object:
+        return tracking_service.resolve_task(uow, task_id, actor, note, now)
+
+    result = attempt(context, step)
+    if isinstance(result, Refused):
         return _queue(
             request,
             context,
             session,
             kind=kind,
             state="open",
-            status_code=status_for(refused),
-            error=refused.message,
+            status_code=result.status,
+            error=result.message,
             failed_task=task_id,
             note=note,
         )

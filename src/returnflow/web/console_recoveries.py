@@ -7,6 +7,7 @@ A second click finds the case no longer open and changes nothing.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
@@ -14,12 +15,12 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from returnflow.domain.access import Permission
-from returnflow.domain.text import DomainError, Text
 from returnflow.entrypoints.deps import Context
 from returnflow.entrypoints.params import ShortFormText as FormText
-from returnflow.services import refunds as refund_service
+from returnflow.entrypoints.steps import perform
+from returnflow.services import refund_recoveries
 from returnflow.services.errors import Conflict
-from returnflow.storage.uow import ConcurrentUpdate
+from returnflow.services.unit_of_work import ConcurrentUpdate
 from returnflow.web.guards import StaffPage, StaffSession, check_csrf
 
 router = APIRouter(include_in_schema=False)
@@ -36,23 +37,15 @@ def resolve(
     csrf_token: FormText = "",
     outcome: FormText = "",
 ) -> Response:
-    check_csrf(session, csrf_token)
-    if outcome not in ("recovered", "written_off"):
-        raise DomainError(
-            "outcome_invalid", Text("处理结果无效", "Unknown outcome"), field="outcome"
+    check_csrf(session, csrf_token)  # an unknown outcome is refused by the service
+    actor = session.principal.actor
+    limits = dict(context.settings.authority_limits)
+    # settled by someone else meanwhile: the list shows where it stands
+    with suppress(Conflict, ConcurrentUpdate):
+        perform(
+            context,
+            lambda uow, now: refund_recoveries.resolve_recovery(
+                uow, rma_no, outcome, actor, now, limits
+            ),
         )
-    now = context.clock()
-    try:
-        with context.uow() as uow:
-            refund_service.resolve_recovery(
-                uow,
-                rma_no,
-                outcome,
-                session.principal.actor,
-                now,
-                dict(context.settings.authority_limits),
-            )
-            uow.commit(now)
-    except (Conflict, ConcurrentUpdate):
-        pass  # settled by someone else meanwhile: the list shows where it stands
     return RedirectResponse("/staff/finance#recoveries", status_code=303)

@@ -1,15 +1,17 @@
 """Console pages for resolutions: the exchange / repair / reissue / credit panel on the
 request page, the shipment requests list and the store-credit page per customer.
 
-The panel is a partial (`staff/_resolution.html`) included by the request page; it
-reads its data through the `resolution_panel` template global registered here, so the
-shared request page needs one include line and no new code. A refused step shows the
-shared error page with the reason.
+The panel is a partial (`staff/_resolution.html`) included by the request page; the
+page reads it with everything else in its one unit of work
+(`services/request_queries.py`, from `services/resolution_queries.py`) and hands it to
+the partial as `resolution_view`. A refused step shows the shared error page with the
+reason.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -17,31 +19,21 @@ from fastapi import APIRouter, Depends
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from returnflow.api.resolutions import _work
 from returnflow.app_context import AppContext
 from returnflow.domain.access import Permission, Principal
-from returnflow.domain.kinds import RequestType
-from returnflow.domain.lifecycle import Status
-from returnflow.domain.repairs import RepairStatus
-from returnflow.domain.returns import ReturnRequest
-from returnflow.domain.store_credit import bonus_for
-from returnflow.domain.text import DomainError, Text
+from returnflow.domain.repairs import STEP_NAMES
 from returnflow.entrypoints import params
 from returnflow.entrypoints.deps import Context
 from returnflow.entrypoints.params import FormText, RowId
+from returnflow.entrypoints.steps import perform
 from returnflow.services import exchanges as exchange_service
 from returnflow.services import repairs as repair_service
-from returnflow.services import replacements
+from returnflow.services import shipment_requests as shipment_service
 from returnflow.services import store_credit as credit_service
-from returnflow.services.replacements import Wanted
+from returnflow.services import store_credit_queries
+from returnflow.services.resolution_errors import as_conflicts
 from returnflow.services.returns import get_return
-from returnflow.storage.catalogue import CatalogueItem
-from returnflow.storage.resolutions import (
-    CreditEntryView,
-    ShipmentRequests,
-    StoreCredit,
-)
-from returnflow.web import templating
+from returnflow.services.unit_of_work import UnitOfWork
 from returnflow.web.guards import StaffPage, StaffSession, check_csrf
 from returnflow.web.staff_page import render_staff
 
@@ -53,70 +45,20 @@ Payer = Annotated[StaffSession, Depends(StaffPage(P.REFUNDS_PAY))]
 CreditManager = Annotated[StaffSession, Depends(StaffPage(P.CREDIT_MANAGE))]
 
 
-@dataclass(frozen=True)
-class Panel:
-    state: exchange_service.ResolutionState
-    catalogue: list[CatalogueItem]
-    can_choose_exchange: bool
-    can_release: bool
-    can_open_repair: bool
-    repair_steps: list[str]  # the repair steps possible now
-    can_reissue: bool
-    credit_offer: credit_service.CreditGrant | None
+def _perform(
+    context: AppContext,
+    principal: Principal,
+    rma_no: str,
+    change: Callable[[UnitOfWork, datetime], object],
+) -> None:
+    """One step on a request of the staff member's scope, in one transaction; a state
+    refusal is 409 and shows the shared error page with the reason, as on the API."""
 
+    def step(uow: UnitOfWork, now: datetime) -> None:
+        get_return(uow, rma_no, merchant_scope=principal.merchant_scope, for_update=True)
+        change(uow, now)
 
-def panel_for(context: AppContext, request: ReturnRequest) -> Panel:
-    with context.uow() as uow:
-        state = exchange_service.state(uow, request.rma_no)
-        products = (
-            replacements.offered(uow, request, uow.orders.get(request.order_no))
-            if request.request_type is RequestType.EXCHANGE
-            else []
-        )
-        uow.session.expunge_all()  # the rows are read after the session closes
-    exchange, repair = state.exchange, state.repair
-    repair_steps: list[str] = []
-    if repair is not None:
-        repair_steps = {
-            RepairStatus.RECEIVED: ["diagnose"],
-            RepairStatus.AWAITING_APPROVAL: ["answer_cost"],
-            RepairStatus.DIAGNOSED: ["repaired"],
-            RepairStatus.REPAIRED: ["ship_back"],
-            RepairStatus.DECLINED: ["ship_back"],
-        }.get(repair.status, [])
-    offer = None
-    if credit_service.credit_open(request) and request.estimate.total.cents > 0:
-        percent = context.settings.store_credit_bonus_percent
-        offer = credit_service.CreditGrant(
-            request.estimate.total, bonus_for(request.estimate.total, percent)
-        )
-    return Panel(
-        state=state,
-        catalogue=products,
-        can_choose_exchange=request.request_type is RequestType.EXCHANGE
-        and exchange is None
-        and request.status
-        in (Status.APPROVED, Status.IN_TRANSIT, Status.RECEIVED, Status.INSPECTED),
-        can_release=exchange is not None
-        and exchange.status.value == "reserved"
-        and request.status is Status.INSPECTED,
-        can_open_repair=request.request_type is RequestType.REPAIR
-        and repair is None
-        and request.status is Status.INSPECTED,
-        repair_steps=repair_steps,
-        can_reissue=request.request_type is RequestType.REISSUE
-        and request.status is Status.APPROVED
-        and not state.shipment_requests,
-        credit_offer=offer,
-    )
-
-
-def _resolution_panel(request: Request, rma: ReturnRequest) -> Panel:
-    return panel_for(request.app.state.context, rma)
-
-
-for _environment in templating._ENVIRONMENTS.values():
-    _environment.globals["resolution_panel"] = _resolution_panel
+    perform(context, as_conflicts(step))
 
 
 def _back(rma_no: str, done: str) -> RedirectResponse:
@@ -132,10 +74,6 @@ def parse_yuan(value: str, field: str) -> int | None:
     return params.cents(value, field, 0, 10**11)  # ASCII digits: no NaN, no 1e999999
 
 
-def _scope(principal: Principal) -> str | None:
-    return principal.merchant_scope
-
-
 @router.post("/staff/returns/{rma_no}/exchange-order")
 def choose_exchange(
     rma_no: str,
@@ -148,26 +86,16 @@ def choose_exchange(
 ) -> Response:
     """The replacement's price is the catalogue's; the form names only SKU and quantity."""
     check_csrf(session, csrf_token)
-    now = context.clock()
-    principal = session.principal
-    with _work(context) as uow:
-        request = get_return(uow, rma_no, merchant_scope=_scope(principal), for_update=True)
-        if not sku.strip():
-            raise DomainError(
-                "replacement_required",
-                Text("请选择换货商品", "Choose the replacement item"),
-                field="sku",
-            )
-        count = params.digits(quantity, 1, params.MAX_QUANTITY) or 0
-        if count < 1:
-            raise DomainError(
-                "replacement_invalid",
-                Text("换货商品的数量不正确", "The replacement's quantity is wrong"),
-                field="quantity",
-            )
-        item = Wanted(request.lines[0].line_no, sku.strip()[:64], count)
-        choice = exchange_service.ExchangeChoice((item,), fast=bool(fast))
-        exchange_service.choose(uow, context.settings, rma_no, choice, principal.actor, now)
+    actor = session.principal.actor
+    count = params.digits(quantity, 1, params.MAX_QUANTITY) or 0  # 0: refused as invalid
+    _perform(
+        context,
+        session.principal,
+        rma_no,
+        lambda uow, now: exchange_service.choose_for_first_line(
+            uow, context.settings, rma_no, sku, count, actor, now, fast=bool(fast)
+        ),
+    )
     return _back(rma_no, "exchange_chosen")
 
 
@@ -176,10 +104,13 @@ def release(
     rma_no: str, context: Context, session: Resolver, csrf_token: FormText = ""
 ) -> Response:
     check_csrf(session, csrf_token)
-    principal = session.principal
-    with _work(context) as uow:
-        get_return(uow, rma_no, merchant_scope=_scope(principal))
-        exchange_service.release(uow, rma_no, principal.actor, context.clock())
+    actor = session.principal.actor
+    _perform(
+        context,
+        session.principal,
+        rma_no,
+        lambda uow, now: exchange_service.release(uow, rma_no, actor, now),
+    )
     return _back(rma_no, "exchange_released")
 
 
@@ -196,25 +127,18 @@ def repair(
 ) -> Response:
     """One repair step: open, diagnose (note, cost), answer_cost, repaired, ship_back."""
     check_csrf(session, csrf_token)
-    principal = session.principal
-    now = context.clock()
-    with _work(context) as uow:
-        get_return(uow, rma_no, merchant_scope=_scope(principal))
+    actor = session.principal.actor
+
+    def change(uow: UnitOfWork, now: datetime) -> None:
         if step == "open":
-            repair_service.open_repair(uow, rma_no, principal.actor, now)
-        elif step in ("diagnose", "answer_cost", "repaired", "ship_back"):
-            repair_service.step(
-                uow,
-                rma_no,
-                step,
-                principal.actor,
-                now,
-                note=note,
-                cost=parse_yuan(cost, "cost") or 0,
-                approved=approved == "yes",
-            )
-        else:
-            raise DomainError("repair_step_unknown", Text("未知的维修步骤", "Unknown repair step"))
+            repair_service.open_repair(uow, rma_no, actor, now)
+            return
+        charge = (parse_yuan(cost, "cost") or 0) if step in STEP_NAMES else 0
+        repair_service.step(
+            uow, rma_no, step, actor, now, note=note, cost=charge, approved=approved == "yes"
+        )
+
+    _perform(context, session.principal, rma_no, change)
     return _back(rma_no, "repair_step")
 
 
@@ -223,10 +147,13 @@ def reissue(
     rma_no: str, context: Context, session: Resolver, csrf_token: FormText = ""
 ) -> Response:
     check_csrf(session, csrf_token)
-    principal = session.principal
-    with _work(context) as uow:
-        get_return(uow, rma_no, merchant_scope=_scope(principal))
-        repair_service.reissue(uow, rma_no, [], principal.actor, context.clock())
+    actor = session.principal.actor
+    _perform(
+        context,
+        session.principal,
+        rma_no,
+        lambda uow, now: repair_service.reissue(uow, rma_no, [], actor, now),
+    )
     return _back(rma_no, "reissue_requested")
 
 
@@ -236,15 +163,19 @@ def store_credit(
 ) -> Response:
     check_csrf(session, csrf_token)
     principal = session.principal
-    with _work(context) as uow:
-        credit_service.refund_as_credit(
+    _perform(
+        context,
+        principal,
+        rma_no,
+        lambda uow, now: credit_service.refund_as_credit(
             uow,
             context.settings,
             rma_no,
             principal.actor,
-            context.clock(),
-            merchant_scope=_scope(principal),
-        )
+            now,
+            merchant_scope=principal.merchant_scope,
+        ),
+    )
     return _back(rma_no, "credited")
 
 
@@ -261,10 +192,9 @@ def shipment_requests(
     """What the order system has been asked to ship; staff may record a waybill by hand."""
     wanted = status if status in ("pending", "shipped") else None
     with context.uow() as uow:
-        rows = ShipmentRequests(uow.session).listing(
-            status=wanted, merchant_scope=session.principal.merchant_scope
+        rows = shipment_service.listing(
+            uow, status=wanted, merchant_scope=session.principal.merchant_scope
         )
-        uow.session.expunge_all()
     return _staff_page(
         request,
         session,
@@ -285,16 +215,20 @@ def shipped(
 ) -> Response:
     check_csrf(session, csrf_token)
     principal = session.principal
-    with _work(context) as uow:
-        exchange_service.mark_shipped(
-            uow,
-            request_id,
-            carrier,
-            waybill_no,
-            principal.actor,
-            context.clock(),
-            merchant_scope=principal.merchant_scope,
-        )
+    perform(
+        context,
+        as_conflicts(
+            lambda uow, now: shipment_service.mark_shipped(
+                uow,
+                request_id,
+                carrier,
+                waybill_no,
+                principal.actor,
+                now,
+                merchant_scope=principal.merchant_scope,
+            )
+        ),
+    )
     return RedirectResponse("/staff/shipment-requests?status=shipped", status_code=303)
 
 
@@ -304,18 +238,13 @@ def store_credit_page(
 ) -> Response:
     """A customer's balance and every grant, bonus, spend and expiry (CREDIT_MANAGE)."""
     wanted = customer_id.strip()[:64]
-    entries: list[CreditEntryView] = []
     with context.uow() as uow:
-        credit = StoreCredit(uow.session)
-        balance = credit.balance(wanted) if wanted else None
-        if wanted:
-            entries = credit.entries(wanted)
-        accounts = [] if wanted else credit.customers()
-        uow.session.expunge_all()
-    return _staff_page(
-        request,
-        session,
-        "staff/store_credit.html",
-        {"customer_id": wanted, "balance": balance, "entries": entries, "accounts": accounts},
-        "credit",
-    )
+        found = store_credit_queries.history(uow, wanted) if wanted else None
+        accounts = [] if wanted else store_credit_queries.accounts(uow)
+    values = {
+        "customer_id": wanted,
+        "balance": found.balance if found else None,
+        "entries": found.entries if found else [],
+        "accounts": accounts,
+    }
+    return _staff_page(request, session, "staff/store_credit.html", values, "credit")

@@ -2,11 +2,13 @@
 and the reverse-logistics cost report (R4.1, R4.5).
 
 The request page shows the shipments through `staff/_shipment.html`; the label link there
-is the API's, which a signed-in session may read.
+is the API's, which a signed-in session may read. Each change is one
+`entrypoints.steps.attempt`: a refusal shows the request page again with the reason.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
 from urllib.parse import quote
 
@@ -15,18 +17,18 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from returnflow.app_context import AppContext
-from returnflow.domain.access import Forbidden, Permission
+from returnflow.domain.access import Permission
 from returnflow.domain.money import Money
 from returnflow.domain.shipping import ReturnMethod
-from returnflow.domain.text import DomainError, Text
+from returnflow.domain.text import Text
 from returnflow.entrypoints.deps import Context
 from returnflow.entrypoints.params import RowId
 from returnflow.entrypoints.params import ShortFormText as FormText
-from returnflow.entrypoints.problems import status_for
+from returnflow.entrypoints.steps import Refused, Step, attempt
 from returnflow.services import shipping as shipping_service
-from returnflow.services.errors import NotFound
-from returnflow.storage.uow import ConcurrentUpdate
-from returnflow.web import console
+from returnflow.services import shipping_queries
+from returnflow.services.unit_of_work import UnitOfWork
+from returnflow.web.console_request import request_page_response
 from returnflow.web.guards import StaffPage, StaffSession, check_csrf
 from returnflow.web.staff_page import render_staff
 
@@ -36,27 +38,22 @@ Shipper = Annotated[StaffSession, Depends(StaffPage(Permission.RETURNS_SHIP))]
 Reporter = Annotated[StaffSession, Depends(StaffPage(Permission.REPORTS_VIEW))]
 
 
-def _back(rma_no: str, done: str) -> RedirectResponse:
+def _act(
+    request: Request,
+    context: AppContext,
+    session: StaffSession,
+    rma_no: str,
+    done: str,
+    step: Step[object],
+) -> Response:
+    """Run one step; back to the request's shipments, or its page with the refusal."""
+    result = attempt(context, step)
+    if isinstance(result, Refused):
+        return request_page_response(
+            request, context, session, rma_no, status_code=result.status, error=result.message
+        )
     return RedirectResponse(
         f"/staff/returns/{quote(rma_no, safe='')}?done={done}#shipments", status_code=303
-    )
-
-
-def _refused(
-    request: Request, context: AppContext, session: StaffSession, rma_no: str, error: Exception
-) -> Response:
-    if isinstance(error, (NotFound, Forbidden)):
-        raise error
-    if isinstance(error, DomainError):
-        message, status = error.message, status_for(error)
-    else:
-        message = Text(
-            "该申请刚被他人修改，请查看最新状态后重试",
-            "Someone else just changed this request: check its status and try again",
-        )
-        status = 409
-    return console._request_page(
-        request, context, session, rma_no, status_code=status, error=message
     )
 
 
@@ -76,32 +73,33 @@ def arrange(
     """An agent arranges the return for a customer on the phone."""
     check_csrf(session, csrf_token)
     principal = session.principal
-    now = context.clock()
-    try:
-        chosen = ReturnMethod(method)
-        with context.uow() as uow:
-            shipping_service.choose(
-                uow,
-                rma_no,
-                shipping_service.Choice(
-                    chosen,
-                    slot=slot,
-                    brand=brand.strip().lower(),
-                    brand_name=brand_name,
-                    tracking_no=tracking_no,
-                ),
-                now,
-                principal.actor,
-                context.carrier_registry(),
-                merchant_scope=principal.merchant_scope,
-            )
-            uow.commit(now)
-    except ValueError:
-        error = DomainError("method_required", Text("请选择寄回方式", "Choose a method"))
-        return _refused(request, context, session, rma_no, error)
-    except (DomainError, ConcurrentUpdate) as refused:
-        return _refused(request, context, session, rma_no, refused)
-    return _back(rma_no, "arranged")
+    if method not in {m.value for m in ReturnMethod}:
+        return request_page_response(
+            request, context, session, rma_no, status_code=422, error=_CHOOSE_A_METHOD
+        )
+    choice = shipping_service.Choice(
+        ReturnMethod(method),
+        slot=slot,
+        brand=brand.strip().lower(),
+        brand_name=brand_name,
+        tracking_no=tracking_no,
+    )
+
+    def step(uow: UnitOfWork, now: datetime) -> object:
+        return shipping_service.choose(
+            uow,
+            rma_no,
+            choice,
+            now,
+            principal.actor,
+            context.carrier_registry(),
+            merchant_scope=principal.merchant_scope,
+        )
+
+    return _act(request, context, session, rma_no, "arranged", step)
+
+
+_CHOOSE_A_METHOD = Text("请选择寄回方式", "Choose a method")
 
 
 @router.post("/staff/returns/{rma_no}/shipping/{shipment_id}/cancel")
@@ -114,16 +112,12 @@ def cancel_pickup(
     csrf_token: FormText = "",
 ) -> Response:
     check_csrf(session, csrf_token)
-    now = context.clock()
-    try:
-        with context.uow() as uow:
-            shipping_service.cancel_pickup(
-                uow, rma_no, shipment_id, now, merchant_scope=session.principal.merchant_scope
-            )
-            uow.commit(now)
-    except (DomainError, ConcurrentUpdate) as refused:
-        return _refused(request, context, session, rma_no, refused)
-    return _back(rma_no, "pickup_cancelled")
+    scope = session.principal.merchant_scope
+
+    def step(uow: UnitOfWork, now: datetime) -> object:
+        return shipping_service.cancel_pickup(uow, rma_no, shipment_id, now, merchant_scope=scope)
+
+    return _act(request, context, session, rma_no, "pickup_cancelled", step)
 
 
 @router.get("/staff/reports/shipping-costs")
@@ -135,14 +129,13 @@ def cost_report(
 ) -> Response:
     """R4.5: label, pickup and insurance costs of return shipments, by carrier or merchant."""
     with context.uow() as uow:
-        rows = uow.shipments.costs(by, merchant_id=session.principal.merchant_scope)
-    totals: dict[str, int] = {}
-    for row in rows:
-        totals[row.currency] = totals.get(row.currency, 0) + row.net_cost
+        report = shipping_queries.cost_report(
+            uow, by, merchant_scope=session.principal.merchant_scope
+        )
     return render_staff(
         request,
         session,
         "staff/costs.html",
-        {"rows": rows, "by": by, "totals": totals, "as_money": Money},
+        {"rows": report.rows, "by": by, "totals": report.totals, "as_money": Money},
         section="costs",
     )

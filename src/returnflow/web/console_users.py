@@ -18,8 +18,9 @@ from returnflow.domain.access import Permission, Role
 from returnflow.domain.text import DomainError, Text
 from returnflow.entrypoints.deps import Context
 from returnflow.entrypoints.params import MAX_PAGE, RowId
+from returnflow.entrypoints.steps import Refused, attempt
 from returnflow.services import user_admin
-from returnflow.storage.uow import UnitOfWork
+from returnflow.services.unit_of_work import UnitOfWork
 from returnflow.web.guards import StaffPage, StaffSession, check_csrf
 from returnflow.web.staff_page import render_staff
 
@@ -54,9 +55,9 @@ def users_page(request: Request, context: Context, session: Admin, page: PageNo 
 
 
 def _refused(
-    request: Request, context: AppContext, session: StaffSession, error: DomainError
+    request: Request, context: AppContext, session: StaffSession, refused: Refused
 ) -> Response:
-    return _page(request, context, session, error=error.message, status_code=422)
+    return _page(request, context, session, error=refused.message, status_code=refused.status)
 
 
 @router.post("/staff/users")
@@ -71,21 +72,20 @@ def add_user(
     merchant_id: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     check_csrf(session, csrf_token)
-    now = context.clock()
-    try:
-        chosen = _role(role)
-        with context.uow() as uow:
-            principal, password = user_admin.add(
-                uow,
-                username=username,
-                display_name=display_name,
-                role=chosen,
-                merchant_id=merchant_id,
-                now=now,
-            )
-            uow.commit(now)
-    except DomainError as error:
-        return _refused(request, context, session, error)
+    added = attempt(
+        context,
+        lambda uow, now: user_admin.add(
+            uow,
+            username=username,
+            display_name=display_name,
+            role=_role(role),
+            merchant_id=merchant_id,
+            now=now,
+        ),
+    )
+    if isinstance(added, Refused):
+        return _refused(request, context, session, added)
+    principal, password = added
     shown = {"username": principal.username, "password": password}
     return _page(request, context, session, shown=shown, status_code=201)
 
@@ -125,13 +125,10 @@ def reset_password(
     request: Request, context: Context, session: Admin, user_id: RowId, csrf_token: Csrf = ""
 ) -> Response:
     check_csrf(session, csrf_token)
-    now = context.clock()
-    try:
-        with context.uow() as uow:
-            user, password = user_admin.reset_password(uow, user_id)
-            uow.commit(now)
-    except DomainError as error:
-        return _refused(request, context, session, error)
+    reset = attempt(context, lambda uow, now: user_admin.reset_password(uow, user_id))
+    if isinstance(reset, Refused):
+        return _refused(request, context, session, reset)
+    user, password = reset
     shown = {"username": user.principal.username, "password": password}
     return _page(request, context, session, shown=shown)
 
@@ -176,11 +173,7 @@ def _change(
     session: StaffSession,
     action: Callable[[UnitOfWork], object],
 ) -> Response:
-    now = context.clock()
-    try:
-        with context.uow() as uow:
-            action(uow)
-            uow.commit(now)
-    except DomainError as error:
-        return _refused(request, context, session, error)
+    done = attempt(context, lambda uow, now: action(uow))
+    if isinstance(done, Refused):
+        return _refused(request, context, session, done)
     return RedirectResponse("/staff/users", status_code=303)

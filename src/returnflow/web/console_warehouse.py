@@ -1,13 +1,14 @@
 """Warehouse pages (R5.2–R5.4): inspect a received request with its checklist, dispose
-and put away with a printable bin label, the inventory, return-to-vendor batches and the
-warehouse figures. Plain forms with the session's CSRF token; refusals come back on the
-same page with the reason and what was typed.
+and put away; the inventory, return-to-vendor batches, figures and bin labels are in
+`console_warehouse_stock.py` (included here). Plain forms with the session's CSRF
+token; refusals come back on the same page with the reason and what was typed.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Annotated, Any
+from datetime import datetime
+from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends
@@ -17,24 +18,21 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from returnflow.app_context import AppContext
-from returnflow.domain.access import Forbidden, Permission
+from returnflow.domain.access import Permission
 from returnflow.domain.disposition import Disposition
 from returnflow.domain.inspection import Check, CheckResult, Grade, Mark, Responsibility
-from returnflow.domain.inventory import check_bin
 from returnflow.domain.text import DomainError, Text
 from returnflow.entrypoints import params
 from returnflow.entrypoints.deps import Context
-from returnflow.entrypoints.params import FormText, RowId
-from returnflow.entrypoints.problems import status_for
-from returnflow.logistics.bin_labels import BinLabel, render_bin_label
+from returnflow.entrypoints.params import FormText
+from returnflow.entrypoints.steps import Refused, Step, attempt
 from returnflow.services import inspection as inspection_service
 from returnflow.services import warehouse as warehouse_service
-from returnflow.services.errors import NotFound
-from returnflow.services.returns import get_return
-from returnflow.services.warehouse_figures import ZONE, figures
-from returnflow.storage.photos import MAX_BYTES, MAX_PHOTOS
-from returnflow.storage.uow import ConcurrentUpdate
-from returnflow.storage.warehouse import StockFilter
+from returnflow.services import warehouse_queries as queries
+from returnflow.services.receiving_photos import FORM_BODY, MAX_PHOTOS, SavedPhotos
+from returnflow.services.unit_of_work import UnitOfWork
+from returnflow.services.warehouse_queries import RequestWarehouse
+from returnflow.web import console_warehouse_stock
 from returnflow.web.guards import StaffPage, StaffSession, check_csrf
 from returnflow.web.staff_page import render_staff
 
@@ -42,24 +40,21 @@ router = APIRouter(include_in_schema=False)
 P = Permission
 Inspector = Annotated[StaffSession, Depends(StaffPage(P.WAREHOUSE_INSPECT))]
 Disposer = Annotated[StaffSession, Depends(StaffPage(P.WAREHOUSE_DISPOSE))]
-StockViewer = Annotated[StaffSession, Depends(StaffPage(P.INVENTORY_VIEW))]
-Reporter = Annotated[StaffSession, Depends(StaffPage(P.REPORTS_VIEW))]
-_CONFLICT = Text(
-    "该申请刚被他人修改，请查看最新状态后重试",
-    "Someone else just changed this request: check its status and try again",
+_FIELDS = (
+    "grade",
+    "responsibility",
+    "serial_no",
+    "expected_serial",
+    "notes",
+    "deduction_amount",
+    "deduction_reason",
 )
 
 
-def panel(context: AppContext, rma_no: str) -> dict[str, Any]:
+def panel(context: AppContext, rma_no: str) -> RequestWarehouse:
     """What `staff/_inspection.html` shows on the request page (one call there)."""
     with context.uow() as uow:
-        found = {
-            "inspection": uow.warehouse.inspection(rma_no),
-            "offer": uow.warehouse.offer(rma_no),
-            "send_backs": uow.warehouse.send_backs(rma_no),
-        }
-        uow.session.expunge_all()  # rows stay readable after the session closes
-    return found
+        return queries.request_state(uow, rma_no)
 
 
 def _base(rma_no: str) -> str:
@@ -87,32 +82,23 @@ def _inspect_page(
     status_code: int = 200,
 ) -> Response:
     with context.uow() as uow:
-        rma = get_return(uow, rma_no, merchant_scope=session.principal.merchant_scope)
-        checks = inspection_service.checklist(uow, rma)
-        inspection = uow.warehouse.inspection(rma.rma_no)
-        offer = uow.warehouse.offer(rma.rma_no)
-        book = uow.warehouse.rules()
-        send_backs = uow.warehouse.send_backs(rma.rma_no)
-        uow.session.expunge_all()
+        found = queries.inspection_page(
+            uow, rma_no, merchant_scope=session.principal.merchant_scope
+        )
     values = {
-        "rma": rma,
-        "checks": checks,
+        "rma": found.request,
+        "checks": found.checks,
         "marks": list(Mark),
         "grades": list(Grade),
         "responsibilities": list(Responsibility),
-        "warehouse": {"inspection": inspection, "offer": offer, "send_backs": send_backs},
-        "book": book,
+        "warehouse": found.state,
+        "book": found.book,
         "typed": typed or Typed(),
         "error": error,
-        "open": rma.status.value == "received",
+        "open": found.request.status.value == "received",
     }
     return render_staff(
-        request,
-        session,
-        "staff/inspect.html",
-        values,
-        section="warehouse",
-        status_code=status_code,
+        request, session, "staff/inspect.html", values, section="warehouse", status_code=status_code
     )
 
 
@@ -134,9 +120,7 @@ async def _files(form: FormData) -> list[tuple[str, bytes]]:
     return files
 
 
-@router.post(
-    "/staff/warehouse/returns/{rma_no}/inspect", max_body_size=(MAX_PHOTOS + 1) * MAX_BYTES
-)
+@router.post("/staff/warehouse/returns/{rma_no}/inspect", max_body_size=FORM_BODY)
 async def inspect(request: Request, rma_no: str, context: Context, session: Inspector) -> Response:
     """R5.2: the checklist, grade and responsibility decide pass or fail."""
     form = await request.form(max_files=MAX_PHOTOS + 1, max_fields=100)
@@ -144,18 +128,7 @@ async def inspect(request: Request, rma_no: str, context: Context, session: Insp
     typed = Typed(
         marks={c.value: _text(form, f"mark_{c.value}") for c in Check},
         notes={c.value: _text(form, f"note_{c.value}", 500) for c in Check},
-        values={
-            name: _text(form, name)
-            for name in (
-                "grade",
-                "responsibility",
-                "serial_no",
-                "expected_serial",
-                "notes",
-                "deduction_amount",
-                "deduction_reason",
-            )
-        },
+        values={name: _text(form, name) for name in _FIELDS},
     )
     files = await _files(form)
     return await run_in_threadpool(_inspect_now, request, context, session, rma_no, typed, files)
@@ -169,37 +142,43 @@ def _inspect_now(
     typed: Typed,
     files: list[tuple[str, bytes]],
 ) -> Response:
-    def again(error: Text, status_code: int) -> Response:
-        return _inspect_page(
-            request, context, session, rma_no, typed=typed, error=error, status_code=status_code
+    principal = session.principal
+    saved = SavedPhotos(context.photos)
+    try:
+        given = replace(_given(typed), photos=saved.save(files))
+    except DomainError as refused:
+        saved.discard()
+        return _again(request, context, session, rma_no, typed, refused.message, 422)
+
+    def step(uow: UnitOfWork, now: datetime) -> inspection_service.Outcome:
+        return inspection_service.inspect(
+            uow, rma_no, given, principal.actor, now, merchant_scope=principal.merchant_scope
         )
 
-    names: list[str] = []
     try:
-        given = _given(typed)
-        names = context.photos.save_all(files) if files else []
-        given = replace(given, photos=tuple(names))
-        now = context.clock()
-        with context.uow() as uow:
-            inspection_service.inspect(
-                uow,
-                rma_no,
-                given,
-                session.principal.actor,
-                now,
-                merchant_scope=session.principal.merchant_scope,
-            )
-            uow.commit(now)
-    except (NotFound, Forbidden):
-        context.photos.discard(names)
+        done = attempt(context, step)
+    except BaseException:
+        saved.discard()
         raise
-    except ConcurrentUpdate:
-        context.photos.discard(names)
-        return again(_CONFLICT, 409)
-    except DomainError as refused:
-        context.photos.discard(names)
-        return again(refused.message, status_for(refused))
+    if isinstance(done, Refused):
+        saved.discard()
+        return _again(request, context, session, rma_no, typed, done.message, done.status)
     return RedirectResponse(f"{_base(rma_no)}/inspect?done=1", status_code=303)
+
+
+def _again(
+    request: Request,
+    context: AppContext,
+    session: StaffSession,
+    rma_no: str,
+    typed: Typed,
+    error: Text,
+    status_code: int,
+) -> Response:
+    """The inspection form again, with what was typed and why it was refused."""
+    return _inspect_page(
+        request, context, session, rma_no, typed=typed, error=error, status_code=status_code
+    )
 
 
 def _given(typed: Typed) -> inspection_service.InspectionInput:
@@ -245,14 +224,13 @@ def _dispose_page(
     status_code: int = 200,
 ) -> Response:
     with context.uow() as uow:
-        rma = get_return(uow, rma_no, merchant_scope=session.principal.merchant_scope)
-        lines = warehouse_service.lines_to_dispose(uow, rma)
-        inspection = uow.warehouse.inspection(rma.rma_no)
-        uow.session.expunge_all()
+        found = queries.disposition_page(
+            uow, rma_no, merchant_scope=session.principal.merchant_scope
+        )
     values = {
-        "rma": rma,
-        "lines": lines,
-        "inspection": inspection,
+        "rma": found.request,
+        "lines": found.lines,
+        "inspection": found.inspection,
         "dispositions": list(Disposition),
         "error": error,
     }
@@ -271,26 +249,14 @@ def dispose_form(request: Request, rma_no: str, context: Context, session: Dispo
     return _dispose_page(request, context, session, rma_no)
 
 
-def _act(
-    request: Request, context: AppContext, session: StaffSession, rma_no: str, step: Any
+def _disposed(
+    request: Request, context: AppContext, session: StaffSession, rma_no: str, step: Step[object]
 ) -> Response:
-    now = context.clock()
-    try:
-        with context.uow() as uow:
-            step(uow, now)
-            uow.commit(now)
-    except (NotFound, Forbidden):
-        raise
-    except ConcurrentUpdate:
-        return _dispose_page(request, context, session, rma_no, error=_CONFLICT, status_code=409)
-    except DomainError as refused:
+    """Perform a disposition step; back to the disposition page, with the refusal if any."""
+    done = attempt(context, step)
+    if isinstance(done, Refused):
         return _dispose_page(
-            request,
-            context,
-            session,
-            rma_no,
-            error=refused.message,
-            status_code=status_for(refused),
+            request, context, session, rma_no, error=done.message, status_code=done.status
         )
     return RedirectResponse(f"{_base(rma_no)}/dispose", status_code=303)
 
@@ -311,8 +277,8 @@ def dispose(
     principal = session.principal
     chosen = Disposition(disposition) if disposition in {d.value for d in Disposition} else None
 
-    def step(uow: Any, now: Any) -> None:
-        warehouse_service.dispose(
+    def step(uow: UnitOfWork, now: datetime) -> object:
+        return warehouse_service.dispose(
             uow,
             rma_no,
             params.line_no(line_no, "line_no"),
@@ -324,7 +290,7 @@ def dispose(
             merchant_scope=principal.merchant_scope,
         )
 
-    return _act(request, context, session, rma_no, step)
+    return _disposed(request, context, session, rma_no, step)
 
 
 @router.post("/staff/warehouse/returns/{rma_no}/put-away")
@@ -340,8 +306,8 @@ def put_away(
     check_csrf(session, csrf_token)
     principal = session.principal
 
-    def step(uow: Any, now: Any) -> None:
-        warehouse_service.put_away(
+    def step(uow: UnitOfWork, now: datetime) -> object:
+        return warehouse_service.put_away(
             uow,
             rma_no,
             params.line_no(line_no, "line_no"),
@@ -351,146 +317,7 @@ def put_away(
             merchant_scope=principal.merchant_scope,
         )
 
-    return _act(request, context, session, rma_no, step)
+    return _disposed(request, context, session, rma_no, step)
 
 
-@router.get("/staff/warehouse/bins/{bin_code}/label.pdf")
-def bin_label(
-    bin_code: str, session: Disposer, sku: str = "", grade: str = "", rma_no: str = ""
-) -> Response:
-    """The printable 100 × 50 mm bin label."""
-    code = check_bin(bin_code)
-    pdf = render_bin_label(BinLabel(code, sku=sku[:64], grade=grade[:2], rma_no=rma_no[:32]))
-    return Response(
-        pdf,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="bin-{code}.pdf"'},
-    )
-
-
-# --- inventory, RTV, figures ----------------------------------------------------------------
-
-
-@router.get("/staff/warehouse/inventory")
-def inventory(
-    request: Request,
-    context: Context,
-    session: StockViewer,
-    merchant_id: str = "",
-    sku: str = "",
-    location: str = "",
-    grade: str = "",
-) -> Response:
-    """Stock per SKU, location and grade, and the newest movements, with filters."""
-    where = StockFilter(
-        merchant_id.strip() or None,
-        sku.strip() or None,
-        location.strip().upper() or None,
-        grade.strip().upper() or None,
-    )
-    with context.uow() as uow:
-        stock = uow.warehouse.stock(where)
-        movements = uow.warehouse.ledger(where, 100)
-        uow.session.expunge_all()
-    values = {
-        "stock": stock,
-        "movements": movements,
-        "filters": {"merchant_id": merchant_id, "sku": sku, "location": location, "grade": grade},
-        "grades": list(Grade),
-    }
-    return render_staff(request, session, "staff/inventory.html", values, section="inventory")
-
-
-def _rtv_page(
-    request: Request,
-    context: AppContext,
-    session: StaffSession,
-    *,
-    batch_id: RowId | None = None,
-    error: Text | None = None,
-    status_code: int = 200,
-) -> Response:
-    with context.uow() as uow:
-        batches = uow.warehouse.batches()
-        counts = uow.warehouse.rtv_counts([b.id for b in batches])
-        chosen = uow.warehouse.batch(batch_id) if batch_id is not None else None
-        if batch_id is not None and chosen is None:
-            raise warehouse_service.batch_not_found(batch_id)
-        items = uow.warehouse.rtv_items(chosen.id) if chosen is not None else []
-        uow.session.expunge_all()
-    values = {
-        "batches": batches,
-        "counts": counts,
-        "chosen": chosen,
-        "items": items,
-        "error": error,
-    }
-    return render_staff(
-        request, session, "staff/rtv.html", values, section="rtv", status_code=status_code
-    )
-
-
-@router.get("/staff/warehouse/rtv")
-def rtv(request: Request, context: Context, session: StockViewer) -> Response:
-    return _rtv_page(request, context, session)
-
-
-@router.get("/staff/warehouse/rtv/{batch_id}")
-def rtv_manifest(
-    request: Request, batch_id: RowId, context: Context, session: StockViewer
-) -> Response:
-    """The batch's manifest: print it and put it in the box."""
-    return _rtv_page(request, context, session, batch_id=batch_id)
-
-
-@router.post("/staff/warehouse/rtv/{batch_id}/ship")
-def rtv_ship(
-    request: Request,
-    batch_id: RowId,
-    context: Context,
-    session: Disposer,
-    csrf_token: FormText = "",
-    carrier: FormText = "",
-    waybill_no: FormText = "",
-) -> Response:
-    check_csrf(session, csrf_token)
-    now = context.clock()
-    try:
-        with context.uow() as uow:
-            warehouse_service.ship_batch(
-                uow,
-                batch_id,
-                session.principal.actor,
-                now,
-                carrier=carrier[:32],
-                waybill_no=waybill_no[:64],
-            )
-            uow.commit(now)
-    except NotFound:
-        raise
-    except DomainError as refused:
-        return _rtv_page(
-            request,
-            context,
-            session,
-            batch_id=batch_id,
-            error=refused.message,
-            status_code=status_for(refused),
-        )
-    return RedirectResponse(f"/staff/warehouse/rtv/{batch_id}", status_code=303)
-
-
-@router.get("/staff/warehouse/figures")
-def figures_page(
-    request: Request, context: Context, session: Reporter, start: str = "", end: str = ""
-) -> Response:
-    """Dock-to-stock and inspections per hour per person, by local day."""
-    today = context.clock().astimezone(ZONE).date()
-    first, last = params.day_range(
-        params.optional_day(start, "start"), params.optional_day(end, "end"), today, 7
-    )
-    with context.uow() as uow:
-        found = figures(uow, first, last)
-    return render_staff(
-        request, session, "staff/figures.html", {"figures": found}, section="figures"
-    )
+router.include_router(console_warehouse_stock.router)

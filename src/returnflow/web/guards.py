@@ -16,6 +16,7 @@ from starlette.requests import Request
 from returnflow.domain.access import Permission, Principal, forbidden
 from returnflow.domain.text import DomainError, Text
 from returnflow.entrypoints.deps import SESSION_COOKIE, Context, same_token
+from returnflow.entrypoints.steps import perform
 from returnflow.services import accounts
 
 
@@ -39,10 +40,7 @@ def staff_session(request: Request, context: Context) -> StaffSession | None:
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         return None
-    now = context.clock()
-    with context.uow() as uow:
-        found = accounts.session_principal(uow, token, now)
-        uow.commit(now)
+    found = perform(context, lambda uow, now: accounts.session_principal(uow, token, now))
     if found is None:
         return None
     return StaffSession(found[0], found[1], token)
@@ -75,9 +73,11 @@ def AccountPage(permission: Permission) -> Callable[..., StaffSession]:
 
     def check(request: Request, context: Context) -> StaffSession:
         token = request.cookies.get(SESSION_COOKIE, "")
-        now = context.clock()
-        with context.uow() as uow:
-            found = accounts.pending_session(uow, token, now) if token else None
+        found = (
+            perform(context, lambda uow, now: accounts.pending_session(uow, token, now))
+            if token
+            else None
+        )
         if found is None or found[2] not in (None, accounts.PENDING_ENROL):
             raise SignInRequired(request.url.path)
         session = StaffSession(found[0], found[1], token, found[2])

@@ -2,33 +2,46 @@
 
 The request page shows the offered methods and, once chosen, the label, the drop-off code
 or the parcel (`portal/_shipping.html`); choosing happens on its own page, one small form
-per method, so each works without JavaScript on a phone.
+per method, so each works without JavaScript on a phone. Every read and step first checks
+that the request belongs to the link's order and customer.
 """
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from returnflow.api.shipping import dropoff_code_of, pdf_response
 from returnflow.app_context import AppContext
 from returnflow.domain.shipping import ReturnMethod
-from returnflow.domain.text import DomainError, Text
+from returnflow.domain.text import Text
 from returnflow.entrypoints.deps import Context
+from returnflow.entrypoints.files import attachment
 from returnflow.entrypoints.params import RowId
 from returnflow.entrypoints.params import ShortFormText as FormText
-from returnflow.entrypoints.problems import status_for
+from returnflow.entrypoints.steps import Refused, attempt, perform
 from returnflow.logistics.carriers import TRACKING_FORMATS
-from returnflow.logistics.counter_code import qr_png
-from returnflow.logistics.labels import render_label
 from returnflow.services import portal as portal_service
 from returnflow.services import shipping as shipping_service
-from returnflow.services.errors import NotFound
-from returnflow.web.portal import _actor, _customer_order, _PortalRoute, _request_url
+from returnflow.services import shipping_queries
+from returnflow.services.unit_of_work import UnitOfWork
+from returnflow.web.portal_common import PortalRoute, access_of, actor, request_url
+from returnflow.web.portal_links import PortalAccess, link_invalid
 from returnflow.web.templating import render
 
-router = APIRouter(prefix="/portal", include_in_schema=False, route_class=_PortalRoute)
+router = APIRouter(prefix="/portal", include_in_schema=False, route_class=PortalRoute)
+
+_CHOOSE = Text("请选择寄回方式", "Choose how to send it back")
+
+
+def _open(uow: UnitOfWork, access: PortalAccess, rma_no: str, *, for_update: bool = False) -> None:
+    """The link's order must still be the customer's, and the request must be of it."""
+    order = portal_service.customer_order(uow, access.order_no, access.customer_id)
+    if order is None:
+        raise link_invalid()
+    portal_service.customer_request(uow, order, rma_no, for_update=for_update)
 
 
 def _choose_page(
@@ -41,10 +54,14 @@ def _choose_page(
     typed: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
-    now = context.clock()
-    with _customer_order(context, token, now) as opened:
-        portal_service.customer_request(opened.uow, opened.order, rma_no)
-        found = shipping_service.options(opened.uow, rma_no, now, context.carrier_registry())
+    access = access_of(context, token)
+    carriers = context.carrier_registry()
+
+    def read(uow: UnitOfWork, now: datetime) -> shipping_service.Options:
+        _open(uow, access, rma_no)
+        return shipping_service.options(uow, rma_no, now, carriers)
+
+    found = perform(context, read)
     return render(
         request,
         "portal/shipping.html",
@@ -85,77 +102,72 @@ def choose(
         "brand_name": brand_name,
         "tracking_no": tracking_no,
     }
-    now = context.clock()
-    try:
-        chosen = ReturnMethod(method)
-    except ValueError:
+    if method not in {m.value for m in ReturnMethod}:
+        return _choose_page(
+            request, context, token, rma_no, error=_CHOOSE, typed=typed, status_code=422
+        )
+    access = access_of(context, token)
+    choice = shipping_service.Choice(
+        ReturnMethod(method),
+        slot=slot,
+        brand=brand.strip().lower(),
+        brand_name=brand_name,
+        tracking_no=tracking_no,
+    )
+
+    def step(uow: UnitOfWork, now: datetime) -> object:
+        _open(uow, access, rma_no, for_update=True)
+        carriers = context.carrier_registry()
+        return shipping_service.choose(uow, rma_no, choice, now, actor(access), carriers)
+
+    result = attempt(context, step)
+    if isinstance(result, Refused):
         return _choose_page(
             request,
             context,
             token,
             rma_no,
-            error=Text("请选择寄回方式", "Choose how to send it back"),
+            error=result.message,
             typed=typed,
-            status_code=422,
+            status_code=result.status,
         )
-    try:
-        with _customer_order(context, token, now) as opened:
-            portal_service.customer_request(opened.uow, opened.order, rma_no, for_update=True)
-            shipping_service.choose(
-                opened.uow,
-                rma_no,
-                shipping_service.Choice(
-                    chosen,
-                    slot=slot,
-                    brand=brand.strip().lower(),
-                    brand_name=brand_name,
-                    tracking_no=tracking_no,
-                ),
-                now,
-                _actor(opened.access),
-                context.carrier_registry(),
-            )
-            opened.uow.commit(now)
-    except NotFound:
-        raise
-    except DomainError as refused:
-        return _choose_page(
-            request,
-            context,
-            token,
-            rma_no,
-            error=refused.message,
-            typed=typed,
-            status_code=status_for(refused),
-        )
-    return RedirectResponse(_request_url(token, rma_no, "arranged"), status_code=303)
+    return RedirectResponse(request_url(token, rma_no, "arranged"), status_code=303)
 
 
 @router.post("/o/{token}/r/{rma_no}/shipping/{shipment_id}/cancel")
 def cancel_pickup(
     request: Request, token: str, rma_no: str, shipment_id: RowId, context: Context
 ) -> Response:
-    now = context.clock()
-    with _customer_order(context, token, now) as opened:
-        portal_service.customer_request(opened.uow, opened.order, rma_no, for_update=True)
-        shipping_service.cancel_pickup(opened.uow, rma_no, shipment_id, now)
-        opened.uow.commit(now)
-    return RedirectResponse(_request_url(token, rma_no, "pickup_cancelled"), status_code=303)
+    access = access_of(context, token)
+
+    def step(uow: UnitOfWork, now: datetime) -> object:
+        _open(uow, access, rma_no, for_update=True)
+        return shipping_service.cancel_pickup(uow, rma_no, shipment_id, now)
+
+    perform(context, step)
+    return RedirectResponse(request_url(token, rma_no, "pickup_cancelled"), status_code=303)
 
 
 @router.get("/o/{token}/r/{rma_no}/label.pdf")
 def label(token: str, rma_no: str, context: Context) -> Response:
-    now = context.clock()
-    with _customer_order(context, token, now) as opened:
-        portal_service.customer_request(opened.uow, opened.order, rma_no)
-        found = shipping_service.label_for(opened.uow, rma_no)
-    return pdf_response(render_label(found), rma_no)
+    access = access_of(context, token)
+
+    def read(uow: UnitOfWork, now: datetime) -> bytes:
+        _open(uow, access, rma_no)
+        return shipping_queries.label_pdf(uow, rma_no)
+
+    pdf = perform(context, read)
+    return attachment(
+        pdf, shipping_queries.LABEL_MEDIA_TYPE, shipping_queries.label_file_name(rma_no)
+    )
 
 
 @router.get("/o/{token}/r/{rma_no}/dropoff.png")
 def dropoff_qr(token: str, rma_no: str, context: Context) -> Response:
-    now = context.clock()
-    with _customer_order(context, token, now) as opened:
-        portal_service.customer_request(opened.uow, opened.order, rma_no)
-        code = dropoff_code_of(opened.uow, rma_no, None)
-    return Response(qr_png(code), media_type="image/png")
+    access = access_of(context, token)
+
+    def read(uow: UnitOfWork, now: datetime) -> bytes:
+        _open(uow, access, rma_no)
+        return shipping_queries.dropoff_qr(uow, rma_no)
+
+    return Response(perform(context, read), media_type="image/png")

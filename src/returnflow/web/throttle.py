@@ -1,7 +1,7 @@
 """Slowing down guessing at sign-in, the two-step code and the portal's order look-up.
 
 Every guarded try is counted before the secret is checked, in its own short
-transaction, on two keys (storage/attempts.py):
+transaction, on two keys (services/throttling.py):
 - the *specific* key (username or order, plus the source address) slows down: five
   tries, then waits that double from 30 seconds to 15 minutes; a success clears it;
 - the *source* key locks one address for 15 minutes after many tries on any name or
@@ -18,8 +18,10 @@ from datetime import datetime, timedelta
 from starlette.requests import Request
 
 from returnflow.app_context import AppContext
-from returnflow.domain.throttling import Rule, TooManyAttempts, too_many_attempts
+from returnflow.domain.throttling import Rule, TooManyAttempts
 from returnflow.entrypoints.client_address import client_address
+from returnflow.entrypoints.steps import perform
+from returnflow.services import throttling
 
 __all__ = ["Guard", "TooManyAttempts", "lookup", "passed", "second_step", "sign_in", "take"]
 
@@ -75,16 +77,9 @@ def lookup(request: Request, context: AppContext, order_no: str) -> Guard:
 
 def take(context: AppContext, guard: Guard, now: datetime) -> None:
     """Count this try, committed before the secret is checked; refuse when it must wait."""
-    with context.uow() as uow:
-        wait = uow.attempts.take([guard.specific, guard.source], now)
-        uow.commit(now)
-    if wait is not None:
-        raise too_many_attempts(wait)
+    perform(context, lambda uow, _: throttling.take(uow, [guard.specific, guard.source], now))
 
 
 def passed(context: AppContext, guard: Guard, now: datetime) -> None:
     """The secret was right: the specific count starts again, the source gets its try back."""
-    with context.uow() as uow:
-        uow.attempts.clear(guard.specific[0])
-        uow.attempts.give_back([guard.source])
-        uow.commit(now)
+    perform(context, lambda uow, _: throttling.passed(uow, guard.specific[0], [guard.source]))

@@ -1,0 +1,82 @@
+"""What follows what: the one table of domain events and the handlers that follow them.
+
+Read `EVENT_HANDLERS` top to bottom to know what happens after a change. Each
+handler runs right after the change that raised its event was committed, in a unit of
+work of its own (services/messagebus.py); anything that touches the outside world
+(mail, carriers, the payment gateway, webhooks) still leaves through the outbox, which
+holds every event too. The worker's pollers (jobs/) stay as safety nets that pick up
+what a failed handler or a crash between commit and handler left behind.
+
+`AppContext` builds its bus here, so every unit of work a process opens with
+`context.uow()` (API, pages, worker, tests alike) publishes to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from returnflow.domain.events import DomainEvent
+from returnflow.services import journey, refund_handlers, shipping_handlers
+from returnflow.services.messagebus import Handler, MessageBus
+from returnflow.services.refunds import RefundRules
+from returnflow.services.unit_of_work import UnitOfWork
+
+if TYPE_CHECKING:  # app_context builds its bus here: a type-only import, no cycle
+    from returnflow.app_context import AppContext
+
+# a handler as the table lists it, bound to a process's context when its bus is built
+Follower = Callable[["AppContext"], Handler]
+RefundHandler = Callable[[UnitOfWork, DomainEvent, datetime, RefundRules], None]
+
+
+def plain(handler: Handler) -> Follower:
+    """A handler that needs nothing of the process but its unit of work and the event."""
+    return lambda _context: handler
+
+
+def under_refund_rules(handler: RefundHandler) -> Follower:
+    """A refund handler, given the refund rules of the settings in force when it runs."""
+
+    def bind(context: AppContext) -> Handler:
+        def run(uow: UnitOfWork, event: DomainEvent, now: datetime) -> None:
+            handler(uow, event, now, RefundRules.from_settings(context.settings))
+
+        run.__qualname__ = handler.__qualname__
+        return run
+
+    return bind
+
+
+EVENT_HANDLERS: Mapping[str, Sequence[Follower]] = {
+    # the refund is asked for when policy says it is due (R6.1)
+    "return.inspected": [under_refund_rules(refund_handlers.request_after_inspection)],
+    "return.inspection_failed": [under_refund_rules(refund_handlers.request_after_inspection)],
+    "return.approved": [under_refund_rules(refund_handlers.request_after_approval)],
+    # the first carrier scan pays an instant refund where allowed (R6.4)
+    "return.in_transit": [under_refund_rules(refund_handlers.instant_after_first_scan)],
+    # a manager's decision releases (or declines) the amount that waited for it (R12.3)
+    "approval.decided": [under_refund_rules(refund_handlers.release_after_decision)],
+    # a cancelled request needs no courier: a booked pickup is called off
+    "return.cancelled": [plain(shipping_handlers.call_off_pickup)],
+    # the outcome reached the customer: the request is completed (R7.1)
+    "refund.paid": [plain(journey.complete_request)],
+    "return.refunded": [plain(journey.complete_request)],
+    "return.exchanged": [plain(journey.complete_request)],
+    "return.repaired": [plain(journey.complete_request)],
+    "return.reissued": [plain(journey.complete_request)],
+}
+
+
+def event_handlers(context: AppContext) -> dict[str, list[Handler]]:
+    """`EVENT_HANDLERS` bound to this process's context."""
+    return {
+        name: [follower(context) for follower in followers]
+        for name, followers in EVENT_HANDLERS.items()
+    }
+
+
+def message_bus(context: AppContext) -> MessageBus:
+    """The process's bus; its handlers' units of work publish back to it (they queue)."""
+    return MessageBus(context.uow, event_handlers(context), lambda: context.clock())

@@ -1,0 +1,67 @@
+"""Idempotency records: the first answer to a request sent with a key, kept for its retries.
+
+A key is claimed before the work starts, so a concurrent twin with the same key either
+waits on the unique key (PostgreSQL) or runs after it (SQLite's single writer); then
+it finds the key taken and replays the first answer instead of doing the work twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from returnflow.domain.text import DomainError, Text
+from returnflow.storage.schema import IdempotencyRow
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    request_hash: str
+    status_code: int | None  # None while the first request is still being worked on
+    body: dict[str, Any] | None
+
+
+IN_PROGRESS = Text(
+    "相同的申请正在处理中，请稍后重试",
+    "The same request is still being processed: retry shortly",
+)
+
+
+class KeyTaken(DomainError):
+    """Another request claimed the key first; its answer (once stored) is the one to give."""
+
+    def __init__(self) -> None:
+        super().__init__("idempotency_in_progress", IN_PROGRESS)
+
+
+class IdempotencyStore:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, scope: str, key: str) -> StoredResponse | None:
+        row = self.session.get(IdempotencyRow, (scope, key))
+        if row is None:
+            return None
+        return StoredResponse(row.request_hash, row.status_code, row.response)
+
+    def claim(self, scope: str, key: str, request_hash: str, now: datetime) -> None:
+        """Insert the key first; `KeyTaken` when a twin holds it (this transaction goes on)."""
+        try:
+            with self.session.begin_nested():
+                self.session.add(
+                    IdempotencyRow(scope=scope, key=key, request_hash=request_hash, created_at=now)
+                )
+        except IntegrityError as taken:
+            raise KeyTaken() from taken
+
+    def store(self, scope: str, key: str, status_code: int, body: dict[str, Any]) -> None:
+        self.session.execute(
+            update(IdempotencyRow)
+            .where(IdempotencyRow.scope == scope, IdempotencyRow.key == key)
+            .values(status_code=status_code, response=body)
+        )

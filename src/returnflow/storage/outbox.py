@@ -1,0 +1,32 @@
+"""The outbox writer: messages stored in the same transaction as the change they announce.
+
+The unit of work puts every domain event here on commit; services put commands for the
+outside world (carrier calls, gateway submissions). `jobs/outbox.py` delivers them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from returnflow.storage.schema import OutboxRow
+
+
+class Outbox:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def settle_backlog(self, now: datetime, reason: str) -> int:
+        """Mark everything waiting as handled without sending it (e.g. demo history)."""
+        result = self.session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.sent_at.is_(None), OutboxRow.failed_at.is_(None))
+            .values(sent_at=now, last_error=reason)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    def put(self, topic: str, payload: dict[str, Any], now: datetime) -> None:
+        self.session.add(OutboxRow(topic=topic, payload=payload, created_at=now, available_at=now))
