@@ -3,16 +3,17 @@
 The repository remembers every exchange it loaded or added in this unit of work, so
 one request's exchange is one object however many services ask for it; `save` writes it
 back at once (queries in the same transaction see it), `flush_changes` writes them all
-and hands over their new events. The optimistic `version` column refuses a write based
-on a stale read (`ConcurrentUpdate`).
+and hands over their new events (`RequestOrders`, which repairs share). The optimistic
+`version` column refuses a write based on a stale read (`ConcurrentUpdate`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from returnflow.domain.events import DomainEvent
@@ -26,6 +27,7 @@ from returnflow.domain.exchanges import (
 )
 from returnflow.domain.lifecycle import Action, Status
 from returnflow.domain.money import Money
+from returnflow.storage.identity_map import HasEvents, TrackingRepository, one_row
 from returnflow.storage.schema.refunds import RefundRecoveryRow
 from returnflow.storage.schema.resolutions import ExchangeOrderRow
 from returnflow.storage.schema.returns import ReturnEventRow, ReturnRow
@@ -40,10 +42,63 @@ def steps_json(steps: list[Any]) -> list[dict[str, str]]:
     ]
 
 
-class ExchangeRepository:
+class RequestOrder(HasEvents, Protocol):
+    """An order kept one to one with a return request: an exchange, a repair."""
+
+    @property
+    def rma_no(self) -> str: ...
+
+
+OrderT = TypeVar("OrderT", bound=RequestOrder)
+RowT = TypeVar("RowT")
+
+
+class RequestOrders(TrackingRepository[str, OrderT, RowT]):
+    """Orders kept one to one with a return request, remembered by RMA number.
+
+    `save` writes one back at once (queries in the same transaction see it);
+    `flush_changes` writes them all, each dated `now` or else by its last event, and
+    hands over their new events. `sync(session, order, row, now)` writes one onto its
+    row, moving `updated_at` only on a change (`now` None: the order's last event).
+    """
+
+    def __init__(
+        self,
+        session: Session,
+        select_row: Callable[[str], Select[RowT]],
+        build: Callable[[RowT], OrderT],
+        sync: Callable[[Session, OrderT, RowT, datetime | None], None],
+    ) -> None:
+        super().__init__(session, lambda order, row: sync(session, order, row, None))
+        self._select_row, self._build, self._sync = select_row, build, sync
+
+    def _insert(self, order: OrderT, row: RowT, now: datetime) -> None:
+        self._sync(self.session, order, row, now)
+        self.session.add(row)
+        self.session.flush()
+        self._map.remember(order.rma_no, order, row)
+
+    def get(self, rma_no: str, *, for_update: bool = False) -> OrderT | None:
+        query = self._select_row(rma_no)
+        return self._map.recall_or_load(
+            rma_no, lambda: one_row(self.session, query, for_update=for_update), self._build
+        )
+
+    def save(self, order: OrderT, now: datetime) -> None:
+        """Write one order back now, so what follows in this transaction sees it."""
+        self._sync(self.session, order, self._map.row_of(order.rma_no), now)
+        self.session.flush()
+
+    def flush_changes(self, now: datetime | None = None) -> list[DomainEvent]:
+        """Write back every order of this unit of work; hand over their new events, once."""
+        self._map.write_back(lambda order, row: self._sync(self.session, order, row, now))
+        self.session.flush()
+        return self._map.take_events()
+
+
+class ExchangeRepository(RequestOrders[ExchangeOrder, ExchangeOrderRow]):
     def __init__(self, session: Session) -> None:
-        self.session = session
-        self._seen: dict[str, tuple[ExchangeOrder, ExchangeOrderRow]] = {}
+        super().__init__(session, _select_exchange, _exchange, _sync)
 
     def add(self, order: ExchangeOrder, now: datetime) -> None:
         row = ExchangeOrderRow(
@@ -54,38 +109,7 @@ class ExchangeRepository:
             fast=order.fast,
             created_at=now,
         )
-        _sync(self.session, order, row, now)
-        self.session.add(row)
-        self.session.flush()
-        self._seen[order.rma_no] = (order, row)
-
-    def get(self, rma_no: str, *, for_update: bool = False) -> ExchangeOrder | None:
-        if rma_no in self._seen:
-            return self._seen[rma_no][0]
-        query = select(ExchangeOrderRow).where(ExchangeOrderRow.rma_no == rma_no)
-        if for_update:
-            query = query.with_for_update()
-        row = self.session.scalars(query).first()
-        if row is None:
-            return None
-        order = _exchange(row)
-        self._seen[rma_no] = (order, row)
-        return order
-
-    def save(self, order: ExchangeOrder, now: datetime) -> None:
-        """Write one exchange back now, so what follows in this transaction sees it."""
-        _sync(self.session, order, self._seen[order.rma_no][1], now)
-        self.session.flush()
-
-    def flush_changes(self, now: datetime | None = None) -> list[DomainEvent]:
-        """Write back every exchange of this unit of work; hand over their new events, once."""
-        events: list[DomainEvent] = []
-        for order, row in self._seen.values():
-            _sync(self.session, order, row, now or last_change(order.events, row.updated_at))
-            events.extend(order.events)
-            order.events.clear()
-        self.session.flush()
-        return events
+        self._insert(order, row, now)
 
     # --- what the sweeps look for --------------------------------------------------
 
@@ -186,7 +210,13 @@ def last_change(events: list[DomainEvent], otherwise: datetime) -> datetime:
     return events[-1].occurred_at if events else otherwise
 
 
-def _sync(session: Session, order: ExchangeOrder, row: ExchangeOrderRow, now: datetime) -> None:
+def _select_exchange(rma_no: str) -> Select[ExchangeOrderRow]:
+    return select(ExchangeOrderRow).where(ExchangeOrderRow.rma_no == rma_no)
+
+
+def _sync(
+    session: Session, order: ExchangeOrder, row: ExchangeOrderRow, now: datetime | None
+) -> None:
     """The aggregate onto its row; `updated_at` (and the version) move only on a change."""
     row.status = order.status.value
     row.items = [
@@ -201,7 +231,7 @@ def _sync(session: Session, order: ExchangeOrder, row: ExchangeOrderRow, now: da
     row.charged_amount = order.charged.cents if order.charged else 0
     row.history = steps_json(order.history)
     if row.id is None or session.is_modified(row):
-        row.updated_at = now
+        row.updated_at = now or last_change(order.events, row.updated_at)
 
 
 def _exchange(row: ExchangeOrderRow) -> ExchangeOrder:

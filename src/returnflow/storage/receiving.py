@@ -22,6 +22,7 @@ from returnflow.domain.receiving import (
     ReceivedLine,
     UnidentifiedParcel,
 )
+from returnflow.storage.identity_map import IdentityMap, TrackingRepository, one_row
 from returnflow.storage.schema import (
     ReceiptMismatchRow,
     ReceiptRow,
@@ -38,7 +39,7 @@ class Receipts:
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        self._added: list[Receipt] = []
+        self._added: IdentityMap[str, Receipt, ReceiptRow] = IdentityMap()  # by rma_no
 
     def find_by_code(self, code: str) -> CodeMatch | None:
         """An RMA number, a return waybill we arranged, or one the customer typed in."""
@@ -111,15 +112,13 @@ class Receipts:
                 )
             )
         self.session.add(row)
-        self._added.append(receipt)
+        self._added.remember(receipt.rma_no, receipt, row)
 
     def flush_changes(self) -> list[DomainEvent]:
-        """Write the added receipts; hand over their events, once."""
+        """Write the added receipts; hand over their events, once (nothing to write back:
+        a receipt does not change once recorded)."""
         self.session.flush()
-        events = [event for receipt in self._added for event in receipt.events]
-        for receipt in self._added:
-            receipt.events.clear()
-        return events
+        return self._added.take_events()
 
     def photo_owner(self, name: str) -> str | None:
         """The RMA whose receipt shows the photo `name`, if any."""
@@ -158,12 +157,11 @@ def _receipt(row: ReceiptRow) -> Receipt:
     )
 
 
-class Parcels:
+class Parcels(TrackingRepository[int, UnidentifiedParcel, UnidentifiedParcelRow]):
     """Unidentified parcels; a loaded parcel is remembered so `save` writes it back."""
 
     def __init__(self, session: Session) -> None:
-        self.session = session
-        self._seen: dict[int, tuple[UnidentifiedParcel, UnidentifiedParcelRow]] = {}
+        super().__init__(session, _write)
 
     def add(self, parcel: UnidentifiedParcel) -> int:
         row = UnidentifiedParcelRow(
@@ -181,35 +179,18 @@ class Parcels:
         self.session.add(row)
         self.session.flush()
         parcel.id = row.id
-        self._seen[row.id] = (parcel, row)
+        self._map.remember(row.id, parcel, row)
         return row.id
 
     def get(self, parcel_id: int, *, for_update: bool = False) -> UnidentifiedParcel | None:
+        """Always read (and locked if asked), even when remembered: the lock is the point."""
         query = select(UnidentifiedParcelRow).where(UnidentifiedParcelRow.id == parcel_id)
-        if for_update:
-            query = query.with_for_update()
-        row = self.session.scalars(query).first()
-        if row is None:
-            return None
-        if row.id in self._seen:
-            return self._seen[row.id][0]
-        parcel = _parcel(row)
-        self._seen[row.id] = (parcel, row)
-        return parcel
+        row = one_row(self.session, query, for_update=for_update)
+        return None if row is None else self._map.adopt(row.id, row, _parcel)
 
     def save(self, parcel: UnidentifiedParcel) -> None:
         assert parcel.id is not None
-        _write(parcel, self._seen[parcel.id][1])
-
-    def flush_changes(self) -> list[DomainEvent]:
-        """Write every remembered parcel back; hand over their new events, once."""
-        events: list[DomainEvent] = []
-        for parcel, row in self._seen.values():
-            _write(parcel, row)
-            events.extend(parcel.events)
-            parcel.events.clear()
-        self.session.flush()
-        return events
+        _write(parcel, self._map.row_of(parcel.id))
 
     def listed(self, state: ParcelState | None, limit: int = 200) -> list[UnidentifiedParcel]:
         """Oldest first: the parcel waiting longest on a shelf is looked at first."""

@@ -11,17 +11,16 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from returnflow.domain.approvals import PENDING, AmountApproval
-from returnflow.domain.events import DomainEvent
 from returnflow.domain.money import Money
+from returnflow.storage.identity_map import TrackingRepository, one_row
 from returnflow.storage.schema import AmountApprovalRow
 
 
-class Approvals:
+class Approvals(TrackingRepository[int, AmountApproval, AmountApprovalRow]):
     """The approval repository: `uow.approvals`."""
 
     def __init__(self, session: Session) -> None:
-        self.session = session
-        self.seen: dict[int, tuple[AmountApproval, AmountApprovalRow]] = {}
+        super().__init__(session, _write)
 
     def add(self, approval: AmountApproval) -> None:
         row = AmountApprovalRow(
@@ -41,13 +40,11 @@ class Approvals:
         for event in approval.events:
             if event.data.get("approval_id") is None:
                 event.data["approval_id"] = row.id
-        self.seen[row.id] = (approval, row)
+        self._map.remember(row.id, approval, row)
 
     def get(self, approval_id: int, *, for_update: bool = False) -> AmountApproval | None:
         query = select(AmountApprovalRow).where(AmountApprovalRow.id == approval_id)
-        if for_update:
-            query = query.with_for_update()
-        return self._found(query)
+        return self._found(query, for_update=for_update)
 
     def pending_for(self, kind: str, subject: str) -> AmountApproval | None:
         self.sync()
@@ -72,31 +69,14 @@ class Approvals:
         )
         return [self._remember(row) for row in self.session.scalars(query)]
 
-    def _found(self, query: Select[AmountApprovalRow]) -> AmountApproval | None:
-        row = self.session.scalars(query).first()
+    def _found(
+        self, query: Select[AmountApprovalRow], *, for_update: bool = False
+    ) -> AmountApproval | None:
+        row = one_row(self.session, query, for_update=for_update)
         return None if row is None else self._remember(row)
 
     def _remember(self, row: AmountApprovalRow) -> AmountApproval:
-        known = self.seen.get(row.id)
-        if known is not None:
-            return known[0]
-        approval = _to_approval(row)
-        self.seen[row.id] = (approval, row)
-        return approval
-
-    def sync(self) -> None:
-        for approval, row in self.seen.values():
-            _write(approval, row)
-        self.session.flush()
-
-    def flush_changes(self) -> list[DomainEvent]:
-        """Sync every remembered approval; hand over their new events, once."""
-        self.sync()
-        events: list[DomainEvent] = []
-        for approval, _ in self.seen.values():
-            events.extend(approval.events)
-            approval.events.clear()
-        return events
+        return self._map.adopt(row.id, row, _to_approval)
 
 
 def _to_approval(row: AmountApprovalRow) -> AmountApproval:

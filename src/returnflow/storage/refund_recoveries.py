@@ -8,18 +8,17 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from returnflow.domain.events import DomainEvent
 from returnflow.domain.money import Money
 from returnflow.domain.recoveries import OPEN, RefundRecovery
+from returnflow.storage.identity_map import TrackingRepository, one_row
 from returnflow.storage.schema import RefundRecoveryRow
 
 
-class Recoveries:
+class Recoveries(TrackingRepository[str, RefundRecovery, RefundRecoveryRow]):
     """The recovery repository: `uow.recoveries`."""
 
     def __init__(self, session: Session) -> None:
-        self.session = session
-        self.seen: dict[str, tuple[RefundRecovery, RefundRecoveryRow]] = {}
+        super().__init__(session, _write)
 
     def add(self, recovery: RefundRecovery) -> None:
         row = RefundRecoveryRow(
@@ -34,21 +33,15 @@ class Recoveries:
         self.session.add(row)
         self.session.flush()
         recovery.id = row.id
-        self.seen[recovery.rma_no] = (recovery, row)
+        self._map.remember(recovery.rma_no, recovery, row)
 
     def get(self, rma_no: str, *, for_update: bool = False) -> RefundRecovery | None:
-        known = self.seen.get(rma_no)
+        known = self._map.recall(rma_no)
         if known is not None and not for_update:
-            return known[0]
+            return known
         query = select(RefundRecoveryRow).where(RefundRecoveryRow.rma_no == rma_no)
-        if for_update:
-            query = query.with_for_update()
-        row = self.session.scalars(query).first()
-        if row is None:
-            return None
-        if known is not None:
-            return known[0]
-        return self._remember(row)
+        row = one_row(self.session, query, for_update=for_update)  # takes the lock if asked
+        return None if row is None else self._remember(row)
 
     def open_count(self, customer_id: str) -> int:
         """How many of the customer's cases are still open (instant refund's risk)."""
@@ -66,36 +59,26 @@ class Recoveries:
         return [self._remember(row) for row in self.session.scalars(query.limit(limit))]
 
     def _remember(self, row: RefundRecoveryRow) -> RefundRecovery:
-        known = self.seen.get(row.rma_no)
-        if known is not None:
-            return known[0]
-        recovery = RefundRecovery(
-            rma_no=row.rma_no,
-            customer_id=row.customer_id,
-            amount=Money(row.amount, row.currency),
-            reason=row.reason or "",
-            opened_at=row.opened_at,
-            status=row.status,
-            resolved_at=row.resolved_at,
-            resolved_by=row.resolved_by,
-            id=row.id,
-        )
-        self.seen[row.rma_no] = (recovery, row)
-        return recovery
+        return self._map.adopt(row.rma_no, row, _recovery)
 
-    def sync(self) -> None:
-        for recovery, row in self.seen.values():
-            for name in ("status", "resolved_at", "resolved_by"):
-                value = getattr(recovery, name)
-                if getattr(row, name) != value:
-                    setattr(row, name, value)
-        self.session.flush()
 
-    def flush_changes(self) -> list[DomainEvent]:
-        """Sync every remembered case; hand over their new events, once."""
-        self.sync()
-        events: list[DomainEvent] = []
-        for recovery, _ in self.seen.values():
-            events.extend(recovery.events)
-            recovery.events.clear()
-        return events
+def _recovery(row: RefundRecoveryRow) -> RefundRecovery:
+    return RefundRecovery(
+        rma_no=row.rma_no,
+        customer_id=row.customer_id,
+        amount=Money(row.amount, row.currency),
+        reason=row.reason or "",
+        opened_at=row.opened_at,
+        status=row.status,
+        resolved_at=row.resolved_at,
+        resolved_by=row.resolved_by,
+        id=row.id,
+    )
+
+
+def _write(recovery: RefundRecovery, row: RefundRecoveryRow) -> None:
+    """Only the case's outcome changes after it is opened."""
+    for name in ("status", "resolved_at", "resolved_by"):
+        value = getattr(recovery, name)
+        if getattr(row, name) != value:
+            setattr(row, name, value)

@@ -16,10 +16,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from returnflow.domain.events import DomainEvent
 from returnflow.domain.money import Money
 from returnflow.domain.refund import Refund
 from returnflow.domain.refund_life import RefundLife, RefundState
+from returnflow.storage.identity_map import TrackingRepository
 from returnflow.storage.refund_approvals import Approvals
 from returnflow.storage.refund_queries import RefundListing, RefundQueries
 from returnflow.storage.refund_recoveries import Recoveries
@@ -35,12 +35,12 @@ _PLAIN = (
 )  # fmt: skip
 
 
-class RefundStore(RefundQueries):
-    """The refund repository: `uow.refunds`."""
+class RefundStore(TrackingRepository[str, Refund, RefundRow], RefundQueries):
+    """The refund repository: `uow.refunds` (`sync` and `flush_changes` write its refunds
+    back; see `TrackingRepository`)."""
 
     def __init__(self, session: Session) -> None:
-        super().__init__(session)
-        self.seen: dict[str, tuple[Refund, RefundRow]] = {}
+        super().__init__(session, _write)
 
     # --- one refund ----------------------------------------------------------------
 
@@ -80,15 +80,15 @@ class RefundStore(RefundQueries):
         for event in refund.events:
             if event.data.get("refund_id") is None:
                 event.data["refund_id"] = row.id
-        self.seen[refund.rma_no] = (refund, row)
+        self._map.remember(refund.rma_no, refund, row)
 
     def _one(self, query: Any, rma_no: str, for_update: bool) -> Refund | None:
-        known = self.seen.get(rma_no)
+        known = self._map.recall(rma_no)
         if known is not None and not for_update:
-            return known[0]
+            return known
         if for_update:
-            if known is not None:
-                _write(*known)  # its own changes first: the re-read below keeps them
+            if known is not None:  # its own changes first: the re-read below keeps them
+                _write(known, self._map.row_of(rma_no))
             # a row read earlier in this transaction without the lock (the request
             # aggregate loads its refund) must be re-read under it: deciding on the
             # stale copy let concurrent callers each re-request a declined refund
@@ -98,27 +98,9 @@ class RefundStore(RefundQueries):
             return None
         fresh = _to_refund(row, rma_no)
         if known is not None:
-            _refresh(known[0], fresh)
-            return known[0]
-        self.seen[rma_no] = (fresh, row)
-        return fresh
-
-    # --- writing back -------------------------------------------------------------
-
-    def sync(self) -> None:
-        """Write every remembered refund back to its row, so queries see the changes."""
-        for refund, row in self.seen.values():
-            _write(refund, row)
-        self.session.flush()
-
-    def flush_changes(self) -> list[DomainEvent]:
-        """Sync every remembered refund; hand over their new events, once."""
-        self.sync()
-        events: list[DomainEvent] = []
-        for refund, _ in self.seen.values():
-            events.extend(refund.events)
-            refund.events.clear()
-        return events
+            _refresh(known, fresh)
+            return known
+        return self._map.remember(rma_no, fresh, row)
 
 
 def _to_refund(row: RefundRow, rma_no: str) -> Refund:

@@ -12,30 +12,30 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from returnflow.domain.events import DomainEvent
 from returnflow.domain.kinds import Reason, RequestType
 from returnflow.domain.lifecycle import Status
 from returnflow.domain.money import Money
 from returnflow.domain.refunds import HeldLine, OrderHistory, order_history
 from returnflow.domain.returns import ReturnRequest
+from returnflow.storage.identity_map import TrackingRepository, one_row
 from returnflow.storage.return_rows import new_row, request_from_row, write_back
 from returnflow.storage.schema import ReturnLineRow, ReturnRow
 
 
-class ReturnRepository:
+class ReturnRepository(TrackingRepository[str, ReturnRequest, ReturnRow]):
     """Return requests. Loaded aggregates are remembered so the unit of work saves them."""
 
     def __init__(self, session: Session) -> None:
-        self.session = session
-        self._seen: dict[str, tuple[ReturnRequest, ReturnRow]] = {}
+        super().__init__(session, write_back)
 
     def add(self, request: ReturnRequest, order_id: int) -> None:
         row = new_row(request, order_id)
         self.session.add(row)
-        self._seen[request.rma_no] = (request, row)
+        self._map.remember(request.rma_no, request, row)
 
     def get(self, rma_no: str, *, for_update: bool = False) -> ReturnRequest | None:
-        if rma_no in self._seen:
+        known = self._map.recall(rma_no)
+        if known is not None:
             if for_update:
                 # read earlier without a lock: take it now, or two writers (say a refund
                 # and a store-credit refund) each insert under the other's feet and
@@ -44,7 +44,7 @@ class ReturnRepository:
                 self.session.execute(
                     select(ReturnRow.id).where(ReturnRow.rma_no == rma_no).with_for_update()
                 )
-            return self._seen[rma_no][0]
+            return known
         query = (
             select(ReturnRow)
             .where(ReturnRow.rma_no == rma_no)
@@ -54,35 +54,19 @@ class ReturnRepository:
                 selectinload(ReturnRow.refund),
             )
         )
-        if for_update:
-            query = query.with_for_update()
-        row = self.session.scalars(query).first()
-        if row is None:
-            return None
-        request = request_from_row(row)
-        self._seen[rma_no] = (request, row)
-        return request
+        row = one_row(self.session, query, for_update=for_update)
+        return None if row is None else self._map.remember(rma_no, request_from_row(row), row)
 
     def forget(self, rma_no: str) -> None:
         """Drop a remembered request (say after a rollback): the next `get` reads it afresh."""
-        self._seen.pop(rma_no, None)
+        self._map.forget(rma_no)
 
     def sync(self) -> None:
-        """Write every remembered aggregate back to its row, so queries see the changes."""
-        for request, row in self._seen.values():
-            write_back(request, row)
-        self.session.flush()
-        for request, row in self._seen.values():
+        """Write every remembered aggregate back to its row, so queries see the changes;
+        each aggregate learns the version its row now has."""
+        super().sync()
+        for request, row in self._map.pairs():
             request.version = row.version
-
-    def flush_changes(self) -> list[DomainEvent]:
-        """Sync every remembered aggregate; hand over their new events, once."""
-        self.sync()
-        events: list[DomainEvent] = []
-        for request, _ in self._seen.values():
-            events.extend(request.events)
-            request.events.clear()
-        return events
 
     def history_for_order(self, order_no: str, *, exclude: str | None = None) -> OrderHistory:
         """What live requests on an order already hold, line by line."""

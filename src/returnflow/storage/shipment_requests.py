@@ -10,19 +10,18 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from returnflow.domain.events import DomainEvent
 from returnflow.domain.money import Money
 from returnflow.domain.shipment_requests import SHIPPED, Purpose, ShipmentRequest
+from returnflow.storage.identity_map import TrackingRepository, one_row
 from returnflow.storage.schema.resolutions import ShipmentRequestRow
 from returnflow.storage.schema.shipping import ShipmentRow
 
 MAX_LISTED = 500
 
 
-class ShipmentRequests:
+class ShipmentRequests(TrackingRepository[int, ShipmentRequest, ShipmentRequestRow]):
     def __init__(self, session: Session) -> None:
-        self.session = session
-        self._seen: dict[int, tuple[ShipmentRequest, ShipmentRequestRow]] = {}
+        super().__init__(session, self._write)
 
     def add(self, request: ShipmentRequest) -> int:
         """Store a new request; its number is set on it and returned."""
@@ -41,21 +40,14 @@ class ShipmentRequests:
         self.session.add(row)
         self.session.flush()
         request.request_id = row.id
-        self._seen[row.id] = (request, row)
+        self._map.remember(row.id, request, row)
         return row.id
 
     def get(self, request_id: int, *, for_update: bool = False) -> ShipmentRequest | None:
-        if request_id in self._seen:
-            return self._seen[request_id][0]
         query = select(ShipmentRequestRow).where(ShipmentRequestRow.id == request_id)
-        if for_update:
-            query = query.with_for_update()
-        row = self.session.scalars(query).first()
-        if row is None:
-            return None
-        request = _request(row)
-        self._seen[request_id] = (request, row)
-        return request
+        return self._map.recall_or_load(
+            request_id, lambda: one_row(self.session, query, for_update=for_update), _request
+        )
 
     def listing(
         self, *, status: str | None, merchant_scope: str | None, rma_no: str | None = None
@@ -80,7 +72,10 @@ class ShipmentRequests:
         return found is not None
 
     def save(self, request: ShipmentRequest) -> None:
-        _, row = self._seen[request.request_id]
+        self._write(request, self._map.row_of(request.request_id))
+        self.session.flush()
+
+    def _write(self, request: ShipmentRequest, row: ShipmentRequestRow) -> None:
         if request.status == SHIPPED and row.shipment_id is None:
             row.shipment_id = self._outbound(request)
         row.status, row.carrier, row.waybill_no = (
@@ -89,16 +84,6 @@ class ShipmentRequests:
             request.waybill_no,
         )
         row.shipped_at, row.shipped_by = request.shipped_at, request.shipped_by
-        self.session.flush()
-
-    def flush_changes(self) -> list[DomainEvent]:
-        """Write back every request of this unit of work; hand over their new events, once."""
-        events: list[DomainEvent] = []
-        for request, _ in list(self._seen.values()):
-            self.save(request)
-            events.extend(request.events)
-            request.events.clear()
-        return events
 
     def _outbound(self, request: ShipmentRequest) -> int:
         """The parcel that left, as an outbound shipment carrying its waybill."""

@@ -25,6 +25,7 @@ from returnflow.domain.shipment_tasks import ExceptionTask
 from returnflow.domain.shipping import WAREHOUSE_FIELDS, Warehouse
 from returnflow.domain.text import Text
 from returnflow.domain.tracking import fingerprint
+from returnflow.storage.identity_map import IdentityMap, one_row
 from returnflow.storage.schema import ShipmentExceptionRow, ShipmentRow, TrackingEventRow
 
 _KEY = "returnflow.shipments"
@@ -102,7 +103,7 @@ class ShipmentMap:
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        self.seen: dict[int, tuple[Shipment, ShipmentRow]] = {}
+        self.loaded: IdentityMap[int, Shipment, ShipmentRow] = IdentityMap()
         self.task_rows: dict[int, ShipmentExceptionRow] = {}
 
     @classmethod
@@ -120,10 +121,10 @@ class ShipmentMap:
 
     def load(self, rows: Sequence[ShipmentRow]) -> list[Shipment]:
         """Aggregates for these rows; ones loaded before in this session are reused."""
-        fresh = [row for row in rows if row.id not in self.seen]
-        if fresh:
-            ids = [row.id for row in fresh]
-            scans: dict[int, list[TrackingEvent]] = {i: [] for i in ids}
+        ids = [row.id for row in rows if row.id not in self.loaded]
+        scans: dict[int, list[TrackingEvent]] = {i: [] for i in ids}
+        tasks: dict[int, list[ShipmentExceptionRow]] = {i: [] for i in ids}
+        if ids:  # the scans and tasks of the shipments not loaded before, in two queries
             for scan in self.session.scalars(
                 select(TrackingEventRow)
                 .where(TrackingEventRow.shipment_id.in_(ids))
@@ -131,7 +132,6 @@ class ShipmentMap:
             ):
                 assert scan.shipment_id is not None
                 scans[scan.shipment_id].append(scan_of(scan))
-            tasks: dict[int, list[ShipmentExceptionRow]] = {i: [] for i in ids}
             for task in self.session.scalars(
                 select(ShipmentExceptionRow)
                 .where(ShipmentExceptionRow.shipment_id.in_(ids))
@@ -139,15 +139,14 @@ class ShipmentMap:
             ):
                 tasks[task.shipment_id].append(task)
                 self.task_rows[task.id] = task
-            for row in fresh:
-                self.seen[row.id] = (_aggregate(row, scans[row.id], tasks[row.id]), row)
-        return [self.seen[row.id][0] for row in rows]
+        return [
+            self.loaded.adopt(row.id, row, lambda r: _aggregate(r, scans[r.id], tasks[r.id]))
+            for row in rows
+        ]
 
     def one(self, query: Select[ShipmentRow], *, for_update: bool) -> Shipment | None:
         """The first shipment `query` (a select of ShipmentRow) finds, locked if asked."""
-        if for_update:
-            query = query.with_for_update()
-        row = self.session.scalars(query).first()
+        row = one_row(self.session, query, for_update=for_update)
         return None if row is None else self.load([row])[0]
 
     def add(self, shipment: Shipment) -> None:
@@ -156,7 +155,7 @@ class ShipmentMap:
         self.session.add(row)
         self.session.flush()
         shipment.stored_as(row.id)
-        self.seen[row.id] = (shipment, row)
+        self.loaded.remember(row.id, shipment, row)
 
     # --- writing back ----------------------------------------------------------------
 
@@ -174,21 +173,19 @@ class ShipmentMap:
 
     def sync(self) -> None:
         """Write every loaded aggregate back (rows, resolved tasks, scans not stored yet)."""
-        for shipment, row in list(self.seen.values()):
-            _write(shipment, row)
-            for task in shipment.exceptions:
-                self._write_task(task)
-            if shipment.unsaved_scans:  # a service that did not store them itself
-                self.store_scans(shipment, "push", shipment.updated_at)
+        self.loaded.write_back(self._write_back)
         self.session.flush()
 
     def flush_changes(self) -> list[DomainEvent]:
         self.sync()
-        events: list[DomainEvent] = []
-        for shipment, _ in self.seen.values():
-            events.extend(shipment.events)
-            shipment.events.clear()
-        return events
+        return self.loaded.take_events()
+
+    def _write_back(self, shipment: Shipment, row: ShipmentRow) -> None:
+        _write(shipment, row)
+        for task in shipment.exceptions:
+            self._write_task(task)
+        if shipment.unsaved_scans:  # a service that did not store them itself
+            self.store_scans(shipment, "push", shipment.updated_at)
 
     def _write_task(self, task: ExceptionTask) -> None:
         row = self.task_rows.get(task.id)
@@ -215,7 +212,7 @@ class ShipmentMap:
 
     def _after_rollback(self, session: Session, previous: SessionTransaction) -> None:
         if not previous.nested:
-            self.seen.clear()
+            self.loaded.clear()
             self.task_rows.clear()
 
 

@@ -26,6 +26,7 @@ from returnflow.domain.store_credit import (
     insufficient,
 )
 from returnflow.storage import chain
+from returnflow.storage.identity_map import IdentityMap
 from returnflow.storage.schema.resolutions import (
     StoreCreditAccountRow,
     StoreCreditEntryRow,
@@ -69,15 +70,18 @@ class _Loaded:
 class StoreCredit:
     def __init__(self, session: Session) -> None:
         self.session = session
-        self._seen: dict[str, tuple[StoreCreditAccount, _Loaded]] = {}
+        # the row side of each pair is what was stored when the account was loaded (an
+        # account is its row, its lots' rows and its entries, written only as changes)
+        self._map: IdentityMap[str, StoreCreditAccount, _Loaded] = IdentityMap()
 
     # --- the aggregate ----------------------------------------------------------------
 
     def account(self, customer_id: str, currency: str = "CNY") -> StoreCreditAccount:
         """The customer's account with every lot that has credit left, the account row
         locked until the transaction ends; a customer without one gets a new, empty one."""
-        if customer_id in self._seen:
-            return self._seen[customer_id][0]
+        known = self._map.recall(customer_id)
+        if known is not None:
+            return known
         row = self.session.get(StoreCreditAccountRow, customer_id, with_for_update=True)
         lots = self.session.scalars(
             select(StoreCreditLotRow)
@@ -91,12 +95,11 @@ class StoreCredit:
             {lot.lot_id: (lot, lot_row) for lot, lot_row in zip(account.lots, lots, strict=True)},
             exists=row is not None,
         )
-        self._seen[customer_id] = (account, loaded)
-        return account
+        return self._map.remember(customer_id, account, loaded)
 
     def save(self, account: StoreCreditAccount, now: datetime) -> None:
         """Write the account's changes: the balance, its lots, and its new entries sealed."""
-        loaded = self._seen[account.customer_id][1]
+        loaded = self._map.row_of(account.customer_id)
         self._move_balance(account, loaded, now)
         self._write_lots(account, loaded)
         for entry in account.entries[loaded.entries_saved :]:
@@ -105,13 +108,12 @@ class StoreCredit:
 
     def flush_changes(self, now: datetime | None = None) -> list[DomainEvent]:
         """Save every account changed in this unit of work; hand over their new events."""
-        events: list[DomainEvent] = []
-        for account, loaded in self._seen.values():
-            if len(account.entries) > loaded.entries_saved:
+
+        def save_if_changed(account: StoreCreditAccount, loaded: _Loaded) -> None:
+            if len(account.entries) > loaded.entries_saved:  # no new entry: nothing moved
                 self.save(account, now or account.entries[-1].at)
-            events.extend(account.events)
-            account.events.clear()
-        return events
+
+        return self._map.flush(save_if_changed)
 
     def lot_owner(self, lot_id: int) -> str | None:
         """Whose lot this is (the expiry sweep works lot by lot)."""

@@ -22,9 +22,11 @@ from returnflow.domain.events import DomainEvent
 from returnflow.domain.inspection_record import Inspection
 from returnflow.domain.inventory import StockFilter
 from returnflow.domain.rtv import RtvBatch
+from returnflow.storage.identity_map import IdentityMap
 from returnflow.storage.schema import (
     DispositionRow,
     InspectionOfferRow,
+    InspectionRow,
     RtvBatchRow,
     WarehouseRulesRow,
 )
@@ -40,10 +42,12 @@ __all__ = ["StockFilter", "Warehouse"]
 class Warehouse(InspectionRecords, DispositionRecords, RtvBatches, StockLedger, WarehouseFigures):
     def __init__(self, session: Session) -> None:
         self.session = session
-        self._inspections: dict[str, Inspection] = {}
+        self._inspections: IdentityMap[str, Inspection, InspectionRow] = IdentityMap()
         self._offer_rows: dict[str, InspectionOfferRow] = {}
-        self._dispositions: dict[tuple[str, int], tuple[LineDisposition, DispositionRow]] = {}
-        self._batches: dict[int, tuple[RtvBatch, RtvBatchRow]] = {}
+        self._dispositions: IdentityMap[tuple[str, int], LineDisposition, DispositionRow] = (
+            IdentityMap()
+        )
+        self._batches: IdentityMap[int, RtvBatch, RtvBatchRow] = IdentityMap()
 
     def rules(self) -> RuleBook:
         """The newest published rule book, or the built-in default before any is."""

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from returnflow.domain.disposition import Disposition
 from returnflow.domain.disposition_record import LineDisposition
 from returnflow.domain.events import DomainEvent
+from returnflow.storage.identity_map import IdentityMap, one_row
 from returnflow.storage.schema import DispositionRow
 from returnflow.storage.warehouse_stock import book_all
 
@@ -21,26 +22,21 @@ class DispositionRecords:
     """The disposition half of `storage.warehouse.Warehouse`."""
 
     session: Session
-    _dispositions: dict[tuple[str, int], tuple[LineDisposition, DispositionRow]]
+    _dispositions: IdentityMap[tuple[str, int], LineDisposition, DispositionRow]
 
     def disposition(self, rma_no: str, line_no: int) -> LineDisposition | None:
-        if (rma_no, line_no) in self._dispositions:
-            return self._dispositions[(rma_no, line_no)][0]
-        row = self.session.scalars(
-            select(DispositionRow).where(
-                DispositionRow.rma_no == rma_no, DispositionRow.line_no == line_no
-            )
-        ).first()
-        return None if row is None else self._remember_disposition(row)
+        query = select(DispositionRow).where(
+            DispositionRow.rma_no == rma_no, DispositionRow.line_no == line_no
+        )
+        return self._dispositions.recall_or_load(
+            (rma_no, line_no), lambda: one_row(self.session, query), _disposition
+        )
 
     def dispositions_of(self, rma_no: str) -> list[LineDisposition]:
         query = select(DispositionRow).where(DispositionRow.rma_no == rma_no)
         rows = self.session.scalars(query.order_by(DispositionRow.line_no))
         return [
-            self._dispositions[(row.rma_no, row.line_no)][0]
-            if (row.rma_no, row.line_no) in self._dispositions
-            else self._remember_disposition(row)
-            for row in rows
+            self._dispositions.adopt((row.rma_no, row.line_no), row, _disposition) for row in rows
         ]
 
     def add_disposition(self, disposition: LineDisposition) -> None:
@@ -63,13 +59,13 @@ class DispositionRecords:
         )
         self.session.add(row)
         self.session.flush()
-        self._dispositions[(disposition.rma_no, disposition.line_no)] = (disposition, row)
+        self._dispositions.remember((disposition.rma_no, disposition.line_no), disposition, row)
         self.save_disposition(disposition)
 
     def save_disposition(self, disposition: LineDisposition) -> None:
         """Book its pending movements and write where its goods went."""
         book_all(self.session, disposition.moves)
-        row = self._dispositions[(disposition.rma_no, disposition.line_no)][1]
+        row = self._dispositions.row_of((disposition.rma_no, disposition.line_no))
         row.bin = disposition.bin
         row.rtv_batch_id = disposition.rtv_batch_id
         row.put_away_at = disposition.put_away_at
@@ -77,34 +73,31 @@ class DispositionRecords:
         self.session.flush()
 
     def disposition_events(self) -> list[DomainEvent]:
-        events: list[DomainEvent] = []
-        for disposition, _ in self._dispositions.values():
-            self.save_disposition(disposition)
-            events.extend(disposition.events)
-            disposition.events.clear()
-        return events
-
-    def _remember_disposition(self, row: DispositionRow) -> LineDisposition:
-        disposition = LineDisposition(
-            rma_no=row.rma_no,
-            line_no=row.line_no,
-            merchant_id=row.merchant_id,
-            sku=row.sku,
-            category=row.category,
-            grade=row.grade,
-            quantity=row.quantity,
-            value=row.value,
-            suggested=Disposition(row.suggested),
-            rule_id=row.rule_id,
-            rules_version=row.rules_version,
-            chosen=Disposition(row.chosen),
-            decided_at=row.decided_at,
-            decided_by=row.decided_by,
-            approved_by=row.approved_by,
-            bin=row.bin,
-            rtv_batch_id=row.rtv_batch_id,
-            put_away_at=row.put_away_at,
-            put_away_by=row.put_away_by,
+        """Write every remembered disposition back; hand over their new events, once."""
+        return self._dispositions.flush(
+            lambda disposition, _row: self.save_disposition(disposition)
         )
-        self._dispositions[(row.rma_no, row.line_no)] = (disposition, row)
-        return disposition
+
+
+def _disposition(row: DispositionRow) -> LineDisposition:
+    return LineDisposition(
+        rma_no=row.rma_no,
+        line_no=row.line_no,
+        merchant_id=row.merchant_id,
+        sku=row.sku,
+        category=row.category,
+        grade=row.grade,
+        quantity=row.quantity,
+        value=row.value,
+        suggested=Disposition(row.suggested),
+        rule_id=row.rule_id,
+        rules_version=row.rules_version,
+        chosen=Disposition(row.chosen),
+        decided_at=row.decided_at,
+        decided_by=row.decided_by,
+        approved_by=row.approved_by,
+        bin=row.bin,
+        rtv_batch_id=row.rtv_batch_id,
+        put_away_at=row.put_away_at,
+        put_away_by=row.put_away_by,
+    )

@@ -32,6 +32,7 @@ from returnflow.domain.inspection_record import (
 from returnflow.domain.money import Money
 from returnflow.domain.refunds import Deduction
 from returnflow.domain.text import Text
+from returnflow.storage.identity_map import IdentityMap
 from returnflow.storage.schema import InspectionOfferRow, InspectionRow, ReturnRow, ShipmentRow
 from returnflow.storage.warehouse_stock import book_all
 
@@ -42,13 +43,14 @@ class InspectionRecords:
     """The inspection half of `storage.warehouse.Warehouse`."""
 
     session: Session
-    _inspections: dict[str, Inspection]
+    _inspections: IdentityMap[str, Inspection, InspectionRow]
     _offer_rows: dict[str, InspectionOfferRow]
 
     def inspection(self, rma_no: str) -> Inspection | None:
         """The request's inspection with its offer and whether its goods went back."""
-        if rma_no in self._inspections:
-            return self._inspections[rma_no]
+        known = self._inspections.recall(rma_no)
+        if known is not None:
+            return known
         query = (
             select(InspectionRow, ReturnRow.merchant_id)
             .join(ReturnRow, ReturnRow.rma_no == InspectionRow.rma_no)
@@ -71,34 +73,32 @@ class InspectionRecords:
             offer=None if offer_row is None else _offer(offer_row),
             sent_back=bool(self.send_backs(rma_no)),
         )
-        self._inspections[rma_no] = inspection
-        return inspection
+        return self._inspections.remember(rma_no, inspection, row)
 
     def add_inspection(self, inspection: Inspection) -> None:
         """Store a new inspection with whatever followed it in the same step."""
         findings, verdict = inspection.findings, inspection.verdict
-        self.session.add(
-            InspectionRow(
-                rma_no=inspection.rma_no,
-                passed=verdict.passed,
-                grade=findings.grade.value,
-                responsibility=findings.responsibility.value,
-                checks=[
-                    {"check": c.check.value, "mark": c.mark.value, "note": c.note}
-                    for c in findings.checks
-                ],
-                serial_no=findings.serial_no,
-                expected_serial=findings.expected_serial,
-                serial_matches=verdict.serial_matches,
-                photos=list(findings.photos),
-                notes=findings.notes,
-                reasons=[{"zh": r.zh, "en": r.en} for r in verdict.reasons],
-                inspected_at=inspection.inspected_at,
-                inspected_by=inspection.inspected_by,
-            )
+        row = InspectionRow(
+            rma_no=inspection.rma_no,
+            passed=verdict.passed,
+            grade=findings.grade.value,
+            responsibility=findings.responsibility.value,
+            checks=[
+                {"check": c.check.value, "mark": c.mark.value, "note": c.note}
+                for c in findings.checks
+            ],
+            serial_no=findings.serial_no,
+            expected_serial=findings.expected_serial,
+            serial_matches=verdict.serial_matches,
+            photos=list(findings.photos),
+            notes=findings.notes,
+            reasons=[{"zh": r.zh, "en": r.en} for r in verdict.reasons],
+            inspected_at=inspection.inspected_at,
+            inspected_by=inspection.inspected_by,
         )
+        self.session.add(row)
         self.session.flush()
-        self._inspections[inspection.rma_no] = inspection
+        self._inspections.remember(inspection.rma_no, inspection, row)
         self.save_inspection(inspection)
 
     def save_inspection(self, inspection: Inspection) -> None:
@@ -129,16 +129,12 @@ class InspectionRecords:
 
     def inspection_events(self) -> list[DomainEvent]:
         """Write every remembered inspection back; hand over their new events, once."""
-        events: list[DomainEvent] = []
-        for inspection in self._inspections.values():
-            self.save_inspection(inspection)
-            events.extend(inspection.events)
-            inspection.events.clear()
-        return events
+        return self._inspections.flush(lambda inspection, _row: self.save_inspection(inspection))
 
     def offer(self, rma_no: str) -> PartialRefundOffer | None:
-        if rma_no in self._inspections:
-            return self._inspections[rma_no].offer
+        known = self._inspections.recall(rma_no)
+        if known is not None:
+            return known.offer
         row = self._offer_row(rma_no)
         return None if row is None else _offer(row)
 

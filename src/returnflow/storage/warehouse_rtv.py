@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from returnflow.domain.events import DomainEvent
 from returnflow.domain.rtv import BatchStatus, RtvBatch, RtvItem
+from returnflow.storage.identity_map import IdentityMap, one_row
 from returnflow.storage.schema import RtvBatchRow, RtvItemRow
 from returnflow.storage.warehouse_stock import book_all
 
@@ -24,7 +25,7 @@ class RtvBatches:
     """The return-to-vendor half of `storage.warehouse.Warehouse`."""
 
     session: Session
-    _batches: dict[int, tuple[RtvBatch, RtvBatchRow]]
+    _batches: IdentityMap[int, RtvBatch, RtvBatchRow]
 
     def open_batch(self, merchant_id: str, now: datetime) -> RtvBatch:
         """The merchant's open batch, opened now if there is none."""
@@ -41,9 +42,7 @@ class RtvBatches:
 
     def batch(self, batch_id: int, *, for_update: bool = False) -> RtvBatch | None:
         query = select(RtvBatchRow).where(RtvBatchRow.id == batch_id)
-        if for_update:
-            query = query.with_for_update()
-        row = self.session.scalars(query).first()
+        row = one_row(self.session, query, for_update=for_update)
         return None if row is None else self._remember_batch(row)
 
     def batches(self, status: str | None = None, limit: int = 100) -> list[RtvBatch]:
@@ -58,7 +57,7 @@ class RtvBatches:
     def save_batch(self, batch: RtvBatch) -> None:
         """Book its pending movements, add its new items, write its state."""
         book_all(self.session, batch.moves)
-        row = self._batches[batch.id][1]
+        row = self._batches.row_of(batch.id)
         for item in batch.added:
             self.session.add(
                 RtvItemRow(
@@ -83,19 +82,13 @@ class RtvBatches:
         self.session.flush()
 
     def batch_events(self) -> list[DomainEvent]:
-        events: list[DomainEvent] = []
-        for batch, _ in self._batches.values():
-            self.save_batch(batch)
-            events.extend(batch.events)
-            batch.events.clear()
-        return events
+        """Write every remembered batch back; hand over their new events, once."""
+        return self._batches.flush(lambda batch, _row: self.save_batch(batch))
 
     def _remember_batch(self, row: RtvBatchRow) -> RtvBatch:
-        if row.id in self._batches:
-            return self._batches[row.id][0]
-        batch = _batch(row, self._items([row.id]).get(row.id, []))
-        self._batches[row.id] = (batch, row)
-        return batch
+        return self._batches.adopt(
+            row.id, row, lambda r: _batch(r, self._items([r.id]).get(r.id, []))
+        )
 
     def _items(self, batch_ids: Sequence[int]) -> dict[int, list[RtvItem]]:
         if not batch_ids:
