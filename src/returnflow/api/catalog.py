@@ -10,21 +10,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
+from returnflow.api.roles import Feeder, OrderViewer
 from returnflow.api.schemas import Money as MoneyOut
-from returnflow.domain.access import Permission, Principal
 from returnflow.domain.price_feed import MAX_AVAILABLE, MAX_UNIT_PRICE, PriceUpdate
-from returnflow.entrypoints.deps import Allowed, Context
+from returnflow.entrypoints.deps import Context
 from returnflow.entrypoints.steps import perform
 from returnflow.services import replacements
 from returnflow.services.unit_of_work import UnitOfWork
 
 catalog_router = APIRouter(prefix="/api/v1", tags=["catalog"])
 
-Feeder = Annotated[Principal, Depends(Allowed(Permission.ORDERS_IMPORT))]
-Viewer = Annotated[Principal, Depends(Allowed(Permission.ORDERS_VIEW))]
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._\-]+$")]
 
 
@@ -81,7 +79,7 @@ def feed_catalog(body: CatalogFeedIn, context: Context, principal: Feeder) -> Fe
 
 
 @catalog_router.get("/catalog/items")
-def list_catalog(merchant_id: Id, context: Context, principal: Viewer) -> CatalogOut:
+def list_catalog(merchant_id: Id, context: Context, principal: OrderViewer) -> CatalogOut:
     """One merchant's replacement catalogue as the feed left it."""
     if principal.merchant_scope is not None and principal.merchant_scope != merchant_id:
         return CatalogOut(items=[])

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from starlette.responses import Response
 
-from returnflow.domain.access import Permission, Principal
-from returnflow.entrypoints.deps import Allowed, Context, Language
+from returnflow.api.roles import Viewer
+from returnflow.entrypoints.deps import Context, Language
 from returnflow.entrypoints.files import attachment
 from returnflow.entrypoints.steps import perform
 from returnflow.services import evidence
@@ -26,7 +25,7 @@ def evidence_zip(
     rma_no: str,
     context: Context,
     language: Language,
-    principal: Annotated[Principal, Depends(Allowed(Permission.RETURNS_VIEW))],
+    principal: Viewer,
 ) -> Response:
     """Everything a legal dispute needs about one request, with every file's SHA-256.
 

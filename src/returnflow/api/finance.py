@@ -5,17 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 from starlette.responses import Response
 
 from returnflow.api import schemas
+from returnflow.api.roles import Approver, Reconciler
 from returnflow.app_context import AppContext
-from returnflow.domain.access import Permission, Principal
+from returnflow.domain.access import Principal
 from returnflow.domain.approvals import AmountApproval
 from returnflow.domain.money import Money
 from returnflow.domain.recoveries import RefundRecovery
-from returnflow.entrypoints.deps import Allowed, Context, Language
+from returnflow.entrypoints.deps import Context, Language
 from returnflow.entrypoints.files import attachment
 from returnflow.entrypoints.params import RowId
 from returnflow.entrypoints.steps import perform
@@ -26,9 +27,6 @@ from returnflow.services.finance_queries import RefundLine
 from returnflow.services.reconciliation import Reconciled, SettlementRecord
 
 router = APIRouter(prefix="/api/v1/finance", tags=["finance"])
-
-Reconciler = Annotated[Principal, Depends(Allowed(Permission.FINANCE_RECONCILE))]
-Approver = Annotated[Principal, Depends(Allowed(Permission.AMOUNTS_APPROVE))]
 
 
 class RefundLineOut(BaseModel):

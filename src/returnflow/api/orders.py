@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from starlette.responses import JSONResponse
 
 from returnflow.api import schemas, views
-from returnflow.domain.access import Permission, Principal
+from returnflow.api.roles import Feeder, OrderViewer
 from returnflow.domain.money import Money
 from returnflow.domain.orders import Address, Customer, Order, OrderLine, Payment
 from returnflow.domain.text import DomainError, Text
-from returnflow.entrypoints.deps import Allowed, Context, Language
+from returnflow.entrypoints.deps import Context, Language
 from returnflow.entrypoints.steps import perform
 from returnflow.services import orders as order_service
 from returnflow.services.unit_of_work import ConcurrentUpdate
@@ -66,7 +64,7 @@ def to_domain(body: schemas.OrderIn) -> Order:
 def put_order(
     body: schemas.OrderIn,
     context: Context,
-    _: Annotated[Principal, Depends(Allowed(Permission.ORDERS_IMPORT))],
+    _: Feeder,
 ) -> JSONResponse:
     """Create or update an order; idempotent on `order_no` (201 when new, 200 when updated)."""
     _check_order(body)
@@ -117,7 +115,7 @@ def get_eligibility(
     order_no: str,
     context: Context,
     language: Language,
-    principal: Annotated[Principal, Depends(Allowed(Permission.ORDERS_VIEW))],
+    principal: OrderViewer,
 ) -> schemas.EligibilityOut:
     """Per line: the request types allowed, until when, who pays return shipping, and why."""
     now = context.clock()

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from pydantic import AwareDatetime, BaseModel, Field
 
-from returnflow.domain.access import Permission, Principal
+from returnflow.api.roles import PolicyViewer, Publisher
 from returnflow.domain.policy import MerchantTerms, PolicyVersion, Terms
-from returnflow.entrypoints.deps import Allowed, Context
+from returnflow.entrypoints.deps import Context
 from returnflow.entrypoints.steps import perform
 from returnflow.services import policies
 from returnflow.services.unit_of_work import UnitOfWork
@@ -137,9 +136,7 @@ def _iso(moment: datetime) -> str:
 
 
 @router.get("", response_model=PolicyBookOut)
-def get_policy(
-    context: Context, _: Annotated[Principal, Depends(Allowed(Permission.POLICY_VIEW))]
-) -> PolicyBookOut:
+def get_policy(context: Context, _: PolicyViewer) -> PolicyBookOut:
     """The version in force now, and every version with its start."""
     now = context.clock()
     with context.uow() as uow:
@@ -157,7 +154,7 @@ def get_policy(
 def publish_version(
     draft: PolicyDraft,
     context: Context,
-    principal: Annotated[Principal, Depends(Allowed(Permission.POLICY_PUBLISH))],
+    principal: Publisher,
 ) -> PolicyOut:
     """Publish the next version; orders placed before `effective_from` keep their old terms."""
 

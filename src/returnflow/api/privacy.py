@@ -9,13 +9,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from returnflow.domain.access import Permission, Principal
-from returnflow.entrypoints.deps import Allowed, Context
+from returnflow.api.roles import Auditor, Exporter
+from returnflow.entrypoints.deps import Context
 from returnflow.entrypoints.files import attachment
 from returnflow.entrypoints.steps import perform
 from returnflow.log_privacy import current_route, redact
@@ -23,8 +23,6 @@ from returnflow.services import privacy as service
 
 router = APIRouter(prefix="/api/v1", tags=["privacy"])
 
-Auditor = Annotated[Principal, Depends(Allowed(Permission.ACCESS_LOG_VIEW))]
-Exporter = Annotated[Principal, Depends(Allowed(Permission.CUSTOMERS_EXPORT))]
 CustomerId = Annotated[str, Path(min_length=1, max_length=64)]
 Filter = Annotated[str, Query(max_length=100)]
 

@@ -10,9 +10,9 @@ bodies are in `receiving_models.py`.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from starlette.responses import JSONResponse
 
 from returnflow.api import schemas, views
@@ -30,10 +30,11 @@ from returnflow.api.receiving_models import (
     receipt_out,
     scan_out,
 )
+from returnflow.api.roles import Receiver, Viewer
 from returnflow.app_context import AppContext
-from returnflow.domain.access import Permission, Principal
+from returnflow.domain.access import Principal
 from returnflow.domain.receiving import Mismatch, ParcelLabel, ParcelState
-from returnflow.entrypoints.deps import Allowed, Context, Language
+from returnflow.entrypoints.deps import Context, Language
 from returnflow.entrypoints.params import RowId
 from returnflow.entrypoints.steps import perform
 from returnflow.services import receiving as receiving_service
@@ -42,9 +43,6 @@ from returnflow.services.returns import get_return, reveal_contact
 from returnflow.services.unit_of_work import UnitOfWork
 
 router = APIRouter(prefix="/api/v1", tags=["receiving"])
-
-Receiver = Annotated[Principal, Depends(Allowed(Permission.WAREHOUSE_RECEIVE))]
-Viewer = Annotated[Principal, Depends(Allowed(Permission.RETURNS_VIEW))]
 
 
 def _record(

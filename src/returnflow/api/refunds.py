@@ -9,20 +9,19 @@ their signature alone, so that route needs no token.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 from starlette.responses import Response
 
 from returnflow.api import schemas
+from returnflow.api.roles import Payer, Viewer
 from returnflow.app_context import AppContext
-from returnflow.domain.access import Permission, Principal
 from returnflow.domain.money import Money
 from returnflow.domain.refund_life import RefundState
 from returnflow.domain.refunds import Deduction
 from returnflow.domain.text import DomainError, Text
-from returnflow.entrypoints.deps import Allowed, Context, Language
+from returnflow.entrypoints.deps import Context, Language
 from returnflow.entrypoints.problems import problem
 from returnflow.entrypoints.steps import perform
 from returnflow.payments.gateway import (
@@ -197,7 +196,7 @@ def request_refund(
     rma_no: str,
     context: Context,
     language: Language,
-    principal: Annotated[Principal, Depends(Allowed(Permission.REFUNDS_PAY))],
+    principal: Payer,
     body: RefundIn | None = None,
 ) -> RefundOut:
     """Owe the refund now; the worker pays it through the gateway (R6.1, R6.4).
@@ -229,7 +228,7 @@ def read_refund(
     rma_no: str,
     context: Context,
     language: Language,
-    principal: Annotated[Principal, Depends(Allowed(Permission.RETURNS_VIEW))],
+    principal: Viewer,
 ) -> RefundOut:
     now = context.clock()
     with context.uow() as uow:
@@ -242,7 +241,7 @@ def reopen_refund(
     rma_no: str,
     context: Context,
     language: Language,
-    principal: Annotated[Principal, Depends(Allowed(Permission.REFUNDS_PAY))],
+    principal: Payer,
 ) -> RefundOut:
     """Finance sends an escalated refund again, once the gateway says it was not paid.
 

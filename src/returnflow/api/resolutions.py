@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from returnflow.api.catalog import catalog_router
@@ -17,9 +17,10 @@ from returnflow.api.resolution_models import (
     ShipmentRequestsOut,
     ShippedOut,
 )
+from returnflow.api.roles import Payer, Resolver, Viewer
 from returnflow.app_context import AppContext
-from returnflow.domain.access import Permission, Principal
-from returnflow.entrypoints.deps import Allowed, Context
+from returnflow.domain.access import Principal
+from returnflow.entrypoints.deps import Context
 from returnflow.entrypoints.params import RowId
 from returnflow.entrypoints.steps import perform
 from returnflow.services import exchanges as exchange_service
@@ -101,10 +102,6 @@ def _resolved(
         return resolution_queries.resolution(uow, rma_no)
 
     return ResolutionOut.of(perform(context, as_conflicts(step)))
-
-
-Resolver = Annotated[Principal, Depends(Allowed(Permission.RETURNS_RESOLVE))]
-Viewer = Annotated[Principal, Depends(Allowed(Permission.RETURNS_VIEW))]
 
 
 @router.get("/returns/{rma_no}/resolution")
@@ -231,7 +228,7 @@ def reissue(
 def refund_as_credit(
     rma_no: str,
     context: Context,
-    principal: Annotated[Principal, Depends(Allowed(Permission.REFUNDS_PAY))],
+    principal: Payer,
 ) -> CreditRefundOut:
     """Refund as store credit (plus the configured bonus) instead of money."""
     done = perform(

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Header, Query
 from starlette.responses import JSONResponse
 
 from returnflow.api import schemas, views
+from returnflow.api.roles import Filer, Inspector, Reviewer, Shipper, Viewer
 from returnflow.app_context import AppContext
 from returnflow.domain.access import Permission, Principal
 from returnflow.domain.lifecycle import Action, Status
@@ -36,7 +37,7 @@ def create_return(
     body: schemas.ReturnIn,
     context: Context,
     language: Language,
-    principal: Annotated[Principal, Depends(Allowed(Permission.RETURNS_FILE))],
+    principal: Filer,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """File a request: an RMA number and the automated decision come back at once.
@@ -80,7 +81,7 @@ def _new_return(body: schemas.ReturnIn) -> return_service.NewReturn:
 @router.get("", response_model=schemas.ReturnPage)
 def search_returns(
     context: Context,
-    principal: Annotated[Principal, Depends(Allowed(Permission.RETURNS_VIEW))],
+    principal: Viewer,
     status: Status | None = None,
     merchant_id: str | None = None,
     customer_id: str | None = None,
@@ -121,7 +122,7 @@ def get_return(
     rma_no: str,
     context: Context,
     language: Language,
-    principal: Annotated[Principal, Depends(Allowed(Permission.RETURNS_VIEW))],
+    principal: Viewer,
 ) -> schemas.ReturnOut:
     def read(uow: UnitOfWork, now: datetime) -> schemas.ReturnOut:
         request = return_service.get_return(uow, rma_no, merchant_scope=principal.merchant_scope)
@@ -170,7 +171,7 @@ def reject(
     body: schemas.RejectIn,
     context: Context,
     language: Language,
-    principal: Annotated[Principal, Depends(Allowed(Permission.RETURNS_REVIEW))],
+    principal: Reviewer,
 ) -> schemas.ReturnOut:
     """R3.3: the reason is shown to the customer."""
     return _step(context, rma_no, Action.REJECT, principal, language, note=body.reason)
@@ -182,7 +183,7 @@ def ship(
     body: schemas.ShipIn,
     context: Context,
     language: Language,
-    principal: Annotated[Principal, Depends(Allowed(Permission.RETURNS_SHIP))],
+    principal: Shipper,
 ) -> schemas.ReturnOut:
     """R4.3: the carrier and tracking number of a parcel the customer sent themselves."""
 
@@ -208,7 +209,7 @@ def inspect(
     body: schemas.InspectIn,
     context: Context,
     language: Language,
-    principal: Annotated[Principal, Depends(Allowed(Permission.WAREHOUSE_INSPECT))],
+    principal: Inspector,
 ) -> schemas.ReturnOut:
     action = Action.INSPECT_PASS if body.passed else Action.INSPECT_FAIL
     return _step(context, rma_no, action, principal, language, note=body.notes)

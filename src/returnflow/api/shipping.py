@@ -10,10 +10,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Path
 from pydantic import AwareDatetime
 from starlette.responses import Response
 
+from returnflow.api.roles import PolicyViewer, Publisher, Reporter, Shipper, Viewer
 from returnflow.api.shipping_schemas import (
     AdjustmentIn,
     BookOut,
@@ -27,9 +28,8 @@ from returnflow.api.shipping_schemas import (
     options_out,
     shipment_out,
 )
-from returnflow.domain.access import Permission, Principal
 from returnflow.domain.shipping import ANY
-from returnflow.entrypoints.deps import Allowed, Context, Language
+from returnflow.entrypoints.deps import Context, Language
 from returnflow.entrypoints.files import attachment
 from returnflow.entrypoints.params import RowId
 from returnflow.entrypoints.steps import perform
@@ -46,7 +46,7 @@ def shipping_options(
     rma_no: str,
     context: Context,
     language: Language,
-    principal: Annotated[Principal, Depends(Allowed(Permission.RETURNS_VIEW))],
+    principal: Viewer,
 ) -> OptionsOut:
     """R4.1: each method's fee (by who pays), expected days and instructions; pickup slots."""
     now = context.clock()
@@ -61,7 +61,7 @@ def shipping_options(
 def list_shipments(
     rma_no: str,
     context: Context,
-    principal: Annotated[Principal, Depends(Allowed(Permission.RETURNS_VIEW))],
+    principal: Viewer,
 ) -> list[ShipmentOut]:
     with context.uow() as uow:
         found = queries.shipments_of(uow, rma_no, merchant_scope=principal.merchant_scope)
@@ -73,7 +73,7 @@ def choose_method(
     rma_no: str,
     body: ChoiceIn,
     context: Context,
-    principal: Annotated[Principal, Depends(Allowed(Permission.RETURNS_SHIP))],
+    principal: Shipper,
 ) -> ShipmentOut:
     """Arrange the return. Pickup and drop-off answer "requested" at once; the carrier's
     waybill follows through the worker. Self-ship moves the request to in transit."""
@@ -105,7 +105,7 @@ def cancel_pickup(
     rma_no: str,
     shipment_id: RowId,
     context: Context,
-    principal: Annotated[Principal, Depends(Allowed(Permission.RETURNS_SHIP))],
+    principal: Shipper,
 ) -> ShipmentOut:
     """Call off a door pickup not collected yet; the carrier is told through the outbox."""
 
@@ -126,7 +126,7 @@ def cancel_pickup(
 def label_pdf(
     rma_no: str,
     context: Context,
-    principal: Annotated[Principal, Depends(Allowed(Permission.RETURNS_VIEW))],
+    principal: Viewer,
 ) -> Response:
     """R4.2: the 100 × 150 mm label with the return address, Code128 waybill and QR RMA."""
     pdf = perform(
@@ -146,7 +146,7 @@ def label_pdf(
 def dropoff_qr(
     rma_no: str,
     context: Context,
-    principal: Annotated[Principal, Depends(Allowed(Permission.RETURNS_VIEW))],
+    principal: Viewer,
 ) -> Response:
     """The drop-off code as a QR image, to show at the counter."""
     with context.uow() as uow:
@@ -160,7 +160,7 @@ def dropoff_qr(
 @router.get("/shipping/methods", response_model=BookOut)
 def get_methods(
     context: Context,
-    principal: Annotated[Principal, Depends(Allowed(Permission.POLICY_VIEW))],
+    principal: PolicyViewer,
     merchant_id: str = ANY,
     province: str = ANY,
 ) -> BookOut:
@@ -178,7 +178,7 @@ def put_methods(
     province: Annotated[str, Path(max_length=40)],
     body: AdjustmentIn,
     context: Context,
-    principal: Annotated[Principal, Depends(Allowed(Permission.POLICY_PUBLISH))],
+    principal: Publisher,
 ) -> BookOut:
     """Store the adjustment for a merchant and province ("*" for all); replaces the previous."""
     adjustment = adjustment_of(merchant_id, province, body)
@@ -193,7 +193,7 @@ def delete_methods(
     merchant_id: str,
     province: str,
     context: Context,
-    principal: Annotated[Principal, Depends(Allowed(Permission.POLICY_PUBLISH))],
+    principal: Publisher,
 ) -> Response:
     perform(context, lambda uow, now: settings.remove_methods(uow, merchant_id, province))
     return Response(status_code=204)
@@ -205,7 +205,7 @@ def delete_methods(
 @router.get("/reports/return-shipping-costs", response_model=CostReportOut)
 def cost_report(
     context: Context,
-    principal: Annotated[Principal, Depends(Allowed(Permission.REPORTS_VIEW))],
+    principal: Reporter,
     by: Literal["carrier", "merchant"] = "carrier",
     created_from: AwareDatetime | None = None,
     created_to: AwareDatetime | None = None,

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
+from returnflow.api.roles import CreditManager
 from returnflow.api.schemas import Money as MoneyOut
-from returnflow.domain.access import Permission, Principal
 from returnflow.domain.money import Money
-from returnflow.entrypoints.deps import Allowed, Context
+from returnflow.entrypoints.deps import Context
 from returnflow.entrypoints.steps import perform
 from returnflow.services import store_credit as credit_service
 from returnflow.services import store_credit_queries
@@ -21,7 +21,6 @@ from returnflow.services.store_credit_queries import CreditEntryView
 router = APIRouter(prefix="/api/v1/store-credit", tags=["store credit"])
 
 CustomerId = Annotated[str, Path(min_length=1, max_length=64)]
-Manager = Annotated[Principal, Depends(Allowed(Permission.CREDIT_MANAGE))]
 
 
 class SpendIn(BaseModel):
@@ -69,7 +68,7 @@ class SpendOut(BaseModel):
 
 
 @router.get("/{customer_id}")
-def balance(customer_id: CustomerId, context: Context, principal: Manager) -> BalanceOut:
+def balance(customer_id: CustomerId, context: Context, principal: CreditManager) -> BalanceOut:
     """The balance and its history, newest first; the balance is the sum of the history."""
     with context.uow() as uow:
         found = store_credit_queries.history(uow, customer_id)
@@ -85,7 +84,7 @@ def spend(
     customer_id: CustomerId,
     body: SpendIn,
     context: Context,
-    principal: Manager,
+    principal: CreditManager,
     response: Response,
 ) -> SpendOut:
     """Pay with credit. The same `key` again answers the first spend (200, header

@@ -9,17 +9,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from returnflow.api.roles import ExceptionHandler, Viewer
 from returnflow.app_context import AppContext
-from returnflow.domain.access import Permission, Principal
 from returnflow.domain.shipment_alerts import AlertKind
 from returnflow.domain.text import Text
-from returnflow.entrypoints.deps import Allowed, Context
+from returnflow.entrypoints.deps import Context
 from returnflow.entrypoints.params import RowId
 from returnflow.entrypoints.problems import problem
 from returnflow.entrypoints.steps import perform
@@ -129,7 +129,7 @@ def _take(context: AppContext, carrier: str, batches: list[PushedEvents]) -> Non
 def request_tracking(
     rma_no: str,
     context: Context,
-    principal: Annotated[Principal, Depends(Allowed(Permission.RETURNS_VIEW))],
+    principal: Viewer,
 ) -> list[TrackingEventOut]:
     """Every carrier scan of the request's parcels, newest first."""
     with context.uow() as uow:
@@ -152,7 +152,7 @@ def request_tracking(
 @router.get("/logistics/exceptions", response_model=ExceptionList)
 def list_exceptions(
     context: Context,
-    _: Annotated[Principal, Depends(Allowed(Permission.LOGISTICS_EXCEPTIONS))],
+    _: ExceptionHandler,
     state: Literal["open", "resolved", "all"] = "open",
     kind: Annotated[AlertKind | None, Query()] = None,
 ) -> ExceptionList:
@@ -168,7 +168,7 @@ def resolve_exception(
     task_id: RowId,
     body: ResolveIn,
     context: Context,
-    principal: Annotated[Principal, Depends(Allowed(Permission.LOGISTICS_EXCEPTIONS))],
+    principal: ExceptionHandler,
 ) -> ExceptionOut:
     """Close a task with what was done about it; who and when are kept."""
 

@@ -9,12 +9,13 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
+from returnflow.api.roles import Admin
 from returnflow.app_context import AppContext
-from returnflow.domain.access import Permission, Principal, Role
-from returnflow.entrypoints.deps import Allowed, Context
+from returnflow.domain.access import Role
+from returnflow.entrypoints.deps import Context
 from returnflow.entrypoints.params import MAX_PAGE, RowId
 from returnflow.entrypoints.steps import perform
 from returnflow.services import user_admin
@@ -22,7 +23,6 @@ from returnflow.services.unit_of_work import UnitOfWork
 from returnflow.services.user_admin import UserListing
 
 router = APIRouter(prefix="/api/v1/users", tags=["staff accounts"])
-Admin = Annotated[Principal, Depends(Allowed(Permission.USERS_MANAGE))]
 
 
 class UserOut(BaseModel):

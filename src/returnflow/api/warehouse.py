@@ -10,11 +10,11 @@ checklist inspection is the one that records grade, responsibility and the ledge
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 
 from returnflow.api import warehouse_rules, warehouse_stock
+from returnflow.api.roles import Confirmer, Disposer, Inspector, Viewer
 from returnflow.api.warehouse_models import (
     ChecklistItemOut,
     ChecklistOut,
@@ -28,9 +28,9 @@ from returnflow.api.warehouse_models import (
 )
 from returnflow.api.warehouse_views import disposition_out, state_out
 from returnflow.app_context import AppContext
-from returnflow.domain.access import Permission, Principal
+from returnflow.domain.access import Permission
 from returnflow.domain.inspection import CheckResult
-from returnflow.entrypoints.deps import Allowed, Context, Language
+from returnflow.entrypoints.deps import Context, Language
 from returnflow.entrypoints.steps import perform
 from returnflow.services import inspection as inspection_service
 from returnflow.services import warehouse as warehouse_service
@@ -52,7 +52,7 @@ def checklist(
     rma_no: str,
     context: Context,
     language: Language,
-    principal: Annotated[Principal, Depends(Allowed(P.WAREHOUSE_INSPECT))],
+    principal: Inspector,
 ) -> ChecklistOut:
     """The checks this request's items need, by category (R5.2)."""
     with context.uow() as uow:
@@ -67,7 +67,7 @@ def warehouse_state(
     rma_no: str,
     context: Context,
     language: Language,
-    principal: Annotated[Principal, Depends(Allowed(P.RETURNS_VIEW))],
+    principal: Viewer,
 ) -> WarehouseStateOut:
     """The inspection, any offer or send-back, and the dispositions of one request."""
     with context.uow() as uow:
@@ -81,7 +81,7 @@ def inspect(
     body: InspectionIn,
     context: Context,
     language: Language,
-    principal: Annotated[Principal, Depends(Allowed(P.WAREHOUSE_INSPECT))],
+    principal: Inspector,
 ) -> InspectedOut:
     """Inspect with the checklist; pass or fail follows from the findings (see reasons)."""
     given = inspection_service.InspectionInput(
@@ -113,7 +113,7 @@ def answer_offer(
     body: OfferAnswerIn,
     context: Context,
     language: Language,
-    principal: Annotated[Principal, Depends(Allowed(P.RETURNS_CONFIRM))],
+    principal: Confirmer,
 ) -> WarehouseStateOut:
     """Accept or decline the partial refund on the customer's behalf (R5.3)."""
 
@@ -130,7 +130,7 @@ def dispose(
     rma_no: str,
     body: DisposeIn,
     context: Context,
-    principal: Annotated[Principal, Depends(Allowed(P.WAREHOUSE_DISPOSE))],
+    principal: Disposer,
 ) -> DispositionOut:
     """Dispose one line: the rules' suggestion unless `disposition` says otherwise."""
 
@@ -156,7 +156,7 @@ def put_away(
     rma_no: str,
     body: PutAwayIn,
     context: Context,
-    principal: Annotated[Principal, Depends(Allowed(P.WAREHOUSE_DISPOSE))],
+    principal: Disposer,
 ) -> DispositionOut:
     """Kept goods into a bin of their disposition's zone."""
 

@@ -6,14 +6,15 @@ versioned document, and dock-to-stock and inspections per hour. Included by
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 
+from returnflow.api.roles import PolicyViewer, Publisher, Reporter
 from returnflow.api.warehouse_models import FiguresOut, RulesOut
 from returnflow.api.warehouse_views import figures_out, rules_out
-from returnflow.domain.access import Permission, Principal
-from returnflow.entrypoints.deps import Allowed, Context
+from returnflow.domain.access import Permission
+from returnflow.entrypoints.deps import Context
 from returnflow.entrypoints.params import DayQuery
 from returnflow.entrypoints.steps import perform
 from returnflow.services import warehouse as warehouse_service
@@ -26,9 +27,7 @@ P = Permission
 
 
 @router.get("/rules")
-def rules(
-    context: Context, principal: Annotated[Principal, Depends(Allowed(P.POLICY_VIEW))]
-) -> RulesOut:
+def rules(context: Context, principal: PolicyViewer) -> RulesOut:
     """The disposition rules in force (version 0 is the built-in default)."""
     with context.uow() as uow:
         return rules_out(queries.rules(uow))
@@ -38,7 +37,7 @@ def rules(
 def publish_rules(
     body: dict[str, Any],
     context: Context,
-    principal: Annotated[Principal, Depends(Allowed(P.POLICY_PUBLISH))],
+    principal: Publisher,
 ) -> RulesOut:
     """Publish a new version: the same shape `GET /rules` returns (its version is ignored)."""
     book = warehouse_service.rules_from_document(body)
@@ -52,7 +51,7 @@ def publish_rules(
 @router.get("/figures")
 def warehouse_figures(
     context: Context,
-    principal: Annotated[Principal, Depends(Allowed(P.REPORTS_VIEW))],
+    principal: Reporter,
     start: DayQuery = None,
     end: DayQuery = None,
 ) -> FiguresOut:

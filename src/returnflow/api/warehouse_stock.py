@@ -7,9 +7,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from starlette.responses import Response
 
+from returnflow.api.roles import Disposer, StockViewer
 from returnflow.api.warehouse_models import (
     BatchesOut,
     BatchWithItemsOut,
@@ -20,8 +21,8 @@ from returnflow.api.warehouse_models import (
     StockOut,
 )
 from returnflow.api.warehouse_views import batch_out, batch_with_items_out, movement_out, stock_out
-from returnflow.domain.access import Permission, Principal
-from returnflow.entrypoints.deps import Allowed, Context
+from returnflow.domain.access import Permission
+from returnflow.entrypoints.deps import Context
 from returnflow.entrypoints.params import RowId
 from returnflow.entrypoints.steps import perform
 from returnflow.services import warehouse as warehouse_service
@@ -31,8 +32,6 @@ from returnflow.services.warehouse_labels import bin_label as bin_label_file
 
 router = APIRouter()
 P = Permission
-StockViewer = Annotated[Principal, Depends(Allowed(P.INVENTORY_VIEW))]
-Disposer = Annotated[Principal, Depends(Allowed(P.WAREHOUSE_DISPOSE))]
 
 
 @router.get("/stock")

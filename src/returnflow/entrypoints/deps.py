@@ -1,8 +1,9 @@
 """FastAPI dependencies: the shared context, the reader's language, and who is calling.
 
-Every API route states the permission it needs with `Allowed(Permission.X)`; the
-caller proves who they are with a bearer token (systems, scripts) or the session
-cookie of a signed-in person, who must then echo the CSRF token on writes.
+Every API route states the permission it needs with an alias from api/roles.py, one
+name per `Allowed(Permission.X)`; the caller proves who they are with a bearer token
+(systems, scripts) or the session cookie of a signed-in person, who must then echo
+the CSRF token on writes.
 
 A token of scope "integration" is a system's credential: it acts as its account only
 on `INTEGRATION_ROUTES` (what the order system, the warehouse system and the feeds

@@ -22,8 +22,9 @@ from returnflow.services import privacy as privacy_service
 from returnflow.services import review as review_service
 from returnflow.services.errors import NotFound
 from returnflow.services.unit_of_work import UnitOfWork
-from returnflow.web.console_common import P, Reviewer, Viewer
+from returnflow.web.console_common import P
 from returnflow.web.console_request import request_page_response as _request_page
+from returnflow.web.roles import Reviewer, Viewer
 from returnflow.web.staff_page import render_staff
 
 __all__ = ["_request_page", "home", "photo", "review_queue", "router"]

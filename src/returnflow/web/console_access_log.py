@@ -10,24 +10,22 @@ from __future__ import annotations
 from typing import Annotated, Literal
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form
+from fastapi import APIRouter, Form
 from starlette.requests import Request
 from starlette.responses import Response
 
-from returnflow.domain.access import Permission
 from returnflow.domain.text import DomainError, Text
 from returnflow.entrypoints.deps import Context
 from returnflow.entrypoints.files import attachment
 from returnflow.entrypoints.problems import status_for
 from returnflow.entrypoints.steps import perform
 from returnflow.services import privacy as service
-from returnflow.web.guards import StaffPage, StaffSession, check_csrf
+from returnflow.web.guards import check_csrf
+from returnflow.web.roles import Auditor, Exporter
 from returnflow.web.staff_page import render_staff
 
 router = APIRouter(include_in_schema=False)
 
-Auditor = Annotated[StaffSession, Depends(StaffPage(Permission.ACCESS_LOG_VIEW))]
-Exporter = Annotated[StaffSession, Depends(StaffPage(Permission.CUSTOMERS_EXPORT))]
 Field = Annotated[str, Form(max_length=200)]
 
 KIND_LABELS = {

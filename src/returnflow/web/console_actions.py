@@ -22,9 +22,10 @@ from returnflow.entrypoints.params import FormText
 from returnflow.entrypoints.steps import Refused, attempt
 from returnflow.services import returns as return_service
 from returnflow.services.unit_of_work import UnitOfWork
-from returnflow.web.console_common import Canceller, Reviewer, rma_url
+from returnflow.web.console_common import rma_url
 from returnflow.web.console_request import REJECT_TEMPLATES, request_page_response
 from returnflow.web.guards import StaffSession, check_csrf
+from returnflow.web.roles import Canceller, Reviewer
 
 router = APIRouter(include_in_schema=False)
 

@@ -5,15 +5,13 @@ filtered by kind, each resolved with a note that keeps who and when.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from returnflow.app_context import AppContext
-from returnflow.domain.access import Permission
 from returnflow.domain.shipment_alerts import AlertKind
 from returnflow.domain.text import Text
 from returnflow.entrypoints import params
@@ -23,11 +21,11 @@ from returnflow.entrypoints.params import FormText, RowId
 from returnflow.entrypoints.steps import Refused, attempt
 from returnflow.services import tracking as tracking_service
 from returnflow.services.unit_of_work import UnitOfWork
-from returnflow.web.guards import StaffPage, StaffSession, check_csrf
+from returnflow.web.guards import StaffSession, check_csrf
+from returnflow.web.roles import ExceptionHandler
 from returnflow.web.staff_page import render_staff
 
 router = APIRouter(include_in_schema=False)
-Handler = Annotated[StaffSession, Depends(StaffPage(Permission.LOGISTICS_EXCEPTIONS))]
 
 _STATES = ("open", "resolved", "all")
 
@@ -75,7 +73,7 @@ def _queue(
 def exceptions_page(
     request: Request,
     context: Context,
-    session: Handler,
+    session: ExceptionHandler,
     kind: str = "",
     state: str = "open",
     done: str = "",
@@ -91,7 +89,7 @@ def resolve(
     request: Request,
     task_id: RowId,
     context: Context,
-    session: Handler,
+    session: ExceptionHandler,
     csrf_token: FormText = "",
     note: FormText = "",
     kind: FormText = "",

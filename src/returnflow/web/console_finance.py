@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from contextlib import suppress
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -30,15 +30,13 @@ from returnflow.services import finance_queries, reconciliation
 from returnflow.services import refunds as refund_service
 from returnflow.services.unit_of_work import ConcurrentUpdate, UnitOfWork
 from returnflow.web import templating
-from returnflow.web.guards import StaffPage, StaffSession, check_csrf
+from returnflow.web.guards import StaffSession, check_csrf
+from returnflow.web.roles import Approver, Payer, Reconciler
 from returnflow.web.staff_page import render_staff
 
 router = APIRouter(include_in_schema=False)
 
 P = Permission
-Finance = Annotated[StaffSession, Depends(StaffPage(P.FINANCE_RECONCILE))]
-Approver = Annotated[StaffSession, Depends(StaffPage(P.AMOUNTS_APPROVE))]
-Payer = Annotated[StaffSession, Depends(StaffPage(P.REFUNDS_PAY))]
 
 
 def allowed_action_values(rma: ReturnRequest) -> list[str]:
@@ -57,7 +55,7 @@ def _page(
 
 
 @router.get("/staff/finance")
-def finance_home(request: Request, context: Context, session: Finance) -> Response:
+def finance_home(request: Request, context: Context, session: Reconciler) -> Response:
     now = context.clock()
     at_risk = refund_service.RefundRules.from_settings(context.settings).at_risk
     with context.uow() as uow:
@@ -96,7 +94,7 @@ def decide(
 
 @router.get("/staff/finance/reconciliation")
 def reconciliation_page(
-    request: Request, context: Context, session: Finance, format: str = "html"
+    request: Request, context: Context, session: Reconciler, format: str = "html"
 ) -> Response:
     records = reconciliation.gateway_records(context.payment_gateway())
     gateway = context.settings.payment_gateway

@@ -29,8 +29,9 @@ from returnflow.services import review as review_service
 from returnflow.services.errors import NotFound
 from returnflow.services.review import PhoneFiled, PhoneFiling
 from returnflow.services.unit_of_work import UnitOfWork
-from returnflow.web.console_common import Filer, rma_url
+from returnflow.web.console_common import rma_url
 from returnflow.web.guards import StaffSession, check_csrf
+from returnflow.web.roles import Filer
 from returnflow.web.staff_page import render_staff
 
 router = APIRouter(include_in_schema=False)

@@ -36,9 +36,7 @@ from returnflow.services.receiving_photos import MAX_PHOTOS, RECEIPT_BODY, Saved
 from returnflow.services.unit_of_work import UnitOfWork
 from returnflow.web import console_receiving_parcels
 from returnflow.web.console_receiving_forms import (
-    Receiver,
     Typed,
-    Viewer,
     desk_url,
     files,
     in_language,
@@ -46,6 +44,7 @@ from returnflow.web.console_receiving_forms import (
     text_field,
 )
 from returnflow.web.guards import StaffSession, check_csrf
+from returnflow.web.roles import Receiver, Viewer
 
 router = APIRouter(include_in_schema=False)
 Files = dict[str, list[tuple[str, bytes]]]

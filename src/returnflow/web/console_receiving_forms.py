@@ -5,24 +5,19 @@ multipart forms, and rendering a page with what the worker typed kept on it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import Depends
 from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 
-from returnflow.domain.access import Permission
 from returnflow.domain.receiving import MismatchKind
 from returnflow.domain.text import DomainError, Text
 from returnflow.entrypoints.language import preferred_language
 from returnflow.services.receiving_photos import MAX_BYTES, MAX_PHOTOS
-from returnflow.web.guards import StaffPage, StaffSession
+from returnflow.web.guards import StaffSession
 from returnflow.web.staff_page import render_staff
-
-Receiver = Annotated[StaffSession, Depends(StaffPage(Permission.WAREHOUSE_RECEIVE))]
-Viewer = Annotated[StaffSession, Depends(StaffPage(Permission.RETURNS_VIEW))]
 
 
 @dataclass

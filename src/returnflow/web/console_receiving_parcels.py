@@ -24,7 +24,6 @@ from returnflow.services import receiving as receiving_service
 from returnflow.services.receiving_photos import FORM_BODY, MAX_PHOTOS, SavedPhotos
 from returnflow.services.unit_of_work import UnitOfWork
 from returnflow.web.console_receiving_forms import (
-    Receiver,
     Typed,
     desk_url,
     files,
@@ -33,6 +32,7 @@ from returnflow.web.console_receiving_forms import (
     text_field,
 )
 from returnflow.web.guards import StaffSession, check_csrf
+from returnflow.web.roles import Receiver
 
 router = APIRouter(include_in_schema=False)
 _LABEL_FIELDS = ("carrier", "waybill_no", "sender_name", "sender_phone", "label_text")

@@ -8,24 +8,21 @@ A second click finds the case no longer open and changes nothing.
 from __future__ import annotations
 
 from contextlib import suppress
-from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from returnflow.domain.access import Permission
 from returnflow.entrypoints.deps import Context
 from returnflow.entrypoints.params import ShortFormText as FormText
 from returnflow.entrypoints.steps import perform
 from returnflow.services import refund_recoveries
 from returnflow.services.errors import Conflict
 from returnflow.services.unit_of_work import ConcurrentUpdate
-from returnflow.web.guards import StaffPage, StaffSession, check_csrf
+from returnflow.web.guards import check_csrf
+from returnflow.web.roles import Reconciler
 
 router = APIRouter(include_in_schema=False)
-
-Finance = Annotated[StaffSession, Depends(StaffPage(Permission.FINANCE_RECONCILE))]
 
 
 @router.post("/staff/finance/recoveries/{rma_no}/resolve")
@@ -33,7 +30,7 @@ def resolve(
     request: Request,
     rma_no: str,
     context: Context,
-    session: Finance,
+    session: Reconciler,
     csrf_token: FormText = "",
     outcome: FormText = "",
 ) -> Response:

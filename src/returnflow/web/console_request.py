@@ -26,8 +26,9 @@ from returnflow.entrypoints.steps import perform
 from returnflow.services import request_queries
 from returnflow.services.request_queries import StaffRequestView
 from returnflow.services.unit_of_work import UnitOfWork
-from returnflow.web.console_common import P, Viewer
+from returnflow.web.console_common import P
 from returnflow.web.guards import StaffSession
+from returnflow.web.roles import Viewer
 from returnflow.web.staff_page import render_staff
 
 router = APIRouter(include_in_schema=False)

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -34,15 +34,12 @@ from returnflow.services import store_credit_queries
 from returnflow.services.resolution_errors import as_conflicts
 from returnflow.services.returns import get_return
 from returnflow.services.unit_of_work import UnitOfWork
-from returnflow.web.guards import StaffPage, StaffSession, check_csrf
+from returnflow.web.guards import StaffSession, check_csrf
+from returnflow.web.roles import CreditManager, Payer, Resolver, Viewer
 from returnflow.web.staff_page import render_staff
 
 router = APIRouter(include_in_schema=False)
 P = Permission
-Viewer = Annotated[StaffSession, Depends(StaffPage(P.RETURNS_VIEW))]
-Resolver = Annotated[StaffSession, Depends(StaffPage(P.RETURNS_RESOLVE))]
-Payer = Annotated[StaffSession, Depends(StaffPage(P.REFUNDS_PAY))]
-CreditManager = Annotated[StaffSession, Depends(StaffPage(P.CREDIT_MANAGE))]
 
 
 def _perform(

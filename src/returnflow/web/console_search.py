@@ -21,7 +21,7 @@ from returnflow.entrypoints.deps import Context
 from returnflow.entrypoints.steps import perform
 from returnflow.services import review as review_service
 from returnflow.services.queries import ReturnFilter, ReturnPage
-from returnflow.web.console_common import Viewer
+from returnflow.web.roles import Viewer
 from returnflow.web.staff_page import render_staff
 from returnflow.web.templating import DISPLAY_ZONE
 

@@ -9,15 +9,14 @@ is the API's, which a signed-in session may read. Each change is one
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from returnflow.app_context import AppContext
-from returnflow.domain.access import Permission
 from returnflow.domain.money import Money
 from returnflow.domain.shipping import ReturnMethod
 from returnflow.domain.text import Text
@@ -29,13 +28,11 @@ from returnflow.services import shipping as shipping_service
 from returnflow.services import shipping_queries
 from returnflow.services.unit_of_work import UnitOfWork
 from returnflow.web.console_request import request_page_response
-from returnflow.web.guards import StaffPage, StaffSession, check_csrf
+from returnflow.web.guards import StaffSession, check_csrf
+from returnflow.web.roles import Reporter, Shipper
 from returnflow.web.staff_page import render_staff
 
 router = APIRouter(include_in_schema=False)
-
-Shipper = Annotated[StaffSession, Depends(StaffPage(Permission.RETURNS_SHIP))]
-Reporter = Annotated[StaffSession, Depends(StaffPage(Permission.REPORTS_VIEW))]
 
 
 def _act(

@@ -9,23 +9,23 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Query
+from fastapi import APIRouter, Form, Query
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from returnflow.app_context import AppContext
-from returnflow.domain.access import Permission, Role
+from returnflow.domain.access import Role
 from returnflow.domain.text import DomainError, Text
 from returnflow.entrypoints.deps import Context
 from returnflow.entrypoints.params import MAX_PAGE, RowId
 from returnflow.entrypoints.steps import Refused, attempt
 from returnflow.services import user_admin
 from returnflow.services.unit_of_work import UnitOfWork
-from returnflow.web.guards import StaffPage, StaffSession, check_csrf
+from returnflow.web.guards import StaffSession, check_csrf
+from returnflow.web.roles import Admin
 from returnflow.web.staff_page import render_staff
 
 router = APIRouter(include_in_schema=False)
-Admin = Annotated[StaffSession, Depends(StaffPage(Permission.USERS_MANAGE))]
 Csrf = Annotated[str, Form(max_length=100)]
 PageNo = Annotated[int, Query(ge=1, le=MAX_PAGE)]
 _ROLES = [role for role in Role]

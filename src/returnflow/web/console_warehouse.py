@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
@@ -33,13 +32,12 @@ from returnflow.services.receiving_photos import FORM_BODY, MAX_PHOTOS, SavedPho
 from returnflow.services.unit_of_work import UnitOfWork
 from returnflow.services.warehouse_queries import RequestWarehouse
 from returnflow.web import console_warehouse_stock
-from returnflow.web.guards import StaffPage, StaffSession, check_csrf
+from returnflow.web.guards import StaffSession, check_csrf
+from returnflow.web.roles import Disposer, Inspector
 from returnflow.web.staff_page import render_staff
 
 router = APIRouter(include_in_schema=False)
 P = Permission
-Inspector = Annotated[StaffSession, Depends(StaffPage(P.WAREHOUSE_INSPECT))]
-Disposer = Annotated[StaffSession, Depends(StaffPage(P.WAREHOUSE_DISPOSE))]
 _FIELDS = (
     "grade",
     "responsibility",

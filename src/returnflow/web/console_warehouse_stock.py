@@ -6,9 +6,8 @@ labels. Included by `console_warehouse.py`.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -26,14 +25,12 @@ from returnflow.services import warehouse_queries as queries
 from returnflow.services.unit_of_work import UnitOfWork
 from returnflow.services.warehouse_figures import figures_around
 from returnflow.services.warehouse_labels import bin_label as bin_label_file
-from returnflow.web.guards import StaffPage, StaffSession, check_csrf
+from returnflow.web.guards import StaffSession, check_csrf
+from returnflow.web.roles import Disposer, Reporter, StockViewer
 from returnflow.web.staff_page import render_staff
 
 router = APIRouter(include_in_schema=False)
 P = Permission
-Disposer = Annotated[StaffSession, Depends(StaffPage(P.WAREHOUSE_DISPOSE))]
-StockViewer = Annotated[StaffSession, Depends(StaffPage(P.INVENTORY_VIEW))]
-Reporter = Annotated[StaffSession, Depends(StaffPage(P.REPORTS_VIEW))]
 
 
 @router.get("/staff/warehouse/bins/{bin_code}/label.pdf")

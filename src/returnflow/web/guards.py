@@ -1,8 +1,9 @@
 """Who is looking at a page: signed-in staff (session cookie) with form CSRF checks.
 
-A page declares its permission with `StaffPage(Permission.X)`; without a session the
-browser is sent to sign in and brought back, without the permission it gets a 403
-page. Every form posts the session's CSRF token, checked by `check_csrf`.
+A page declares its permission with an alias from web/roles.py, one name per
+`StaffPage(Permission.X)`; without a session the browser is sent to sign in and
+brought back, without the permission it gets a 403 page. Every form posts the
+session's CSRF token, checked by `check_csrf`.
 """
 
 from __future__ import annotations

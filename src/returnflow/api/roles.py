@@ -1,0 +1,43 @@
+"""Who may call an API route: one alias per permission, named after what the caller does.
+
+A route states its permission by the type of its `principal` parameter, so its
+signature says who may call it (`principal: Resolver`). There is one name per
+permission, here only, and web/roles.py gives the pages the same names, so a route
+and the page doing the same thing read alike. tests/api/test_permissions.py holds the
+whole table.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends
+
+from returnflow.domain.access import Permission as P
+from returnflow.domain.access import Principal
+from returnflow.entrypoints.deps import Allowed
+
+Feeder = Annotated[Principal, Depends(Allowed(P.ORDERS_IMPORT))]
+OrderViewer = Annotated[Principal, Depends(Allowed(P.ORDERS_VIEW))]
+Viewer = Annotated[Principal, Depends(Allowed(P.RETURNS_VIEW))]
+Filer = Annotated[Principal, Depends(Allowed(P.RETURNS_FILE))]
+Reviewer = Annotated[Principal, Depends(Allowed(P.RETURNS_REVIEW))]
+Canceller = Annotated[Principal, Depends(Allowed(P.RETURNS_CANCEL))]
+Shipper = Annotated[Principal, Depends(Allowed(P.RETURNS_SHIP))]
+Receiver = Annotated[Principal, Depends(Allowed(P.WAREHOUSE_RECEIVE))]
+Inspector = Annotated[Principal, Depends(Allowed(P.WAREHOUSE_INSPECT))]
+Resolver = Annotated[Principal, Depends(Allowed(P.RETURNS_RESOLVE))]
+Payer = Annotated[Principal, Depends(Allowed(P.REFUNDS_PAY))]
+Confirmer = Annotated[Principal, Depends(Allowed(P.RETURNS_CONFIRM))]
+PolicyViewer = Annotated[Principal, Depends(Allowed(P.POLICY_VIEW))]
+Publisher = Annotated[Principal, Depends(Allowed(P.POLICY_PUBLISH))]
+Admin = Annotated[Principal, Depends(Allowed(P.USERS_MANAGE))]
+ExceptionHandler = Annotated[Principal, Depends(Allowed(P.LOGISTICS_EXCEPTIONS))]
+Reporter = Annotated[Principal, Depends(Allowed(P.REPORTS_VIEW))]
+Disposer = Annotated[Principal, Depends(Allowed(P.WAREHOUSE_DISPOSE))]
+StockViewer = Annotated[Principal, Depends(Allowed(P.INVENTORY_VIEW))]
+Reconciler = Annotated[Principal, Depends(Allowed(P.FINANCE_RECONCILE))]
+Approver = Annotated[Principal, Depends(Allowed(P.AMOUNTS_APPROVE))]
+CreditManager = Annotated[Principal, Depends(Allowed(P.CREDIT_MANAGE))]
+Auditor = Annotated[Principal, Depends(Allowed(P.ACCESS_LOG_VIEW))]
+Exporter = Annotated[Principal, Depends(Allowed(P.CUSTOMERS_EXPORT))]

@@ -1,0 +1,36 @@
+"""Who may open a staff page: one alias per permission, named after what the user does.
+
+A page states its permission by the type of its `session` parameter, so its signature
+says who may open it (`session: Resolver`). There is one name per permission, here
+only, and api/roles.py gives the API routes the same names, so a page and the route
+doing the same thing read alike. tests/test_page_permissions.py holds the whole table.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends
+
+from returnflow.domain.access import Permission as P
+from returnflow.web.guards import StaffPage, StaffSession
+
+Viewer = Annotated[StaffSession, Depends(StaffPage(P.RETURNS_VIEW))]
+Filer = Annotated[StaffSession, Depends(StaffPage(P.RETURNS_FILE))]
+Reviewer = Annotated[StaffSession, Depends(StaffPage(P.RETURNS_REVIEW))]
+Canceller = Annotated[StaffSession, Depends(StaffPage(P.RETURNS_CANCEL))]
+Shipper = Annotated[StaffSession, Depends(StaffPage(P.RETURNS_SHIP))]
+Receiver = Annotated[StaffSession, Depends(StaffPage(P.WAREHOUSE_RECEIVE))]
+Inspector = Annotated[StaffSession, Depends(StaffPage(P.WAREHOUSE_INSPECT))]
+Resolver = Annotated[StaffSession, Depends(StaffPage(P.RETURNS_RESOLVE))]
+Payer = Annotated[StaffSession, Depends(StaffPage(P.REFUNDS_PAY))]
+Admin = Annotated[StaffSession, Depends(StaffPage(P.USERS_MANAGE))]
+ExceptionHandler = Annotated[StaffSession, Depends(StaffPage(P.LOGISTICS_EXCEPTIONS))]
+Reporter = Annotated[StaffSession, Depends(StaffPage(P.REPORTS_VIEW))]
+Disposer = Annotated[StaffSession, Depends(StaffPage(P.WAREHOUSE_DISPOSE))]
+StockViewer = Annotated[StaffSession, Depends(StaffPage(P.INVENTORY_VIEW))]
+Reconciler = Annotated[StaffSession, Depends(StaffPage(P.FINANCE_RECONCILE))]
+Approver = Annotated[StaffSession, Depends(StaffPage(P.AMOUNTS_APPROVE))]
+CreditManager = Annotated[StaffSession, Depends(StaffPage(P.CREDIT_MANAGE))]
+Auditor = Annotated[StaffSession, Depends(StaffPage(P.ACCESS_LOG_VIEW))]
+Exporter = Annotated[StaffSession, Depends(StaffPage(P.CUSTOMERS_EXPORT))]
