@@ -11,7 +11,7 @@ from typing import cast
 
 import pytest
 
-from returnflow.domain.events import DomainEvent
+from returnflow.domain.events import DomainEvent, take_events
 from returnflow.domain.inventory import VENDOR, Movement, MovementKind, Stock
 from returnflow.domain.receiving import ParcelLabel, ParcelState, UnidentifiedParcel
 from returnflow.domain.rtv import BatchStatus, RtvBatch, RtvItem
@@ -59,10 +59,7 @@ class FakeParcels:
         assert parcel.id in self.saved
 
     def flush_changes(self) -> list[DomainEvent]:
-        events = [event for parcel in self.saved.values() for event in parcel.events]
-        for parcel in self.saved.values():
-            parcel.events.clear()
-        return events
+        return take_events(self.saved.values())
 
 
 class FakeWork:

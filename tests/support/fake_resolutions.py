@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Any, TypeVar, cast
 
 from returnflow.config import Settings
-from returnflow.domain.events import DomainEvent
+from returnflow.domain.events import DomainEvent, take_events
 from returnflow.domain.exchanges import (
     CustomerRecord,
     ExchangeOrder,
@@ -140,11 +140,7 @@ class FakeExchanges:
         self.touched[order.rma_no] = order
 
     def flush_changes(self) -> list[DomainEvent]:
-        events: list[DomainEvent] = []
-        for order in self.touched.values():
-            events.extend(order.events)
-            order.events.clear()
-        return events
+        return take_events(self.touched.values())
 
     def overdue(self, now: datetime, limit: int = 500) -> list[str]:
         return [
@@ -211,11 +207,7 @@ class FakeRepairs:
         self.touched[order.rma_no] = order
 
     def flush_changes(self) -> list[DomainEvent]:
-        events: list[DomainEvent] = []
-        for order in self.touched.values():
-            events.extend(order.events)
-            order.events.clear()
-        return events
+        return take_events(self.touched.values())
 
 
 class FakeShipmentRequests:
@@ -258,11 +250,7 @@ class FakeShipmentRequests:
         self.touched[request.request_id] = request
 
     def flush_changes(self) -> list[DomainEvent]:
-        events: list[DomainEvent] = []
-        for request in self.touched.values():
-            events.extend(request.events)
-            request.events.clear()
-        return events
+        return take_events(self.touched.values())
 
 
 class FakeStock:
@@ -399,11 +387,7 @@ class FakeStoreCredit:
         self.loaded[account.customer_id] = (account, len(account.entries), known)
 
     def flush_changes(self) -> list[DomainEvent]:
-        events: list[DomainEvent] = []
-        for account, _, _ in self.loaded.values():
-            events.extend(account.events)
-            account.events.clear()
-        return events
+        return take_events(account for account, _, _ in self.loaded.values())
 
     def lot_owner(self, lot_id: int) -> str | None:
         for customer_id, lots in self.state.credit_lots.items():

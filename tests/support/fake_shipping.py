@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TypeVar, cast
 
-from returnflow.domain.events import DomainEvent
+from returnflow.domain.events import DomainEvent, take_events
 from returnflow.domain.lifecycle import Status
 from returnflow.domain.returns import ReturnRequest
 from returnflow.domain.scans import TrackingEvent
@@ -115,13 +115,10 @@ class ParcelMap:
         )
 
     def take_events(self) -> list[DomainEvent]:
-        events: list[DomainEvent] = []
         for shipment in self.loaded.values():
             if shipment.unsaved_scans:
                 self.store_scans(shipment, "push")
-            events.extend(shipment.events)
-            shipment.events.clear()
-        return events
+        return take_events(self.loaded.values())
 
     def apply(self) -> None:
         for shipment_id, shipment in self.loaded.items():

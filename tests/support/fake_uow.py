@@ -18,7 +18,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any
 
-from returnflow.domain.events import DomainEvent
+from returnflow.domain.events import DomainEvent, take_events
 from returnflow.domain.lifecycle import Status
 from returnflow.domain.money import Money
 from returnflow.domain.orders import Order
@@ -120,11 +120,7 @@ class FakeReturns:
         self.loaded_versions.pop(rma_no, None)
 
     def flush_changes(self) -> list[DomainEvent]:
-        events: list[DomainEvent] = []
-        for request in self.seen.values():
-            events.extend(request.events)
-            request.events.clear()
-        return events
+        return take_events(self.seen.values())
 
     def history_for_order(self, order_no: str, *, exclude: str | None = None) -> OrderHistory:
         current = {**self.db.returns, **self.seen}  # changes of this unit of work count

@@ -16,7 +16,7 @@ from typing import Any, Protocol, TypeVar
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from returnflow.domain.events import DomainEvent
+from returnflow.domain.events import DomainEvent, RaisesEvents
 from returnflow.domain.exchanges import (
     CustomerRecord,
     ExchangeOrder,
@@ -27,7 +27,7 @@ from returnflow.domain.exchanges import (
 )
 from returnflow.domain.lifecycle import Action, Status
 from returnflow.domain.money import Money
-from returnflow.storage.identity_map import HasEvents, TrackingRepository, one_row
+from returnflow.storage.identity_map import TrackingRepository, one_row
 from returnflow.storage.schema.refunds import RefundRecoveryRow
 from returnflow.storage.schema.resolutions import ExchangeOrderRow
 from returnflow.storage.schema.returns import ReturnEventRow, ReturnRow
@@ -42,7 +42,7 @@ def steps_json(steps: list[Any]) -> list[dict[str, str]]:
     ]
 
 
-class RequestOrder(HasEvents, Protocol):
+class RequestOrder(RaisesEvents, Protocol):
     """An order kept one to one with a return request: an exchange, a repair."""
 
     @property

@@ -14,23 +14,15 @@ session) is emptied with `clear()`.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
-from typing import Generic, Protocol, TypeVar
+from typing import Generic, TypeVar
 
 from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
-from returnflow.domain.events import DomainEvent
-
-
-class HasEvents(Protocol):
-    """An aggregate: it collects the events of its changes until they are handed over."""
-
-    @property
-    def events(self) -> list[DomainEvent]: ...
-
+from returnflow.domain.events import DomainEvent, RaisesEvents, take_events
 
 K = TypeVar("K", bound=Hashable)
-A = TypeVar("A", bound=HasEvents)
+A = TypeVar("A", bound=RaisesEvents)
 R = TypeVar("R")
 T = TypeVar("T")
 
@@ -93,11 +85,7 @@ class IdentityMap(Generic[K, A, R]):
 
     def take_events(self) -> list[DomainEvent]:
         """The aggregates' new events, handed over once: each aggregate's are cleared."""
-        events: list[DomainEvent] = []
-        for aggregate, _ in self.pairs():
-            events.extend(aggregate.events)
-            aggregate.events.clear()
-        return events
+        return take_events(aggregate for aggregate, _ in self.pairs())
 
     def flush(self, write: Callable[[A, R], None]) -> list[DomainEvent]:
         """Write every pair back, then hand over (and clear) the aggregates' new events."""
