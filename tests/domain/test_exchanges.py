@@ -116,19 +116,26 @@ def test_fast_exchange_names_every_reason_it_is_refused() -> None:
     assert "worth more" in reasons[0].en
 
 
-def _fast(price: int, returned: int = 8400) -> ExchangeOrder:
-    order = ExchangeOrder.choose(
-        rma_no="RMA1",
+def _choose(
+    chosen: ReplacementItem, returned_value: Money, *, fast: bool = False, rma_no: str = "RMA1"
+) -> ExchangeOrder:
+    """One replacement for line 1's single returned unit, chosen by an agent."""
+    return ExchangeOrder.choose(
+        rma_no=rma_no,
         merchant_id="m-1",
         customer_id="c-1",
-        items=[item(price)],
+        items=[chosen],
         returned={1: 1},
-        returned_value=Money(returned),
-        fast=True,
+        returned_value=returned_value,
+        fast=fast,
         now=NOW,
         actor="agent:li",
         limits=LIMITS,
     )
+
+
+def _fast(price: int, returned: int = 8400) -> ExchangeOrder:
+    order = _choose(item(price), Money(returned), fast=True)
     order.release(NOW, "agent:li", goods_inspected=False)
     return order
 
@@ -148,51 +155,18 @@ def test_unreturned_fast_exchange_charges_what_the_customer_keeps() -> None:
 
 
 def test_an_ordinary_exchange_waits_for_inspection() -> None:
-    order = ExchangeOrder.choose(
-        rma_no="RMA1",
-        merchant_id="m-1",
-        customer_id="c-1",
-        items=[item(100)],
-        returned={1: 1},
-        returned_value=Money(100),
-        fast=False,
-        now=NOW,
-        actor="agent:li",
-        limits=LIMITS,
-    )
+    order = _choose(item(100), Money(100))
     with pytest.raises(DomainError) as refused:
         order.release(NOW, "agent:li", goods_inspected=False)
     assert refused.value.code == "exchange_waits_for_inspection"
     order.release(NOW, "agent:li", goods_inspected=True)
     assert order.status is ExchangeStatus.REQUESTED
     with pytest.raises(DomainError):
-        ExchangeOrder.choose(
-            rma_no="RMA2",
-            merchant_id="m-1",
-            customer_id="c-1",
-            items=[item(100, line_no=9)],
-            returned={1: 1},
-            returned_value=Money(100),
-            fast=False,
-            now=NOW,
-            actor="agent:li",
-            limits=LIMITS,
-        )
+        _choose(item(100, line_no=9), Money(100), rma_no="RMA2")
 
 
 def test_each_exchange_step_records_what_follows_it() -> None:
-    order = ExchangeOrder.choose(
-        rma_no="RMA1",
-        merchant_id="m-1",
-        customer_id="c-1",
-        items=[item(5000)],
-        returned={1: 1},
-        returned_value=Money(8400),
-        fast=False,
-        now=NOW,
-        actor="agent:li",
-        limits=LIMITS,
-    )
+    order = _choose(item(5000), Money(8400))
     assert order.chosen_by == "agent:li"
     order.release(NOW, "agent:li", goods_inspected=True)
     order.shipped(NOW, "order-system", "SF 123")
@@ -216,18 +190,7 @@ def test_a_cancelled_exchange_says_so_and_a_settled_return_stops_the_clock() -> 
     order.return_settled()
     assert order.return_due_at is None
     assert not order.return_overdue(NOW + timedelta(days=30))
-    reserved = ExchangeOrder.choose(
-        rma_no="RMA2",
-        merchant_id="m-1",
-        customer_id="c-1",
-        items=[item(100)],
-        returned={1: 1},
-        returned_value=Money(100),
-        fast=False,
-        now=NOW,
-        actor="agent:li",
-        limits=LIMITS,
-    )
+    reserved = _choose(item(100), Money(100), rma_no="RMA2")
     reserved.cancel(NOW, "agent:li", "customer changed their mind")
     assert reserved.status is ExchangeStatus.CANCELLED
     assert reserved.events[-1].name == "exchange.cancelled"
