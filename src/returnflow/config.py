@@ -53,6 +53,7 @@ class Settings(BaseSettings):
     @classmethod
     def _roles_exist(cls, value: list[str]) -> list[str]:
         known = {"agent", "warehouse", "finance", "merchant", "manager", "admin", "integration"}
+        known.add("mediator")
         unknown = sorted(set(value) - known)
         if unknown:
             raise ValueError(f"unknown roles: {', '.join(unknown)}")
@@ -126,3 +127,25 @@ class Settings(BaseSettings):
     easypost_api_key: str = ""
     easypost_webhook_secret: str = ""
     easypost_parcel_weight_oz: float = 32.0
+    # complaints, appeals and disputes (issue 12, R8.2–R8.3): first response within these
+    # hours (urgent / ordinary), resolution within these hours per category (JSON object;
+    # a category not listed takes complaint_resolve_default_hours), the inbound mailbox
+    # (a Maildir folder; "" = no mail intake), the appeal window after a decision, the
+    # evidence deadline a dispute gives the other side, the team key accounts go to
+    complaint_first_response_urgent_hours: float = 1
+    complaint_first_response_ordinary_hours: float = 24
+    complaint_resolve_default_hours: float = 72
+    complaint_resolve_hours: dict[str, float] = {
+        "product_quality": 72,
+        "logistics": 48,
+        "service_attitude": 48,
+        "payment_refund": 48,
+        "account": 24,
+        "customer_error": 72,
+        "order_info_error": 48,
+        "other": 72,
+    }
+    complaint_maildir: str = ""
+    complaint_key_account_team: str = "key_accounts"
+    appeal_window_days: int = 15
+    dispute_evidence_days: float = 3

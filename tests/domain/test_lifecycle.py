@@ -69,6 +69,20 @@ SPEC: tuple[tuple[Action, frozenset[RequestType], frozenset[Status], Status], ..
     (A.AUTO_CONFIRM, ALL_TYPES, frozenset({S.COMPLETED}), S.CONFIRMED),
     (A.CANCEL, ALL_TYPES, frozenset({S.REQUESTED, S.PENDING_REVIEW, S.APPROVED}), S.CANCELLED),
     (A.AUTO_CLOSE, SHIPPED_BACK, frozenset({S.APPROVED}), S.CLOSED),
+    # issue 12: an appeal sends a rejection back to a person; staff overturn automated
+    # decisions; a ruling or a lost parcel settles with money, without the goods
+    (A.APPEAL, ALL_TYPES, frozenset({S.REJECTED}), S.PENDING_REVIEW),
+    (A.OVERTURN, ALL_TYPES, frozenset({S.REJECTED}), S.APPROVED),
+    (A.OVERTURN, ALL_TYPES, frozenset({S.INSPECTION_FAILED}), S.INSPECTED),
+    (
+        A.SETTLE,
+        frozenset({T.REFUND, T.REFUND_ONLY, T.EXCHANGE, T.REPAIR}),
+        frozenset(
+            {S.REJECTED, S.PENDING_REVIEW, S.APPROVED, S.IN_TRANSIT, S.RECEIVED}
+            | {S.INSPECTION_FAILED}
+        ),
+        S.REFUNDED,
+    ),
 )
 
 
@@ -128,16 +142,17 @@ def test_submit_has_no_source_status() -> None:
     ("status", "request_type", "actions"),
     [
         (S.REQUESTED, T.REFUND, [A.AUTO_APPROVE, A.REFER, A.AUTO_REJECT, A.CANCEL]),
-        (S.PENDING_REVIEW, T.EXCHANGE, [A.APPROVE, A.REJECT, A.CANCEL]),
-        (S.APPROVED, T.REFUND, [A.SHIP, A.CANCEL, A.AUTO_CLOSE]),
-        (S.APPROVED, T.REFUND_ONLY, [A.REFUND, A.CANCEL]),
+        (S.PENDING_REVIEW, T.EXCHANGE, [A.APPROVE, A.REJECT, A.CANCEL, A.SETTLE]),
+        (S.APPROVED, T.REFUND, [A.SHIP, A.CANCEL, A.AUTO_CLOSE, A.SETTLE]),
+        (S.APPROVED, T.REFUND_ONLY, [A.REFUND, A.CANCEL, A.SETTLE]),
         (S.APPROVED, T.REISSUE, [A.REISSUE, A.CANCEL]),
-        (S.IN_TRANSIT, T.REPAIR, [A.RECEIVE]),
-        (S.RECEIVED, T.REFUND, [A.INSPECT_PASS, A.INSPECT_FAIL]),
+        (S.IN_TRANSIT, T.REPAIR, [A.RECEIVE, A.SETTLE]),
+        (S.RECEIVED, T.REFUND, [A.INSPECT_PASS, A.INSPECT_FAIL, A.SETTLE]),
         (S.INSPECTED, T.REFUND, [A.REFUND]),
         (S.INSPECTED, T.EXCHANGE, [A.EXCHANGE]),
         (S.INSPECTED, T.REPAIR, [A.REPAIR]),
-        (S.INSPECTION_FAILED, T.EXCHANGE, [A.COMPLETE]),
+        (S.INSPECTION_FAILED, T.EXCHANGE, [A.COMPLETE, A.OVERTURN, A.SETTLE]),
+        (S.REJECTED, T.REISSUE, [A.APPEAL, A.OVERTURN]),
         (S.COMPLETED, T.REFUND, [A.CONFIRM, A.AUTO_CONFIRM]),
     ],
 )
@@ -147,8 +162,12 @@ def test_allowed_actions(status: Status, request_type: RequestType, actions: lis
 
 @pytest.mark.parametrize("status", sorted(FINAL))
 @pytest.mark.parametrize("request_type", list(RequestType))
-def test_final_statuses_allow_nothing(status: Status, request_type: RequestType) -> None:
-    assert allowed_actions(status, request_type) == []
+def test_final_statuses_allow_nothing_but_remedies(
+    status: Status, request_type: RequestType
+) -> None:
+    """A rejection may still be appealed, overturned or settled by a ruling (issue 12)."""
+    remedies = {A.APPEAL, A.OVERTURN, A.SETTLE} if status is S.REJECTED else set()
+    assert set(allowed_actions(status, request_type)) <= remedies
 
 
 def test_which_statuses_hold_goods() -> None:

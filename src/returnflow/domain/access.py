@@ -20,6 +20,7 @@ class Role(StrEnum):
     MANAGER = "manager"
     ADMIN = "admin"
     INTEGRATION = "integration"  # the order, warehouse and finance systems (R15.1)
+    MEDIATOR = "mediator"  # the platform's dispute mediators (R8.3)
 
     @property
     def label(self) -> Text:
@@ -53,6 +54,13 @@ class Permission(StrEnum):
     ACCOUNT_SECURITY = "account.security"  # one's own password and two-step sign-in
     ACCESS_LOG_VIEW = "privacy.access_log"  # who looked at whose data (R14.1): admins only
     CUSTOMERS_EXPORT = "customers.export"  # a customer's data export, on their request
+    # complaints, appeals and disputes (issue 12)
+    COMPLAINTS_VIEW = "complaints.view"
+    COMPLAINTS_FILE = "complaints.file"  # file for a caller (hotline, the app's backend)
+    COMPLAINTS_HANDLE = "complaints.handle"  # respond, escalate, resolve, reopen, classify
+    DISPUTES_VIEW = "disputes.view"
+    DISPUTES_EVIDENCE = "disputes.evidence"  # open a dispute, add a side's evidence
+    DISPUTES_RULE = "disputes.rule"  # record an agreement or a platform ruling
 
 
 P = Permission
@@ -64,6 +72,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         | {P.RETURNS_FILE, P.RETURNS_REVIEW, P.RETURNS_CANCEL, P.RETURNS_SHIP, P.RETURNS_RESOLVE}
         | {P.RETURNS_CONFIRM, P.CONTACT_VIEW, P.LOGISTICS_EXCEPTIONS}
         | {P.CUSTOMERS_EXPORT}
+        | {P.COMPLAINTS_VIEW, P.COMPLAINTS_FILE, P.COMPLAINTS_HANDLE}
+        | {P.DISPUTES_VIEW, P.DISPUTES_EVIDENCE}
     ),
     Role.WAREHOUSE: frozenset(
         _STAFF_READ
@@ -73,7 +83,17 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         _STAFF_READ | {P.REFUNDS_PAY, P.FINANCE_RECONCILE, P.REPORTS_VIEW, P.CREDIT_MANAGE}
     ),
     # merchants handle their own returns (R11.1); scope keeps them to their own
-    Role.MERCHANT: frozenset(_STAFF_READ | {P.RETURNS_REVIEW, P.RETURNS_RESOLVE}),
+    Role.MERCHANT: frozenset(
+        _STAFF_READ
+        | {P.RETURNS_REVIEW, P.RETURNS_RESOLVE}
+        | {P.COMPLAINTS_VIEW, P.DISPUTES_VIEW, P.DISPUTES_EVIDENCE}
+    ),
+    # the platform's mediators: both sides, the history, the policy, and the ruling (R8.3)
+    Role.MEDIATOR: frozenset(
+        _STAFF_READ
+        | {P.COMPLAINTS_VIEW, P.COMPLAINTS_FILE, P.COMPLAINTS_HANDLE, P.CONTACT_VIEW}
+        | {P.DISPUTES_VIEW, P.DISPUTES_EVIDENCE, P.DISPUTES_RULE, P.LOGISTICS_EXCEPTIONS}
+    ),
     Role.MANAGER: frozenset(set(Permission) - {P.USERS_MANAGE, P.ACCESS_LOG_VIEW}),
     Role.ADMIN: frozenset(Permission),
     Role.INTEGRATION: frozenset(
@@ -82,6 +102,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         | {P.RETURNS_CANCEL, P.RETURNS_CONFIRM, P.POLICY_VIEW, P.CONTACT_VIEW}
         | {P.WAREHOUSE_DISPOSE, P.INVENTORY_VIEW}
         | {P.CREDIT_MANAGE}  # the order system spends customers' store credit at checkout
+        | {P.COMPLAINTS_VIEW, P.COMPLAINTS_FILE}  # the app files its customers' complaints
         | {P.ACCOUNT_SECURITY}
     ),
 }
@@ -159,4 +180,5 @@ _ROLE_LABELS = {
     Role.MANAGER: Text("运营经理", "Manager"),
     Role.ADMIN: Text("管理员", "Administrator"),
     Role.INTEGRATION: Text("系统对接", "System integration"),
+    Role.MEDIATOR: Text("平台调解员", "Mediator"),
 }

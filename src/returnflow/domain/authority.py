@@ -22,6 +22,7 @@ DEFAULT_LIMITS: Mapping[str, int | None] = {
     Role.WAREHOUSE.value: 0,
     Role.FINANCE.value: 500_000,  # 5,000.00
     Role.INTEGRATION.value: 500_000,
+    Role.MEDIATOR.value: 200_000,  # 2,000.00: a ruling above it waits for a manager
     Role.MANAGER.value: None,
     Role.ADMIN.value: None,
     SYSTEM: None,

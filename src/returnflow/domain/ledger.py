@@ -30,6 +30,10 @@ class Account(StrEnum):
     CUSTOMER_RECEIVABLE = "customer_receivable"  # owed by customers: price gaps, recoveries
     EXPIRED_CREDIT = "expired_credit"  # income: store credit that lapsed
     CASH = "cash"  # our money at the bank: gateway settlements draw on it
+    # issue 12 (R8.4): who bears a ruling's or a lost parcel's money, party = merchant id
+    # or carrier code. Merchants' charges are deducted from their next settlement.
+    MERCHANT_RECEIVABLE = "merchant_receivable"
+    CARRIER_CLAIMS = "carrier_claims"  # claims against carriers for lost or damaged parcels
 
     @property
     def debit_normal(self) -> bool:
@@ -43,6 +47,8 @@ _DEBIT_NORMAL = frozenset(
         Account.COMPENSATION,
         Account.CUSTOMER_RECEIVABLE,
         Account.CASH,
+        Account.MERCHANT_RECEIVABLE,
+        Account.CARRIER_CLAIMS,
     }
 )
 

@@ -65,6 +65,12 @@ class Action(StrEnum):
     AUTO_CONFIRM = "auto_confirm"
     CANCEL = "cancel"
     AUTO_CLOSE = "auto_close"
+    # issue 12: a customer's appeal sends a rejection back to a person (R3.2); staff
+    # overturn an automated decision with a reason; a ruling or a lost parcel settles
+    # the request with money and without the goods (R8.4, R4.4)
+    APPEAL = "appeal"
+    OVERTURN = "overturn"
+    SETTLE = "settle"
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +84,11 @@ class Transition:
 S = Status
 T = RequestType
 _SHIPPED_BACK = frozenset({T.REFUND, T.EXCHANGE, T.REPAIR})
+# where a ruling or a lost parcel may settle a request with money, without its goods
+_SETTLED_FROM = frozenset(
+    {S.REJECTED, S.PENDING_REVIEW, S.APPROVED, S.IN_TRANSIT, S.RECEIVED, S.INSPECTION_FAILED}
+)
+_SETTLED_TYPES = frozenset({T.REFUND, T.REFUND_ONLY, T.EXCHANGE, T.REPAIR})
 
 TRANSITIONS: tuple[Transition, ...] = (
     Transition(Action.AUTO_APPROVE, frozenset({S.REQUESTED}), S.APPROVED),
@@ -105,6 +116,10 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition(Action.AUTO_CONFIRM, frozenset({S.COMPLETED}), S.CONFIRMED),
     Transition(Action.CANCEL, frozenset({S.REQUESTED, S.PENDING_REVIEW, S.APPROVED}), S.CANCELLED),
     Transition(Action.AUTO_CLOSE, frozenset({S.APPROVED}), S.CLOSED, _SHIPPED_BACK),
+    Transition(Action.APPEAL, frozenset({S.REJECTED}), S.PENDING_REVIEW),
+    Transition(Action.OVERTURN, frozenset({S.REJECTED}), S.APPROVED),
+    Transition(Action.OVERTURN, frozenset({S.INSPECTION_FAILED}), S.INSPECTED),
+    Transition(Action.SETTLE, _SETTLED_FROM, S.REFUNDED, _SETTLED_TYPES),
 )
 
 

@@ -248,13 +248,16 @@ class ReturnRequest:
         amount: Money | None = None,
         note: str = "",
         notify: bool = True,
+        settles: bool = False,
     ) -> RefundRecord:
         """The money is paid: `amount` is the estimate less deductions (default: the estimate).
 
         `notify` False when the customer was already told (an instant refund paid earlier).
+        `settles`: a ruling's or a lost parcel's money, paid without the goods (issue 12).
         """
         paid = self.estimate.total if amount is None else amount
-        self._move(Action.REFUND, actor, now, note or str(paid))
+        action = Action.SETTLE if settles else Action.REFUND
+        self._move(action, actor, now, note or str(paid))
         self.refund = RefundRecord(paid, method, reference, now)
         self.events[-1].data.update(
             amount=paid.cents, currency=paid.currency, method=method, silent=not notify

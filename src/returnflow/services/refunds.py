@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from returnflow.config import Settings
 from returnflow.domain.authority import SYSTEM, AuthorityCheck, check_authority
+from returnflow.domain.awards import SETTLING_TRIGGERS, Award
 from returnflow.domain.ledger import Account, transfer
 from returnflow.domain.lifecycle import Action, Status, transition_for
 from returnflow.domain.money import Money
@@ -85,20 +86,29 @@ def request_refund(
     deductions: Sequence[Deduction] = (),
     trigger: str = "manual",
     merchant_scope: str | None = None,
+    award: Award | None = None,
 ) -> Refund:
     """Owe the customer their refund; within the actor's authority it goes straight out.
 
     `trigger` is "manual" (finance), "inspection", "approval" or "instant". Automatic
     triggers act under policy (the system's authority); an agent's approval of a
     refund-only request and finance's own action are bounded by their role (R12.3).
+    An `award` (a ruling, a lost parcel: domain/awards.py) settles the request without
+    its goods: its trigger is the award's source, its amount the award's total.
     """
+    if award is not None:
+        trigger = award.source
     request = get_return(uow, rma_no, merchant_scope=merchant_scope, for_update=True)
     _check_refundable(request, trigger)
     existing = uow.refunds.get(rma_no, for_update=True)
     if existing is not None and existing.status is not RefundState.DECLINED:
         raise refund_exists()
-    taken = _deductions_taken(uow, request, deductions)
+    taken = _deductions_taken(uow, request, deductions, settling=award is not None)
     amount = refund_amount(request, taken)
+    working = workings(request, taken)
+    if award is not None:
+        working["award"] = award.workings(amount)
+        amount = award.total(amount)
     order, _ = policy_for(uow, request)
     authority, actor = _authority(uow, request, actor, trigger, amount, rules)
     # a declined refund asked for again pays under a new key: the old one paid nothing
@@ -112,7 +122,7 @@ def request_refund(
         trigger=trigger,
         requested_by=actor,
         due_by=due_by(request, now, rules),
-        workings=workings(request, taken),
+        workings=working,
         needs_approval=authority.needs_approval,
     )
     if existing is None:
@@ -136,6 +146,9 @@ def refund_exists() -> Conflict:
 
 
 def _check_refundable(request: ReturnRequest, trigger: str) -> None:
+    if trigger in SETTLING_TRIGGERS:
+        transition_for(Action.SETTLE, request.status, request.request_type)
+        return
     if not pays_money(request.request_type):
         raise Conflict(
             "not_a_refund",
@@ -149,12 +162,20 @@ def _check_refundable(request: ReturnRequest, trigger: str) -> None:
 
 
 def _deductions_taken(
-    uow: UnitOfWork, request: ReturnRequest, deductions: Sequence[Deduction]
+    uow: UnitOfWork,
+    request: ReturnRequest,
+    deductions: Sequence[Deduction],
+    *,
+    settling: bool = False,
 ) -> list[Deduction]:
-    """What comes off: the standing deductions, then those the caller adds now."""
+    """What comes off: the standing deductions, then those the caller adds now.
+
+    `settling`: a ruling or a lost parcel decides the money itself, so a failed
+    inspection needs no accepted partial offer first.
+    """
     check_deductions(request, deductions)
     stored = list(uow.warehouse.accepted_deductions(request.rma_no))
-    if request.status is Status.INSPECTION_FAILED and not stored:
+    if request.status is Status.INSPECTION_FAILED and not stored and not settling:
         # R5.3: after a failed inspection only an accepted partial-refund offer pays
         raise Conflict(
             "refund_needs_accepted_offer",
@@ -181,7 +202,8 @@ def _authority(
     pays nothing: the money goes out only because someone offered a partial refund,
     so the offer's maker is bounded too (and named, when the worker asks).
     """
-    bounded = actor if trigger in ("manual", "approval") else SYSTEM
+    # a ruling or a lost-parcel remedy is bounded by the person who decided it
+    bounded = actor if trigger in ("manual", "approval", *SETTLING_TRIGGERS) else SYSTEM
     checks = [check_authority(bounded, amount, rules.limits)]
     offer = uow.warehouse.offer(request.rma_no)
     if request.status is Status.INSPECTION_FAILED and offer is not None and offer.offered_by:
@@ -255,7 +277,8 @@ def finish_request(
     `told`: the customer already heard the money was paid (a refund paid while its
     request could not move yet, moved later), so the move itself stays silent.
     """
-    if may_refund(request):
+    settles = refund.trigger in SETTLING_TRIGGERS
+    if may_refund(request, settles=settles):
         request.pay_refund(
             SYSTEM,
             now,
@@ -264,6 +287,7 @@ def finish_request(
             amount=refund.amount,
             note=refund.audit_note(),
             notify=not told,
+            settles=settles,
         )
         return
     if refund.is_gap:
@@ -285,9 +309,10 @@ def finish_request(
         )
 
 
-def may_refund(request: ReturnRequest) -> bool:
+def may_refund(request: ReturnRequest, *, settles: bool = False) -> bool:
     try:
-        transition_for(Action.REFUND, request.status, request.request_type)
+        action = Action.SETTLE if settles else Action.REFUND
+        transition_for(action, request.status, request.request_type)
     except DomainError:
         return False
     return True

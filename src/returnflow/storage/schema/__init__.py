@@ -5,6 +5,7 @@ pyproject.toml), and the repositories turn them into domain objects and back. Ev
 table module is imported here so the declarative registry knows them all.
 """
 
+from returnflow.storage.schema import appeals, complaints, disputes  # noqa: F401 (registry)
 from returnflow.storage.schema.accounts import (
     AccessLogRow,
     ApiTokenRow,

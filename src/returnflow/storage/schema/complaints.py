@@ -1,0 +1,3 @@
+"""Complaints: intake, deadlines, handling, satisfaction (issue 12, migration 0016)."""
+
+from __future__ import annotations
