@@ -146,6 +146,6 @@ class Settings(BaseSettings):
         "other": 72,
     }
     complaint_maildir: str = ""
-    complaint_key_account_team: str = "key_accounts"
+    complaint_account_team: str = "key_accounts"  # where key-account customers go
     appeal_window_days: int = 15
     dispute_evidence_days: float = 3
