@@ -175,3 +175,60 @@ def test_the_portal_request_page_shows_the_parcel_in_both_languages(
     assert "包裹物流" in zh.text and "快递已揽收" in zh.text and "2026-11-20 10:00" in zh.text
     assert "Where your parcel is" in en.text and "Picked up by the carrier" in en.text
     assert "外箱破损" in en.text
+
+
+# --- remedies (issue 12, R4.4) ---------------------------------------------------------
+
+
+def test_the_resolve_form_offers_the_remedies_of_the_tasks_kind_in_both_languages(
+    agent: TestClient, tracked: str
+) -> None:
+    en = agent.get("/staff/exceptions", headers={"Accept-Language": "en"})
+    assert 'data-remedies="refund_without_goods compensation close"' in en.text
+    assert 'data-remedy="new_label"' not in en.text  # a damaged parcel needs no new label
+    assert "Refund without the goods" in en.text and "the carrier is claimed against" in en.text
+    assert "Compensation in yuan (only for compensation)" in en.text
+    assert 'name="remedy" value="refund_without_goods" checked' in en.text
+    zh = agent.get("/staff/exceptions", headers={"Accept-Language": "zh-CN"})
+    assert "处理方式" in zh.text and "不退货直接退款" in zh.text and "补偿购物金" in zh.text
+    assert "补偿金额（元，仅用于补偿购物金）" in zh.text
+
+
+def test_compensation_from_the_page_is_bounded_and_shown_on_the_resolved_task(
+    agent: TestClient, tracked: str, context: AppContext
+) -> None:
+    page = agent.get("/staff/exceptions", headers={"Accept-Language": "en"})
+    csrf = csrf_from(page.text)
+    with context.uow() as uow:
+        task = uow.tracking.tasks()[0].id
+    form = {"csrf_token": csrf, "remedy": "compensation", "note": "box dented; customer ok"}
+    malformed = agent.post(
+        f"/staff/exceptions/{task}/resolve",
+        data={**form, "compensation": "12.345"},
+        headers={"Accept-Language": "en"},
+    )
+    assert malformed.status_code == 422 and "at most two decimals" in malformed.text
+    assert 'name="remedy" value="compensation" checked' in malformed.text  # kept as chosen
+    unknown = agent.post(
+        f"/staff/exceptions/{task}/resolve",
+        data={**form, "remedy": "teleport"},
+        headers={"Accept-Language": "zh-CN"},
+    )
+    assert unknown.status_code == 422 and "请选择处理方式" in unknown.text
+    done = agent.post(
+        f"/staff/exceptions/{task}/resolve",
+        data={**form, "compensation": "12.50"},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    resolved = agent.get(
+        "/staff/exceptions", params={"state": "resolved"}, headers={"Accept-Language": "en"}
+    )
+    assert 'data-remedy-taken="compensation"' in resolved.text
+    assert "store credit of CN¥12.50" in resolved.text
+    with context.uow() as uow:
+        assert uow.store_credit.balance("c-1").cents == 1250
+    chinese = agent.get(
+        "/staff/exceptions", params={"state": "resolved"}, headers={"Accept-Language": "zh-CN"}
+    )
+    assert "补偿购物金" in chinese.text and "购物金 ¥12.50" in chinese.text

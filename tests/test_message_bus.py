@@ -177,19 +177,20 @@ def test_work_that_is_not_committed_publishes_nothing(
 
 
 def test_the_table_says_what_follows_what(context: AppContext) -> None:
-    """The follow-ons issue 10 lists, as the app's bus runs them."""
+    """The follow-ons issues 10 and 12 list, as the app's bus runs them."""
     names = {
         name: [handler.__qualname__ for handler in handlers]
         for name, handlers in context.bus.handlers.items()
     }
     assert names == {
-        "return.inspected": ["request_after_inspection"],
+        "return.inspected": ["request_after_inspection", "book_liability"],
         "return.inspection_failed": ["request_after_inspection"],
-        "return.approved": ["request_after_approval"],
+        "return.approved": ["request_after_approval", "decide_after_review"],
+        "return.rejected": ["decide_after_review"],
         "return.in_transit": ["instant_after_first_scan"],
         "approval.decided": ["release_after_decision"],
         "return.cancelled": ["call_off_pickup"],
-        "refund.paid": ["complete_request"],
+        "refund.paid": ["complete_request", "book_liability"],
         "return.refunded": ["complete_request"],
         "return.exchanged": ["complete_request"],
         "return.repaired": ["complete_request"],

@@ -47,6 +47,10 @@ PAGES: dict[tuple[str, str], Permission | None] = {
     ("POST", "/staff/finance/approvals/{approval_id}/{decision}"): P.AMOUNTS_APPROVE,
     ("GET", "/staff/finance/reconciliation"): P.FINANCE_RECONCILE,
     ("POST", "/staff/finance/recoveries/{rma_no}/resolve"): P.FINANCE_RECONCILE,
+    # who bears a ruling's money (issue 12, R8.4): statements and claims
+    ("GET", "/staff/finance/merchant-statements"): P.REPORTS_VIEW,
+    ("GET", "/staff/finance/carrier-claims"): P.REPORTS_VIEW,
+    ("GET", "/staff/merchant/statement"): P.RETURNS_VIEW,  # a merchant's own; staff: elsewhere
     ("GET", "/staff/photos/{name}"): P.RETURNS_VIEW,
     ("GET", "/staff/hotline"): P.RETURNS_FILE,
     ("GET", "/staff/receiving"): P.WAREHOUSE_RECEIVE,
@@ -84,6 +88,31 @@ PAGES: dict[tuple[str, str], Permission | None] = {
     ("GET", "/staff/store-credit"): P.CREDIT_MANAGE,
     ("GET", "/staff/access-log"): P.ACCESS_LOG_VIEW,  # privacy (issue 9, R14.1)
     ("POST", "/staff/customers/export"): P.CUSTOMERS_EXPORT,
+    # complaints (issue 12, R8.1, R8.2, R8.5): the queue, one complaint, hotline intake
+    ("GET", "/staff/complaints"): P.COMPLAINTS_VIEW,
+    ("GET", "/staff/complaints/new"): P.COMPLAINTS_FILE,
+    ("POST", "/staff/complaints/new"): P.COMPLAINTS_FILE,
+    ("GET", "/staff/complaints/{complaint_no}"): P.COMPLAINTS_VIEW,
+    ("POST", "/staff/complaints/{complaint_no}/respond"): P.COMPLAINTS_HANDLE,
+    ("POST", "/staff/complaints/{complaint_no}/escalate"): P.COMPLAINTS_HANDLE,
+    ("POST", "/staff/complaints/{complaint_no}/resolve"): P.COMPLAINTS_HANDLE,
+    ("POST", "/staff/complaints/{complaint_no}/reopen"): P.COMPLAINTS_HANDLE,
+    ("POST", "/staff/complaints/{complaint_no}/classify"): P.COMPLAINTS_HANDLE,
+    ("POST", "/staff/complaints/{complaint_no}/flag"): P.COMPLAINTS_HANDLE,
+    # appeals and overturns (issue 12, R3.2)
+    ("GET", "/staff/appeals"): P.RETURNS_REVIEW,
+    ("GET", "/staff/returns/{rma_no}/appeal"): P.RETURNS_VIEW,
+    ("POST", "/staff/returns/{rma_no}/appeal/decision"): P.RETURNS_REVIEW,
+    ("POST", "/staff/returns/{rma_no}/overturn"): P.RETURNS_REVIEW,
+    ("GET", "/staff/returns/{rma_no}/appeal/photos/{name}"): P.RETURNS_VIEW,
+    # disputes (issue 12, R8.3): the queue, one dispute, evidence, the ruling
+    ("GET", "/staff/disputes"): P.DISPUTES_VIEW,
+    ("GET", "/staff/disputes/{dispute_no}"): P.DISPUTES_VIEW,
+    ("POST", "/staff/disputes/{dispute_no}/evidence"): P.DISPUTES_EVIDENCE,
+    ("POST", "/staff/disputes/{dispute_no}/ruling"): P.DISPUTES_RULE,
+    ("GET", "/staff/disputes/{dispute_no}/photos/{name}"): P.DISPUTES_VIEW,
+    ("GET", "/staff/returns/{rma_no}/dispute"): P.DISPUTES_VIEW,
+    ("POST", "/staff/returns/{rma_no}/dispute"): P.DISPUTES_EVIDENCE,
     # sign-in's second step, one's own two-step sign-in, staff accounts (issue 9)
     ("GET", "/staff/login/code"): PUBLIC,
     ("POST", "/staff/login/code"): PUBLIC,
@@ -115,6 +144,8 @@ SAMPLE = {
     "{rma_no}": "RMA-NOWHERE",
     "{name}": "0" * 32 + ".png",
     "{order_no}": "SO-NOWHERE",
+    "{complaint_no}": "CP-NOWHERE",
+    "{dispute_no}": "DP-NOWHERE",
 }
 
 

@@ -254,3 +254,28 @@ def test_carrier_scan_texts_go_but_the_scans_stay(
         "上海",
         clock.now - timedelta(days=DAYS),
     )
+
+
+def test_complaint_words_go_but_the_complaint_stays(
+    kept: AppContext, closed: tuple[str, Path], client: TestClient, clock: FakeClock
+) -> None:
+    """What the customer wrote in a complaint is theirs; its category and dates stay."""
+    body = {
+        "channel": "hotline",
+        "order_no": "SO-1001",
+        "customer_id": "c-1",
+        "category": "logistics",
+        "urgency": "ordinary",
+        "text": "快递员态度很差，电话 13800138000，请尽快处理",
+    }
+    filed = client.post("/api/v1/complaints", json=body)
+    assert filed.status_code == 201, filed.text
+    number = filed.json()["complaint_no"]
+    exported = client.get("/api/v1/customers/c-1/export").json()
+    assert [c["text"] for c in exported["complaints"]] == [body["text"]]
+
+    clock.advance(days=DAYS)
+    assert retention.run(kept, clock.now).customers == ["c-1"]
+    after = client.get(f"/api/v1/complaints/{number}").json()
+    assert "13800138000" not in str(after)
+    assert after["category"] == "logistics" and after["complaint_no"] == number

@@ -21,6 +21,7 @@ from returnflow.logistics.registry import carriers_from_settings
 from returnflow.payments.gateway import PaymentGateway
 from returnflow.payments.registry import gateway_from_settings
 from returnflow.process_secrets import require, with_demo_secrets
+from returnflow.services.classifying import ComplaintClassifier, LabelledText
 from returnflow.services.messagebus import MessageBus
 from returnflow.storage.database import make_engine, make_session_factory
 from returnflow.storage.photos import PhotoStore
@@ -37,6 +38,8 @@ class AppContext:
     carriers: Mapping[str, Carrier] | None = None
     # the gateway refunds are paid through; None builds it from settings (tests inject one)
     gateway: PaymentGateway | None = None
+    # suggests a complaint's category and urgency; None builds the learned one (tests inject one)
+    classifier: ComplaintClassifier | None = None
     # what follows each committed change (bootstrap.py); built for this context
     bus: MessageBus = field(init=False, repr=False, compare=False)
 
@@ -70,6 +73,24 @@ class AppContext:
         if self.gateway is None:
             self.gateway = gateway_from_settings(self.settings, self.clock)
         return self.gateway
+
+    @property
+    def complaint_classifier(self) -> ComplaintClassifier:
+        """The process's classifier (returnflow/classify/), on the labelled set and the agents'
+        corrections: those are read when first asked for, so ask before opening a unit of
+        work (on SQLite a read inside another transaction waits for its write lock); it
+        trains on its first suggestion."""
+        if self.classifier is None:
+            from returnflow.classify.model import LearnedClassifier  # scikit-learn when first used
+
+            self.classifier = LearnedClassifier(self._complaint_corrections)
+        return self.classifier
+
+    def _complaint_corrections(self) -> list[LabelledText]:
+        from returnflow.services.complaints import training_corrections
+
+        with self.uow(publish=False) as uow:
+            return training_corrections(uow)
 
     def uow(self, *, publish: bool = True) -> UnitOfWork:
         """One transaction; its committed events go to the bus unless `publish` is False.

@@ -15,6 +15,8 @@ from starlette.responses import RedirectResponse, Response
 from starlette.staticfiles import StaticFiles
 
 from returnflow import __version__, log_privacy
+from returnflow.api import appeals as api_appeals
+from returnflow.api import complaints as api_complaints
 from returnflow.api import docs, openapi_problems, orders, policy, returns, shipping
 from returnflow.api import evidence as api_evidence
 from returnflow.api import finance as api_finance
@@ -22,6 +24,7 @@ from returnflow.api import privacy as api_privacy
 from returnflow.api import receiving as api_receiving
 from returnflow.api import refunds as api_refunds
 from returnflow.api import resolutions as api_resolutions
+from returnflow.api import statements as api_statements
 from returnflow.api import store_credit as api_store_credit
 from returnflow.api import tracking as api_tracking
 from returnflow.api import users as api_users
@@ -36,6 +39,11 @@ from returnflow.web import common as web_common
 from returnflow.web import console as web_console
 from returnflow.web import console_access_log as web_access_log
 from returnflow.web import console_actions as web_console_actions
+from returnflow.web import console_appeals as web_appeals
+from returnflow.web import console_complaint_forms as web_complaint_forms
+from returnflow.web import console_complaints as web_complaints
+from returnflow.web import console_dispute_open as web_dispute_open
+from returnflow.web import console_disputes as web_disputes
 from returnflow.web import console_exceptions as web_exceptions
 from returnflow.web import console_finance as web_finance
 from returnflow.web import console_hotline as web_console_hotline
@@ -45,10 +53,14 @@ from returnflow.web import console_request as web_console_request
 from returnflow.web import console_resolutions as web_resolutions
 from returnflow.web import console_search as web_console_search
 from returnflow.web import console_shipping as web_console_shipping
+from returnflow.web import console_statements as web_statements
 from returnflow.web import console_users as web_users
 from returnflow.web import console_warehouse as web_warehouse
 from returnflow.web import portal as web_portal
+from returnflow.web import portal_appeals as web_portal_appeals
 from returnflow.web import portal_apply as web_portal_apply
+from returnflow.web import portal_complaints as web_portal_complaints
+from returnflow.web import portal_disputes as web_portal_disputes
 from returnflow.web import portal_offer as web_portal_offer
 from returnflow.web import portal_request as web_portal_request
 from returnflow.web import portal_resolutions as web_portal_resolutions
@@ -98,6 +110,10 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(api_store_credit.router)
     app.include_router(shipping.router)
     app.include_router(api_tracking.router)
+    app.include_router(api_complaints.router)  # R8.1, R8.2: complaints
+    app.include_router(web_complaints.router)  # the queue, one complaint, the hotline form
+    app.include_router(web_complaint_forms.router)
+    app.include_router(web_portal_complaints.router)  # "my complaints" in the portal
     app.include_router(web_common.router)
     app.include_router(web_portal.router)
     app.include_router(web_portal_apply.router)
@@ -113,12 +129,23 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(web_console_shipping.router)
     app.include_router(web_exceptions.router)
     app.include_router(web_finance.router)
+    app.include_router(api_statements.router)  # R8.4: merchant statements, carrier claims
+    app.include_router(web_statements.router)
     app.include_router(web_recoveries.router)
     app.include_router(api_receiving.router)
     app.include_router(web_receiving.router)
     app.include_router(api_warehouse.router)
     app.include_router(web_warehouse.router)
     app.include_router(web_portal_offer.router)
+    app.include_router(api_appeals.router)  # R3.2: appeals and overturns
+    from returnflow.api import disputes as api_disputes  # R8.3, R8.4: disputes and rulings
+
+    app.include_router(api_disputes.router)
+    app.include_router(web_disputes.router)  # R8.3: the dispute pages
+    app.include_router(web_dispute_open.router)
+    app.include_router(web_portal_disputes.router)
+    app.include_router(web_appeals.router)
+    app.include_router(web_portal_appeals.router)
     app.include_router(api_privacy.router)  # R14.1: access log, customer data export
     app.include_router(web_access_log.router)
     app.include_router(api_users.router)  # R12.1: staff accounts

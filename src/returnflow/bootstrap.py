@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from returnflow.domain.events import DomainEvent
-from returnflow.services import journey, refund_handlers, shipping_handlers
+from returnflow.services import appeals, journey, liability, refund_handlers, shipping_handlers
 from returnflow.services.messagebus import Handler, MessageBus
 from returnflow.services.refunds import RefundRules
 from returnflow.services.unit_of_work import UnitOfWork
@@ -51,9 +51,18 @@ def under_refund_rules(handler: RefundHandler) -> Follower:
 
 EVENT_HANDLERS: Mapping[str, Sequence[Follower]] = {
     # the refund is asked for when policy says it is due (R6.1)
-    "return.inspected": [under_refund_rules(refund_handlers.request_after_inspection)],
+    "return.inspected": [
+        under_refund_rules(refund_handlers.request_after_inspection),
+        # a refund paid before the goods were judged: the merchant's fault books it (R8.4)
+        plain(liability.book_liability),
+    ],
     "return.inspection_failed": [under_refund_rules(refund_handlers.request_after_inspection)],
-    "return.approved": [under_refund_rules(refund_handlers.request_after_approval)],
+    "return.approved": [
+        under_refund_rules(refund_handlers.request_after_approval),
+        # a reviewer's approval or rejection of an appealed request decides the appeal (R3.2)
+        plain(appeals.decide_after_review),
+    ],
+    "return.rejected": [plain(appeals.decide_after_review)],
     # the first carrier scan pays an instant refund where allowed (R6.4)
     "return.in_transit": [under_refund_rules(refund_handlers.instant_after_first_scan)],
     # a manager's decision releases (or declines) the amount that waited for it (R12.3)
@@ -61,7 +70,7 @@ EVENT_HANDLERS: Mapping[str, Sequence[Follower]] = {
     # a cancelled request needs no courier: a booked pickup is called off
     "return.cancelled": [plain(shipping_handlers.call_off_pickup)],
     # the outcome reached the customer: the request is completed (R7.1)
-    "refund.paid": [plain(journey.complete_request)],
+    "refund.paid": [plain(journey.complete_request), plain(liability.book_liability)],
     "return.refunded": [plain(journey.complete_request)],
     "return.exchanged": [plain(journey.complete_request)],
     "return.repaired": [plain(journey.complete_request)],

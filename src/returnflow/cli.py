@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from returnflow import log_privacy, privacy_cli, records_cli
+from returnflow import complaints_cli, log_privacy, privacy_cli, records_cli
 from returnflow.app_context import AppContext
 from returnflow.config import Settings
 from returnflow.demo.accounts import create_demo_accounts
@@ -29,6 +29,7 @@ app.add_typer(records_cli.audit, name="audit")  # issue 9: records that prove th
 app.command("backup")(records_cli.backup)
 app.command("restore")(records_cli.restore)
 app.add_typer(privacy_cli.privacy, name="privacy")  # R14.1: retention, anonymisation
+app.add_typer(complaints_cli.complaints, name="complaints")  # issue 12: the classifier
 console = Console()
 
 

@@ -82,6 +82,7 @@ MONEY_ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/staff/finance/approvals/{approval_id}/{decision}"): "approval (console)",
     ("POST", "/api/v1/finance/recoveries/{rma_no}/resolve"): "write-off: the actor's limit",
     ("POST", "/staff/finance/recoveries/{rma_no}/resolve"): "write-off (console): actor's",
+    ("POST", "/api/v1/disputes/{dispute_no}/ruling"): "ruling's award: the ruler's limit",
 }
 MONEY_WORDS = re.compile(r"refund|exchange|credit|offer|repair|compensat")
 

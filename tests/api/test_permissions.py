@@ -52,6 +52,10 @@ RULES: dict[tuple[str, str], Permission | None] = {
     ("GET", "/api/v1/finance/ledger/balances"): P.FINANCE_RECONCILE,
     ("GET", "/api/v1/finance/reconciliation"): P.FINANCE_RECONCILE,
     ("POST", "/api/v1/finance/reconciliation"): P.FINANCE_RECONCILE,
+    # who bears a ruling's money (issue 12, R8.4): statements and claims
+    ("GET", "/api/v1/finance/merchants/{merchant_id}/statement"): P.REPORTS_VIEW,
+    ("GET", "/api/v1/finance/carrier-claims"): P.REPORTS_VIEW,
+    ("GET", "/api/v1/merchant/statement"): P.RETURNS_VIEW,  # a merchant's own; staff: 404
     ("POST", "/api/v1/returns/{rma_no}/exchange"): P.RETURNS_RESOLVE,
     ("POST", "/api/v1/returns/{rma_no}/repair"): P.RETURNS_RESOLVE,
     ("POST", "/api/v1/returns/{rma_no}/reissue"): P.RETURNS_RESOLVE,
@@ -123,6 +127,29 @@ RULES: dict[tuple[str, str], Permission | None] = {
     # privacy (issue 9, R14.1): the access log, a customer's data export
     ("GET", "/api/v1/access-log"): P.ACCESS_LOG_VIEW,
     ("GET", "/api/v1/customers/{customer_id}/export"): P.CUSTOMERS_EXPORT,
+    # complaints (issue 12, R8.1, R8.2, R8.5)
+    ("POST", "/api/v1/complaints"): P.COMPLAINTS_FILE,
+    ("GET", "/api/v1/complaints"): P.COMPLAINTS_VIEW,
+    ("GET", "/api/v1/complaints/{complaint_no}"): P.COMPLAINTS_VIEW,
+    ("POST", "/api/v1/complaints/{complaint_no}/respond"): P.COMPLAINTS_HANDLE,
+    ("POST", "/api/v1/complaints/{complaint_no}/escalate"): P.COMPLAINTS_HANDLE,
+    ("POST", "/api/v1/complaints/{complaint_no}/resolve"): P.COMPLAINTS_HANDLE,
+    ("POST", "/api/v1/complaints/{complaint_no}/reopen"): P.COMPLAINTS_HANDLE,
+    ("POST", "/api/v1/complaints/{complaint_no}/classify"): P.COMPLAINTS_HANDLE,
+    ("POST", "/api/v1/complaints/{complaint_no}/flag"): P.COMPLAINTS_HANDLE,
+    ("POST", "/api/v1/complaints/{complaint_no}/satisfaction"): P.COMPLAINTS_HANDLE,
+    # appeals and overturns (issue 12, R3.2)
+    ("POST", "/api/v1/returns/{rma_no}/appeal"): P.RETURNS_FILE,
+    ("GET", "/api/v1/returns/{rma_no}/appeal"): P.RETURNS_VIEW,
+    ("POST", "/api/v1/returns/{rma_no}/appeal/decision"): P.RETURNS_REVIEW,
+    ("POST", "/api/v1/returns/{rma_no}/overturn"): P.RETURNS_REVIEW,
+    ("GET", "/api/v1/appeals"): P.RETURNS_VIEW,
+    # disputes (issue 12, R8.3, R8.4)
+    ("POST", "/api/v1/returns/{rma_no}/disputes"): P.DISPUTES_EVIDENCE,
+    ("POST", "/api/v1/disputes/{dispute_no}/evidence"): P.DISPUTES_EVIDENCE,
+    ("POST", "/api/v1/disputes/{dispute_no}/ruling"): P.DISPUTES_RULE,
+    ("GET", "/api/v1/disputes"): P.DISPUTES_VIEW,
+    ("GET", "/api/v1/disputes/{dispute_no}"): P.DISPUTES_VIEW,
 }
 
 

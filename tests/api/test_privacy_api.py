@@ -146,6 +146,7 @@ def test_export_holds_everything_and_is_logged(
         "phone": "13800138000",
         "email": "xiaoming@example.com",
         "anonymised_at": None,
+        "key_account": False,
     }
     assert [order["order_no"] for order in data["orders"]] == ["SO-1001"]
     assert len(data["orders"][0]["lines"]) == 2
@@ -154,6 +155,7 @@ def test_export_holds_everything_and_is_logged(
     assert [step["to_status"] for step in request["timeline"]][-1] == "cancelled"
     assert any(notice["payload"].get("rma_no") == filed for notice in data["notices"])
     assert set(data) >= {"refunds", "shipments", "store_credit", "ratings", "exchange_orders"}
+    assert set(data) >= {"complaints", "appeals", "disputes"}
     log = client.get("/api/v1/access-log", params={"kind": "export"}).json()["entries"]
     assert [(e["actor"], e["customer_id"]) for e in log] == [("agent:li.na", "c-1")]
 

@@ -27,6 +27,7 @@ from returnflow.domain.refunds import HeldLine, OrderHistory, order_history
 from returnflow.domain.returns import ReturnRequest
 from returnflow.services.idempotency import KeyTaken, StoredResponse
 from returnflow.services.unit_of_work import ConcurrentUpdate
+from tests.support.fake_appeals import FakeAppeals
 
 
 @dataclass(frozen=True)
@@ -310,6 +311,13 @@ class FakeUnitOfWork:
         self.counters = FakeCounters(self.db)
         self.accounts = FakeAccessLog(self.db)
         self.photo_records = FakePhotoRecords(self.db)
+        from tests.support.fake_disputes import FakeDisputes  # joins commit via the outbox
+
+        self.disputes = FakeDisputes(self)
+        self.appeals = FakeAppeals(self.db)  # tests/support/fake_appeals.py
+        from tests.support.fake_complaints import FakeComplaints  # joins commit via the outbox
+
+        self.complaints = FakeComplaints(self)
 
     def __enter__(self) -> FakeUnitOfWork:
         self._begin()
@@ -326,7 +334,7 @@ class FakeUnitOfWork:
     def commit(self, now: datetime) -> None:
         """Store every staged change and the requests' events, or nothing on a lost race."""
         self.returns.check_versions()
-        events = self.returns.flush_changes()
+        events = self.returns.flush_changes() + self.appeals.flush_changes()
         for event in events:
             payload = {**event.data, "occurred_at": event.occurred_at.isoformat()}
             self.outbox.put(event.name, payload, now)

@@ -2,6 +2,9 @@
 
 The webhook has no bearer token: carriers sign their pushes, and the signature is the
 authentication. A push that does not verify is a 401 and nothing of it is read.
+Resolving a task takes a remedy (services/exception_remedies.py): refund without the
+goods, a new label, compensation as store credit, or the note alone; the answer shows
+what was done (the refund's state, the new parcel, the credit granted).
 """
 
 from __future__ import annotations
@@ -16,7 +19,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from returnflow.api.roles import ExceptionHandler, Viewer
+from returnflow.api.schemas import Money as MoneyOut
 from returnflow.app_context import AppContext
+from returnflow.domain.exception_remedies import Remedy, RemedyTaken
+from returnflow.domain.input_bounds import MAX_AMOUNT
+from returnflow.domain.money import Money
 from returnflow.domain.shipment_alerts import AlertKind
 from returnflow.domain.text import Text
 from returnflow.entrypoints.deps import Context
@@ -25,6 +32,12 @@ from returnflow.entrypoints.problems import problem
 from returnflow.entrypoints.steps import perform
 from returnflow.logistics.carriers import PushedEvents, PushSignatureInvalid
 from returnflow.services import tracking as tracking_service
+from returnflow.services.exception_remedies import (
+    RemedyChoice,
+    RemedyDeps,
+    RemedyOutcome,
+    resolve_with_remedy,
+)
 from returnflow.services.tracking import ExceptionTask
 from returnflow.services.unit_of_work import UnitOfWork
 
@@ -45,6 +58,17 @@ class TrackingEventOut(BaseModel):
     waybill_no: str
 
 
+class RemedyOut(BaseModel):
+    """What resolving the task did: the remedy and its amount or new parcel."""
+
+    remedy: Remedy
+    label: LocalisedOut
+    amount: MoneyOut | None
+    awaiting_approval: bool
+    shipment_id: int | None
+    method: str | None
+
+
 class ExceptionOut(BaseModel):
     id: int
     rma_no: str
@@ -58,6 +82,7 @@ class ExceptionOut(BaseModel):
     resolved_at: datetime | None
     resolved_by: str | None
     resolution_note: str | None
+    remedy: RemedyOut | None = None
 
 
 class ExceptionList(BaseModel):
@@ -66,10 +91,58 @@ class ExceptionList(BaseModel):
 
 class ResolveIn(BaseModel):
     note: str = Field(min_length=1, max_length=2000)
+    remedy: Remedy = Remedy.CLOSE
+    # compensation only: minor units, at most the goods' value (checked by the service)
+    compensation_cents: int | None = Field(default=None, ge=1, le=MAX_AMOUNT)
+
+
+class RemedyRefundOut(BaseModel):
+    """The refund a refund-without-goods asked for, as it stands after the resolve."""
+
+    status: str
+    label: LocalisedOut
+    amount: MoneyOut
+    trigger: str
+
+
+class NewParcelOut(BaseModel):
+    """The new return parcel; its waybill comes once the carrier answers the worker."""
+
+    shipment_id: int
+    method: str
+    carrier: str
+    status: str
+    waybill_no: str | None
+
+
+class ResolvedOut(ExceptionOut):
+    """The resolved task with what its remedy did."""
+
+    request_status: str
+    refund: RemedyRefundOut | None
+    new_parcel: NewParcelOut | None
+    credit: MoneyOut | None
 
 
 def _localised(value: Text) -> LocalisedOut:
     return LocalisedOut(zh=value.zh, en=value.en)
+
+
+def _money(amount: Money) -> MoneyOut:
+    return MoneyOut(amount=amount.cents, currency=amount.currency)
+
+
+def remedy_out(taken: RemedyTaken | None) -> RemedyOut | None:
+    if taken is None:
+        return None
+    return RemedyOut(
+        remedy=taken.remedy,
+        label=_localised(taken.label),
+        amount=_money(taken.amount) if taken.amount is not None else None,
+        awaiting_approval=taken.awaiting_approval,
+        shipment_id=taken.shipment_id,
+        method=taken.method,
+    )
 
 
 def exception_out(task: ExceptionTask, now: datetime) -> ExceptionOut:
@@ -86,6 +159,33 @@ def exception_out(task: ExceptionTask, now: datetime) -> ExceptionOut:
         resolved_at=task.resolved_at,
         resolved_by=task.resolved_by,
         resolution_note=task.resolution_note,
+        remedy=remedy_out(task.remedy),
+    )
+
+
+def resolved_out(outcome: RemedyOutcome, now: datetime) -> ResolvedOut:
+    refund, parcel = outcome.refund, outcome.parcel
+    return ResolvedOut(
+        **exception_out(outcome.task, now).model_dump(),
+        request_status=outcome.request_status.value,
+        refund=None
+        if refund is None
+        else RemedyRefundOut(
+            status=refund.status.value,
+            label=_localised(refund.status.label),
+            amount=_money(refund.amount),
+            trigger=refund.trigger,
+        ),
+        new_parcel=None
+        if parcel is None
+        else NewParcelOut(
+            shipment_id=parcel.id,
+            method=parcel.method,
+            carrier=parcel.carrier,
+            status=parcel.status,
+            waybill_no=parcel.waybill_no,
+        ),
+        credit=_money(outcome.credit) if outcome.credit is not None else None,
     )
 
 
@@ -163,17 +263,24 @@ def list_exceptions(
     return ExceptionList(items=[exception_out(task, now) for task in tasks])
 
 
-@router.post("/logistics/exceptions/{task_id}/resolve", response_model=ExceptionOut)
+@router.post("/logistics/exceptions/{task_id}/resolve", response_model=ResolvedOut)
 def resolve_exception(
     task_id: RowId,
     body: ResolveIn,
     context: Context,
     principal: ExceptionHandler,
-) -> ExceptionOut:
-    """Close a task with what was done about it; who and when are kept."""
+) -> ResolvedOut:
+    """Close a task with a remedy and what was done about it; who and when are kept.
 
-    def step(uow: UnitOfWork, now: datetime) -> ExceptionOut:
-        task = tracking_service.resolve_task(uow, task_id, principal.actor, body.note, now)
-        return exception_out(task, now)
+    `refund_without_goods` pays the request's refund (the carrier liable; over the
+    caller's limit it waits for a manager), `new_label` books a new return parcel,
+    `compensation` grants `compensation_cents` as store credit, `close` keeps the note.
+    """
+    choice = RemedyChoice(body.remedy, body.note, body.compensation_cents)
+    deps = RemedyDeps(context.settings, context.carrier_registry())
+
+    def step(uow: UnitOfWork, now: datetime) -> ResolvedOut:
+        outcome = resolve_with_remedy(uow, task_id, choice, principal.actor, now, deps)
+        return resolved_out(outcome, now)
 
     return perform(context, step)

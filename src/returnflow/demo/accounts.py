@@ -20,6 +20,7 @@ DEMO_ACCOUNTS: tuple[tuple[str, str, Role, str | None], ...] = (
     ("finance", "刘洋（财务）", Role.FINANCE, None),
     ("merchant", "贝乐母婴旗舰店", Role.MERCHANT, "m-babycare"),
     ("manager", "王敏（运营经理）", Role.MANAGER, None),
+    ("mediator", "周婷（平台调解）", Role.MEDIATOR, None),
     ("admin", "系统管理员", Role.ADMIN, None),
 )
 

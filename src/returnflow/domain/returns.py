@@ -305,6 +305,34 @@ class ReturnRequest:
     def cancel(self, actor: str, now: datetime, note: str = "") -> None:
         self._move(Action.CANCEL, actor, now, note)
 
+    # --- appeals and overturns (R3.2, domain/appeals.py) ---------------------------
+
+    def appeal(
+        self, actor: str, now: datetime, statement: str, review_due: datetime | None = None
+    ) -> None:
+        """A rejection goes back to a person; a failed inspection stays, its appeal noted."""
+        if self.status is Status.INSPECTION_FAILED:
+            self._record("return.appealed", now, action=Action.APPEAL.value, note=statement)
+            return
+        self._move(Action.APPEAL, actor, now, statement[:500])
+        self.review_due_at = review_due
+
+    def overturn(self, actor: str, now: datetime, reason: str, policy: PolicyVersion) -> None:
+        """Staff overturn a rejection (approved, with its ship-by) or a failed inspection."""
+        if not reason.strip():
+            raise DomainError(
+                "reason_required",
+                Text("推翻原决定时必须说明原因", "Overturning a decision must give the reason"),
+                field="reason",
+            )
+        self._move(Action.OVERTURN, actor, now, reason)
+        if self.status is Status.APPROVED and self.decision is not None:
+            passed = RuleResult("overturned", Verdict.PASS, Text(reason, reason))
+            self.decision = Decision(
+                Outcome.APPROVED, (passed,), self.decision.policy_version, actor, now
+            )
+            self._start_shipping_clock(now, policy)
+
     # --- the clock's own moves ---------------------------------------------------
 
     def auto_close_if_unshipped(self, now: datetime) -> bool:

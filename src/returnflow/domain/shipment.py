@@ -28,6 +28,7 @@ from datetime import datetime
 from typing import Any
 
 from returnflow.domain.events import DomainEvent
+from returnflow.domain.exception_remedies import RemedyTaken
 from returnflow.domain.kinds import ShippingPayer
 from returnflow.domain.scans import TrackingEvent
 from returnflow.domain.shipment_alerts import Finding, ShipmentFacts, Thresholds, findings
@@ -310,9 +311,14 @@ class Shipment:
         return next((task for task in self.exceptions if task.id == task_id), None)
 
     def resolve_exception(
-        self, task_id: int, actor: str, note: str, now: datetime
+        self,
+        task_id: int,
+        actor: str,
+        note: str,
+        now: datetime,
+        remedy: RemedyTaken | None = None,
     ) -> ExceptionTask:
-        """Close a task with what was done about it; who and when are kept with it."""
+        """Close a task with what was done about it; who, when and any remedy are kept."""
         task = self.task(task_id)
         if task is None:
             raise _state_error(self, f"resolving task {task_id} of another shipment")
@@ -321,7 +327,9 @@ class Shipment:
                 "exception_already_resolved",
                 Text("该异常已处理", "This exception has already been resolved"),
             )
-        resolved = replace(task, resolved_at=now, resolved_by=actor, resolution_note=note)
+        resolved = replace(
+            task, resolved_at=now, resolved_by=actor, resolution_note=note, remedy=remedy
+        )
         self.exceptions[self.exceptions.index(task)] = resolved
         return resolved
 

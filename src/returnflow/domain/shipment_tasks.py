@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from returnflow.domain.exception_remedies import RemedyTaken
 from returnflow.domain.money import Money
 from returnflow.domain.shipment_alerts import AlertKind
 from returnflow.domain.shipping import ReturnMethod
@@ -39,6 +40,7 @@ class ExceptionTask:
     resolution_note: str | None
     carrier: str
     waybill_no: str
+    remedy: RemedyTaken | None = None  # what resolving it did (issue 12); None: a note only
 
     @property
     def is_open(self) -> bool:

@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from returnflow.app_context import AppContext
-from returnflow.jobs import resolutions, sweeps
+from returnflow.jobs import complaint_mail, liability, resolutions, sweeps
 from returnflow.jobs.carrier_calls import carrier_consumer
+from returnflow.jobs.complaints import ComplaintJobs
 from returnflow.jobs.outbox import DispatchReport, OutboxDispatcher
 from returnflow.jobs.refunds import RefundJobs
 from returnflow.jobs.retention import DailyRetention
@@ -46,6 +47,7 @@ class Worker:
         self.mailer = mailer or mailer_from_settings(context.settings)
         self.tracking = TrackingJobs(context, self.mailer)
         self.refunds = RefundJobs(context)
+        self.complaints = ComplaintJobs(context, self.mailer)  # R8.2: breaches, invitations
         self.retention = DailyRetention(context)  # R14.1: anonymise once a day
         self.counters_pruned_at: datetime | None = None  # throttle counters, hourly
         self.dispatcher = OutboxDispatcher(
@@ -55,6 +57,7 @@ class Worker:
                 "carrier.": carrier_consumer(context),
                 **self.tracking.consumers(),
                 **self.refunds.consumers(),
+                **self.complaints.consumers(),
                 **resolutions.consumers(context),
             },
             max_attempts=context.settings.outbox_max_attempts,
@@ -73,7 +76,13 @@ class Worker:
         completed = sweeps.complete_delivered(self.context, now)
         self.tracking.tick(now)
         self.refunds.tick(now)
+        self.complaints.tick(now)  # R8.2: breached deadlines, escalated to a manager
+        complaint_mail.poll(self.context, now)  # R8.1: complaints mailed to the inbound Maildir
         resolutions.sweep(self.context, now)
+        from returnflow.jobs import disputes  # R8.3: the silent side loses at the deadline
+
+        disputes.rule_overdue(self.context, now)
+        liability.book_left_unbooked(self.context, now)  # R8.4: what the bus left
         self.retention.tick(now)
         if self.counters_pruned_at is None or now - self.counters_pruned_at >= HOUR:
             sweeps.forget_quiet_counters(self.context, now)

@@ -129,6 +129,15 @@ NOTICES: dict[str, tuple[Text, Text]] = {
         Text("退换货申请 {rma_no} 已取消", "Return request {rma_no} cancelled"),
         Text("您的申请已取消。", "Your request was cancelled."),
     ),
+    # after a complaint is resolved (R8, 001 §4.3.2); jobs/complaints.py puts its number in {note}
+    "complaint.satisfaction_invite": (
+        Text("您的投诉 {note} 已处理完毕", "Your complaint {note} was resolved"),
+        Text(
+            "请在“我的投诉”页面为本次处理打分（1–5 分）。如问题仍未解决，可重新打开投诉。",
+            "How satisfied are you? Rate it from 1 to 5 under “My complaints”; if the problem"
+            " is not solved, you can reopen the complaint there.",
+        ),
+    ),
 }
 
 _OUTCOMES = {

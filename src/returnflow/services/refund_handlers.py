@@ -104,7 +104,7 @@ def pay_instantly(uow: UnitOfWork, rma_no: str, now: datetime, rules: RefundRule
 def approver_of(request: ReturnRequest) -> str:
     """Who approved a refund-only request: their authority bounds its refund (R12.3)."""
     for change in reversed(request.history):
-        if change.action.value in ("approve", "auto_approve"):
+        if change.action.value in ("approve", "auto_approve", "overturn"):  # issue 12
             return SYSTEM if change.action.value == "auto_approve" else str(change.actor)
     return SYSTEM
 

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import String, cast, select
 from sqlalchemy.orm import Session
 
+from returnflow.storage import grievance_privacy
 from returnflow.storage.schema import (
     CustomerRow,
     InspectionRow,
@@ -126,4 +127,5 @@ def anonymise_customer(session: Session, customer_id: str, now: datetime) -> Cle
     rmas = _requests(session, customer_id, cleared)
     _warehouse_records(session, rmas, cleared)
     _sent_notices(session, customer_id)
+    cleared.photos.extend(grievance_privacy.clear(session, customer_id))
     return cleared

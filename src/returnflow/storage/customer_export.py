@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import String, cast, select
 from sqlalchemy.orm import DeclarativeBase, Session
 
+from returnflow.storage import grievance_privacy
 from returnflow.storage.schema import (
     CustomerRow,
     ExchangeOrderRow,
@@ -166,4 +167,5 @@ def gather(session: Session, customer_id: str) -> dict[str, Any] | None:
         **{name: _all(session, query) for name, query in by_customer.items()},
         "store_credit": _credit(session, customer_id),
         "notices": _notices(session, customer_id),
+        **grievance_privacy.exported(session, customer_id),
     }

@@ -8,17 +8,42 @@ business event twice (a retried job, a duplicate notification) books nothing mor
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, literal, select
+from sqlalchemy import and_, exists, func, literal, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from returnflow.domain.ledger import Account, Balances, JournalEntry, Posting, balances
 from returnflow.domain.money import Money
 from returnflow.storage import chain
-from returnflow.storage.schema import LedgerEntryRow, LedgerPostingRow
+from returnflow.storage.schema import (
+    InspectionRow,
+    LedgerEntryRow,
+    LedgerPostingRow,
+    RefundRow,
+    ReturnRow,
+    ShipmentRow,
+)
+
+LIABILITY_KEYS = "liability:%"  # services/liability.py books under "liability:<rma>:<ref>"
+
+
+@dataclass(frozen=True, slots=True)
+class PartyLine:
+    """One posting to a party's account with its entry: a statement's or a report's line."""
+
+    at: datetime
+    key: str
+    rma_no: str
+    memo: str
+    party: str
+    debit: int  # cents
+    credit: int
+    currency: str
+    trigger: str  # the request's refund trigger ("" when it has none)
 
 
 class Ledger:
@@ -102,6 +127,154 @@ class Ledger:
 
     def balance(self, account: Account, currency: str = "CNY", party: str = "") -> Money:
         return self.balances(by_party=bool(party)).of(account, currency, party)
+
+    # --- who bears what (issue 12, R8.4): read by services/liability*.py -------------
+
+    def liability_candidates(
+        self,
+        *,
+        since: datetime,
+        before: datetime,
+        triggers: Sequence[str],
+        responsibility: str,
+        limit: int = 500,
+    ) -> list[str]:
+        """Requests whose paid refund may owe a liability booking and has none yet.
+
+        Paid (or inspected) in [since, before); settled by an award (`triggers`) or
+        inspected with `responsibility` found; no "liability:" entry for the request.
+        """
+        inspected = (
+            select(InspectionRow.inspected_at)
+            .where(
+                InspectionRow.rma_no == ReturnRow.rma_no,
+                InspectionRow.responsibility == responsibility,
+            )
+            .correlate(ReturnRow)
+        )
+        booked = exists().where(
+            LedgerEntryRow.rma_no == ReturnRow.rma_no, LedgerEntryRow.key.like(LIABILITY_KEYS)
+        )
+        query = (
+            select(ReturnRow.rma_no)
+            .join(RefundRow, RefundRow.return_id == ReturnRow.id)
+            .where(
+                RefundRow.status == "succeeded",
+                or_(
+                    and_(
+                        RefundRow.trigger.in_(triggers),
+                        RefundRow.paid_at >= since,
+                        RefundRow.paid_at < before,
+                    ),
+                    and_(
+                        inspected.exists(),
+                        or_(
+                            and_(RefundRow.paid_at >= since, RefundRow.paid_at < before),
+                            inspected.where(
+                                InspectionRow.inspected_at >= since,
+                                InspectionRow.inspected_at < before,
+                            ).exists(),
+                        ),
+                    ),
+                ),
+                ~booked,
+            )
+            .order_by(RefundRow.paid_at, ReturnRow.id)
+            .limit(limit)
+        )
+        return list(self.session.scalars(query).all())
+
+    def party_lines(
+        self,
+        account: Account,
+        *,
+        party: str | None,
+        currency: str,
+        since: datetime,
+        until: datetime,
+        limit: int = 5000,
+    ) -> list[PartyLine]:
+        """Postings to `account` (one party's, or every party's) in [since, until), in order."""
+        query = (
+            select(
+                LedgerEntryRow.at,
+                LedgerEntryRow.key,
+                LedgerEntryRow.rma_no,
+                LedgerEntryRow.memo,
+                LedgerPostingRow.party,
+                LedgerPostingRow.debit,
+                LedgerPostingRow.credit,
+                LedgerPostingRow.currency,
+                RefundRow.trigger,
+            )
+            .join(LedgerPostingRow, LedgerPostingRow.entry_id == LedgerEntryRow.id)
+            .outerjoin(ReturnRow, ReturnRow.rma_no == LedgerEntryRow.rma_no)
+            .outerjoin(RefundRow, RefundRow.return_id == ReturnRow.id)
+            .where(
+                LedgerPostingRow.account == account.value,
+                LedgerPostingRow.currency == currency,
+                LedgerEntryRow.at >= since,
+                LedgerEntryRow.at < until,
+            )
+            .order_by(LedgerPostingRow.party, LedgerEntryRow.at, LedgerEntryRow.id)
+            .limit(limit)
+        )
+        if party is not None:
+            query = query.where(LedgerPostingRow.party == party)
+        return [
+            PartyLine(at, key, rma_no, memo, who, int(debit), int(credit), cur, trigger or "")
+            for at, key, rma_no, memo, who, debit, credit, cur, trigger in self.session.execute(
+                query
+            )
+        ]
+
+    def party_balance(self, account: Account, party: str, currency: str, before: datetime) -> Money:
+        """`party`'s balance on `account` from everything booked before `before`."""
+        query = select(
+            func.coalesce(func.sum(LedgerPostingRow.debit), 0),
+            func.coalesce(func.sum(LedgerPostingRow.credit), 0),
+        ).where(
+            LedgerPostingRow.entry_id == LedgerEntryRow.id,
+            LedgerPostingRow.account == account.value,
+            LedgerPostingRow.party == party,
+            LedgerPostingRow.currency == currency,
+            LedgerEntryRow.at < before,
+        )
+        debit, credit = self.session.execute(query).one()
+        signed = int(debit) - int(credit)
+        return Money(signed if account.debit_normal else -signed, currency)
+
+    def parties(self, account: Account) -> list[str]:
+        """Every party with a posting to `account`, in order (a statement's picker)."""
+        query = (
+            select(LedgerPostingRow.party)
+            .where(LedgerPostingRow.account == account.value, LedgerPostingRow.party != "")
+            .distinct()
+            .order_by(LedgerPostingRow.party)
+        )
+        return list(self.session.scalars(query).all())
+
+    def return_waybills(self, rma_nos: Sequence[str]) -> dict[tuple[str, str], str]:
+        """(rma_no, carrier or self-ship brand) → the waybill of its latest return parcel."""
+        if not rma_nos:
+            return {}
+        query = (
+            select(
+                ShipmentRow.rma_no, ShipmentRow.carrier, ShipmentRow.brand, ShipmentRow.waybill_no
+            )
+            .where(
+                ShipmentRow.rma_no.in_(sorted(set(rma_nos))),
+                ShipmentRow.direction == "return",
+                ShipmentRow.waybill_no.is_not(None),
+            )
+            .order_by(ShipmentRow.id)
+        )
+        found: dict[tuple[str, str], str] = {}
+        for rma_no, carrier, brand, waybill in self.session.execute(query):
+            found[(rma_no, carrier)] = waybill or ""
+            if brand:  # a self-shipped parcel is claimed against the brand it went with
+                found[(rma_no, brand)] = waybill or ""
+        return found
 
 
 def _entry(row: LedgerEntryRow) -> JournalEntry:

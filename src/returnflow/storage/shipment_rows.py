@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.orm.exc import StaleDataError
 
 from returnflow.domain.events import DomainEvent
+from returnflow.domain.exception_remedies import RemedyTaken
 from returnflow.domain.scans import TrackingEvent, TrackingProblem, TrackingStatus
 from returnflow.domain.shipment import Shipment
 from returnflow.domain.shipment_alerts import AlertKind
@@ -60,6 +61,7 @@ def task_of(row: ShipmentExceptionRow, carrier: str, waybill_no: str | None) -> 
         resolution_note=row.resolution_note,
         carrier=carrier,
         waybill_no=waybill_no or "",
+        remedy=RemedyTaken.from_json(row.remedy, row.remedy_detail) if row.remedy else None,
     )
 
 
@@ -199,6 +201,8 @@ class ShipmentMap:
                 resolved_by=task.resolved_by,
                 resolution_note=task.resolution_note,
                 open_key=None,
+                remedy=task.remedy.remedy.value if task.remedy else None,
+                remedy_detail=task.remedy.to_json() if task.remedy else None,
             )
             .execution_options(synchronize_session=False)
         )

@@ -19,9 +19,12 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from returnflow.domain.events import DomainEvent
 from returnflow.storage.accounts import Accounts
+from returnflow.storage.appeals import AppealRepository
 from returnflow.storage.attempts import Attempts
 from returnflow.storage.catalogue import Catalogue
+from returnflow.storage.complaints import ComplaintRepository
 from returnflow.storage.counters import Counters
+from returnflow.storage.disputes import DisputeRepository
 from returnflow.storage.evidence import EvidenceRecords
 from returnflow.storage.exchanges import ExchangeRepository
 from returnflow.storage.idempotency import IdempotencyStore
@@ -93,6 +96,7 @@ class UnitOfWork:
     privacy: PrivacyRecords  # access log, customer export, anonymising (R14.1)
     evidence: EvidenceRecords  # a request's records for its evidence bundle (R14.2)
     photo_records: PhotoRecords  # which records already carry a photo name
+    complaints: ComplaintRepository  # complaints, their history and agents' labels (R8.1)
 
     def __init__(
         self, session_factory: sessionmaker[Session], publish: Publish | None = None
@@ -132,6 +136,9 @@ class UnitOfWork:
         self.privacy = PrivacyRecords(self.session)
         self.evidence = EvidenceRecords(self.session)
         self.photo_records = PhotoRecords(self.session)
+        self.complaints = ComplaintRepository(self.session)  # complaints and labels (R8.1)
+        self.appeals = AppealRepository(self.session)  # one appeal per request (R3.2)
+        self.disputes = DisputeRepository(self.session)  # disputes and their evidence (R8.3)
         return self
 
     def __exit__(

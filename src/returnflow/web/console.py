@@ -23,6 +23,7 @@ from returnflow.services import review as review_service
 from returnflow.services.errors import NotFound
 from returnflow.services.unit_of_work import UnitOfWork
 from returnflow.web.console_common import P
+from returnflow.web.console_disputes import waiting_disputes
 from returnflow.web.console_request import request_page_response as _request_page
 from returnflow.web.roles import Reviewer, Viewer
 from returnflow.web.staff_page import render_staff
@@ -44,7 +45,8 @@ def home(request: Request, context: Context, session: Viewer) -> Response:
                 uow, now, merchant_scope=principal.merchant_scope, limit=1
             ),
         )
-    return render_staff(request, session, "staff/home.html", {"queue": queue}, section="home")
+    values = {"queue": queue, "disputes": waiting_disputes(context, principal)}  # R8.3
+    return render_staff(request, session, "staff/home.html", values, section="home")
 
 
 @router.get("/staff/review")

@@ -1,5 +1,9 @@
 """The logistics exceptions queue in the console (R4.4): open tasks with their age,
-filtered by kind, each resolved with a note that keeps who and when.
+filtered by kind, each resolved with a remedy and a note that keep who and when.
+
+The remedies a task's kind allows are offered with what each does (domain/
+exception_remedies.py): refund without the goods, a new label, compensation as store
+credit (typed in yuan), or the note alone; a resolved task shows the remedy taken.
 """
 
 from __future__ import annotations
@@ -12,14 +16,17 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from returnflow.app_context import AppContext
+from returnflow.domain.exception_remedies import Remedy, offered
+from returnflow.domain.input_bounds import MAX_AMOUNT
 from returnflow.domain.shipment_alerts import AlertKind
-from returnflow.domain.text import Text
+from returnflow.domain.text import DomainError, Text
 from returnflow.entrypoints import params
 from returnflow.entrypoints.deps import Context
 from returnflow.entrypoints.language import preferred_language
-from returnflow.entrypoints.params import FormText, RowId
+from returnflow.entrypoints.params import FormText, RowId, ShortFormText
 from returnflow.entrypoints.steps import Refused, attempt
 from returnflow.services import tracking as tracking_service
+from returnflow.services.exception_remedies import RemedyChoice, RemedyDeps, resolve_with_remedy
 from returnflow.services.unit_of_work import UnitOfWork
 from returnflow.web.guards import StaffSession, check_csrf
 from returnflow.web.roles import ExceptionHandler
@@ -42,6 +49,8 @@ def _queue(
     failed_task: int | None = None,
     note: str = "",
     notice: Text | None = None,
+    remedy: str = "",
+    compensation: str = "",
 ) -> Response:
     chosen = kind if kind in {k.value for k in AlertKind} else ""
     state = state if state in _STATES else "open"
@@ -57,6 +66,9 @@ def _queue(
         "error": error,
         "failed_task": failed_task,
         "note": note,
+        "offered": offered,
+        "chosen_remedy": remedy,
+        "compensation": compensation,
     }
     return render_staff(
         request,
@@ -93,12 +105,17 @@ def resolve(
     csrf_token: FormText = "",
     note: FormText = "",
     kind: FormText = "",
+    remedy: ShortFormText = "close",
+    compensation: ShortFormText = "",
 ) -> Response:
     check_csrf(session, csrf_token)
     actor = session.principal.actor
+    deps = RemedyDeps(context.settings, context.carrier_registry())
 
     def step(uow: UnitOfWork, now: datetime) -> object:
-        return tracking_service.resolve_task(uow, task_id, actor, note, now)
+        return resolve_with_remedy(
+            uow, task_id, _choice(remedy, note, compensation), actor, now, deps
+        )
 
     result = attempt(context, step)
     if isinstance(result, Refused):
@@ -112,6 +129,21 @@ def resolve(
             error=result.message,
             failed_task=task_id,
             note=note,
+            remedy=remedy,
+            compensation=compensation,
         )
     query = urlencode({"kind": kind, "done": task_id} if kind else {"done": task_id})
     return RedirectResponse(f"/staff/exceptions?{query}", status_code=303)
+
+
+def _choice(remedy: str, note: str, compensation: str) -> RemedyChoice:
+    """The form's choice; an unknown remedy or a malformed amount is refused beside the form."""
+    if remedy not in {r.value for r in Remedy}:
+        raise DomainError(
+            "remedy_unknown", Text("请选择处理方式", "Choose a remedy"), field="remedy"
+        )
+    chosen = Remedy(remedy)
+    cents = None
+    if chosen is Remedy.COMPENSATION and compensation.strip():
+        cents = params.cents(compensation, "compensation", 1, MAX_AMOUNT)
+    return RemedyChoice(chosen, note, cents)

@@ -34,6 +34,8 @@ class CustomerRow(Base):
     email: Mapped[str] = mapped_column(String(254))
     # set when the retention job cleared the personal fields (R14.1, migration 0015)
     anonymised_at: Mapped[datetime | None]
+    # key-account customers' complaints go to a named team (R8.5, migration 0016)
+    key_account: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
 
 class ProductRow(Base):

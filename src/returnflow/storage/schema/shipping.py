@@ -142,3 +142,7 @@ class ShipmentExceptionRow(Base):
     resolved_at: Mapped[datetime | None]
     resolved_by: Mapped[str | None] = mapped_column(String(100))
     resolution_note: Mapped[str | None] = mapped_column(Text)
+    # what resolving it did (issue 12, migration 0019): refund_without_goods | new_label |
+    # compensation | close, and its amount / new parcel (domain/exception_remedies.py)
+    remedy: Mapped[str | None] = mapped_column(String(24))
+    remedy_detail: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)

@@ -1,0 +1,110 @@
+"""What each party owes for the returns it bears (R8.4): statement and claims pages.
+
+Finance and managers (the reports permission) pick a merchant and a period on
+/staff/finance/merchant-statements and see every carrier's claims on
+/staff/finance/carrier-claims; a merchant account reads its own statement on
+/staff/merchant/statement (the merchant is the account's, never a parameter). Each
+page downloads the same lines as CSV or XLSX (`format=csv|xlsx`). Periods are local
+days (China Standard Time), both ends inclusive; neither given: this month so far.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from returnflow.domain.access import Permission
+from returnflow.entrypoints.deps import Context
+from returnflow.entrypoints.files import attachment
+from returnflow.services import liability_exports
+from returnflow.services import liability_queries as queries
+from returnflow.services.liability_queries import Statement
+from returnflow.web.guards import StaffSession
+from returnflow.web.roles import Reporter, Viewer
+from returnflow.web.staff_page import render_staff
+
+router = APIRouter(include_in_schema=False)
+
+FORMATS = ("csv", "xlsx")
+DateFrom = Annotated[str, Query(alias="from", max_length=10)]
+DateTo = Annotated[str, Query(alias="to", max_length=10)]
+PartyText = Annotated[str, Query(max_length=200)]
+FormatText = Annotated[str, Query(max_length=10)]
+
+
+def _page(
+    request: Request, session: StaffSession, template: str, values: dict[str, Any], section: str
+) -> Response:
+    return render_staff(request, session, template, values, section=section)
+
+
+def _download_statement(statement: Statement, fmt: str) -> Response:
+    file = liability_exports.statement_file(statement, fmt)
+    return attachment(file.content, file.media_type, file.filename)
+
+
+@router.get("/staff/finance/merchant-statements")
+def merchant_statements(
+    request: Request,
+    context: Context,
+    session: Reporter,
+    merchant_id: PartyText = "",
+    date_from: DateFrom = "",
+    date_to: DateTo = "",
+    format: FormatText = "html",
+) -> Response:
+    """Pick a merchant and a period; the statement with its running balance."""
+    when = queries.period(date_from, date_to, context.clock())
+    merchant = queries.party_id(merchant_id, "merchant_id") if merchant_id.strip() else ""
+    with context.uow() as uow:
+        merchants = queries.merchants_charged(uow)
+        statement = queries.merchant_statement(uow, merchant, when) if merchant else None
+    if statement is not None and format in FORMATS:
+        return _download_statement(statement, format)
+    values = {"merchants": merchants, "statement": statement, "period": when, "own": False}
+    return _page(request, session, "staff/statements.html", values, "finance")
+
+
+@router.get("/staff/merchant/statement")
+def own_statement(
+    request: Request,
+    context: Context,
+    session: Viewer,
+    date_from: DateFrom = "",
+    date_to: DateTo = "",
+    format: FormatText = "html",
+) -> Response:
+    """A merchant account's own statement; staff who read every merchant's go there."""
+    principal = session.principal
+    if principal.merchant_scope is None and principal.can(Permission.REPORTS_VIEW):
+        return RedirectResponse("/staff/finance/merchant-statements", status_code=303)
+    merchant = queries.own_merchant(principal.merchant_scope)
+    when = queries.period(date_from, date_to, context.clock())
+    with context.uow() as uow:
+        statement = queries.merchant_statement(uow, merchant, when)
+    if format in FORMATS:
+        return _download_statement(statement, format)
+    values = {"merchants": [], "statement": statement, "period": when, "own": True}
+    return _page(request, session, "staff/statements.html", values, "statement")
+
+
+@router.get("/staff/finance/carrier-claims")
+def carrier_claims(
+    request: Request,
+    context: Context,
+    session: Reporter,
+    date_from: DateFrom = "",
+    date_to: DateTo = "",
+    format: FormatText = "html",
+) -> Response:
+    """Claims against carriers for lost or damaged parcels, per carrier with totals."""
+    when = queries.period(date_from, date_to, context.clock())
+    with context.uow() as uow:
+        report = queries.carrier_claims(uow, when)
+    if format in FORMATS:
+        file = liability_exports.claims_file(report, format)
+        return attachment(file.content, file.media_type, file.filename)
+    return _page(request, session, "staff/statements_claims.html", {"report": report}, "finance")
