@@ -83,8 +83,18 @@ MONEY_ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/finance/recoveries/{rma_no}/resolve"): "write-off: the actor's limit",
     ("POST", "/staff/finance/recoveries/{rma_no}/resolve"): "write-off (console): actor's",
     ("POST", "/api/v1/disputes/{dispute_no}/ruling"): "ruling's award: the ruler's limit",
+    ("POST", "/staff/disputes/{dispute_no}/ruling"): "ruling's award (console): ruler's",
+    ("POST", "/api/v1/logistics/exceptions/{task_id}/resolve"): "lost parcel: resolver's limit",
+    ("POST", "/staff/exceptions/{task_id}/resolve"): "lost parcel (console): resolver's",
+    ("POST", "/api/v1/returns/{rma_no}/overturn"): "refund follows by policy, as inspected",
+    ("POST", "/staff/returns/{rma_no}/overturn"): "overturn (console): as the API",
+    ("POST", "/api/v1/returns/{rma_no}/appeal/decision"): "overturned: refund by policy",
+    ("POST", "/staff/returns/{rma_no}/appeal/decision"): "appeal decision (console): as the API",
 }
-MONEY_WORDS = re.compile(r"refund|exchange|credit|offer|repair|compensat")
+# issue 12: rulings, logistics remedies and overturned decisions pay too
+MONEY_WORDS = re.compile(
+    r"refund|exchange|credit|offer|repair|compensat|ruling|exceptions|overturn|appeal/decision"
+)
 
 
 @pytest.fixture(autouse=True)

@@ -64,6 +64,15 @@ LARGER: tuple[RouteLimit, ...] = (
     _route("POST", r"/staff/receiving/[^/]+/receipt", MULTIPART, _RECEIPT),
     _route("POST", r"/staff/receiving/unidentified", MULTIPART, _FORM),
     _route("POST", r"/staff/warehouse/returns/[^/]+/inspect", MULTIPART, _FORM),
+    # issue 12: appeals and disputes carry photos like an application
+    _route("POST", r"/staff/disputes/[^/]+/evidence", MULTIPART, _FORM),
+    _route(
+        "POST",
+        r"/portal/o/[^/]+/r/[^/]+/(?:appeal|dispute|dispute/evidence)",
+        MULTIPART,
+        _FORM + MB,
+        needs_credentials=False,
+    ),
     _route("POST", r"/api/v1/returns/[^/]+/receipt", JSON, _base64(_RECEIPT)),
     _route("POST", r"/api/v1/receiving/unidentified/[^/]+/match", JSON, _base64(_RECEIPT)),
     _route("POST", r"/api/v1/receiving/unidentified", JSON, _base64(_FORM)),
