@@ -273,9 +273,39 @@ def test_complaint_words_go_but_the_complaint_stays(
     number = filed.json()["complaint_no"]
     exported = client.get("/api/v1/customers/c-1/export").json()
     assert [c["text"] for c in exported["complaints"]] == [body["text"]]
+    # resolved: an open complaint would keep the customer's data (the test below)
+    resolved = client.post(f"/api/v1/complaints/{number}/resolve", json={"resolution": "已处理"})
+    assert resolved.status_code == 200, resolved.text
 
     clock.advance(days=DAYS)
     assert retention.run(kept, clock.now).customers == ["c-1"]
     after = client.get(f"/api/v1/complaints/{number}").json()
     assert "13800138000" not in str(after)
     assert after["category"] == "logistics" and after["complaint_no"] == number
+
+
+def test_an_open_complaint_or_an_undecided_dispute_keeps_the_customer(
+    kept: AppContext, closed: tuple[str, Path], client: TestClient, clock: FakeClock
+) -> None:
+    """Still being handled: no anonymising until the complaint is resolved and the dispute
+    ruled, however long ago the last request closed."""
+    rma, photo = closed
+    body = {"channel": "app", "order_no": "SO-1001", "text": "退款为什么被取消了"}
+    complaint = client.post("/api/v1/complaints", json=body).json()["complaint_no"]
+    opened = client.post(f"/api/v1/returns/{rma}/disputes", json={"statement": "平台介入核实"})
+    assert opened.status_code == 201, opened.text
+    clock.advance(days=DAYS * 3)
+    assert retention.run(kept, clock.now).customers == []  # both still open
+
+    resolved = client.post(
+        f"/api/v1/complaints/{complaint}/resolve", json={"resolution": "已向顾客说明"}
+    )
+    assert resolved.status_code == 200, resolved.text
+    assert retention.run(kept, clock.now).customers == []  # the dispute is not decided
+    assert _customer(kept).phone == "13800138000" and photo.exists()
+
+    ruling = {"outcome": "merchant", "liable": "customer", "reason": "顾客自行取消"}
+    ruled = client.post(f"/api/v1/disputes/{opened.json()['dispute_no']}/ruling", json=ruling)
+    assert ruled.status_code == 200, ruled.text
+    assert retention.run(kept, clock.now).customers == ["c-1"]
+    assert _customer(kept).phone == "" and not photo.exists()

@@ -41,6 +41,11 @@ class FakeOffers:
     def offer(self, rma_no: str) -> PartialRefundOffer | None:
         return self.offers.get(rma_no)
 
+    def inspection(self, rma_no: str) -> None:
+        """No inspection records here: an overturn's offer withdrawal is tested on the
+        databases (tests/test_offer_withdrawn.py)."""
+        return None
+
 
 class OfferUnitOfWork(FakeUnitOfWork):
     def _begin(self) -> None:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Header, Path, Query
+from starlette.responses import JSONResponse
 
 from returnflow.api.complaint_models import (
     ClassifyIn,
@@ -32,21 +33,31 @@ from returnflow.domain.access import Permission, Principal
 from returnflow.domain.complaints import Category, Complaint, ComplaintStatus
 from returnflow.entrypoints.deps import Context, Language
 from returnflow.entrypoints.steps import perform
+from returnflow.services import complaint_once as once
 from returnflow.services import complaint_queries as queries
 from returnflow.services import complaints as service
+from returnflow.services import idempotency
 from returnflow.services.unit_of_work import UnitOfWork
 
 router = APIRouter(prefix="/api/v1/complaints", tags=["complaints"])
 
 ComplaintNo = Annotated[str, Path(min_length=1, max_length=32)]
+IdempotencyKey = Annotated[
+    str | None, Header(alias="Idempotency-Key", min_length=1, max_length=200)
+]
 
 
 @router.post("", status_code=201, response_model=ComplaintCreated)
 def file_complaint(
-    body: ComplaintIn, context: Context, principal: ComplaintFiler
-) -> ComplaintCreated:
+    body: ComplaintIn,
+    context: Context,
+    principal: ComplaintFiler,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
     """File a complaint: its number, category (with the classifier's confidence), urgency
-    and both deadlines come back at once."""
+    and both deadlines come back at once. With an `Idempotency-Key` (the caller's own), a
+    retry gets the first answer back (`Idempotent-Replayed: true`) and files nothing; the
+    same key with another body is refused (422 `idempotency_key_reused`)."""
     filing = service.ComplaintFiling(
         channel=body.channel.value,
         text=body.text,
@@ -59,21 +70,33 @@ def file_complaint(
         subject=body.subject,
     )
     rules = service.ComplaintRules.from_settings(context.settings)
-    classifier = context.complaint_classifier
+    classifier = once.asked_first(context.complaint_classifier, body.text)
 
-    def file(uow: UnitOfWork, now: datetime) -> ComplaintCreated:
-        c = service.file_complaint(uow, filing, principal.actor, now, classifier, rules)
-        return ComplaintCreated(
-            complaint_no=c.complaint_no,
-            category=c.category,
-            category_confidence=c.category_confidence,
-            urgency=c.urgency,
-            status=c.status,
-            first_response_due_at=c.first_response_due_at,
-            resolve_due_at=c.resolve_due_at,
-        )
+    def file(uow: UnitOfWork, now: datetime) -> idempotency.Answer:
+        def work() -> tuple[int, dict[str, Any]]:
+            c = service.file_complaint(uow, filing, principal.actor, now, classifier, rules)
+            return 201, _created(c).model_dump(mode="json")
 
-    return perform(context, file)
+        if not idempotency_key:
+            return idempotency.Answer(*work(), replayed=False)
+        key = once.api_key(principal.actor, idempotency_key)
+        return idempotency.once(uow, once.API_SCOPE, key, once.digest(filing), now, work)
+
+    answer = perform(context, file)
+    headers = {"Idempotent-Replayed": "true"} if answer.replayed else None
+    return JSONResponse(answer.body, status_code=answer.status_code, headers=headers)
+
+
+def _created(c: Complaint) -> ComplaintCreated:
+    return ComplaintCreated(
+        complaint_no=c.complaint_no,
+        category=c.category,
+        category_confidence=c.category_confidence,
+        urgency=c.urgency,
+        status=c.status,
+        first_response_due_at=c.first_response_due_at,
+        resolve_due_at=c.resolve_due_at,
+    )
 
 
 @router.get("", response_model=ComplaintPageOut)

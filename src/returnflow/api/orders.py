@@ -27,7 +27,11 @@ def to_domain(body: schemas.OrderIn) -> Order:
         order_no=body.order_no,
         merchant_id=body.merchant_id,
         customer=Customer(
-            body.customer.id, body.customer.name, body.customer.phone, str(body.customer.email)
+            body.customer.id,
+            body.customer.name,
+            body.customer.phone,
+            str(body.customer.email),
+            key_account=body.customer.key_account,
         ),
         currency=body.currency,
         placed_at=body.placed_at,

@@ -65,6 +65,11 @@ class CustomerIn(Strict):
     name: str = Field(min_length=1, max_length=200)
     phone: str = Field(min_length=3, max_length=40, pattern=r"^\+?[0-9 \-]{3,40}$")
     email: EmailStr
+    key_account: bool | None = Field(
+        default=None,
+        description="R8.5: a key-account customer (complaints go to the key-account team). "
+        "Absent: a new customer is not one, a known customer keeps what they are.",
+    )
 
 
 class PaymentIn(Strict):

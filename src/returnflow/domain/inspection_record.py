@@ -51,6 +51,7 @@ class OfferStatus(StrEnum):
     OFFERED = "offered"
     ACCEPTED = "accepted"
     DECLINED = "declined"
+    WITHDRAWN = "withdrawn"  # an appeal or a person overturned the failed inspection
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,6 +229,17 @@ class Inspection:
         offer.answered_at = now
         self._raise("inspection.offer_answered", now, accepted=accept)
         return offer
+
+    def withdraw_offer(self, now: datetime) -> bool:
+        """The failed inspection was overturned (R3.2): an offer still waiting for the
+        customer's answer is closed, so it is no longer offered. False: none was open."""
+        offer = self.offer
+        if offer is None or not offer.is_open:
+            return False
+        offer.status = OfferStatus.WITHDRAWN
+        offer.answered_at = now
+        self._raise("inspection.offer_withdrawn", now)
+        return True
 
     def send_back(
         self, goods: Sequence[Goods], reason: str, *, currency: str, actor: str, now: datetime

@@ -15,6 +15,9 @@ class Customer:
     name: str
     phone: str
     email: str
+    # R8.5: a key-account customer's complaints go to a named team. None: the order
+    # system did not say (an import leaves a stored customer's flag as it is).
+    key_account: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)

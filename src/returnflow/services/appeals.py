@@ -163,7 +163,16 @@ def decide_appeal(
     elif outcome is Outcome.OVERTURN:
         _, policy = policy_for(uow, request)
         request.overturn(actor, now, appeal.reason or "", policy)
+        withdraw_offer(uow, rma_no, now)
     return appeal
+
+
+def withdraw_offer(uow: UnitOfWork, rma_no: str, now: datetime) -> None:
+    """An overturned failed inspection is refunded in full: the warehouse's partial-refund
+    offer, if it still waits for the customer, is withdrawn and no longer offered."""
+    inspection = uow.warehouse.inspection(rma_no)
+    if inspection is not None and inspection.withdraw_offer(now):
+        uow.warehouse.save_inspection(inspection)
 
 
 def overturnable(uow: UnitOfWork, request: ReturnRequest) -> bool:
@@ -198,8 +207,11 @@ def overturn(
                 "(the request is {en})",
             ).format(zh=request.status.label.zh, en=request.status.label.en),
         )
+    failed = request.status is Status.INSPECTION_FAILED
     _, policy = policy_for(uow, request)
     request.overturn(actor, now, reason, policy)
+    if failed:
+        withdraw_offer(uow, rma_no, now)
     appeal = uow.appeals.get(rma_no, for_update=True)
     if appeal is not None and appeal.is_open:
         appeal.decide(Outcome.OVERTURN, actor, now, reason)

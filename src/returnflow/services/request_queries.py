@@ -3,7 +3,7 @@
 The page shows the request beside its order, what policy says about each line today,
 the customer's earlier requests, the contact (masked unless the reader may see it, and
 every unmasked look logged), and the panels of shipping, tracking, receiving, the
-warehouse, the resolution and the refund. `staff_request` gathers all of it in the
+warehouse, the resolution, the refund and the appeal. `staff_request` gathers all of it in the
 caller's unit of work, so the page opens one transaction instead of one per panel, and
 its templates only render what was read.
 """
@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from returnflow.domain.access import Permission, Principal, masked_contact
+from returnflow.domain.appeals import Appeal
 from returnflow.domain.orders import Order, OrderLine
 from returnflow.domain.policy import PolicyVersion
 from returnflow.domain.receiving import Receipt
@@ -63,6 +64,7 @@ class StaffRequestView:
     refund: RefundView | None
     warehouse: RequestWarehouse
     resolution: Panel
+    appeal: Appeal | None = None  # the request's appeal (one at most), open or decided
 
 
 def _line_policies(
@@ -115,4 +117,5 @@ def staff_request(
         refund=refund_panel(uow, request.rma_no, now, language),
         warehouse=request_state(uow, request.rma_no, merchant_scope=scope),
         resolution=panel(uow, request, bonus_percent),
+        appeal=uow.appeals.get(request.rma_no),
     )

@@ -138,6 +138,8 @@ class OrderRepository:
             self.session.add(row)
         self._customers[customer.id] = row
         row.name, row.phone, row.email = customer.name, customer.phone, customer.email
+        if customer.key_account is not None:  # not said: a known customer keeps theirs
+            row.key_account = customer.key_account  # (a new one is not: the column's default)
 
     def _products(self, merchant_id: str, skus: set[str]) -> dict[str, ProductRow]:
         """An order's catalogue rows: those not yet seen in this transaction in one query."""
@@ -175,7 +177,13 @@ class OrderRepository:
         return Order(
             order_no=row.order_no,
             merchant_id=row.merchant_id,
-            customer=Customer(customer.id, customer.name, customer.phone, customer.email),
+            customer=Customer(
+                customer.id,
+                customer.name,
+                customer.phone,
+                customer.email,
+                key_account=bool(customer.key_account),
+            ),
             currency=row.currency,
             placed_at=row.placed_at,
             paid_at=row.paid_at,

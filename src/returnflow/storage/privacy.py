@@ -15,6 +15,8 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from returnflow.domain.complaint_kinds import ComplaintStatus
+from returnflow.domain.disputes import DisputeStatus
 from returnflow.domain.lifecycle import FINAL
 from returnflow.log_privacy import current_route
 from returnflow.storage import anonymise, customer_export
@@ -28,8 +30,11 @@ from returnflow.storage.schema import (
     ReturnRow,
     UnidentifiedParcelRow,
 )
+from returnflow.storage.schema.complaints import ComplaintRow
+from returnflow.storage.schema.disputes import DisputeRow
 
 _FINAL = sorted(status.value for status in FINAL)
+_DECIDED = sorted(status.value for status in DisputeStatus if status.is_closed)
 
 
 def customer_of(session: Session, subject: str) -> str | None:
@@ -118,7 +123,8 @@ def due_for_anonymising(session: Session, cutoff: datetime, limit: int) -> list[
     """Customers whose requests are all closed, the last one at or before `cutoff`.
 
     A customer whose fields were refilled by a later order import is due again; one with
-    an open request never is, however old the others.
+    an open request never is, however old the others, nor one with a complaint not yet
+    resolved or a dispute not yet ruled or agreed.
     """
     closed = (
         select(
@@ -135,12 +141,29 @@ def due_for_anonymising(session: Session, cutoff: datetime, limit: int) -> list[
         .where(ReturnRow.customer_id == CustomerRow.id, ReturnRow.status.not_in(_FINAL))
         .exists()
     )
+    # a complaint not yet resolved, or a dispute not yet ruled or agreed, is still being
+    # handled: its customer's data stays too (R14.1)
+    complaint_open = (
+        select(ComplaintRow.id)
+        .where(
+            ComplaintRow.customer_id == CustomerRow.id,
+            ComplaintRow.status != ComplaintStatus.RESOLVED.value,
+        )
+        .exists()
+    )
+    dispute_open = (
+        select(DisputeRow.id)
+        .where(DisputeRow.customer_id == CustomerRow.id, DisputeRow.status.not_in(_DECIDED))
+        .exists()
+    )
     query = (
         select(CustomerRow.id)
         .join(closed, closed.c.customer_id == CustomerRow.id)
         .where(
             closed.c.closed_at <= cutoff,
             ~still_open,
+            ~complaint_open,
+            ~dispute_open,
             or_(
                 CustomerRow.anonymised_at.is_(None),
                 CustomerRow.name != "",

@@ -69,7 +69,7 @@ def queue_page(
         "page": page,
         "pages": max(1, -(-found.total // PAGE_SIZE)),
     }
-    return render_staff(request, session, "staff/appeals.html", values, section="review")
+    return render_staff(request, session, "staff/appeals.html", values, section="appeals")
 
 
 def appeal_page_response(
@@ -97,7 +97,7 @@ def appeal_page_response(
         session,
         "staff/appeal.html",
         values,
-        section="review",
+        section="appeals",
         status_code=status_code,
         notice=notice,
     )

@@ -22,7 +22,9 @@ from returnflow.domain.text import Text
 from returnflow.entrypoints.deps import Context
 from returnflow.entrypoints.params import FormText, ShortFormText
 from returnflow.entrypoints.steps import Refused, attempt
+from returnflow.services import complaint_once as once
 from returnflow.services import complaints as complaint_service
+from returnflow.services.complaint_once import FiledOnce
 from returnflow.services.complaints import ComplaintFiling, ComplaintRules
 from returnflow.services.errors import NotFound
 from returnflow.services.unit_of_work import UnitOfWork
@@ -56,8 +58,12 @@ def file_for_caller(
     text: FormText = "",
     category: ShortFormText = "",
     urgency: ShortFormText = "",
+    submission: ShortFormText = "",
 ) -> Response:
-    """Channel hotline, the agent as actor; the classifier fills what the agent leaves."""
+    """Channel hotline, the agent as actor; the classifier fills what the agent leaves.
+
+    The form's one-time submission name makes a double click file one complaint: the
+    second send lands on the complaint the first one filed."""
     check_csrf(session, csrf_token)
     form = {
         "order_no": order_no.strip()[:64],
@@ -65,6 +71,7 @@ def file_for_caller(
         "text": text.strip(),
         "category": category.strip(),
         "urgency": urgency.strip(),
+        "submission": submission.strip()[:64],
     }
 
     def again(error: Text, status_code: int) -> Response:
@@ -82,12 +89,13 @@ def file_for_caller(
     )
     actor, classifier, rules = (
         session.principal.actor,
-        context.complaint_classifier,
+        once.asked_first(context.complaint_classifier, filing.text),
         _rules(context),
     )
+    key = f"{session.principal.user_id}:{form['submission']}" if form["submission"] else ""
 
-    def step(uow: UnitOfWork, now: datetime) -> Complaint:
-        return complaint_service.file_complaint(uow, filing, actor, now, classifier, rules)
+    def step(uow: UnitOfWork, now: datetime) -> FiledOnce:
+        return once.file_once(uow, filing, key, actor, now, classifier, rules)
 
     try:
         filed = attempt(context, step)

@@ -11,6 +11,7 @@ files for a caller. Every page reads through `services/complaint_queries.py`.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -283,6 +284,8 @@ def new_page_response(
         "error": error,
         "categories": list(Category),
         "urgencies": list(Urgency),
+        # one-time: a double click files once; a refused form keeps its name
+        "submission": (form or {}).get("submission") or secrets.token_urlsafe(16),
     }
     return render_staff(
         request,

@@ -10,6 +10,7 @@ Each step is one `attempt`; a refusal shows the form again with the reason.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -29,9 +30,10 @@ from returnflow.entrypoints.deps import Context
 from returnflow.entrypoints.language import preferred_language
 from returnflow.entrypoints.params import FormText, ShortFormText
 from returnflow.entrypoints.steps import Refused, attempt, perform
-from returnflow.services import complaint_queries, portal_queries
+from returnflow.services import complaint_once, complaint_queries, portal_queries
 from returnflow.services import complaints as complaint_service
 from returnflow.services import portal as portal_service
+from returnflow.services.complaint_once import FiledOnce
 from returnflow.services.complaint_queries import ComplaintDetail, ComplaintSummary
 from returnflow.services.complaints import ComplaintFiling, ComplaintRules
 from returnflow.services.errors import NotFound
@@ -118,6 +120,8 @@ def _new_page(
         "categories": list(Category),
         "form": form or {"about": "order"},
         "error": error,
+        # one-time: a double tap files once; a refused form keeps its name
+        "submission": (form or {}).get("submission") or secrets.token_urlsafe(16),
     }
     return render(request, "portal/complaints_new.html", values, status_code=status_code)
 
@@ -150,17 +154,26 @@ def file_complaint(
     about: ShortFormText = "order",
     text: FormText = "",
     category: ShortFormText = "",
+    submission: ShortFormText = "",
 ) -> Response:
+    """Filed once per form: a second tap on the same form shows the first complaint."""
     access = access_of(context, token)
-    form = {"about": about.strip()[:64], "text": text.strip(), "category": category.strip()}
+    form = {
+        "about": about.strip()[:64],
+        "text": text.strip(),
+        "category": category.strip(),
+        "submission": submission.strip()[:64],
+    }
     if not form["text"]:
         return _new_page(request, context, token, form=form, error=_NO_TEXT, status_code=422)
     filing = _filing(access, form["about"], form["text"], form["category"])
-    classifier, rules = context.complaint_classifier, ComplaintRules.from_settings(context.settings)
+    classifier = complaint_once.asked_first(context.complaint_classifier, filing.text)
+    rules = ComplaintRules.from_settings(context.settings)
+    key = f"{access.customer_id}:{form['submission']}" if form["submission"] else ""
 
-    def step(uow: UnitOfWork, now: datetime) -> Complaint:
+    def step(uow: UnitOfWork, now: datetime) -> FiledOnce:
         _check_link(uow, access)
-        return complaint_service.file_complaint(uow, filing, actor(access), now, classifier, rules)
+        return complaint_once.file_once(uow, filing, key, actor(access), now, classifier, rules)
 
     try:
         filed = attempt(context, step)
