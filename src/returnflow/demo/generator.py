@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from itertools import accumulate
 
 from returnflow.app_context import AppContext
-from returnflow.demo import catalog
+from returnflow.demo import catalog, grievances
 from returnflow.demo.journeys import World
 from returnflow.demo.orders_plan import CUSTOMERS_MAX, draw_shoppers, order_moments, plan_order
 from returnflow.demo.returns_plan import OrderPlan, ReturnPlan, with_return
@@ -125,6 +125,7 @@ def _write(
                         by_status[play(uow, world, item, now).value] += 1
                 uow.commit(now)
             progress(done, total)
+        grievances.play(context, world, plans, now, by_status)  # complaints, appeals, disputes
         world.finish(context, now, random.Random(total))
     return by_status
 
