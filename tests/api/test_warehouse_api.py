@@ -348,3 +348,20 @@ def test_bin_label_pdf(client: TestClient) -> None:
     assert response.status_code == 200 and response.headers["content-type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
     assert client.get(f"{W}/bins/nope/label.pdf").status_code == 422
+
+
+@pytest.mark.usefixtures("manual_refunds")
+def test_goods_held_for_an_offer_are_sorted_once_the_failure_is_overturned(
+    client: TestClient,
+) -> None:
+    """Issue 12: an overturned failed inspection leaves the goods with the warehouse."""
+    rma = _offer(client)
+    held = client.post(f"{W}/returns/{rma}/dispositions", json={"line_no": 1})
+    assert held.json()["code"] == "not_ready_for_disposition"
+    overturned = client.post(
+        f"/api/v1/returns/{rma}/overturn", json={"reason": "复核照片，划痕为出厂瑕疵"}
+    )
+    assert overturned.status_code == 200, overturned.text
+    assert overturned.json()["status"] == "inspected"
+    sorted_ = client.post(f"{W}/returns/{rma}/dispositions", json={"line_no": 1})
+    assert sorted_.status_code in (200, 201), sorted_.text

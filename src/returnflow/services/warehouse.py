@@ -26,7 +26,7 @@ from returnflow.domain.disposition import (
 )
 from returnflow.domain.disposition_record import DisposableLine, LineDisposition
 from returnflow.domain.inventory import Movement, manual_movement
-from returnflow.domain.lifecycle import Status
+from returnflow.domain.lifecycle import Action, Status
 from returnflow.domain.orders import OrderLine
 from returnflow.domain.returns import ReturnRequest
 from returnflow.domain.rtv import RtvBatch, rtv_location
@@ -107,9 +107,19 @@ def lines_to_dispose(uow: UnitOfWork, request: ReturnRequest) -> list[LineToDisp
 
 
 def _goods_here(uow: UnitOfWork, request: ReturnRequest) -> None:
-    """Disposition needs goods the warehouse keeps: inspected, not on their way back."""
+    """Disposition needs goods the warehouse keeps: inspected, not on their way back.
+
+    A failed inspection overturned on appeal (issue 12) counts as passed: the customer
+    is refunded in full and the goods, still here, are the warehouse's to sort.
+    """
     inspection = uow.warehouse.inspection(request.rma_no)
-    kept = inspection is not None and inspection.keeps_goods
+    overturned = any(
+        change.action is Action.OVERTURN and change.from_status is Status.INSPECTION_FAILED
+        for change in request.history
+    )
+    kept = inspection is not None and (
+        inspection.keeps_goods or (overturned and not inspection.sent_back)
+    )
     if not kept or request.status in (Status.RECEIVED, Status.IN_TRANSIT):
         raise DomainError(
             "not_ready_for_disposition",
