@@ -236,3 +236,36 @@ def test_the_pages_speak_english(web: TestClient, agent: TestClient) -> None:
     answer = web.get(f"{page}/appeal").text
     assert "Your appeal was not successful: the decision stands." in answer
     assert "Reason: No crack shown" in answer
+
+
+# --- names, people and the file picker (visual-grievances) --------------------------------
+
+
+def test_the_appeal_pages_name_the_merchant_and_the_people(
+    web: TestClient, agent: TestClient, client: TestClient, order_payload: OrderPayload
+) -> None:
+    named = order_payload(order_no="SO-4004", merchant_name="贝乐母婴旗舰店")
+    assert client.post("/api/v1/orders", json=named).status_code == 201
+    page, rma = _rejected(web, agent)
+    form = web.get(f"{page}/appeal").text
+    assert "选择照片" in form and "尚未选择照片" in form and 'type="file"' in form
+    assert '<script src="/static/filepick.js" defer></script>' in form
+    english = web.get(f"{page}/appeal", headers={"Accept-Language": "en"}).text
+    assert "Choose photos" in english and "No photo chosen yet" in english
+    assert web.post(f"{page}/appeal", data={"statement": "照片里能看到裂纹"}).status_code == 303
+    queue = agent.get("/staff/appeals").text
+    row = queue.split(f'data-rma="{rma}"')[1].split("</tr>")[0]
+    assert 'data-merchant="m-babycare">贝乐母婴旗舰店<' in row
+    appeal_page = agent.get(f"/staff/returns/{rma}/appeal").text
+    decided = agent.post(
+        f"/staff/returns/{rma}/appeal/decision",
+        data={"csrf_token": _csrf(appeal_page), "decision": "uphold", "reason": "维持"},
+    )
+    assert decided.status_code == 303
+    zh = agent.get(f"/staff/returns/{rma}/appeal").text
+    en = agent.get(f"/staff/returns/{rma}/appeal", headers={"Accept-Language": "en"}).text
+    facts = zh.split('class="facts"')[1].split("</dl>")[0]
+    assert "贝乐母婴旗舰店" in facts and "顾客" in facts and "客服 li.na" in facts
+    assert "Customer service li.na" in en.split('class="facts"')[1].split("</dl>")[0]
+    for html in (zh, en):
+        assert "customer:c-1" not in html and "agent:li.na" not in html

@@ -289,7 +289,8 @@ def test_respond_classify_flag_resolve_and_reopen_through_the_forms(
     )
     page = agent.get(f"/staff/complaints/{no}", headers=EN)
     assert "Logistics · Ordinary → Product quality · Urgent" in page.text
-    assert "confirmed by agent:li.na" in page.text
+    assert "corrected by Customer service li.na" in page.text  # not the raw "agent:li.na"
+    assert 'data-check="corrected"' in page.text
     assert (
         _post(agent, no, "flag", flag="abnormal_order", note="ten orders, one card").status_code
         == 303
@@ -416,3 +417,43 @@ def test_the_customer_complains_about_a_request_and_sees_only_their_own(
     assert f'data-complaint="{other}"' not in web.get(f"{link}/complaints").text
     forged = web.get("/portal/o/not-a-token/complaints")
     assert forged.status_code == 404 and "lookup" in forged.text.lower()
+
+
+# --- names, order numbers and the classifier check (visual-grievances) --------------------
+
+
+def test_the_complaint_page_names_the_merchant_and_says_who_checked_the_category(
+    agent: TestClient, context: AppContext, client: TestClient, order_payload: OrderPayload
+) -> None:
+    named = order_payload(order_no="SO-4004", merchant_name="贝乐母婴旗舰店")
+    assert client.post("/api/v1/orders", json=named).status_code == 201
+    no = _file(context, "快递三天没动了", order_no="SO-1001")
+    waiting = agent.get(f"/staff/complaints/{no}", headers=ZH).text
+    assert 'data-merchant="m-babycare">贝乐母婴旗舰店<' in waiting
+    assert 'data-check="pending"' in waiting and "尚无客服确认或更正系统建议" in waiting
+    confirmed = _post(agent, no, "classify", category="logistics", urgency="ordinary")
+    assert confirmed.status_code == 303
+    zh = agent.get(f"/staff/complaints/{no}", headers=ZH).text
+    en = agent.get(f"/staff/complaints/{no}", headers=EN).text
+    assert 'data-check="confirmed"' in zh and "客服已确认" in zh
+    assert "客服 li.na 认可了系统建议" in zh
+    assert "Customer service li.na agreed with the suggestion." in en
+    corrected = _post(agent, no, "classify", category="product_quality", urgency="urgent")
+    assert corrected.status_code == 303
+    zh = agent.get(f"/staff/complaints/{no}", headers=ZH).text
+    en = agent.get(f"/staff/complaints/{no}", headers=EN).text
+    check = zh.split('data-check="corrected"')[1].split("</p>")[0]
+    assert "客服已更正" in check and "商品质量 · 紧急" in check and "物流配送 · 一般" in check
+    assert "Corrected by an agent" in en and "the suggestion was Logistics · Ordinary" in en
+    history = zh.split('id="history"')[1]
+    assert "客服 li.na" in history and "agent:li.na" not in history
+
+
+def test_order_numbers_in_the_queue_stay_on_one_line(
+    agent: TestClient, context: AppContext
+) -> None:
+    no = _file(context, "快递三天没动了", order_no="SO-1001")
+    queue = agent.get("/staff/complaints", headers=ZH).text
+    row = queue.split(f'data-complaint="{no}"')[1].split("</tr>")[0]
+    assert '<span class="cq-ref" data-order="SO-1001">SO-1001</span>' in row
+    assert "white-space: nowrap" in queue.split(".cq-ref {")[1].split("}")[0]

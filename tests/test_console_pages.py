@@ -292,10 +292,11 @@ def test_request_page_explains_the_decision_and_shows_history(
     later_page = agent.get(f"/staff/returns/{earlier}").text
     assert 'data-empty="history"' in later_page
     # timeline and audit trail in local time (10:00 UTC+8 on the day of filing)
-    audit = page.split('<table class="audit">', 1)[1].split("</table>", 1)[0]
+    audit = page.split('<table class="audit hist">', 1)[1].split("</table>", 1)[0]
     assert re.findall(r'<tr data-step="(\w+)">', audit) == ["submit", "refer"]
     assert "2026-11-20 11:00" in audit  # 03:00 UTC is 11:00 in Shanghai
-    assert "admin:root" in audit and "system" in audit and "evidence_missing" in audit
+    # people and rules in words, never "admin:root" or "evidence_missing"
+    assert "root" in audit and "admin:root" not in audit and "evidence_missing" not in audit
 
 
 def test_contact_is_masked_unless_the_role_may_see_it(

@@ -8,6 +8,7 @@ import dataclasses
 import io
 import re
 from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,12 @@ from PIL import Image
 
 from returnflow.app_context import AppContext
 from returnflow.domain.access import Role
+from returnflow.domain.awards import Liable
+from returnflow.domain.disputes import Outcome, Ruling
+from returnflow.domain.money import Money
+from returnflow.jobs.worker import Worker
+from returnflow.notify.mailer import FileMailer
+from returnflow.payments.sandbox import SandboxGateway
 from returnflow.web.i18n import LOCALE_DIR
 from returnflow.web.portal_links import PortalAccess, make_token
 from returnflow.web.templating import TEMPLATES
@@ -433,3 +440,126 @@ def test_the_portal_says_when_a_dispute_cannot_be_opened_yet(
         assert "Appeal the decision first" in page.text
         refused = web.post(f"/portal/o/{token}/r/{rma}/dispute", data={"text": "不服"}, headers=EN)
         assert refused.status_code == 409 and "once the appeal was turned down" in refused.text
+
+
+# --- names and words instead of ids and codes (visual-grievances) ------------------------
+
+
+def _paying(context: AppContext, tmp_path: Path) -> Worker:
+    """A worker whose sandbox settles at once: a ruling's refund is paid in two ticks."""
+    context.gateway = SandboxGateway(context.clock, settle_after=timedelta(0))
+    return Worker(context, FileMailer(tmp_path))
+
+
+def _named(client: TestClient, order_payload: Callable[..., dict[str, Any]]) -> None:
+    """The order system names the merchant m-babycare (the import keeps the name)."""
+    body = order_payload(order_no="SO-4004", merchant_name="贝乐母婴旗舰店")
+    assert client.post("/api/v1/orders", json=body).status_code == 201
+
+
+def _history(html: str) -> str:
+    return html.split('id="history"')[1]
+
+
+def test_merchants_are_named_and_the_history_speaks_words_not_codes(
+    client: TestClient,
+    tokens: Tokens,
+    mediator: TestClient,
+    context: AppContext,
+    order_payload: Callable[..., dict[str, Any]],
+    tmp_path: Path,
+) -> None:
+    _named(client, order_payload)
+    worker = _paying(context, tmp_path)
+    no = _open_by_agent(client, tokens, upheld(client))
+    queue = mediator.get("/staff/disputes", headers=ZH)
+    cell = queue.text.split('data-merchant="m-babycare">')[1].split("<")[0]
+    assert cell == "贝乐母婴旗舰店"
+    assert _rule(mediator, no, compensation="20").status_code == 303
+    worker.tick()
+    worker.tick()  # submitted, then paid: the request settles
+    zh = mediator.get(f"/staff/disputes/{no}", headers=ZH).text
+    en = mediator.get(f"/staff/disputes/{no}", headers=EN).text
+    assert 'data-merchant="m-babycare">贝乐母婴旗舰店<' in zh
+    assert "merchant 贝乐母婴旗舰店: deducted from their next settlement" in en
+    for page in (zh, en):
+        history = _history(page)
+        assert 'data-step="settle"' in history and 'data-step="refer"' in history
+        # no rule codes, no raw actors, no English audit note
+        for raw in ("evidence_missing", "customer:", "agent:", "mediator:", "admin:", "CNY;"):
+            assert raw not in history, raw
+        assert ">system<" not in history
+    assert "未上传商品照片，将由客服人工审核" in _history(zh)
+    assert "No photos of the goods: a person will review the claim" in _history(en)
+    assert "由 平台调解员 wu.mediator 发起" in _history(zh) and "系统自动" in _history(zh)
+    assert "requested by Mediator wu.mediator" in _history(en)
+    settle = _history(zh).split('data-step="settle"')[1].split("</tr>")[0]
+    assert "¥" in settle and "data-amount=" in settle  # the money filter, not "120.00 CNY"
+
+
+def test_the_deadline_ruling_reason_is_in_the_readers_language(
+    client: TestClient, tokens: Tokens, context: AppContext, clock: FakeClock, tmp_path: Path
+) -> None:
+    worker = _paying(context, tmp_path)
+    no = _open_by_agent(client, tokens, upheld(client))
+    clock.advance(days=3)
+    worker.tick()
+    worker.tick()
+    with _person(context, tokens, Role.MEDIATOR, "wu.later") as mediator:  # a fresh session
+        zh = mediator.get(f"/staff/disputes/{no}", headers=ZH).text
+        en = mediator.get(f"/staff/disputes/{no}", headers=EN).text
+    reason_zh = zh.split("data-reason>")[1].split("<")[0]
+    reason_en = en.split("data-reason>")[1].split("<")[0]
+    assert reason_zh == "商家未在举证期限内举证"
+    assert reason_en == "The merchant gave no evidence by the deadline"
+    assert "系统自动" in zh.split('id="ruling"')[1].split('id="both-sides"')[0]
+    api = client.get(f"/api/v1/disputes/{no}", headers=EN).json()
+    assert api["ruling"]["reason"] == "The merchant gave no evidence by the deadline"
+    assert client.get(f"/api/v1/disputes/{no}", headers=ZH).json()["ruling"]["reason"] == (
+        "商家未在举证期限内举证"
+    )
+
+
+def test_an_older_two_language_reason_is_still_read_in_one_language() -> None:
+    older = "商家未在举证期限内举证 / The merchant gave no evidence by the deadline"
+    ruling = Ruling(
+        Outcome.CUSTOMER, Liable.MERCHANT, None, Money(0), older, "system", datetime(2026, 1, 1)
+    )
+    assert ruling.reason_text.zh == "商家未在举证期限内举证"
+    assert ruling.reason_text.en == "The merchant gave no evidence by the deadline"
+    typed = dataclasses.replace(ruling, reason="双方各有责任 / both at fault")
+    assert typed.reason_text.zh == typed.reason_text.en == "双方各有责任 / both at fault"
+
+
+def test_the_ruling_form_says_when_evidence_is_still_due(
+    client: TestClient, tokens: Tokens, mediator: TestClient, clock: FakeClock, context: AppContext
+) -> None:
+    no = _open_by_agent(client, tokens, upheld(client))
+    early = mediator.get(f"/staff/disputes/{no}", headers=ZH).text
+    assert 'data-early="true"' in early and "data-early-note" in early
+    assert "举证期限" in early.split("data-early-note>")[1].split("</p>")[0]
+    assert '<details class="early-form"' in early and 'data-action="ruling"' in early
+    clock.advance(days=3)
+    with _person(context, tokens, Role.MEDIATOR, "wu.later") as later:  # a fresh session
+        late = later.get(f"/staff/disputes/{no}", headers=EN).text
+    assert 'data-early="false"' in late and "data-early-note" not in late
+    assert '<details class="early-form"' not in late and 'data-action="ruling"' in late
+
+
+def test_the_file_pickers_speak_the_pages_language(
+    client: TestClient, tokens: Tokens, merchant: TestClient, context: AppContext, clock: FakeClock
+) -> None:
+    rma = upheld(client)
+    no = _open_by_agent(client, tokens, rma)
+    zh = merchant.get(f"/staff/disputes/{no}", headers=ZH).text
+    en = merchant.get(f"/staff/disputes/{no}", headers=EN).text
+    assert "选择照片" in zh and "尚未选择照片" in zh and 'data-many="已选择 {n} 张照片"' in zh
+    assert "Choose photos" in en and 'data-many="{n} photos chosen"' in en
+    assert 'class="filepick-input" type="file" name="photos"' in zh
+    assert '<script src="/static/filepick.js" defer></script>' in zh
+    script = client.get("/static/filepick.js")
+    assert script.status_code == 200 and "data-filepick" in script.text
+    with TestClient(shared_app(context)) as web:
+        portal = web.get(f"/portal/o/{_link(context, clock)}/r/{rma}/dispute", headers=ZH)
+    assert portal.status_code == 200 and "选择照片" in portal.text
+    assert "Choose Files" not in portal.text

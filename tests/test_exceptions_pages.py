@@ -232,3 +232,111 @@ def test_compensation_from_the_page_is_bounded_and_shown_on_the_resolved_task(
         "/staff/exceptions", params={"state": "resolved"}, headers={"Accept-Language": "zh-CN"}
     )
     assert "补偿购物金" in chinese.text and "购物金 ¥12.50" in chinese.text
+
+
+# --- a queue that reads like a product: pages, folded forms, names, one language -------
+
+
+@pytest.fixture
+def crowded(context: AppContext, tracked: str, clock: FakeClock) -> str:
+    """24 more parcels of the demo carrier reported lost (its feed writes "中文 / English"):
+    25 open tasks, the damaged FastEx one the oldest."""
+    for number in range(24):
+        waybill = f"RF{number:04d}"
+        add_shipment(context, tracked, clock.now, waybill, carrier="simulated")
+        lost = TrackingEvent(
+            clock.now - timedelta(minutes=30 - number),
+            TS.EXCEPTION,
+            "快件遗失，正在查找 / Parcel lost, being searched for",
+            "转运中心 / Sorting hub",
+            TrackingProblem.LOST,
+        )
+        tracking_service.record(
+            context.uow,
+            "simulated",
+            waybill,
+            [lost],
+            clock.now + timedelta(seconds=number),
+            source="push",
+            limits=tracking_service.thresholds(context.settings),
+        )
+    return tracked
+
+
+def test_the_queue_shows_twenty_tasks_a_page_with_links_in_both_languages(
+    agent: TestClient, crowded: str
+) -> None:
+    first = agent.get("/staff/exceptions", headers={"Accept-Language": "en"}).text
+    assert first.count(" data-task=") == 20 and 'data-total="25"' in first
+    assert 'data-kind="damaged"' in first  # oldest first
+    assert 'rel="next" href="/staff/exceptions?page=2"' in first and 'rel="prev"' not in first
+    assert "Page 1 of 2" in first and "25 tasks" in first
+    second = agent.get("/staff/exceptions?page=2", headers={"Accept-Language": "zh-CN"}).text
+    assert second.count(" data-task=") == 5 and 'data-kind="damaged"' not in second
+    assert 'rel="prev" href="/staff/exceptions"' in second and 'rel="next"' not in second
+    assert "第 2 页，共 2 页" in second and "共 25 个任务" in second
+    lost = agent.get("/staff/exceptions?kind=lost", headers={"Accept-Language": "en"}).text
+    assert lost.count(" data-task=") == 20 and 'data-total="24"' in lost
+    assert 'href="/staff/exceptions?kind=lost&amp;page=2"' in lost
+    beyond = agent.get("/staff/exceptions?page=999").text  # past the end: the last page
+    assert beyond.count(" data-task=") == 5 and 'data-page="2"' in beyond
+    assert agent.get("/staff/exceptions?page=x%00").status_code in (200, 400, 422)
+    assert agent.get("/staff/exceptions?page=abc").text.count(" data-task=") == 20
+
+
+def test_each_remedy_form_is_folded_and_the_carrier_is_named_in_one_language(
+    agent: TestClient, crowded: str
+) -> None:
+    zh = agent.get("/staff/exceptions", headers={"Accept-Language": "zh-CN"}).text
+    en = agent.get("/staff/exceptions", headers={"Accept-Language": "en"}).text
+    for page in (zh, en):
+        assert page.count('<details class="resolve"') == 20 and "open>" not in page
+        assert page.count('data-action="resolve"') == 20  # each form inside its fold
+    assert "<summary>处理</summary>" in zh and "<summary>Resolve…</summary>" in en
+    assert 'data-carrier="simulated">演示快递<code>RF0000</code>' in zh
+    assert 'data-carrier="simulated">Demo carrier<code>RF0000</code>' in en
+    assert ">simulated<" not in zh + en
+    assert "快递报告：转运中心 快件遗失，正在查找" in zh and "Parcel lost" not in zh
+    assert "The carrier reports: Sorting hub Parcel lost, being searched for" in en
+    assert "快件遗失" not in en
+
+
+def test_a_refused_form_comes_back_unfolded_on_its_page(
+    agent: TestClient, crowded: str, context: AppContext
+) -> None:
+    second = agent.get("/staff/exceptions?page=2", headers={"Accept-Language": "en"}).text
+    with context.uow() as uow:
+        task = uow.tracking.tasks(limit=1, offset=24)[0].id
+    assert f'<li class="task" data-task="{task}"' in second and 'name="page" value="2"' in second
+    form = {"csrf_token": csrf_from(second), "note": " ", "page": "2", "remedy": "close"}
+    refused = agent.post(
+        f"/staff/exceptions/{task}/resolve", data=form, headers={"Accept-Language": "en"}
+    )
+    assert refused.status_code == 422 and 'data-page="2"' in refused.text
+    assert f'<details class="resolve" data-resolve="{task}" open>' in refused.text
+    done = agent.post(
+        f"/staff/exceptions/{task}/resolve",
+        data={**form, "note": "claimed from the carrier"},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    assert done.headers["location"] == f"/staff/exceptions?done={task}&page=2"
+
+
+def test_a_self_shipped_parcel_is_named_by_the_brand_it_went_with(
+    agent: TestClient, tracked: str, context: AppContext, clock: FakeClock
+) -> None:
+    waybill = "SF123456789012"
+    add_shipment(
+        context, tracked, clock.now, waybill, carrier="manual", brand="sf", carrier_name="顺丰速运"
+    )
+    broken = TrackingEvent(clock.now, TS.EXCEPTION, "外箱破损", "杭州", TrackingProblem.DAMAGED)
+    limits = tracking_service.thresholds(context.settings)
+    tracking_service.record(
+        context.uow, "manual", waybill, [broken], clock.now, source="push", limits=limits
+    )
+    zh = agent.get("/staff/exceptions", headers={"Accept-Language": "zh-CN"}).text
+    en = agent.get("/staff/exceptions", headers={"Accept-Language": "en"}).text
+    assert f'data-carrier="manual">顺丰速运（自行寄回）<code>{waybill}</code>' in zh
+    assert f'data-carrier="manual">SF Express (self-shipped)<code>{waybill}</code>' in en
+    assert 'data-carrier="fastex">FastEx<code>FX1000</code>' in en  # as its parcel names it

@@ -8,6 +8,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from returnflow.app_context import AppContext
+from returnflow.services.merchants import merchant_names
+
 OrderPayload = Callable[..., dict[str, Any]]
 
 
@@ -169,3 +172,32 @@ def _post_together(client: TestClient, body: dict[str, Any], times: int) -> list
 
     with ThreadPoolExecutor(max_workers=times) as pool:
         return list(pool.map(post, range(times)))
+
+
+def test_the_import_names_the_merchant_and_a_later_import_without_a_name_keeps_it(
+    client: TestClient, order_payload: OrderPayload, context: AppContext
+) -> None:
+    def names() -> dict[str, str]:
+        with context.uow() as uow:
+            return merchant_names(uow, ["m-babycare", "m-unnamed", "m-nobody"])
+
+    assert client.post("/api/v1/orders", json=order_payload()).status_code == 201
+    assert names()["m-babycare"] == "m-babycare"  # no name yet: the id stands in
+    named = order_payload(order_no="SO-1002", merchant_name="贝乐母婴旗舰店")
+    assert client.post("/api/v1/orders", json=named).status_code == 201
+    assert names()["m-babycare"] == "贝乐母婴旗舰店"
+    assert client.post("/api/v1/orders", json=order_payload()).status_code == 200
+    assert names()["m-babycare"] == "贝乐母婴旗舰店"  # said nothing: kept
+    renamed = order_payload(merchant_name="BabyCare Flagship")
+    assert client.post("/api/v1/orders", json=renamed).status_code == 200
+    new = order_payload(order_no="SO-2001", merchant_id="m-unnamed", merchant_name="新店")
+    assert client.post("/api/v1/orders", json=new).status_code == 201
+    assert names() == {
+        "m-babycare": "BabyCare Flagship",
+        "m-unnamed": "新店",
+        "m-nobody": "m-nobody",  # never imported: its id
+    }
+    for bad in ("", "   ", "x" * 201):
+        refused = client.post("/api/v1/orders", json=order_payload(merchant_name=bad))
+        assert refused.status_code == 422, bad
+    assert names()["m-babycare"] == "BabyCare Flagship"

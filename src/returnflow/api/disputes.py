@@ -185,7 +185,7 @@ def dispute_out(dispute: Dispute, refund: RefundOut | None, language: str) -> Di
             liable=ruling.liable.value,
             refund=None if ruling.refund is None else _m(ruling.refund),
             compensation=_m(ruling.compensation),
-            reason=ruling.reason,
+            reason=ruling.reason_text.in_language(language),
             ruled_by=ruling.ruled_by,
             at=ruling.at,
             agreement=ruling.agreement,

@@ -26,6 +26,7 @@ def to_domain(body: schemas.OrderIn) -> Order:
     return Order(
         order_no=body.order_no,
         merchant_id=body.merchant_id,
+        merchant_name=body.merchant_name,
         customer=Customer(
             body.customer.id,
             body.customer.name,

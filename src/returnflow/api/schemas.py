@@ -102,6 +102,8 @@ class AddressIn(Strict):
 class OrderIn(Strict):
     order_no: Code
     merchant_id: Code
+    # the merchant's display name; absent keeps the stored one (a new merchant: its id)
+    merchant_name: str | None = Field(default=None, min_length=1, max_length=200, pattern=r"\S")
     customer: CustomerIn
     currency: str = Field(pattern=r"^[A-Z]{3}$")
     placed_at: AwareDatetime

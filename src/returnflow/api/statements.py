@@ -22,7 +22,7 @@ from returnflow.api import schemas
 from returnflow.api.roles import Reporter, Viewer
 from returnflow.app_context import AppContext
 from returnflow.domain.money import Money
-from returnflow.entrypoints.deps import Context
+from returnflow.entrypoints.deps import Context, Language
 from returnflow.entrypoints.files import attachment
 from returnflow.services import liability_exports
 from returnflow.services import liability_queries as queries
@@ -49,6 +49,7 @@ class StatementLineOut(BaseModel):
 
 class StatementOut(BaseModel):
     merchant_id: str
+    merchant_name: str
     start: date
     end: date
     currency: str
@@ -69,6 +70,7 @@ class ClaimOut(BaseModel):
 
 class CarrierClaimsOut(BaseModel):
     carrier: str
+    carrier_name: str  # in the request's language
     claims: list[ClaimOut]
     total: schemas.Money
 
@@ -88,6 +90,7 @@ def _m(money: Money) -> schemas.Money:
 def statement_out(statement: Statement) -> StatementOut:
     return StatementOut(
         merchant_id=statement.merchant_id,
+        merchant_name=statement.merchant_label,
         start=statement.period.start,
         end=statement.period.end,
         currency=statement.currency,
@@ -109,7 +112,7 @@ def statement_out(statement: Statement) -> StatementOut:
     )
 
 
-def claims_out(report: ClaimsReport) -> ClaimsReportOut:
+def claims_out(report: ClaimsReport, language: str = "zh") -> ClaimsReportOut:
     return ClaimsReportOut(
         start=report.period.start,
         end=report.period.end,
@@ -117,6 +120,7 @@ def claims_out(report: ClaimsReport) -> ClaimsReportOut:
         carriers=[
             CarrierClaimsOut(
                 carrier=group.carrier,
+                carrier_name=group.carrier_name.in_language(language) or group.carrier,
                 claims=[
                     ClaimOut(
                         at=c.at,
@@ -137,13 +141,13 @@ def claims_out(report: ClaimsReport) -> ClaimsReportOut:
 
 
 def _statement(
-    context: AppContext, merchant_id: str, date_from: str, date_to: str, fmt: str
+    context: AppContext, merchant_id: str, date_from: str, date_to: str, fmt: str, language: str
 ) -> Response | StatementOut:
     when = queries.period(date_from, date_to, context.clock())
     with context.uow() as uow:
         statement = queries.merchant_statement(uow, merchant_id, when)
     if fmt in ("csv", "xlsx"):
-        file = liability_exports.statement_file(statement, fmt)
+        file = liability_exports.statement_file(statement, fmt, language)
         return attachment(file.content, file.media_type, file.filename)
     return statement_out(statement)
 
@@ -152,6 +156,7 @@ def _statement(
 def merchant_statement(
     merchant_id: MerchantId,
     context: Context,
+    language: Language,
     principal: Reporter,
     date_from: DateFrom = "",
     date_to: DateTo = "",
@@ -159,12 +164,13 @@ def merchant_statement(
 ) -> Response | StatementOut:
     """Any merchant's charges in a period, with the running balance (finance, managers)."""
     merchant = queries.party_id(merchant_id, "merchant_id")
-    return _statement(context, merchant, date_from, date_to, fmt)
+    return _statement(context, merchant, date_from, date_to, fmt, language)
 
 
 @router.get("/api/v1/merchant/statement", response_model=StatementOut)
 def own_statement(
     context: Context,
+    language: Language,
     principal: Viewer,
     date_from: DateFrom = "",
     date_to: DateTo = "",
@@ -172,12 +178,13 @@ def own_statement(
 ) -> Response | StatementOut:
     """The signed-in merchant's own statement; the merchant is the account's."""
     merchant = queries.own_merchant(principal.merchant_scope)
-    return _statement(context, merchant, date_from, date_to, fmt)
+    return _statement(context, merchant, date_from, date_to, fmt, language)
 
 
 @router.get("/api/v1/finance/carrier-claims", response_model=ClaimsReportOut)
 def carrier_claims(
     context: Context,
+    language: Language,
     principal: Reporter,
     date_from: DateFrom = "",
     date_to: DateTo = "",
@@ -187,9 +194,10 @@ def carrier_claims(
     """Claims against carriers for lost or damaged parcels, per carrier with totals."""
     when = queries.period(date_from, date_to, context.clock())
     wanted = queries.party_id(carrier, "carrier") if carrier.strip() else None
+    registry = context.carrier_registry()
     with context.uow() as uow:
-        report = queries.carrier_claims(uow, when, carrier=wanted)
+        report = queries.carrier_claims(uow, when, carrier=wanted, carriers=registry)
     if fmt in ("csv", "xlsx"):
-        file = liability_exports.claims_file(report, fmt)
+        file = liability_exports.claims_file(report, fmt, language)
         return attachment(file.content, file.media_type, file.filename)
-    return claims_out(report)
+    return claims_out(report, language)

@@ -128,6 +128,7 @@ def plan_order(
     return Order(
         order_no=f"{placed_at.astimezone(SHANGHAI):%Y%m%d}{digits(rng, 4)}{index + 1:06d}",
         merchant_id=merchant.id,
+        merchant_name=merchant.name,
         customer=customer,
         currency="CNY",
         placed_at=placed_at,

@@ -22,6 +22,7 @@ from enum import StrEnum
 from typing import Any
 
 from returnflow.domain.awards import Liable
+from returnflow.domain.dispute_reasons import reason_words, silent_code
 from returnflow.domain.events import DomainEvent
 from returnflow.domain.money import Money
 from returnflow.domain.text import DomainError, Text
@@ -124,6 +125,11 @@ class Ruling:
         """Whether money goes to the customer (the refund life pays it)."""
         return self.outcome is not Outcome.MERCHANT and self.names_money
 
+    @property
+    def reason_text(self) -> Text:
+        """The reason in both languages (a default ruling's is stored as a code)."""
+        return reason_words(self.reason)
+
 
 @dataclass
 class Dispute:
@@ -223,11 +229,10 @@ class Dispute:
         if silent is None:
             return None
         nothing = Money(0, currency)
-        reason = _SILENT_REASON[silent]
         outcome, liable, refund = _DEFAULTS[silent]
         refund_money = None if refund else nothing
-        text = f"{reason.zh} / {reason.en}"
-        return Ruling(outcome, liable, refund_money, nothing, text, "system", now)
+        code = silent_code(silent.value)  # each reader sees it in their language
+        return Ruling(outcome, liable, refund_money, nothing, code, "system", now)
 
     def both_heard(self) -> bool:
         return all(self.heard(side) for side in _PARTIES)
@@ -389,8 +394,4 @@ _OUTCOME_LABELS = {
 _DEFAULTS = {
     Side.MERCHANT: (Outcome.CUSTOMER, Liable.MERCHANT, True),
     Side.CUSTOMER: (Outcome.MERCHANT, Liable.CUSTOMER, False),
-}
-_SILENT_REASON = {
-    Side.MERCHANT: Text("商家未在举证期限内举证", "The merchant gave no evidence by the deadline"),
-    Side.CUSTOMER: Text("顾客未在举证期限内举证", "The customer gave no evidence by the deadline"),
 }

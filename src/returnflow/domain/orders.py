@@ -103,6 +103,8 @@ class Order:
     lines: tuple[OrderLine, ...] = field(default_factory=tuple)
     paid_at: datetime | None = None
     ship_to: Address | None = None
+    # the merchant's display name as the order system calls it; None keeps the stored one
+    merchant_name: str | None = None
 
     def line(self, line_no: int) -> OrderLine | None:
         for line in self.lines:

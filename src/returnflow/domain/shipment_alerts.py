@@ -126,5 +126,23 @@ def _silence(
 
 def _reported(state: TrackingState) -> Text:
     latest = state.timeline[-1]
-    words = " ".join(part for part in (latest.location, latest.description) if part)
-    return Text("快递报告：{w}", "The carrier reports: {w}").format(w=words)
+    sides = [bilingual(part) for part in (latest.location, latest.description) if part]
+    zh = " ".join(side.zh for side in sides)
+    en = " ".join(side.en for side in sides)
+    return Text(f"快递报告：{zh}", f"The carrier reports: {en}")
+
+
+def bilingual(words: str) -> Text:
+    """A carrier's "中文 / English" text as its two languages; any other text as both.
+
+    Feeds write one string; some (the simulated carrier among them) write both
+    languages into it, and a page shows only its own language's side.
+    """
+    zh, sep, en = words.partition(" / ")
+    if sep and " / " not in en and _has_cjk(zh) and en.strip() and not _has_cjk(en):
+        return Text(zh.strip(), en.strip())
+    return Text(words, words)
+
+
+def _has_cjk(words: str) -> bool:
+    return any("\u4e00" <= c <= "\u9fff" or "\u3000" <= c <= "\u303f" for c in words)

@@ -21,7 +21,8 @@ from returnflow.services import orders as order_service
 from returnflow.services import returns as return_service
 from returnflow.services.disputes import appeal_status, get_dispute
 from returnflow.services.finance_queries import RefundView, refund_panel
-from returnflow.services.request_queries import LinePolicy
+from returnflow.services.history_words import HistoryLine, history_lines, rule_words
+from returnflow.services.request_queries import LinePolicy, line_policies
 from returnflow.services.unit_of_work import UnitOfWork
 
 EVIDENCE_SIDES = (Side.CUSTOMER, Side.MERCHANT, Side.CARRIER, Side.PLATFORM)
@@ -54,13 +55,14 @@ class DisputePage:
 class DisputeDetail:
     dispute: Dispute
     evidence_by_side: Mapping[Side, tuple[Evidence, ...]]
-    request: ReturnRequest  # request.history: the request's history
+    request: ReturnRequest
     order: Order
     policy: PolicyVersion
     lines: tuple[LinePolicy, ...]  # what policy says about each returned line today
     refund: RefundView | None
     silent_side: Side | None
     appeal_status: str | None
+    history: tuple[HistoryLine, ...] = ()  # the request's history in words
 
 
 def summary(dispute: Dispute) -> DisputeSummary:
@@ -111,14 +113,7 @@ def detail(
     request = return_service.get_return(uow, dispute.rma_no)
     order, policy = return_service.policy_for(uow, request)
     _, _, eligibility = order_service.eligibility(uow, request.order_no, now)
-    by_line = {item.line_no: item for item in eligibility}
-    refunds = {refund.line_no: refund for refund in request.estimate.lines}
-    lines = tuple(
-        LinePolicy(
-            line, order.line(line.line_no), refunds.get(line.line_no), by_line.get(line.line_no)
-        )
-        for line in request.lines
-    )
+    lines = line_policies(request, order, eligibility)
     return DisputeDetail(
         dispute=dispute,
         evidence_by_side={side: dispute.evidence_of(side) for side in EVIDENCE_SIDES},
@@ -129,6 +124,7 @@ def detail(
         refund=refund_panel(uow, request.rma_no, now, language),
         silent_side=dispute.silent_side(now),
         appeal_status=appeal_status(uow, request.rma_no),
+        history=history_lines(request.history, rule_words(request, order, policy)),
     )
 
 

@@ -3,7 +3,8 @@
 Amounts are written in major units with two decimals (120.50) beside their currency;
 times in local time (China Standard Time). A cell that a spreadsheet would read as a
 formula (=, +, -, @ first) is written with a leading apostrophe, so a memo or an id
-can never run as one.
+can never run as one. Codes (source, reference, carrier) keep their own columns for
+machines; `description` and `carrier_name` say the same for people, in the language asked.
 """
 
 from __future__ import annotations
@@ -25,12 +26,24 @@ STATEMENT_COLUMNS = (
     "rma_no",
     "source",
     "reference",
+    "description",
     "memo",
     "amount",
     "balance",
     "currency",
 )
-CLAIM_COLUMNS = ("carrier", "date", "rma_no", "reference", "waybill", "memo", "amount", "currency")
+CLAIM_COLUMNS = (
+    "carrier",
+    "carrier_name",
+    "date",
+    "rma_no",
+    "reference",
+    "description",
+    "waybill",
+    "memo",
+    "amount",
+    "currency",
+)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -53,9 +66,9 @@ def safe(value: Cell) -> Cell:
     return value
 
 
-def statement_rows(statement: Statement) -> list[list[Cell]]:
+def statement_rows(statement: Statement, language: str = "zh") -> list[list[Cell]]:
     rows: list[list[Cell]] = [
-        ["", "", "opening", "", "", "", major(statement.opening), statement.currency]
+        ["", "", "opening", "", "", "", "", major(statement.opening), statement.currency]
     ]
     for line in statement.lines:
         rows.append(
@@ -64,34 +77,39 @@ def statement_rows(statement: Statement) -> list[list[Cell]]:
                 line.rma_no,
                 line.source,
                 line.reference,
+                line.description.in_language(language),
                 line.memo,
                 major(line.amount),
                 major(line.balance),
                 statement.currency,
             ]
         )
-    closing: list[Cell] = ["", "", "closing", "", "", major(statement.charged)]
+    closing: list[Cell] = ["", "", "closing", "", "", "", major(statement.charged)]
     rows.append([*closing, major(statement.closing), statement.currency])
     return rows
 
 
-def claim_rows(report: ClaimsReport) -> list[list[Cell]]:
+def claim_rows(report: ClaimsReport, language: str = "zh") -> list[list[Cell]]:
     rows: list[list[Cell]] = []
     for group in report.carriers:
+        name = group.carrier_name.in_language(language) or group.carrier
         for claim in group.claims:
             rows.append(
                 [
                     group.carrier,
+                    name,
                     local(claim.at),
                     claim.rma_no,
                     claim.reference,
+                    claim.description.in_language(language),
                     claim.waybill,
                     claim.memo,
                     major(claim.amount),
                     report.currency,
                 ]
             )
-        rows.append([group.carrier, "", "total", "", "", "", major(group.total), report.currency])
+        total: list[Cell] = [group.carrier, name, "", "total", "", "", "", ""]
+        rows.append([*total, major(group.total), report.currency])
     return rows
 
 
@@ -123,13 +141,14 @@ def _slug(value: str) -> str:
     return kept[:64] or "party"
 
 
-def statement_file(statement: Statement, fmt: str) -> Export:
+def statement_file(statement: Statement, fmt: str, language: str = "zh") -> Export:
     p = statement.period
     name = f"statement-{_slug(statement.merchant_id)}-{p.start.isoformat()}-{p.end.isoformat()}"
-    return _file(STATEMENT_COLUMNS, statement_rows(statement), fmt, name, "statement")
+    rows = statement_rows(statement, language)
+    return _file(STATEMENT_COLUMNS, rows, fmt, name, "statement")
 
 
-def claims_file(report: ClaimsReport, fmt: str) -> Export:
+def claims_file(report: ClaimsReport, fmt: str, language: str = "zh") -> Export:
     p = report.period
     name = f"carrier-claims-{p.start.isoformat()}-{p.end.isoformat()}"
-    return _file(CLAIM_COLUMNS, claim_rows(report), fmt, name, "claims")
+    return _file(CLAIM_COLUMNS, claim_rows(report, language), fmt, name, "claims")

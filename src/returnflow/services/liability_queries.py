@@ -13,7 +13,7 @@ Periods are whole local days (China Standard Time), both ends inclusive.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from itertools import groupby
@@ -25,14 +25,18 @@ from returnflow.domain.input_bounds import day_range, optional_day
 from returnflow.domain.ledger import Account
 from returnflow.domain.money import Money
 from returnflow.domain.text import DomainError, Text
+from returnflow.logistics.carriers import Carrier
+from returnflow.services.carrier_names import carrier_label
 from returnflow.services.errors import NotFound
 from returnflow.services.liability import INSPECTION, KEY_PREFIX
+from returnflow.services.merchants import merchant_name
 from returnflow.services.unit_of_work import UnitOfWork
 from returnflow.storage.ledger import PartyLine
 
 ZONE = ZoneInfo("Asia/Shanghai")  # the console's days are China Standard Time days
 MAX_PARTY = 64  # a merchant id or carrier code, as the ledger stores parties
 Source = Literal["ruling", "lost_in_transit", "inspection", "other"]
+UNNAMED = Text("", "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,9 +101,11 @@ class StatementLine:
     rma_no: str
     source: Source
     reference: str  # the dispute number, the shipment exception, or "inspection"
-    memo: str
+    memo: str  # the ledger's memo, as booked (English, with codes)
     amount: Money  # a charge is positive; anything credited back is negative
     balance: Money  # the running balance after this line
+    description: Text  # what the charge is, for people: "争议裁决 DP…" / "Dispute ruling DP…"
+    href: str  # the page behind it: the dispute, or the request
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +119,11 @@ class Statement:
     lines: tuple[StatementLine, ...]
     charged: Money  # the period's movements together
     closing: Money  # owed at the end of the period, to come off the next settlement
+    merchant_name: str = ""  # the merchant's display name ("" reads as its id)
+
+    @property
+    def merchant_label(self) -> str:
+        return self.merchant_name or self.merchant_id
 
 
 def _origin(line: PartyLine) -> tuple[Source, str]:
@@ -130,6 +141,24 @@ def _origin(line: PartyLine) -> tuple[Source, str]:
     return "other", reference
 
 
+def describe(source: Source, reference: str, rma_no: str, memo: str) -> tuple[Text, str]:
+    """(what a line is, in both languages; the page it links to) from its source."""
+    request = f"/staff/returns/{rma_no}" if rma_no else ""
+    if source == "ruling" and reference:
+        text = Text("争议裁决 {no}", "Dispute ruling {no}").format(no=reference)
+        return text, f"/staff/disputes/{reference}"
+    if source == "lost_in_transit":
+        task = reference.removeprefix("exception:")
+        if task.isdigit():
+            text = Text("物流异常理赔（异常任务 #{task}）", "Lost-parcel claim (exception #{task})")
+            return text.format(task=task), request
+        text = Text("物流异常理赔 {ref}", "Lost-parcel claim {ref}").format(ref=reference)
+        return Text(text.zh.strip(), text.en.strip()), request
+    if source == "inspection":
+        return Text("验收判定商家责任", "Inspection found the merchant responsible"), request
+    return Text("其他调整：{memo}", "Other adjustment: {memo}").format(memo=memo), request
+
+
 def merchant_statement(
     uow: UnitOfWork, merchant_id: str, when: Period, currency: str = "CNY"
 ) -> Statement:
@@ -144,6 +173,7 @@ def merchant_statement(
         amount = line.debit - line.credit  # debit-normal: a charge raises what is owed
         balance += amount
         source, reference = _origin(line)
+        description, href = describe(source, reference, line.rma_no, line.memo)
         lines.append(
             StatementLine(
                 line.at,
@@ -153,12 +183,14 @@ def merchant_statement(
                 line.memo,
                 Money(amount, currency),
                 Money(balance, currency),
+                description,
+                href,
             )
         )
     charged = Money(balance - opening.cents, currency)
-    return Statement(
-        merchant_id, when, currency, opening, tuple(lines), charged, Money(balance, currency)
-    )
+    closing = Money(balance, currency)
+    name = merchant_name(uow, merchant_id)
+    return Statement(merchant_id, when, currency, opening, tuple(lines), charged, closing, name)
 
 
 def merchants_charged(uow: UnitOfWork) -> list[str]:
@@ -172,8 +204,10 @@ class Claim:
     rma_no: str
     reference: str  # the shipment exception or dispute it came from
     waybill: str  # the return parcel's waybill, "" when unknown
-    memo: str
+    memo: str  # the ledger's memo, as booked
     amount: Money
+    description: Text  # what the claim is for, for people
+    href: str  # the page behind it: the dispute, or the request
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +215,7 @@ class CarrierClaims:
     carrier: str  # the carrier code ("" when the parcel's carrier was not known)
     claims: tuple[Claim, ...]
     total: Money
+    carrier_name: Text = UNNAMED  # its display name ("演示快递" / "Demo carrier")
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,9 +227,16 @@ class ClaimsReport:
 
 
 def carrier_claims(
-    uow: UnitOfWork, when: Period, currency: str = "CNY", carrier: str | None = None
+    uow: UnitOfWork,
+    when: Period,
+    currency: str = "CNY",
+    carrier: str | None = None,
+    carriers: Mapping[str, Carrier] | None = None,
 ) -> ClaimsReport:
-    """Every claim against carriers booked in the period, grouped by carrier."""
+    """Every claim against carriers booked in the period, grouped by carrier.
+
+    `carriers` (the process's registry) names each carrier as it names itself.
+    """
     found = uow.ledger.party_lines(
         Account.CARRIER_CLAIMS, party=carrier, currency=currency, since=when.since, until=when.until
     )
@@ -202,13 +244,15 @@ def carrier_claims(
     groups: list[CarrierClaims] = []
     for party, lines in groupby(found, key=lambda line: line.party):
         claims = tuple(_claim(line, waybills, currency) for line in lines)
-        groups.append(CarrierClaims(party, claims, _sum(claims, currency)))
+        label = carrier_label(party, carriers)
+        groups.append(CarrierClaims(party, claims, _sum(claims, currency), label))
     total = Money(sum(group.total.cents for group in groups), currency)
     return ClaimsReport(when, currency, tuple(groups), total)
 
 
 def _claim(line: PartyLine, waybills: dict[tuple[str, str], str], currency: str) -> Claim:
-    _, reference = _origin(line)
+    source, reference = _origin(line)
+    description, href = describe(source, reference, line.rma_no, line.memo)
     return Claim(
         line.at,
         line.rma_no,
@@ -216,6 +260,8 @@ def _claim(line: PartyLine, waybills: dict[tuple[str, str], str], currency: str)
         waybills.get((line.rma_no, line.party), ""),
         line.memo,
         Money(line.debit - line.credit, currency),
+        description,
+        href,
     )
 
 

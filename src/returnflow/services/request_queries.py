@@ -29,6 +29,7 @@ from returnflow.services import review as review_service
 from returnflow.services import shipping as shipping_service
 from returnflow.services import tracking as tracking_service
 from returnflow.services.finance_queries import RefundView, refund_panel
+from returnflow.services.history_words import HistoryLine, history_lines, rule_words
 from returnflow.services.queries import ReturnSummary
 from returnflow.services.resolution_queries import Panel, panel
 from returnflow.services.shipping import Carriers, Options
@@ -65,9 +66,10 @@ class StaffRequestView:
     warehouse: RequestWarehouse
     resolution: Panel
     appeal: Appeal | None = None  # the request's appeal (one at most), open or decided
+    audit: tuple[HistoryLine, ...] = ()  # the history in words: people, rules, money
 
 
-def _line_policies(
+def line_policies(
     request: ReturnRequest, order: Order, eligibility: list[LineEligibility]
 ) -> tuple[LinePolicy, ...]:
     by_line = {item.line_no: item for item in eligibility}
@@ -107,7 +109,7 @@ def staff_request(
         request=request,
         order=order,
         policy=policy,
-        lines=_line_policies(request, order, eligibility),
+        lines=line_policies(request, order, eligibility),
         history=review_service.customer_history(uow, request, merchant_scope=scope),
         contact=dict(request.contact) if show_contact else masked_contact(dict(request.contact)),
         contact_masked=not show_contact,
@@ -118,4 +120,5 @@ def staff_request(
         warehouse=request_state(uow, request.rma_no, merchant_scope=scope),
         resolution=panel(uow, request, bonus_percent),
         appeal=uow.appeals.get(request.rma_no),
+        audit=history_lines(request.history, rule_words(request, order, policy)),
     )

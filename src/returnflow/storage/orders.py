@@ -7,6 +7,7 @@ it has already seen there instead of asking the database again.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -29,7 +30,7 @@ class OrderRepository:
         # rows an import already looked up in this transaction, held strongly: the
         # session's identity map is weak, so without them each order re-reads its
         # merchant and customer (the demo's 10,000 orders come from ~2,000 customers)
-        self._merchants: set[str] = set()
+        self._merchants: dict[str, MerchantRow] = {}
         self._customers: dict[str, CustomerRow] = {}
         self._rows: dict[str, OrderRow] = {}
         self._catalogue: dict[tuple[str, str], ProductRow] = {}
@@ -49,7 +50,7 @@ class OrderRepository:
         transaction = self.session.get_transaction() or self.session.begin()
         if transaction is not self._read_in:
             self._read, self._read_in = {}, transaction
-            self._merchants, self._customers = set(), {}
+            self._merchants, self._customers = {}, {}
             self._rows, self._catalogue = {}, {}
 
     def get(self, order_no: str, *, for_update: bool = False) -> Order | None:
@@ -82,7 +83,7 @@ class OrderRepository:
             return self._write(order, now)
 
     def _write(self, order: Order, now: datetime) -> bool:
-        self._ensure_merchant(order.merchant_id, now)
+        self._ensure_merchant(order.merchant_id, order.merchant_name, now)
         self._save_customer(order.customer)
         row = self._rows.get(order.order_no) or self._row(order.order_no, for_update=True)
         created = row is None
@@ -123,13 +124,31 @@ class OrderRepository:
             self._save_product(order.merchant_id, line, products)
         return created
 
-    def _ensure_merchant(self, merchant_id: str, now: datetime) -> None:
-        if merchant_id in self._merchants:
-            return
-        if self.session.get(MerchantRow, merchant_id) is None:
-            self.session.add(MerchantRow(id=merchant_id, name=merchant_id, created_at=now))
+    def _ensure_merchant(self, merchant_id: str, name: str | None, now: datetime) -> None:
+        """The merchant's row; a name the import carries replaces the stored one.
+
+        Without a name a new merchant is named by its id and a known one keeps its name.
+        """
+        row = self._merchants.get(merchant_id) or self.session.get(MerchantRow, merchant_id)
+        if row is None:
+            row = MerchantRow(id=merchant_id, name=name or merchant_id, created_at=now)
+            self.session.add(row)
             self.session.flush()
-        self._merchants.add(merchant_id)
+        elif name is not None and row.name != name:
+            row.name = name
+        self._merchants[merchant_id] = row
+
+    def merchant_names(self, ids: Iterable[str]) -> dict[str, str]:
+        """id → stored name of the merchants among `ids` that exist."""
+        wanted = sorted(set(ids))
+        names: dict[str, str] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            rows = self.session.execute(
+                select(MerchantRow.id, MerchantRow.name).where(MerchantRow.id.in_(chunk))
+            )
+            names.update((merchant_id, name) for merchant_id, name in rows)
+        return names
 
     def _save_customer(self, customer: Customer) -> None:
         row = self._customers.get(customer.id) or self.session.get(CustomerRow, customer.id)

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -283,19 +283,20 @@ class TrackingStore:
         return self.map.one(query.where(ShipmentExceptionRow.id == task_id), for_update=for_update)
 
     def tasks(
-        self, *, state: str = "open", kind: str | None = None, limit: int = 200
+        self, *, state: str = "open", kind: str | None = None, limit: int = 200, offset: int = 0
     ) -> list[ExceptionTask]:
         query = select(ShipmentExceptionRow, ShipmentRow).join(
             ShipmentRow, ShipmentRow.id == ShipmentExceptionRow.shipment_id
         )
-        if state == "open":
-            query = query.where(ShipmentExceptionRow.resolved_at.is_(None))
-        elif state == "resolved":
-            query = query.where(ShipmentExceptionRow.resolved_at.is_not(None))
-        if kind:
-            query = query.where(ShipmentExceptionRow.kind == kind)
-        query = query.order_by(ShipmentExceptionRow.raised_at, ShipmentExceptionRow.id).limit(limit)
-        return self._tasks(query)
+        query = query.where(*_task_filter(state, kind))
+        order = (ShipmentExceptionRow.raised_at, ShipmentExceptionRow.id)
+        return self._tasks(query.order_by(*order).limit(limit).offset(offset))
+
+    def count_tasks(self, *, state: str = "open", kind: str | None = None) -> int:
+        """How many tasks `tasks` would page through."""
+        self.map.sync()
+        query = select(func.count(ShipmentExceptionRow.id)).where(*_task_filter(state, kind))
+        return int(self.session.scalar(query) or 0)
 
     def task(self, task_id: int) -> ExceptionTask | None:
         query = (
@@ -319,3 +320,15 @@ class TrackingStore:
         self.map.sync()  # tasks resolved in this unit of work read as resolved
         rows = self.session.execute(query).all()
         return [task_of(task, shipment.carrier, shipment.waybill_no) for task, shipment in rows]
+
+
+def _task_filter(state: str, kind: str | None) -> list[ColumnElement[bool]]:
+    """The queue's filter: "open", "resolved" or any task, of one kind or all."""
+    where: list[ColumnElement[bool]] = []
+    if state == "open":
+        where.append(ShipmentExceptionRow.resolved_at.is_(None))
+    elif state == "resolved":
+        where.append(ShipmentExceptionRow.resolved_at.is_not(None))
+    if kind:
+        where.append(ShipmentExceptionRow.kind == kind)
+    return where

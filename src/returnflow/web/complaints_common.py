@@ -22,7 +22,8 @@ from returnflow.domain.complaint_kinds import (
 )
 from returnflow.domain.complaints import HistoryEntry
 from returnflow.domain.text import Text
-from returnflow.services.complaint_queries import ComplaintSummary
+from returnflow.services.complaint_queries import ComplaintDetail, ComplaintSummary
+from returnflow.services.history_words import actor_label
 
 _MINUTE, _HOUR, _DAY = 60, 3600, 86400
 
@@ -130,7 +131,7 @@ _ACTIONS = {
     "escalate": Text("升级处理", "Escalated"),
     "resolve": Text("已解决", "Resolved"),
     "reopen": Text("重新打开", "Reopened"),
-    "classify": Text("确认分类", "Category confirmed"),
+    "classify": Text("核定分类", "Category reviewed"),
     "flag": Text("转风控", "Routed to risk"),
     "rate": Text("满意度评价", "Satisfaction rated"),
     "breach": Text("超过时限", "Deadline breached"),
@@ -192,14 +193,12 @@ def _staff_note(entry: HistoryEntry) -> Text | None:
 
 
 def who(actor: str) -> Text:
-    """Staff see the username; the worker and the mailbox are named in words."""
+    """Staff see role and username ("客服 li.na"); the worker and the mailbox in words."""
     if actor == "system":
         return Text("系统", "System")
     if actor == "mail":
         return Text("邮件收件", "Mail intake")
-    if actor.startswith("customer:"):
-        return Text("顾客", "Customer")
-    return Text(actor, actor)
+    return actor_label(actor)
 
 
 def staff_history(entries: Iterable[HistoryEntry]) -> list[HistoryLine]:
@@ -225,3 +224,30 @@ def customer_history(entries: Iterable[HistoryEntry]) -> list[HistoryLine]:
         by = Text("您", "You") if mine else Text("客服", "Customer service")
         lines.append(HistoryLine(entry.at, by, what, note, entry.action))
     return lines
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryCheck:
+    """Whether a person looked at the category: confirmed, corrected, chosen, or not yet."""
+
+    state: str  # confirmed | corrected | chosen | pending
+    who: Text | None
+    suggested: Text | None  # the classifier's category · urgency, when it suggested one
+
+
+def category_check(view: ComplaintDetail) -> CategoryCheck:
+    """The classifier's suggestion against what an agent settled on (R8.1)."""
+    summary = view.summary
+    suggested = None
+    if view.suggested_category:
+        suggested = _kinds(f"{view.suggested_category}/{view.suggested_urgency or ''}")
+    if not view.category_confirmed_by:
+        return CategoryCheck("pending", None, suggested)
+    by = who(view.category_confirmed_by)
+    if not view.suggested_category:
+        return CategoryCheck("chosen", by, None)
+    same = (view.suggested_category, view.suggested_urgency or summary.urgency) == (
+        summary.category,
+        summary.urgency,
+    )
+    return CategoryCheck("confirmed" if same else "corrected", by, suggested)

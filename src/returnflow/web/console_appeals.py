@@ -27,6 +27,8 @@ from returnflow.entrypoints.steps import Refused, attempt, perform
 from returnflow.services import appeal_queries
 from returnflow.services import appeals as appeal_service
 from returnflow.services.errors import NotFound
+from returnflow.services.history_words import actor_label
+from returnflow.services.merchants import merchant_names
 from returnflow.services.unit_of_work import UnitOfWork
 from returnflow.web.guards import StaffSession, check_csrf
 from returnflow.web.roles import Reviewer, Viewer
@@ -58,12 +60,14 @@ def queue_page(
     scope = session.principal.merchant_scope
     wanted = AppealStatus(status) if status in set(AppealStatus) else None
 
-    def read(uow: UnitOfWork, now: datetime) -> appeal_queries.AppealPage:
-        return appeal_queries.queue(uow, wanted, page, PAGE_SIZE, merchant_scope=scope)
+    def read(uow: UnitOfWork, now: datetime) -> tuple[appeal_queries.AppealPage, dict[str, str]]:
+        found = appeal_queries.queue(uow, wanted, page, PAGE_SIZE, merchant_scope=scope)
+        return found, merchant_names(uow, (item.merchant_id for item in found.items))
 
-    found = perform(context, read)
+    found, names = perform(context, read)
     values = {
         "found": found,
+        "merchant_names": names,
         "status": wanted.value if wanted else "all",
         "statuses": list(AppealStatus),
         "page": page,
@@ -84,13 +88,16 @@ def appeal_page_response(
 ) -> Response:
     scope = session.principal.merchant_scope
 
-    def read(uow: UnitOfWork, now: datetime) -> appeal_queries.StaffAppealView:
-        return appeal_queries.staff_view(uow, rma_no, merchant_scope=scope)
+    def read(uow: UnitOfWork, now: datetime) -> tuple[appeal_queries.StaffAppealView, str]:
+        view = appeal_queries.staff_view(uow, rma_no, merchant_scope=scope)
+        merchant = view.request.merchant_id
+        return view, merchant_names(uow, [merchant]).get(merchant, merchant)
 
-    view = perform(context, read)
+    view, merchant_name = perform(context, read)
     found = _NOTICES.get(request.query_params.get("done", ""))
     notice = found.in_language(preferred_language(request)) if found else None
     values = {"view": view, "rma": view.request, "appeal": view.appeal}
+    values.update(merchant_name=merchant_name, actor_label=actor_label)
     values.update(error=error, form=form or {})
     return render_staff(
         request,

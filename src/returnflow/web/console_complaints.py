@@ -41,8 +41,15 @@ from returnflow.entrypoints.language import preferred_language
 from returnflow.entrypoints.steps import perform
 from returnflow.services import complaint_queries
 from returnflow.services.complaint_queries import ComplaintDetail, ComplaintPage
+from returnflow.services.merchants import merchant_names
 from returnflow.services.unit_of_work import UnitOfWork
-from returnflow.web.complaints_common import deadlines, duration, staff_history, time_left
+from returnflow.web.complaints_common import (
+    category_check,
+    deadlines,
+    duration,
+    staff_history,
+    time_left,
+)
 from returnflow.web.guards import StaffSession
 from returnflow.web.roles import ComplaintFiler, ComplaintViewer
 from returnflow.web.staff_page import render_staff
@@ -235,10 +242,11 @@ def complaint_page_response(
     """The complaint as this reader may see it (merchants: their own), with a refusal."""
     scope = session.principal.merchant_scope
 
-    def read(uow: UnitOfWork, now: datetime) -> tuple[ComplaintDetail, datetime]:
-        return complaint_queries.detail(uow, complaint_no, now, merchant_scope=scope), now
+    def read(uow: UnitOfWork, now: datetime) -> tuple[ComplaintDetail, dict[str, str], datetime]:
+        found = complaint_queries.detail(uow, complaint_no, now, merchant_scope=scope)
+        return found, merchant_names(uow, [found.summary.merchant_id or ""]), now
 
-    view, now = perform(context, read)
+    view, names, now = perform(context, read)
     notice = _notice(view, done, now) if error is None else None
     values: dict[str, Any] = {
         "view": view,
@@ -247,6 +255,8 @@ def complaint_page_response(
         "deadlines": deadlines(view.summary, now),
         "history": staff_history(view.history),
         "suggested_percent": round(view.suggestion_confidence * 100),
+        "check": category_check(view),
+        "merchant_name": names.get(view.summary.merchant_id or "", view.summary.merchant_id),
         "labels": LABELS,
         "categories": list(Category),
         "urgencies": list(Urgency),

@@ -12,6 +12,7 @@ the ruling, the refund it asked for (paid, or waiting for a manager) and who bea
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -25,7 +26,7 @@ from starlette.responses import RedirectResponse, Response
 from returnflow.app_context import AppContext
 from returnflow.domain.access import Principal
 from returnflow.domain.awards import Liable
-from returnflow.domain.disputes import DisputeStatus, EvidenceKind, Outcome, Party, Side
+from returnflow.domain.disputes import DisputeStatus, EvidenceKind, Outcome, Party, Ruling, Side
 from returnflow.domain.text import Text
 from returnflow.entrypoints import params
 from returnflow.entrypoints.deps import Context
@@ -34,8 +35,11 @@ from returnflow.entrypoints.params import FormText, ShortFormText
 from returnflow.entrypoints.steps import Refused, attempt, perform
 from returnflow.services import appeal_queries, dispute_queries, liability
 from returnflow.services import disputes as dispute_service
+from returnflow.services.carrier_names import carrier_label
 from returnflow.services.dispute_queries import DisputeDetail
 from returnflow.services.errors import NotFound
+from returnflow.services.history_words import actor_label
+from returnflow.services.merchants import merchant_names
 from returnflow.services.refunds import RefundRules
 from returnflow.services.unit_of_work import UnitOfWork
 from returnflow.web.console_common import P
@@ -105,14 +109,15 @@ def queue_page(
     number = params.digits(page, 1, params.MAX_PAGE) or 1
     scope = session.principal.merchant_scope
 
-    def read(uow: UnitOfWork, now: datetime) -> tuple[Any, dict[str, int], datetime]:
+    def read(uow: UnitOfWork, now: datetime) -> tuple[Any, dict[str, int], Any, datetime]:
         found = dispute_queries.queue(uow, _status(tab), number, PER_PAGE, scope)
         counts = {
             name: dispute_queries.queue(uow, _status(name), 1, 1, scope).total for name in TABS
         }
-        return found, counts, now
+        names = merchant_names(uow, (item.merchant_id for item in found.items))
+        return found, counts, names, now
 
-    found, counts, now = perform(context, read)
+    found, counts, names, now = perform(context, read)
     pages = max(1, -(-found.total // PER_PAGE))
 
     def page_url(target: int) -> str:
@@ -121,6 +126,7 @@ def queue_page(
     values = {
         "found": found,
         "counts": counts,
+        "merchant_names": names,
         "tab": tab,
         "tabs": TABS,
         "now": now,
@@ -167,8 +173,38 @@ def waiting_disputes(context: AppContext, principal: Principal) -> Waiting | Non
 @dataclass(frozen=True)
 class _Read:
     detail: DisputeDetail
-    booked_to: str  # the merchant id or carrier code a ruling's cost is booked against
+    merchant_name: str
+    booked_to: Text | None  # the merchant or carrier a ruling's cost is booked against
     now: datetime
+
+
+def _booked_to(
+    context: AppContext, decided: Ruling | None, party: str, merchant: str
+) -> Text | None:
+    """The liable merchant by name, the carrier by its display name."""
+    if decided is None or not party:
+        return None
+    if decided.liable is Liable.MERCHANT:
+        return Text(merchant or party, merchant or party)
+    return carrier_label(party, context.carrier_registry())
+
+
+def _labels(names: dict[str, str]) -> Callable[[str], Text]:
+    """Who added evidence or ruled: a merchant account named by its merchant id, by name."""
+    return lambda actor: actor_label(actor, names)
+
+
+def _read(context: AppContext, dispute_no: str, scope: str | None, language: str) -> _Read:
+    """The dispute, its merchant's name and who a ruling's cost is booked to: one read."""
+
+    def read(uow: UnitOfWork, now: datetime) -> _Read:
+        found = dispute_queries.detail(uow, _checked_no(dispute_no), scope, now, language)
+        decided = found.dispute.ruling
+        name = merchant_names(uow, [found.dispute.merchant_id]).get(found.dispute.merchant_id, "")
+        booked = liability.party_of(uow, found.dispute.rma_no, decided.liable) if decided else ""
+        return _Read(found, name, _booked_to(context, decided, booked, name), now)
+
+    return perform(context, read)
 
 
 def page_response(
@@ -186,15 +222,7 @@ def page_response(
     """The dispute as this reader may see it, with a refused form's reason and words."""
     principal = session.principal
     language = preferred_language(request)
-    scope = principal.merchant_scope
-
-    def read(uow: UnitOfWork, now: datetime) -> _Read:
-        found = dispute_queries.detail(uow, _checked_no(dispute_no), scope, now, language)
-        decided = found.dispute.ruling
-        booked = liability.party_of(uow, found.dispute.rma_no, decided.liable) if decided else ""
-        return _Read(found, booked, now)
-
-    got = perform(context, read)
+    got = _read(context, dispute_no, principal.merchant_scope, language)
     dispute = got.detail.dispute
     party = dispute_service.party_for(principal)
     done = request.query_params.get("done", "")
@@ -205,6 +233,8 @@ def page_response(
         "now": got.now,
         "share": deadline_share(dispute, got.now),
         "booked_to": got.booked_to,
+        "merchant_name": got.merchant_name,
+        "actor_label": _labels({dispute.merchant_id: got.merchant_name}),
         "party": party,
         "kinds": evidence_kinds(principal),
         "can_add": principal.can(P.DISPUTES_EVIDENCE)

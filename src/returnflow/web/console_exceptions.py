@@ -4,14 +4,17 @@ filtered by kind, each resolved with a remedy and a note that keep who and when.
 The remedies a task's kind allows are offered with what each does (domain/
 exception_remedies.py): refund without the goods, a new label, compensation as store
 credit (typed in yuan), or the note alone; a resolved task shows the remedy taken.
+The queue shows 20 tasks a page, each open task's form folded away until it is wanted
+(a refused form comes back unfolded, on the page it was sent from).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -25,7 +28,7 @@ from returnflow.entrypoints.deps import Context
 from returnflow.entrypoints.language import preferred_language
 from returnflow.entrypoints.params import FormText, RowId, ShortFormText
 from returnflow.entrypoints.steps import Refused, attempt
-from returnflow.services import tracking as tracking_service
+from returnflow.services.exception_queries import exceptions_page as queue_page
 from returnflow.services.exception_remedies import RemedyChoice, RemedyDeps, resolve_with_remedy
 from returnflow.services.unit_of_work import UnitOfWork
 from returnflow.web.guards import StaffSession, check_csrf
@@ -35,6 +38,19 @@ from returnflow.web.staff_page import render_staff
 router = APIRouter(include_in_schema=False)
 
 _STATES = ("open", "resolved", "all")
+PageText = Annotated[str, Query(max_length=10)]
+
+
+def _page_number(value: str) -> int:
+    """The page asked for; anything that is not one is the first page."""
+    return params.digits(value, 1, params.MAX_PAGE) or 1
+
+
+def _queue_url(kind: str, state: str, page: int, **extra: str) -> str:
+    query = {"kind": kind, "state": "" if state == "open" else state, **extra}
+    query["page"] = str(page) if page > 1 else ""
+    kept = {name: value for name, value in query.items() if value}
+    return "/staff/exceptions" + (f"?{urlencode(kept)}" if kept else "")
 
 
 def _queue(
@@ -44,6 +60,7 @@ def _queue(
     *,
     kind: str,
     state: str,
+    page: int = 1,
     status_code: int = 200,
     error: Text | None = None,
     failed_task: int | None = None,
@@ -55,10 +72,14 @@ def _queue(
     chosen = kind if kind in {k.value for k in AlertKind} else ""
     state = state if state in _STATES else "open"
     now = context.clock()
+    registry = context.carrier_registry()
     with context.uow() as uow:
-        tasks = tracking_service.exceptions(uow, state=state, kind=chosen or None)
+        found = queue_page(uow, state=state, kind=chosen or None, page=page, carriers=registry)
     values = {
-        "tasks": tasks,
+        "tasks": found.tasks,
+        "listing": found,
+        "carried_by": found.carried_by,
+        "page_url": lambda number: _queue_url(chosen, state, number),
         "kinds": list(AlertKind),
         "kind": chosen,
         "state": state,
@@ -89,11 +110,13 @@ def exceptions_page(
     kind: str = "",
     state: str = "open",
     done: str = "",
+    page: PageText = "",
 ) -> Response:
     notice = None
     if (task_id := params.digits(done, 1, params.MAX_ROW_ID)) is not None:
         notice = Text("异常任务 {id} 已处理", "Exception task {id} resolved").format(id=task_id)
-    return _queue(request, context, session, kind=kind, state=state, notice=notice)
+    number = _page_number(page)
+    return _queue(request, context, session, kind=kind, state=state, page=number, notice=notice)
 
 
 @router.post("/staff/exceptions/{task_id}/resolve")
@@ -107,6 +130,7 @@ def resolve(
     kind: FormText = "",
     remedy: ShortFormText = "close",
     compensation: ShortFormText = "",
+    page: ShortFormText = "",
 ) -> Response:
     check_csrf(session, csrf_token)
     actor = session.principal.actor
@@ -125,6 +149,7 @@ def resolve(
             session,
             kind=kind,
             state="open",
+            page=_page_number(page),
             status_code=result.status,
             error=result.message,
             failed_task=task_id,
@@ -132,8 +157,8 @@ def resolve(
             remedy=remedy,
             compensation=compensation,
         )
-    query = urlencode({"kind": kind, "done": task_id} if kind else {"done": task_id})
-    return RedirectResponse(f"/staff/exceptions?{query}", status_code=303)
+    back = _queue_url(kind, "open", _page_number(page), done=str(task_id))
+    return RedirectResponse(back, status_code=303)
 
 
 def _choice(remedy: str, note: str, compensation: str) -> RemedyChoice:

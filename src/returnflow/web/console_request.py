@@ -97,6 +97,7 @@ def _page_values(view: StaffRequestView, now: datetime) -> dict[str, Any]:
         "resolution_view": view.resolution,  # staff/_resolution.html
         "refund_view": view.refund,  # staff/_refund.html
         "appeal": view.appeal,  # staff/_appeal.html
+        "audit": view.audit,  # staff/history_macros.html
     }
 
 

@@ -19,9 +19,11 @@ from starlette.responses import RedirectResponse, Response
 from returnflow.domain.access import Permission
 from returnflow.entrypoints.deps import Context
 from returnflow.entrypoints.files import attachment
+from returnflow.entrypoints.language import preferred_language
 from returnflow.services import liability_exports
 from returnflow.services import liability_queries as queries
 from returnflow.services.liability_queries import Statement
+from returnflow.services.merchants import merchant_names
 from returnflow.web.guards import StaffSession
 from returnflow.web.roles import Reporter, Viewer
 from returnflow.web.staff_page import render_staff
@@ -41,9 +43,15 @@ def _page(
     return render_staff(request, session, template, values, section=section)
 
 
-def _download_statement(statement: Statement, fmt: str) -> Response:
-    file = liability_exports.statement_file(statement, fmt)
+def _download_statement(request: Request, statement: Statement, fmt: str) -> Response:
+    file = liability_exports.statement_file(statement, fmt, preferred_language(request))
     return attachment(file.content, file.media_type, file.filename)
+
+
+def _choices(ids: list[str], names: dict[str, str]) -> list[dict[str, str]]:
+    """The picker's merchants by name (the id where a name is shared or missing)."""
+    choices = [{"id": i, "name": names.get(i, i)} for i in ids]
+    return sorted(choices, key=lambda choice: (choice["name"], choice["id"]))
 
 
 @router.get("/staff/finance/merchant-statements")
@@ -60,10 +68,13 @@ def merchant_statements(
     when = queries.period(date_from, date_to, context.clock())
     merchant = queries.party_id(merchant_id, "merchant_id") if merchant_id.strip() else ""
     with context.uow() as uow:
-        merchants = queries.merchants_charged(uow)
+        charged = queries.merchants_charged(uow)
+        if merchant and merchant not in charged:
+            charged.append(merchant)  # asked for by id: shown chosen, even with no charges
+        merchants = _choices(charged, merchant_names(uow, charged))
         statement = queries.merchant_statement(uow, merchant, when) if merchant else None
     if statement is not None and format in FORMATS:
-        return _download_statement(statement, format)
+        return _download_statement(request, statement, format)
     values = {"merchants": merchants, "statement": statement, "period": when, "own": False}
     return _page(request, session, "staff/statements.html", values, "finance")
 
@@ -86,7 +97,7 @@ def own_statement(
     with context.uow() as uow:
         statement = queries.merchant_statement(uow, merchant, when)
     if format in FORMATS:
-        return _download_statement(statement, format)
+        return _download_statement(request, statement, format)
     values = {"merchants": [], "statement": statement, "period": when, "own": True}
     return _page(request, session, "staff/statements.html", values, "statement")
 
@@ -102,9 +113,10 @@ def carrier_claims(
 ) -> Response:
     """Claims against carriers for lost or damaged parcels, per carrier with totals."""
     when = queries.period(date_from, date_to, context.clock())
+    registry = context.carrier_registry()
     with context.uow() as uow:
-        report = queries.carrier_claims(uow, when)
+        report = queries.carrier_claims(uow, when, carriers=registry)
     if format in FORMATS:
-        file = liability_exports.claims_file(report, format)
+        file = liability_exports.claims_file(report, format, preferred_language(request))
         return attachment(file.content, file.media_type, file.filename)
     return _page(request, session, "staff/statements_claims.html", {"report": report}, "finance")
