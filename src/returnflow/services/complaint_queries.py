@@ -20,33 +20,10 @@ MAX_PER_PAGE = 200
 
 
 @dataclass(frozen=True)
-class ComplaintSummary:
-    """One complaint as lists show it (str fields hold the domain enums' values)."""
+class ComplaintSummary(ComplaintRecord):
+    """One complaint as lists show it (str fields hold the domain enums' values), with the
+    running deadline (`next_due_at`, None once resolved) measured against `now`."""
 
-    complaint_no: str
-    channel: str
-    status: str
-    category: str
-    category_confidence: float
-    urgency: str
-    customer_id: str | None
-    order_no: str | None
-    rma_no: str | None
-    merchant_id: str | None
-    subject: str
-    team: str
-    flag: str | None
-    routed_to: str
-    filed_at: datetime
-    first_response_due_at: datetime
-    resolve_due_at: datetime
-    first_responded_at: datetime | None
-    resolved_at: datetime | None
-    first_response_breached_at: datetime | None
-    resolve_breached_at: datetime | None
-    escalated_to: str
-    satisfaction_score: int | None
-    next_due_at: datetime | None  # the deadline running now; None once resolved
     time_left: timedelta | None  # negative once overdue
     breached: bool
 

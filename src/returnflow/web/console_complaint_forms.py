@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Protocol
 
 from fastapi import APIRouter
 from starlette.requests import Request
@@ -132,6 +133,48 @@ def _handle(
     return RedirectResponse(complaint_url(complaint_no, done=done), status_code=303)
 
 
+class _MessageStep(Protocol):
+    def __call__(
+        self,
+        uow: UnitOfWork,
+        no: str,
+        message: str,
+        actor: str,
+        now: datetime,
+        /,
+        *,
+        merchant_scope: str | None = None,
+    ) -> Complaint: ...
+
+
+# a step whose form is one message: the service call, and the word the page confirms with
+_MESSAGE_STEPS: dict[str, tuple[_MessageStep, str]] = {
+    "respond": (complaint_service.respond, "responded"),
+    "escalate": (complaint_service.escalate, "escalated"),
+    "resolve": (complaint_service.resolve, "resolved"),
+}
+
+
+def _message_step(
+    action: str,
+    request: Request,
+    complaint_no: str,
+    context: Context,
+    session: StaffSession,
+    csrf_token: str,
+    message: str,
+) -> Response:
+    check_csrf(session, csrf_token)
+    scope = session.principal.merchant_scope
+    service_step, done = _MESSAGE_STEPS[action]
+
+    def step(uow: UnitOfWork, no: str, actor: str, now: datetime) -> Complaint:
+        return service_step(uow, no, message, actor, now, merchant_scope=scope)
+
+    form = {"action": action, "message": message}
+    return _handle(request, context, session, complaint_no[:64], done=done, form=form, step=step)
+
+
 @router.post("/staff/complaints/{complaint_no}/respond")
 def respond(
     request: Request,
@@ -142,16 +185,7 @@ def respond(
     message: FormText = "",
 ) -> Response:
     """A reply the customer reads; the first one stops the first-response clock."""
-    check_csrf(session, csrf_token)
-    scope = session.principal.merchant_scope
-
-    def step(uow: UnitOfWork, no: str, actor: str, now: datetime) -> Complaint:
-        return complaint_service.respond(uow, no, message, actor, now, merchant_scope=scope)
-
-    form = {"action": "respond", "message": message}
-    return _handle(
-        request, context, session, complaint_no[:64], done="responded", form=form, step=step
-    )
+    return _message_step("respond", request, complaint_no, context, session, csrf_token, message)
 
 
 @router.post("/staff/complaints/{complaint_no}/escalate")
@@ -163,16 +197,8 @@ def escalate(
     csrf_token: FormText = "",
     message: FormText = "",
 ) -> Response:
-    check_csrf(session, csrf_token)
-    scope = session.principal.merchant_scope
-
-    def step(uow: UnitOfWork, no: str, actor: str, now: datetime) -> Complaint:
-        return complaint_service.escalate(uow, no, message, actor, now, merchant_scope=scope)
-
-    form = {"action": "escalate", "message": message}
-    return _handle(
-        request, context, session, complaint_no[:64], done="escalated", form=form, step=step
-    )
+    """Handed to a manager, with the reason."""
+    return _message_step("escalate", request, complaint_no, context, session, csrf_token, message)
 
 
 @router.post("/staff/complaints/{complaint_no}/resolve")
@@ -185,16 +211,7 @@ def resolve(
     message: FormText = "",
 ) -> Response:
     """The resolution the customer reads; they are then asked how satisfied they are."""
-    check_csrf(session, csrf_token)
-    scope = session.principal.merchant_scope
-
-    def step(uow: UnitOfWork, no: str, actor: str, now: datetime) -> Complaint:
-        return complaint_service.resolve(uow, no, message, actor, now, merchant_scope=scope)
-
-    form = {"action": "resolve", "message": message}
-    return _handle(
-        request, context, session, complaint_no[:64], done="resolved", form=form, step=step
-    )
+    return _message_step("resolve", request, complaint_no, context, session, csrf_token, message)
 
 
 @router.post("/staff/complaints/{complaint_no}/reopen")
