@@ -195,6 +195,7 @@ def test_the_table_says_what_follows_what(context: AppContext) -> None:
         "return.exchanged": ["complete_request"],
         "return.repaired": ["complete_request"],
         "return.reissued": ["complete_request"],
+        "return.completed": ["invite_after_completion"],
     }
     assert set(EVENT_HANDLERS) == set(names)
 

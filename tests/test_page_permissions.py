@@ -49,6 +49,7 @@ PAGES: dict[tuple[str, str], Permission | None] = {
     ("POST", "/staff/finance/recoveries/{rma_no}/resolve"): P.FINANCE_RECONCILE,
     # who bears a ruling's money (issue 12, R8.4): statements and claims
     ("GET", "/staff/finance/merchant-statements"): P.REPORTS_VIEW,
+    ("GET", "/staff/reports/satisfaction"): P.REPORTS_VIEW,  # R7.2
     ("GET", "/staff/finance/carrier-claims"): P.REPORTS_VIEW,
     ("GET", "/staff/merchant/statement"): P.RETURNS_VIEW,  # a merchant's own; staff: elsewhere
     ("GET", "/staff/photos/{name}"): P.RETURNS_VIEW,
@@ -126,6 +127,11 @@ PAGES: dict[tuple[str, str], Permission | None] = {
     ("POST", "/staff/users/{user_id}/activate"): P.USERS_MANAGE,
     ("POST", "/staff/users/{user_id}/reset-password"): P.USERS_MANAGE,
     ("POST", "/staff/users/{user_id}/reset-totp"): P.USERS_MANAGE,
+    # outbound webhooks (issue 13, R15.1)
+    ("GET", "/staff/webhooks"): P.USERS_MANAGE,
+    ("POST", "/staff/webhooks"): P.USERS_MANAGE,
+    ("POST", "/staff/webhooks/{subscription_id}/active"): P.USERS_MANAGE,
+    ("POST", "/staff/webhooks/deliveries/{delivery_id}/replay"): P.USERS_MANAGE,
     # last: it ends the session the other rows use
     ("POST", "/staff/logout"): PUBLIC,
 }
@@ -146,6 +152,8 @@ SAMPLE = {
     "{order_no}": "SO-NOWHERE",
     "{complaint_no}": "CP-NOWHERE",
     "{dispute_no}": "DP-NOWHERE",
+    "{subscription_id}": "999999",
+    "{delivery_id}": "999999",
 }
 
 

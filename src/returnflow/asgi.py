@@ -17,6 +17,8 @@ from starlette.staticfiles import StaticFiles
 from returnflow import __version__, log_privacy
 from returnflow.api import appeals as api_appeals
 from returnflow.api import complaints as api_complaints
+from returnflow.api import customer_messages as api_messages
+from returnflow.api import disputes as api_disputes
 from returnflow.api import docs, openapi_problems, orders, policy, returns, shipping
 from returnflow.api import evidence as api_evidence
 from returnflow.api import finance as api_finance
@@ -26,9 +28,11 @@ from returnflow.api import refunds as api_refunds
 from returnflow.api import resolutions as api_resolutions
 from returnflow.api import statements as api_statements
 from returnflow.api import store_credit as api_store_credit
+from returnflow.api import surveys as api_surveys
 from returnflow.api import tracking as api_tracking
 from returnflow.api import users as api_users
 from returnflow.api import warehouse as api_warehouse
+from returnflow.api import webhooks as api_webhooks
 from returnflow.app_context import AppContext
 from returnflow.entrypoints import problems
 from returnflow.entrypoints.limits import LimitRequestBodies
@@ -54,21 +58,86 @@ from returnflow.web import console_resolutions as web_resolutions
 from returnflow.web import console_search as web_console_search
 from returnflow.web import console_shipping as web_console_shipping
 from returnflow.web import console_statements as web_statements
+from returnflow.web import console_surveys as web_surveys
 from returnflow.web import console_users as web_users
 from returnflow.web import console_warehouse as web_warehouse
+from returnflow.web import console_webhooks as web_webhooks
 from returnflow.web import portal as web_portal
 from returnflow.web import portal_appeals as web_portal_appeals
 from returnflow.web import portal_apply as web_portal_apply
 from returnflow.web import portal_complaints as web_portal_complaints
 from returnflow.web import portal_disputes as web_portal_disputes
+from returnflow.web import portal_messages as web_portal_messages
 from returnflow.web import portal_offer as web_portal_offer
 from returnflow.web import portal_request as web_portal_request
 from returnflow.web import portal_resolutions as web_portal_resolutions
 from returnflow.web import portal_shipping as web_portal_shipping
+from returnflow.web import portal_surveys as web_portal_surveys
 from returnflow.web.errors import error_page
 from returnflow.web.guards import SignInRequired
 
 STATIC = Path(__file__).parent / "web" / "static"
+
+
+# every router of the API and of the pages, in matching order; a capability adds its line
+ROUTES = (
+    orders,
+    returns,
+    api_evidence,  # issue 9: the evidence bundle (R14.2)
+    api_refunds,
+    api_finance,
+    policy,
+    api_resolutions,
+    api_store_credit,
+    shipping,
+    api_tracking,
+    api_complaints,  # R8.1, R8.2: complaints
+    web_complaints,  # the queue, one complaint, the hotline form
+    web_complaint_forms,
+    web_portal_complaints,  # "my complaints" in the portal
+    web_common,
+    web_portal,
+    web_portal_apply,
+    web_portal_request,
+    web_portal_resolutions,
+    web_portal_shipping,
+    web_console,
+    web_console_request,
+    web_console_actions,
+    web_console_search,
+    web_console_hotline,
+    web_resolutions,
+    web_console_shipping,
+    web_exceptions,
+    web_finance,
+    api_statements,  # R8.4: merchant statements, carrier claims
+    web_statements,
+    web_recoveries,
+    api_receiving,
+    web_receiving,
+    api_warehouse,
+    web_warehouse,
+    web_portal_offer,
+    api_appeals,  # R3.2: appeals and overturns
+    api_disputes,
+    api_webhooks,
+    web_webhooks,
+    web_disputes,  # R8.3: the dispute pages
+    web_dispute_open,
+    web_portal_disputes,
+    web_appeals,
+    web_portal_appeals,
+    api_privacy,  # R14.1: access log, customer data export
+    api_messages,  # issue 13: the customer's inbox (R1.3, R7.3)
+    web_portal_messages,
+    web_access_log,
+    api_users,  # R12.1: staff accounts
+    web_users,
+    web_account_security,
+    api_surveys,  # R7.2: the satisfaction survey
+    web_surveys,
+    web_portal_surveys,
+)
 
 
 def create_app(context: AppContext) -> FastAPI:
@@ -89,68 +158,14 @@ def create_app(context: AppContext) -> FastAPI:
     app.add_middleware(RejectNulCharacters)
     app.add_middleware(LimitRequestBodies)
     app.add_middleware(SecurityHeaders)
-    _include_routers(app)
+    for module in ROUTES:
+        app.include_router(module.router)
+    app.include_router(api_resolutions.catalog_router)  # the catalogue price feed
     app.add_middleware(api_privacy.RouteForAccessLog)  # the access log's "seen on"
     log_privacy.install()  # no portal links or customer data in the logs
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     _add_sign_in_and_health(app)
     return app
-
-
-def _include_routers(app: FastAPI) -> None:
-    """Every router of the API and of the pages; a capability adds its line here."""
-    app.include_router(orders.router)
-    app.include_router(returns.router)
-    app.include_router(api_evidence.router)  # issue 9: the evidence bundle (R14.2)
-    app.include_router(api_refunds.router)
-    app.include_router(api_finance.router)
-    app.include_router(policy.router)
-    app.include_router(api_resolutions.router)
-    app.include_router(api_resolutions.catalog_router)  # the catalogue price feed
-    app.include_router(api_store_credit.router)
-    app.include_router(shipping.router)
-    app.include_router(api_tracking.router)
-    app.include_router(api_complaints.router)  # R8.1, R8.2: complaints
-    app.include_router(web_complaints.router)  # the queue, one complaint, the hotline form
-    app.include_router(web_complaint_forms.router)
-    app.include_router(web_portal_complaints.router)  # "my complaints" in the portal
-    app.include_router(web_common.router)
-    app.include_router(web_portal.router)
-    app.include_router(web_portal_apply.router)
-    app.include_router(web_portal_request.router)
-    app.include_router(web_portal_resolutions.router)
-    app.include_router(web_portal_shipping.router)
-    app.include_router(web_console.router)
-    app.include_router(web_console_request.router)
-    app.include_router(web_console_actions.router)
-    app.include_router(web_console_search.router)
-    app.include_router(web_console_hotline.router)
-    app.include_router(web_resolutions.router)
-    app.include_router(web_console_shipping.router)
-    app.include_router(web_exceptions.router)
-    app.include_router(web_finance.router)
-    app.include_router(api_statements.router)  # R8.4: merchant statements, carrier claims
-    app.include_router(web_statements.router)
-    app.include_router(web_recoveries.router)
-    app.include_router(api_receiving.router)
-    app.include_router(web_receiving.router)
-    app.include_router(api_warehouse.router)
-    app.include_router(web_warehouse.router)
-    app.include_router(web_portal_offer.router)
-    app.include_router(api_appeals.router)  # R3.2: appeals and overturns
-    from returnflow.api import disputes as api_disputes  # R8.3, R8.4: disputes and rulings
-
-    app.include_router(api_disputes.router)
-    app.include_router(web_disputes.router)  # R8.3: the dispute pages
-    app.include_router(web_dispute_open.router)
-    app.include_router(web_portal_disputes.router)
-    app.include_router(web_appeals.router)
-    app.include_router(web_portal_appeals.router)
-    app.include_router(api_privacy.router)  # R14.1: access log, customer data export
-    app.include_router(web_access_log.router)
-    app.include_router(api_users.router)  # R12.1: staff accounts
-    app.include_router(web_users.router)
-    app.include_router(web_account_security.router)
 
 
 def _add_sign_in_and_health(app: FastAPI) -> None:

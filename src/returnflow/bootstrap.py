@@ -18,7 +18,14 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from returnflow.domain.events import DomainEvent
-from returnflow.services import appeals, journey, liability, refund_handlers, shipping_handlers
+from returnflow.services import (
+    appeals,
+    journey,
+    liability,
+    refund_handlers,
+    shipping_handlers,
+    surveys,
+)
 from returnflow.services.messagebus import Handler, MessageBus
 from returnflow.services.refunds import RefundRules
 from returnflow.services.unit_of_work import UnitOfWork
@@ -75,6 +82,8 @@ EVENT_HANDLERS: Mapping[str, Sequence[Follower]] = {
     "return.exchanged": [plain(journey.complete_request)],
     "return.repaired": [plain(journey.complete_request)],
     "return.reissued": [plain(journey.complete_request)],
+    # the customer is invited to the satisfaction survey (R7.2, seed 001 §7.1.3)
+    "return.completed": [plain(surveys.invite_after_completion)],
 }
 
 

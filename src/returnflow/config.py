@@ -19,6 +19,12 @@ class Settings(BaseSettings):
     smtp_timeout: float = 10.0
     mail_from: str = "ReturnFlow <returns@returnflow.example>"
     mail_dir: str = "mail"
+    # SMS through Twilio's Messages API (notify/sms.py); off while the SID or token is empty
+    twilio_base_url: str = "https://api.twilio.com"
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = ""
+    twilio_from: str = ""
+    sms_timeout: float = 10.0
     # No secret has a default (returnflow/process_secrets.py): outside demo mode a process
     # refuses to start without the ones its configuration needs. Demo mode (RETURNFLOW_DEMO=1
     # or `serve --demo`) makes up the missing ones and keeps them in secrets_file
@@ -67,6 +73,9 @@ class Settings(BaseSettings):
     # how often the worker looks for work, and how often it gives up on a message
     worker_interval_seconds: float = 2.0
     outbox_max_attempts: int = 8
+    # outbound webhooks (R15.1): attempts per delivery before giving up, each POST's timeout
+    webhook_max_attempts: int = 8
+    webhook_timeout_seconds: float = 10.0
     # tracking (R4.3–R4.4): how often shipments without pushes are polled, how long a
     # parcel may stay silent before the exceptions queue hears of it, and who is alerted
     tracking_poll_minutes: int = 60
@@ -148,4 +157,10 @@ class Settings(BaseSettings):
     complaint_maildir: str = ""
     complaint_account_team: str = "key_accounts"  # where key-account customers go
     appeal_window_days: int = 15
+    # deadlines with their automatic outcome (issue 13, services/timers.py): a request
+    # waiting for review this long is approved; a received return not inspected within
+    # inspection_due_days is escalated, after inspection_timeout_days it passes (refund)
+    review_auto_approve_days: float = 5
+    inspection_due_days: float = 2
+    inspection_timeout_days: float = 10
     dispute_evidence_days: float = 3

@@ -124,9 +124,18 @@ RULES: dict[tuple[str, str], Permission | None] = {
     ("POST", "/api/v1/users/{user_id}/activate"): P.USERS_MANAGE,
     ("POST", "/api/v1/users/{user_id}/reset-password"): P.USERS_MANAGE,
     ("POST", "/api/v1/users/{user_id}/reset-totp"): P.USERS_MANAGE,
+    # outbound webhooks (issue 13, R15.1): administrators only
+    ("POST", "/api/v1/webhooks/subscriptions"): P.USERS_MANAGE,
+    ("GET", "/api/v1/webhooks/subscriptions"): P.USERS_MANAGE,
+    ("GET", "/api/v1/webhooks/subscriptions/{subscription_id}"): P.USERS_MANAGE,
+    ("PATCH", "/api/v1/webhooks/subscriptions/{subscription_id}"): P.USERS_MANAGE,
+    ("DELETE", "/api/v1/webhooks/subscriptions/{subscription_id}"): P.USERS_MANAGE,
+    ("GET", "/api/v1/webhooks/deliveries"): P.USERS_MANAGE,
+    ("POST", "/api/v1/webhooks/deliveries/{delivery_id}/replay"): P.USERS_MANAGE,
     # privacy (issue 9, R14.1): the access log, a customer's data export
     ("GET", "/api/v1/access-log"): P.ACCESS_LOG_VIEW,
     ("GET", "/api/v1/customers/{customer_id}/export"): P.CUSTOMERS_EXPORT,
+    ("GET", "/api/v1/customers/{customer_id}/messages"): P.CUSTOMERS_EXPORT,  # issue 13
     # complaints (issue 12, R8.1, R8.2, R8.5)
     ("POST", "/api/v1/complaints"): P.COMPLAINTS_FILE,
     ("GET", "/api/v1/complaints"): P.COMPLAINTS_VIEW,
@@ -140,6 +149,8 @@ RULES: dict[tuple[str, str], Permission | None] = {
     ("POST", "/api/v1/complaints/{complaint_no}/satisfaction"): P.COMPLAINTS_HANDLE,
     # appeals and overturns (issue 12, R3.2)
     ("POST", "/api/v1/returns/{rma_no}/appeal"): P.RETURNS_FILE,
+    ("POST", "/api/v1/returns/{rma_no}/survey"): P.RETURNS_FILE,  # R7.2
+    ("GET", "/api/v1/reports/satisfaction"): P.REPORTS_VIEW,
     ("GET", "/api/v1/returns/{rma_no}/appeal"): P.RETURNS_VIEW,
     ("POST", "/api/v1/returns/{rma_no}/appeal/decision"): P.RETURNS_REVIEW,
     ("POST", "/api/v1/returns/{rma_no}/overturn"): P.RETURNS_REVIEW,

@@ -318,6 +318,9 @@ class FakeUnitOfWork:
         from tests.support.fake_complaints import FakeComplaints  # joins commit via the outbox
 
         self.complaints = FakeComplaints(self)
+        from tests.support.fake_surveys import FakeSurveys  # joins commit via the outbox
+
+        self.surveys = FakeSurveys(self)
 
     def __enter__(self) -> FakeUnitOfWork:
         self._begin()

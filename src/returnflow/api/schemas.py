@@ -26,6 +26,7 @@ from pydantic import (
     Field,
     model_validator,
 )
+from pydantic.networks import validate_email
 from pydantic_core import PydanticCustomError
 
 from returnflow.domain.catalog import ItemFlag, is_valid_category
@@ -56,6 +57,11 @@ def _category(value: str) -> str:
     return value
 
 
+def _email_or_empty(value: str) -> str:
+    """An address, or "" for a customer known only by phone (they get SMS, issue 13)."""
+    return validate_email(value)[1] if value else value
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -64,7 +70,7 @@ class CustomerIn(Strict):
     id: Code
     name: str = Field(min_length=1, max_length=200)
     phone: str = Field(min_length=3, max_length=40, pattern=r"^\+?[0-9 \-]{3,40}$")
-    email: EmailStr
+    email: Annotated[str, Field(max_length=254), AfterValidator(_email_or_empty)] = ""
     key_account: bool | None = Field(
         default=None,
         description="R8.5: a key-account customer (complaints go to the key-account team). "

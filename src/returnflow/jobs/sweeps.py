@@ -12,10 +12,11 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from returnflow.app_context import AppContext
+from returnflow.domain.lifecycle import Status
 from returnflow.domain.returns import ReturnRequest
 from returnflow.domain.text import DomainError
 from returnflow.jobs.tracking import pending_pickups
-from returnflow.services import journey
+from returnflow.services import journey, timers
 from returnflow.services.unit_of_work import ConcurrentUpdate, UnitOfWork
 
 
@@ -50,6 +51,30 @@ def complete_delivered(context: AppContext, now: datetime) -> int:
                     moved += 1
         except (ConcurrentUpdate, DomainError):
             continue  # someone acted on it meanwhile; the next sweep looks again
+    return moved
+
+
+def run_timers(context: AppContext, now: datetime) -> int:
+    """Issue 13's deadlines (services/timers.py): review, inspection due, inspection timeout."""
+    rules = timers.TimerRules.from_settings(context.settings)
+    moved = 0
+    for status, days, step in (
+        (Status.PENDING_REVIEW, rules.review_days, timers.approve_if_unreviewed),
+        (Status.RECEIVED, rules.inspection_due_days, timers.flag_overdue_inspection),
+        (Status.RECEIVED, rules.inspection_timeout_days, timers.pass_uninspected),
+    ):
+        # entered the status at or before now - days (the history's last step is updated_at)
+        cutoff = now - timedelta(days=days) + timedelta(microseconds=1)
+        with context.uow() as uow:
+            due = uow.journeys.resting_since([status], cutoff)
+        for rma_no in due:
+            try:
+                with context.uow() as uow:
+                    if step(uow, rma_no, rules, now):
+                        uow.commit(now)
+                        moved += 1
+            except (ConcurrentUpdate, DomainError):
+                continue  # someone acted on it meanwhile; the next sweep looks again
     return moved
 
 

@@ -20,12 +20,12 @@ from returnflow.app_context import AppContext
 from returnflow.jobs import complaint_mail, liability, resolutions, sweeps
 from returnflow.jobs.carrier_calls import carrier_consumer
 from returnflow.jobs.complaints import ComplaintJobs
+from returnflow.jobs.notices import notice_consumer  # R1.3, R7.3: inbox, email, SMS
 from returnflow.jobs.outbox import DispatchReport, OutboxDispatcher
 from returnflow.jobs.refunds import RefundJobs
 from returnflow.jobs.retention import DailyRetention
 from returnflow.jobs.tracking import TrackingJobs
 from returnflow.notify.mailer import Mailer, mailer_from_settings
-from returnflow.notify.notices import build_notice
 
 log = logging.getLogger("returnflow.worker")
 HOUR = timedelta(hours=1)
@@ -49,11 +49,14 @@ class Worker:
         self.refunds = RefundJobs(context)
         self.complaints = ComplaintJobs(context, self.mailer)  # R8.2: breaches, invitations
         self.retention = DailyRetention(context)  # R14.1: anonymise once a day
+        from returnflow.jobs.webhooks import WebhookJobs  # R15.1: outbound webhooks
+
+        self.webhooks = WebhookJobs(context)
         self.counters_pruned_at: datetime | None = None  # throttle counters, hourly
         self.dispatcher = OutboxDispatcher(
             context.session_factory,
             {
-                "return.": self._mail_customer,
+                "return.": notice_consumer(context, self.mailer),
                 "carrier.": carrier_consumer(context),
                 **self.tracking.consumers(),
                 **self.refunds.consumers(),
@@ -63,17 +66,13 @@ class Worker:
             max_attempts=context.settings.outbox_max_attempts,
         )
 
-    def _mail_customer(self, topic: str, payload: dict[str, object]) -> None:
-        message = build_notice(topic, dict(payload), self.context.settings.mail_from)
-        if message is not None:
-            self.mailer.send(message)
-
     def tick(self) -> TickReport:
         """One round: the clock's moves, the safety-net polls, then the outbox."""
         now = self.context.clock()
         closed = sweeps.close_unshipped(self.context, now)
         confirmed = sweeps.confirm_due(self.context, now)
         completed = sweeps.complete_delivered(self.context, now)
+        sweeps.run_timers(self.context, now)  # issue 13: review, inspection deadlines
         self.tracking.tick(now)
         self.refunds.tick(now)
         self.complaints.tick(now)  # R8.2: breached deadlines, escalated to a manager
@@ -83,6 +82,7 @@ class Worker:
 
         disputes.rule_overdue(self.context, now)
         liability.book_left_unbooked(self.context, now)  # R8.4: what the bus left
+        self.webhooks.tick(now)  # R15.1: outbound webhooks, in outbox order per subscriber
         self.retention.tick(now)
         if self.counters_pruned_at is None or now - self.counters_pruned_at >= HOUR:
             sweeps.forget_quiet_counters(self.context, now)

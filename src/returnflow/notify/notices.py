@@ -138,6 +138,16 @@ NOTICES: dict[str, tuple[Text, Text]] = {
             " is not solved, you can reopen the complaint there.",
         ),
     ),
+    # after completion: the satisfaction survey (R7.2, services/surveys.py)
+    "return.survey_invite": (
+        Text("请评价退换货 {rma_no} 的服务", "How did we do with return {rma_no}?"),
+        Text(
+            "请在退换货页面为响应速度、服务态度、解决效果和办理流程打分（1–5 分），"
+            "并告诉我们您向朋友推荐的可能性（0–10 分）。",
+            "Please rate our speed, attitude, effectiveness and process (1 to 5) on your"
+            " request page, and tell us how likely you are to recommend us (0 to 10).",
+        ),
+    ),
 }
 
 _OUTCOMES = {
@@ -149,9 +159,31 @@ _OUTCOMES = {
 
 def build_notice(topic: str, payload: dict[str, Any], mail_from: str) -> EmailMessage | None:
     """The email for an outbox event, or None when the event has no notice or no address."""
-    template = NOTICES.get(topic)
     address = payload.get("email") or ""
-    if template is None or not address or payload.get("silent"):
+    words = render_notice(topic, payload)
+    if words is None or not address:
+        return None
+    return notice_mail(words, address, mail_from)
+
+
+def notice_mail(words: tuple[Text, Text], address: str, mail_from: str) -> EmailMessage:
+    """A rendered notice as an email: Chinese first, English after it."""
+    subject, text = words
+    message = EmailMessage()
+    message["From"] = mail_from
+    message["To"] = address
+    message["Subject"] = f"{subject.zh} / {subject.en}"
+    message["Message-ID"] = make_msgid(domain="returnflow.example")
+    message.set_content(
+        f"{text.zh}\n\n— ReturnFlow 退换货服务\n\n{text.en}\n\n— ReturnFlow Returns\n"
+    )
+    return message
+
+
+def render_notice(topic: str, payload: dict[str, Any]) -> tuple[Text, Text] | None:
+    """The notice's subject and body in both languages (any channel), or None: no notice."""
+    template = NOTICES.get(topic)
+    if template is None or payload.get("silent"):
         return None
     subject, body = template
     outcome = _OUTCOMES.get(str(payload.get("outcome", "")), Text("", ""))
@@ -172,16 +204,7 @@ def build_notice(topic: str, payload: dict[str, Any], mail_from: str) -> EmailMe
         "detail_zh": "\n".join(f"· {r['zh']}" for r in reasons),
         "detail_en": "\n".join(f"· {r['en']}" for r in reasons),
     }
-    message = EmailMessage()
-    message["From"] = mail_from
-    message["To"] = address
-    message["Subject"] = f"{subject.zh.format(**values)} / {subject.en.format(**values)}"
-    message["Message-ID"] = make_msgid(domain="returnflow.example")
-    text = body.format(**values)
-    message.set_content(
-        f"{text.zh}\n\n— ReturnFlow 退换货服务\n\n{text.en}\n\n— ReturnFlow Returns\n"
-    )
-    return message
+    return subject.format(**values), body.format(**values)
 
 
 def _local_time(moment: object, zone: object) -> str:

@@ -46,6 +46,13 @@ _FIXED_NOTES = {
     "completed by the worker": Text(
         "送达后由系统自动完成", "Completed automatically once delivered"
     ),
+    # issue 13's timers (services/timers.py)
+    "not reviewed in time: approved automatically": Text(
+        "商家未在审核期限内处理，系统自动通过", "Not reviewed in time: approved automatically"
+    ),
+    "not inspected in time": Text(
+        "仓库未在期限内验收，系统自动验收通过并退款", "Not inspected in time: passed automatically"
+    ),
     "fast exchange: replacement already sent": Text(
         "极速换货：换新商品已先行发出", "Fast exchange: the replacement was sent first"
     ),

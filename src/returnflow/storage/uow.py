@@ -45,8 +45,10 @@ from returnflow.storage.shipment_requests import ShipmentRequests
 from returnflow.storage.shipments import Shipments
 from returnflow.storage.stock import Stock
 from returnflow.storage.store_credit import StoreCredit
+from returnflow.storage.surveys import SurveyRepository
 from returnflow.storage.tracking import TrackingStore
 from returnflow.storage.warehouse import Warehouse
+from returnflow.storage.webhooks import WebhookStore
 
 
 class ConcurrentUpdate(Exception):
@@ -139,6 +141,11 @@ class UnitOfWork:
         self.complaints = ComplaintRepository(self.session)  # complaints and labels (R8.1)
         self.appeals = AppealRepository(self.session)  # one appeal per request (R3.2)
         self.disputes = DisputeRepository(self.session)  # disputes and their evidence (R8.3)
+        from returnflow.storage.notices import NoticeStore  # issue 13: channels, inbox
+
+        self.notices = NoticeStore(self.session)
+        self.webhooks = WebhookStore(self.session)  # outbound webhooks (R15.1)
+        self.surveys = SurveyRepository(self.session)  # satisfaction surveys (R7.2)
         return self
 
     def __exit__(

@@ -30,6 +30,7 @@ from returnflow.web.console_common import P
 from returnflow.web.guards import StaffSession
 from returnflow.web.roles import Viewer
 from returnflow.web.staff_page import render_staff
+from returnflow.web.timer_view import countdowns as _countdowns  # noqa: F401  (template global)
 
 router = APIRouter(include_in_schema=False)
 

@@ -5,7 +5,14 @@ pyproject.toml), and the repositories turn them into domain objects and back. Ev
 table module is imported here so the declarative registry knows them all.
 """
 
-from returnflow.storage.schema import appeals, complaints, disputes  # noqa: F401 (registry)
+from returnflow.storage.schema import (  # noqa: F401 (registry)
+    appeals,
+    complaints,
+    disputes,
+    notices,  # issue 13: notice channels, deliveries, inbox
+    surveys,  # R7.2 satisfaction surveys
+    webhooks,  # R15.1
+)
 from returnflow.storage.schema.accounts import (
     AccessLogRow,
     ApiTokenRow,
