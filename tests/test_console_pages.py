@@ -244,6 +244,40 @@ def test_cancel_from_the_request_page(client: TestClient, agent: TestClient) -> 
     assert body["timeline"][-1]["actor"] == "agent:li.na"
 
 
+def test_complete_and_confirm_from_the_request_page(client: TestClient, agent: TestClient) -> None:
+    """Issue 13: the roles that own them complete a result and confirm it for the caller."""
+    rma = file(client, reason="no_reason")["rma_no"]  # approved at once
+    ship = {"carrier": "顺丰速运", "tracking_no": "SF1234567890"}
+    for action, body in (
+        ("ship", ship),
+        ("receive", None),
+        ("inspect", {"passed": False, "notes": "有使用痕迹"}),
+    ):
+        assert client.post(f"/api/v1/returns/{rma}/{action}", json=body).status_code == 200
+    assert api_return(client, rma)["status"] == "inspection_failed"  # nothing completes it
+    page = agent.get(f"/staff/returns/{rma}")
+    assert 'data-action="complete"' in page.text and 'data-action="confirm"' not in page.text
+    done = agent.post(
+        f"/staff/returns/{rma}/complete",
+        data={"csrf_token": csrf_from(page.text), "note": "配件已签收"},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    assert api_return(client, rma)["status"] == "completed"
+    page = agent.get(f"/staff/returns/{rma}?done=completed")
+    assert "已完成" in page.text and 'data-action="confirm"' in page.text
+    confirmed = agent.post(
+        f"/staff/returns/{rma}/confirm",
+        data={"csrf_token": csrf_from(page.text), "note": "顾客来电确认"},
+        follow_redirects=False,
+    )
+    assert confirmed.status_code == 303
+    body = api_return(client, rma)
+    assert body["status"] == "confirmed" and body["timeline"][-1]["actor"] == "agent:li.na"
+    again = agent.post(f"/staff/returns/{rma}/confirm", data={"csrf_token": csrf_from(page.text)})
+    assert again.status_code == 409  # the lifecycle allows it once
+
+
 def test_post_without_csrf_is_refused(client: TestClient, agent: TestClient) -> None:
     rma = file(client)["rma_no"]
     for data in ({}, {"csrf_token": "forged"}):

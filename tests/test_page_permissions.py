@@ -41,6 +41,8 @@ PAGES: dict[tuple[str, str], Permission | None] = {
     ("POST", "/staff/returns/{rma_no}/approve"): P.RETURNS_REVIEW,
     ("POST", "/staff/returns/{rma_no}/reject"): P.RETURNS_REVIEW,
     ("POST", "/staff/returns/{rma_no}/cancel"): P.RETURNS_CANCEL,
+    ("POST", "/staff/returns/{rma_no}/complete"): P.RETURNS_RESOLVE,
+    ("POST", "/staff/returns/{rma_no}/confirm"): P.RETURNS_CONFIRM,
     ("POST", "/staff/returns/{rma_no}/refund"): P.REFUNDS_PAY,
     ("GET", "/staff/finance"): P.FINANCE_RECONCILE,
     ("GET", "/staff/finance/approvals"): P.AMOUNTS_APPROVE,

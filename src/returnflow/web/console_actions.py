@@ -25,7 +25,7 @@ from returnflow.services.unit_of_work import UnitOfWork
 from returnflow.web.console_common import rma_url
 from returnflow.web.console_request import REJECT_TEMPLATES, request_page_response
 from returnflow.web.guards import StaffSession, check_csrf
-from returnflow.web.roles import Canceller, Reviewer
+from returnflow.web.roles import Canceller, Confirmer, Resolver, Reviewer
 
 router = APIRouter(include_in_schema=False)
 
@@ -122,3 +122,33 @@ def cancel(
     check_csrf(session, csrf_token)
     form = {"action": Action.CANCEL.value, "cancel_note": note}
     return _act(request, context, session, rma_no, Action.CANCEL, note, form, "cancelled")
+
+
+@router.post("/staff/returns/{rma_no}/complete")
+def complete(
+    request: Request,
+    rma_no: str,
+    context: Context,
+    session: Resolver,
+    csrf_token: FormText = "",
+    note: FormText = "",
+) -> Response:
+    """The outcome reached the customer (issue 13): completed by hand when no timer did."""
+    check_csrf(session, csrf_token)
+    form = {"action": Action.COMPLETE.value, "finish_note": note}
+    return _act(request, context, session, rma_no, Action.COMPLETE, note, form, "completed")
+
+
+@router.post("/staff/returns/{rma_no}/confirm")
+def confirm(
+    request: Request,
+    rma_no: str,
+    context: Context,
+    session: Confirmer,
+    csrf_token: FormText = "",
+    note: FormText = "",
+) -> Response:
+    """Confirmed on the customer's behalf (a call to the hotline), before the window ends."""
+    check_csrf(session, csrf_token)
+    form = {"action": Action.CONFIRM.value, "finish_note": note}
+    return _act(request, context, session, rma_no, Action.CONFIRM, note, form, "confirmed")

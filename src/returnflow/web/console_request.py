@@ -49,6 +49,8 @@ _NOTICES = {
         "Request {rma} was rejected; the customer will see the reason",
     ),
     "cancelled": Text("申请 {rma} 已取消", "Request {rma} was cancelled"),
+    "completed": Text("申请 {rma} 已完成", "Request {rma} was completed"),
+    "confirmed": Text("已代顾客确认申请 {rma}", "Request {rma} was confirmed for the customer"),
     "filed": Text("已为顾客提交申请 {rma}", "Request {rma} was filed for the customer"),
 }
 
@@ -77,6 +79,8 @@ def _decisions(
         "can_approve": offered(Action.APPROVE, P.RETURNS_REVIEW),
         "can_reject": offered(Action.REJECT, P.RETURNS_REVIEW),
         "can_cancel": offered(Action.CANCEL, P.RETURNS_CANCEL),
+        "can_complete": offered(Action.COMPLETE, P.RETURNS_RESOLVE),
+        "can_confirm": offered(Action.CONFIRM, P.RETURNS_CONFIRM),
     }
 
 
