@@ -248,12 +248,12 @@ def test_complete_and_confirm_from_the_request_page(client: TestClient, agent: T
     """Issue 13: the roles that own them complete a result and confirm it for the caller."""
     rma = file(client, reason="no_reason")["rma_no"]  # approved at once
     ship = {"carrier": "顺丰速运", "tracking_no": "SF1234567890"}
-    for action, body in (
+    for action, sent in (
         ("ship", ship),
         ("receive", None),
         ("inspect", {"passed": False, "notes": "有使用痕迹"}),
     ):
-        assert client.post(f"/api/v1/returns/{rma}/{action}", json=body).status_code == 200
+        assert client.post(f"/api/v1/returns/{rma}/{action}", json=sent).status_code == 200
     assert api_return(client, rma)["status"] == "inspection_failed"  # nothing completes it
     page = agent.get(f"/staff/returns/{rma}")
     assert 'data-action="complete"' in page.text and 'data-action="confirm"' not in page.text
