@@ -13,7 +13,6 @@ from typing import Any
 from sqlalchemy import String, cast, select
 from sqlalchemy.orm import DeclarativeBase, Session
 
-from returnflow.storage import grievance_privacy
 from returnflow.storage.schema import (
     CustomerRow,
     ExchangeOrderRow,
@@ -34,6 +33,9 @@ from returnflow.storage.schema import (
     StoreCreditLotRow,
     TrackingEventRow,
 )
+from returnflow.storage.schema.appeals import AppealRow
+from returnflow.storage.schema.complaints import ComplaintEntryRow, ComplaintRow
+from returnflow.storage.schema.disputes import DisputeEvidenceRow, DisputeRow
 
 
 def _value(value: Any) -> Any:
@@ -139,6 +141,30 @@ def _credit(session: Session, customer_id: str) -> dict[str, Any]:
     }
 
 
+def _grievances(session: Session, customer_id: str) -> dict[str, list[dict[str, Any]]]:
+    """Complaints (with their history), appeals and disputes (with their evidence)."""
+    complaints = []
+    filed = select(ComplaintRow).where(ComplaintRow.customer_id == customer_id)
+    for complaint in session.scalars(filed.order_by(ComplaintRow.id)):
+        item = row_dict(complaint)
+        entries = select(ComplaintEntryRow).where(ComplaintEntryRow.complaint_id == complaint.id)
+        item["history"] = _all(session, entries.order_by(ComplaintEntryRow.id))
+        complaints.append(item)
+    disputes = []
+    opened = select(DisputeRow).where(DisputeRow.customer_id == customer_id)
+    for dispute in session.scalars(opened.order_by(DisputeRow.id)):
+        item = row_dict(dispute)
+        evidence = select(DisputeEvidenceRow).where(DisputeEvidenceRow.dispute_id == dispute.id)
+        item["evidence"] = _all(session, evidence.order_by(DisputeEvidenceRow.id))
+        disputes.append(item)
+    appeals = select(AppealRow).where(AppealRow.customer_id == customer_id)
+    return {
+        "complaints": complaints,
+        "appeals": _all(session, appeals.order_by(AppealRow.id)),
+        "disputes": disputes,
+    }
+
+
 def gather(session: Session, customer_id: str) -> dict[str, Any] | None:
     """The customer's export, or None when no such customer is held."""
     customer = session.get(CustomerRow, customer_id)
@@ -167,5 +193,5 @@ def gather(session: Session, customer_id: str) -> dict[str, Any] | None:
         **{name: _all(session, query) for name, query in by_customer.items()},
         "store_credit": _credit(session, customer_id),
         "notices": _notices(session, customer_id),
-        **grievance_privacy.exported(session, customer_id),
+        **_grievances(session, customer_id),
     }
