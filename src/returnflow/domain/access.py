@@ -61,10 +61,19 @@ class Permission(StrEnum):
     DISPUTES_VIEW = "disputes.view"
     DISPUTES_EVIDENCE = "disputes.evidence"  # open a dispute, add a side's evidence
     DISPUTES_RULE = "disputes.rule"  # record an agreement or a platform ruling
+    # every party hears in time (issue 13)
+    NOTIFICATIONS_VIEW = "notifications.view"  # one's own in-console notifications
+    RETURNS_MESSAGE = "returns.message"  # write in a request's conversation (R11.1)
 
 
 P = Permission
-_STAFF_READ = {P.ORDERS_VIEW, P.RETURNS_VIEW, P.POLICY_VIEW, P.ACCOUNT_SECURITY}
+_STAFF_READ = {
+    P.ORDERS_VIEW,
+    P.RETURNS_VIEW,
+    P.POLICY_VIEW,
+    P.ACCOUNT_SECURITY,
+    P.NOTIFICATIONS_VIEW,
+}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.AGENT: frozenset(
@@ -73,7 +82,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         | {P.RETURNS_CONFIRM, P.CONTACT_VIEW, P.LOGISTICS_EXCEPTIONS}
         | {P.CUSTOMERS_EXPORT}
         | {P.COMPLAINTS_VIEW, P.COMPLAINTS_FILE, P.COMPLAINTS_HANDLE}
-        | {P.DISPUTES_VIEW, P.DISPUTES_EVIDENCE}
+        | {P.DISPUTES_VIEW, P.DISPUTES_EVIDENCE, P.RETURNS_MESSAGE}
     ),
     Role.WAREHOUSE: frozenset(
         _STAFF_READ
@@ -86,13 +95,14 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.MERCHANT: frozenset(
         _STAFF_READ
         | {P.RETURNS_REVIEW, P.RETURNS_RESOLVE}
-        | {P.COMPLAINTS_VIEW, P.DISPUTES_VIEW, P.DISPUTES_EVIDENCE}
+        | {P.COMPLAINTS_VIEW, P.DISPUTES_VIEW, P.DISPUTES_EVIDENCE, P.RETURNS_MESSAGE}
     ),
     # the platform's mediators: both sides, the history, the policy, and the ruling (R8.3)
     Role.MEDIATOR: frozenset(
         _STAFF_READ
         | {P.COMPLAINTS_VIEW, P.COMPLAINTS_FILE, P.COMPLAINTS_HANDLE, P.CONTACT_VIEW}
         | {P.DISPUTES_VIEW, P.DISPUTES_EVIDENCE, P.DISPUTES_RULE, P.LOGISTICS_EXCEPTIONS}
+        | {P.RETURNS_MESSAGE}
     ),
     Role.MANAGER: frozenset(set(Permission) - {P.USERS_MANAGE, P.ACCESS_LOG_VIEW}),
     Role.ADMIN: frozenset(Permission),
@@ -103,6 +113,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         | {P.WAREHOUSE_DISPOSE, P.INVENTORY_VIEW}
         | {P.CREDIT_MANAGE}  # the order system spends customers' store credit at checkout
         | {P.COMPLAINTS_VIEW, P.COMPLAINTS_FILE}  # the app files its customers' complaints
+        | {P.RETURNS_MESSAGE}  # the app posts its customers' messages (author: customer)
         | {P.ACCOUNT_SECURITY}
     ),
 }
