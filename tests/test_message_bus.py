@@ -177,7 +177,7 @@ def test_work_that_is_not_committed_publishes_nothing(
 
 
 def test_the_table_says_what_follows_what(context: AppContext) -> None:
-    """The follow-ons issues 10 and 12 list, as the app's bus runs them."""
+    """The follow-ons issues 10, 12 and 13 list, as the app's bus runs them."""
     names = {
         name: [handler.__qualname__ for handler in handlers]
         for name, handlers in context.bus.handlers.items()
@@ -196,6 +196,17 @@ def test_the_table_says_what_follows_what(context: AppContext) -> None:
         "return.repaired": ["complete_request"],
         "return.reissued": ["complete_request"],
         "return.completed": ["invite_after_completion"],
+        # issue 13: staff and merchants hear in their console (and merchants by mail)
+        "return.created": ["notify_staff"],
+        "dispute.opened": ["notify_staff"],
+        "complaint.filed": ["notify_staff"],
+        "complaint.breached": ["notify_staff"],
+        "complaint.escalated": ["notify_staff"],
+        "complaint.flagged": ["notify_staff"],
+        "appeal.filed": ["notify_staff"],
+        "approval.requested": ["notify_staff"],
+        "conversation.posted": ["notify_staff"],
+        "dispute.evidence_added": ["notify_mediators_when_heard"],
     }
     assert set(EVENT_HANDLERS) == set(names)
 

@@ -48,6 +48,8 @@ PAGES: dict[tuple[str, str], Permission | None] = {
     ("GET", "/staff/finance/approvals"): P.AMOUNTS_APPROVE,
     ("POST", "/staff/finance/approvals/{approval_id}/{decision}"): P.AMOUNTS_APPROVE,
     ("GET", "/staff/finance/reconciliation"): P.FINANCE_RECONCILE,
+    ("GET", "/staff/finance/journal"): P.FINANCE_RECONCILE,  # R15.1: the journal download
+    ("GET", "/staff/finance/journal/download"): P.FINANCE_RECONCILE,
     ("POST", "/staff/finance/recoveries/{rma_no}/resolve"): P.FINANCE_RECONCILE,
     # who bears a ruling's money (issue 12, R8.4): statements and claims
     ("GET", "/staff/finance/merchant-statements"): P.REPORTS_VIEW,
@@ -116,6 +118,9 @@ PAGES: dict[tuple[str, str], Permission | None] = {
     ("GET", "/staff/disputes/{dispute_no}/photos/{name}"): P.DISPUTES_VIEW,
     ("GET", "/staff/returns/{rma_no}/dispute"): P.DISPUTES_VIEW,
     ("POST", "/staff/returns/{rma_no}/dispute"): P.DISPUTES_EVIDENCE,
+    # a conversation per request (issue 13, R11.1)
+    ("POST", "/staff/returns/{rma_no}/messages"): P.RETURNS_MESSAGE,
+    ("GET", "/staff/returns/{rma_no}/messages/photos/{name}"): P.RETURNS_VIEW,
     # sign-in's second step, one's own two-step sign-in, staff accounts (issue 9)
     ("GET", "/staff/login/code"): PUBLIC,
     ("POST", "/staff/login/code"): PUBLIC,
@@ -129,6 +134,11 @@ PAGES: dict[tuple[str, str], Permission | None] = {
     ("POST", "/staff/users/{user_id}/activate"): P.USERS_MANAGE,
     ("POST", "/staff/users/{user_id}/reset-password"): P.USERS_MANAGE,
     ("POST", "/staff/users/{user_id}/reset-totp"): P.USERS_MANAGE,
+    ("POST", "/staff/users/{user_id}/email"): P.USERS_MANAGE,  # issue 13: notification mail
+    # staff and merchant notifications (issue 13)
+    ("GET", "/staff/notifications"): P.NOTIFICATIONS_VIEW,
+    ("GET", "/staff/notifications/{notification_id}/open"): P.NOTIFICATIONS_VIEW,
+    ("POST", "/staff/notifications/read-all"): P.NOTIFICATIONS_VIEW,
     # outbound webhooks (issue 13, R15.1)
     ("GET", "/staff/webhooks"): P.USERS_MANAGE,
     ("POST", "/staff/webhooks"): P.USERS_MANAGE,
@@ -156,6 +166,7 @@ SAMPLE = {
     "{dispute_no}": "DP-NOWHERE",
     "{subscription_id}": "999999",
     "{delivery_id}": "999999",
+    "{notification_id}": "999999",
 }
 
 

@@ -17,11 +17,14 @@ from starlette.staticfiles import StaticFiles
 from returnflow import __version__, log_privacy
 from returnflow.api import appeals as api_appeals
 from returnflow.api import complaints as api_complaints
+from returnflow.api import conversations as api_conversations  # issue 13: R11.1
 from returnflow.api import customer_messages as api_messages
 from returnflow.api import disputes as api_disputes
 from returnflow.api import docs, openapi_problems, orders, policy, returns, shipping
 from returnflow.api import evidence as api_evidence
 from returnflow.api import finance as api_finance
+from returnflow.api import journal as api_journal
+from returnflow.api import notifications as api_notifications
 from returnflow.api import privacy as api_privacy
 from returnflow.api import receiving as api_receiving
 from returnflow.api import refunds as api_refunds
@@ -46,11 +49,14 @@ from returnflow.web import console_actions as web_console_actions
 from returnflow.web import console_appeals as web_appeals
 from returnflow.web import console_complaint_forms as web_complaint_forms
 from returnflow.web import console_complaints as web_complaints
+from returnflow.web import console_conversation as web_conversation  # R11.1
 from returnflow.web import console_dispute_open as web_dispute_open
 from returnflow.web import console_disputes as web_disputes
 from returnflow.web import console_exceptions as web_exceptions
 from returnflow.web import console_finance as web_finance
 from returnflow.web import console_hotline as web_console_hotline
+from returnflow.web import console_journal as web_journal
+from returnflow.web import console_notifications as web_notifications
 from returnflow.web import console_receiving as web_receiving
 from returnflow.web import console_recoveries as web_recoveries
 from returnflow.web import console_request as web_console_request
@@ -66,6 +72,7 @@ from returnflow.web import portal as web_portal
 from returnflow.web import portal_appeals as web_portal_appeals
 from returnflow.web import portal_apply as web_portal_apply
 from returnflow.web import portal_complaints as web_portal_complaints
+from returnflow.web import portal_conversation as web_portal_conversation  # R11.1
 from returnflow.web import portal_disputes as web_portal_disputes
 from returnflow.web import portal_messages as web_portal_messages
 from returnflow.web import portal_offer as web_portal_offer
@@ -86,6 +93,7 @@ ROUTES = (
     api_evidence,  # issue 9: the evidence bundle (R14.2)
     api_refunds,
     api_finance,
+    api_journal,  # R15.1: the journal export
     policy,
     api_resolutions,
     api_store_credit,
@@ -110,6 +118,7 @@ ROUTES = (
     web_console_shipping,
     web_exceptions,
     web_finance,
+    web_journal,  # R15.1: the journal download
     api_statements,  # R8.4: merchant statements, carrier claims
     web_statements,
     web_recoveries,
@@ -120,6 +129,9 @@ ROUTES = (
     web_portal_offer,
     api_appeals,  # R3.2: appeals and overturns
     api_disputes,
+    api_conversations,  # issue 13: a conversation per request (R11.1)
+    web_conversation,
+    web_portal_conversation,
     api_webhooks,
     web_webhooks,
     web_disputes,  # R8.3: the dispute pages
@@ -131,6 +143,8 @@ ROUTES = (
     api_messages,  # issue 13: the customer's inbox (R1.3, R7.3)
     web_portal_messages,
     web_access_log,
+    api_notifications,  # issue 13: staff and merchant notifications
+    web_notifications,
     api_users,  # R12.1: staff accounts
     web_users,
     web_account_security,

@@ -28,6 +28,10 @@ from returnflow.services import (
 )
 from returnflow.services.messagebus import Handler, MessageBus
 from returnflow.services.refunds import RefundRules
+from returnflow.services.staff_notice_handlers import (  # issue 13
+    notify_mediators_when_heard,
+    notify_staff,
+)
 from returnflow.services.unit_of_work import UnitOfWork
 
 if TYPE_CHECKING:  # app_context builds its bus here: a type-only import, no cycle
@@ -84,6 +88,19 @@ EVENT_HANDLERS: Mapping[str, Sequence[Follower]] = {
     "return.reissued": [plain(journey.complete_request)],
     # the customer is invited to the satisfaction survey (R7.2, seed 001 §7.1.3)
     "return.completed": [plain(surveys.invite_after_completion)],
+    # staff and merchants hear in their console (and merchants by mail) (issue 13)
+    "return.created": [plain(notify_staff)],  # the merchant: a new request
+    "dispute.opened": [plain(notify_staff)],  # the merchant: a dispute on its request
+    "complaint.filed": [plain(notify_staff)],  # the merchant: a complaint about it
+    "complaint.breached": [plain(notify_staff)],  # managers
+    "complaint.escalated": [plain(notify_staff)],  # managers
+    "complaint.flagged": [plain(notify_staff)],  # managers (the risk desk)
+    "appeal.filed": [plain(notify_staff)],  # agents
+    "approval.requested": [plain(notify_staff)],  # whoever approves amounts
+    "conversation.posted": [plain(notify_staff)],  # the other sides of a conversation
+    "dispute.evidence_added": [
+        plain(notify_mediators_when_heard)
+    ],  # both sides heard: the mediators
 }
 
 

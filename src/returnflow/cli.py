@@ -17,7 +17,7 @@ from returnflow.demo.accounts import create_demo_accounts
 from returnflow.domain.access import Principal, Role
 from returnflow.domain.text import DomainError
 from returnflow.process_secrets import MissingSecrets, resolve
-from returnflow.services import accounts
+from returnflow.services import accounts, staff_notices
 from returnflow.services.unit_of_work import UnitOfWork
 from returnflow.storage.maintenance import holds_orders
 from returnflow.storage.migrate import upgrade
@@ -182,6 +182,9 @@ def user_add(
     role: Annotated[Role, typer.Option(help="What the account may do")],
     name: Annotated[str, typer.Option(help="Display name")] = "",
     merchant: Annotated[str | None, typer.Option(help="Merchant id, for merchant accounts")] = None,
+    email: Annotated[
+        str | None, typer.Option(help="Where the account's notifications are mailed")
+    ] = None,
     password: Annotated[
         str,
         typer.Option(
@@ -195,7 +198,7 @@ def user_add(
     now = context.clock()
     try:
         with context.uow() as uow:
-            accounts.add_user(
+            principal = accounts.add_user(
                 uow,
                 username=username,
                 display_name=name or username,
@@ -204,6 +207,7 @@ def user_add(
                 now=now,
                 merchant_id=merchant,
             )
+            staff_notices.set_email(uow, principal.user_id, email)  # issue 13
             uow.commit(now)
     except DomainError as error:
         console.print(f"[red]{error.message.en}[/red]")

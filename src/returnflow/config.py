@@ -163,4 +163,5 @@ class Settings(BaseSettings):
     review_auto_approve_days: float = 5
     inspection_due_days: float = 2
     inspection_timeout_days: float = 10
+    reminder_hours: float = 24  # customer reminders this long before ship-by / confirm-by
     dispute_evidence_days: float = 3

@@ -52,6 +52,7 @@ RULES: dict[tuple[str, str], Permission | None] = {
     ("GET", "/api/v1/finance/ledger/balances"): P.FINANCE_RECONCILE,
     ("GET", "/api/v1/finance/reconciliation"): P.FINANCE_RECONCILE,
     ("POST", "/api/v1/finance/reconciliation"): P.FINANCE_RECONCILE,
+    ("GET", "/api/v1/finance/journal"): P.FINANCE_RECONCILE,  # R15.1: the journal export
     # who bears a ruling's money (issue 12, R8.4): statements and claims
     ("GET", "/api/v1/finance/merchants/{merchant_id}/statement"): P.REPORTS_VIEW,
     ("GET", "/api/v1/finance/carrier-claims"): P.REPORTS_VIEW,
@@ -161,6 +162,14 @@ RULES: dict[tuple[str, str], Permission | None] = {
     ("POST", "/api/v1/disputes/{dispute_no}/ruling"): P.DISPUTES_RULE,
     ("GET", "/api/v1/disputes"): P.DISPUTES_VIEW,
     ("GET", "/api/v1/disputes/{dispute_no}"): P.DISPUTES_VIEW,
+    # staff and merchant notifications (issue 13): every staff role, its own only
+    ("GET", "/api/v1/notifications"): P.NOTIFICATIONS_VIEW,
+    ("POST", "/api/v1/notifications/{notification_id}/read"): P.NOTIFICATIONS_VIEW,
+    ("POST", "/api/v1/notifications/read-all"): P.NOTIFICATIONS_VIEW,
+    # a conversation per request (issue 13, R11.1)
+    ("GET", "/api/v1/returns/{rma_no}/messages"): P.RETURNS_VIEW,
+    ("POST", "/api/v1/returns/{rma_no}/messages"): P.RETURNS_MESSAGE,
+    ("GET", "/api/v1/canned-replies"): P.RETURNS_MESSAGE,
 }
 
 

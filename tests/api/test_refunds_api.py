@@ -423,7 +423,7 @@ def test_instant_refund_at_first_scan_then_recovery_after_failed_inspection(
     assert client.get(f"/api/v1/returns/{rma}").json()["status"] == "in_transit"
     worker.tick()  # the "paid" notice leaves
     mails = _mail_texts(tmp_path)
-    assert any("84.00 CNY" in m and "alipay" in m for m in mails)
+    assert any("84.00 CNY" in m and "Alipay" in m for m in mails)
     client.post(f"/api/v1/returns/{rma}/receive")
     client.post(f"/api/v1/returns/{rma}/inspect", json={"passed": False, "notes": "商品已使用"})
     worker.tick()

@@ -54,7 +54,14 @@ def test_a_refund_is_paid_once_and_says_so_once() -> None:
     assert not refund.hear("failed", "re_1", "late", NOW, RetryPolicy())  # too late to fail
     paid = [e for e in refund.events if e.name == "refund.paid"]
     assert len(paid) == 1
-    assert paid[0].data == {"rma_no": "R1", "refund_id": 7, "amount": 8400, "currency": "CNY"}
+    assert paid[0].data == {
+        "rma_no": "R1",
+        "refund_id": 7,
+        "amount": 8400,
+        "currency": "CNY",
+        "method": "alipay",
+        "status": "succeeded",
+    }
     assert (refund.status, refund.paid_at, refund.gateway_refund_id) == (S.SUCCEEDED, NOW, "re_1")
 
 

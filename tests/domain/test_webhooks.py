@@ -12,10 +12,12 @@ from returnflow.domain.webhooks import (
     accepted,
     after_attempt,
     backoff,
+    is_integration_event,
     matches,
     new_secret,
     parse_pattern,
     parse_url,
+    public_payload,
 )
 
 NOW = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
@@ -99,3 +101,17 @@ def test_only_2xx_is_accepted() -> None:
         False,
         False,
     ]
+
+
+def test_commands_and_customer_words_are_not_integration_events() -> None:
+    assert is_integration_event("return.approved") and is_integration_event("refund.paid")
+    for topic in ("return.survey_invite", "return.message", "refund.submit"):
+        assert not is_integration_event(topic) and not matches("return.*", topic)
+        assert not matches(topic, topic)
+    assert not matches("return.*", "return.reminder.ship_by")
+    assert matches("return.*", "return.received")
+
+
+def test_a_subscriber_gets_the_event_without_the_customers_contact_details() -> None:
+    payload = {"rma_no": "RMA1", "email": "a@example.com", "phone": "13800000000", "amount": 5}
+    assert public_payload(payload) == {"rma_no": "RMA1", "amount": 5}

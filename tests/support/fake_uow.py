@@ -321,6 +321,12 @@ class FakeUnitOfWork:
         from tests.support.fake_surveys import FakeSurveys  # joins commit via the outbox
 
         self.surveys = FakeSurveys(self)
+        from tests.support.fake_conversations import FakeConversations  # R11.1
+
+        self.conversations = FakeConversations(self)
+        from tests.support.fake_staff_notices import FakeStaffNotices  # issue 13
+
+        self.staff_notices = FakeStaffNotices(self)
 
     def __enter__(self) -> FakeUnitOfWork:
         self._begin()

@@ -47,3 +47,5 @@ Exporter = Annotated[Principal, Depends(Allowed(P.CUSTOMERS_EXPORT))]
 DisputeViewer = Annotated[Principal, Depends(Allowed(P.DISPUTES_VIEW))]
 DisputeParty = Annotated[Principal, Depends(Allowed(P.DISPUTES_EVIDENCE))]  # open, add evidence
 DisputeRuler = Annotated[Principal, Depends(Allowed(P.DISPUTES_RULE))]
+NoticeReader = Annotated[Principal, Depends(Allowed(P.NOTIFICATIONS_VIEW))]  # issue 13
+Messenger = Annotated[Principal, Depends(Allowed(P.RETURNS_MESSAGE))]  # R11.1

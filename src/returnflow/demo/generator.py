@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from itertools import accumulate
 
 from returnflow.app_context import AppContext
-from returnflow.demo import catalog, grievances
+from returnflow.demo import catalog, conversations, grievances, surveys
 from returnflow.demo.journeys import World
 from returnflow.demo.orders_plan import CUSTOMERS_MAX, draw_shoppers, order_moments, plan_order
 from returnflow.demo.returns_plan import OrderPlan, ReturnPlan, with_return
@@ -126,6 +126,8 @@ def _write(
                 uow.commit(now)
             progress(done, total)
         grievances.play(context, world, plans, now, by_status)  # complaints, appeals, disputes
+        surveys.answer(context, now, random.Random(total + 1))  # R7.2: survey answers
+        conversations.play(context, now, random.Random(total + 2))  # issue 13: request threads
         world.finish(context, now, random.Random(total))
     return by_status
 

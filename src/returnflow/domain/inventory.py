@@ -16,8 +16,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from returnflow.domain.events import DomainEvent
 from returnflow.domain.text import DomainError, Text
 
+MOVED_TOPIC = "inventory.moved"  # the warehouse system hears every booked movement (R15.1)
 ARRIVAL = "@ARRIVAL"  # the returned parcel, before it is in the inspection area
 INSPECTION_AREA = "INSPECT"
 CUSTOMER = "@CUSTOMER"
@@ -195,6 +197,31 @@ def manual_movement(
         at=at,
         merchant_id=merchant_id,
         note=note,
+    )
+
+
+def moved_event(movement: Movement) -> DomainEvent:
+    """The booked movement as the warehouse system hears it: `inventory.moved`.
+
+    `movement.id` is its ledger number (given when booked): integrators deduplicate on it.
+    Places starting with "@" are outside the warehouse (arrival, vendor, scrap, buyer).
+    """
+    return DomainEvent(
+        MOVED_TOPIC,
+        movement.at,
+        {
+            "movement_id": movement.id,
+            "reason": movement.kind.value,
+            "merchant_id": movement.merchant_id,
+            "sku": movement.sku,
+            "quantity": movement.quantity,
+            "from_location": movement.from_location,
+            "to_location": movement.to_location,
+            "from_grade": movement.from_grade,
+            "to_grade": movement.to_grade,
+            "rma_no": movement.rma_no or "",
+            "note": movement.note,
+        },
     )
 
 

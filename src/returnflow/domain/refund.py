@@ -261,5 +261,14 @@ class Refund:
         )
 
     def _record(self, name: str, now: datetime, **data: Any) -> None:
-        payload = {"rma_no": self.rma_no, "refund_id": self.id, **data}
+        """Every refund event says which refund, how much, and the state it is in now."""
+        payload = {
+            "rma_no": self.rma_no,
+            "refund_id": self.id,
+            "amount": self.amount.cents,
+            "currency": self.amount.currency,
+            "method": self.method,
+            "status": self.status.value,
+            **data,
+        }
         self.events.append(DomainEvent(name, now, payload))

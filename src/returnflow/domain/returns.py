@@ -15,6 +15,7 @@ from returnflow.domain.events import DomainEvent
 from returnflow.domain.kinds import Channel, Outcome, Reason, RequestType, ShippingPayer
 from returnflow.domain.lifecycle import Action, Status, transition_for
 from returnflow.domain.money import Money
+from returnflow.domain.notices import refund_arrival
 from returnflow.domain.policy import PolicyVersion
 from returnflow.domain.refunds import RefundEstimate
 from returnflow.domain.review import Assessment
@@ -162,7 +163,10 @@ class ReturnRequest:
         request._record(
             "return.created",
             now,
+            from_status=None,  # a new request: its status is the first decision's
+            action=request.history[-1].action.value,
             outcome=assessment.outcome.value,
+            ship_by=request.ship_by.isoformat() if request.ship_by else None,  # notices
             reasons=[
                 {"code": r.code, "zh": r.message.zh, "en": r.message.en} for r in assessment.reasons
             ],
@@ -262,6 +266,7 @@ class ReturnRequest:
         self.events[-1].data.update(
             amount=paid.cents, currency=paid.currency, method=method, silent=not notify
         )
+        self.events[-1].data["arrives_by"] = refund_arrival(method, now).isoformat()
         return self.refund
 
     def resolve(self, action: Action, actor: str, now: datetime, note: str = "") -> None:
@@ -358,6 +363,7 @@ class ReturnRequest:
     def _start_shipping_clock(self, now: datetime, policy: PolicyVersion) -> None:
         if self.request_type.ships_back:
             self.ship_by = now + timedelta(days=policy.ship_within_days)
+            self.events[-1].data["ship_by"] = self.ship_by.isoformat()  # its notice says so
 
     def _move(self, action: Action, actor: str, now: datetime, note: str = "", **data: Any) -> None:
         transition = transition_for(action, self.status, self.request_type)

@@ -95,10 +95,32 @@ def parse_pattern(text: str) -> str:
     return pattern
 
 
+# outbox topics that are commands to our own workers or words for the customer, not events
+# an integrator hears: the survey invitation, a conversation's notice, reminders, a refund's
+# submission to the gateway (R15.1 lists status, refund and inventory changes)
+INTERNAL_TOPICS = frozenset(
+    {"return.survey_invite", "return.message", "return.receipt_discrepancy", "refund.submit"}
+)
+INTERNAL_PREFIXES = ("return.reminder",)
+# the customer's contact details stay with us (R14.1): integrators get numbers, not people
+PERSONAL_KEYS = frozenset({"email", "phone", "name", "customer_name", "contact", "address"})
+
+
+def is_integration_event(topic: str) -> bool:
+    return topic not in INTERNAL_TOPICS and not topic.startswith(INTERNAL_PREFIXES)
+
+
 def matches(pattern: str, topic: str) -> bool:
+    if not is_integration_event(topic):
+        return False
     if pattern.endswith(".*"):
         return topic.startswith(pattern[:-1])
     return topic == pattern
+
+
+def public_payload(payload: dict[str, Any]) -> dict[str, Any]:
+    """What a subscriber receives: the event without the customer's contact details."""
+    return {key: value for key, value in payload.items() if key not in PERSONAL_KEYS}
 
 
 def parse_url(text: str) -> str:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from returnflow.domain.conversations import MAX_ATTACHMENTS
 from returnflow.domain.photos import MAX_BYTES, MAX_PHOTOS
 from returnflow.domain.text import Text
 from returnflow.entrypoints.deps import SESSION_COOKIE
@@ -57,6 +58,7 @@ def _route(
 
 _FORM = (MAX_PHOTOS + 1) * MAX_BYTES  # the photos and the form's own fields
 _RECEIPT = (4 * MAX_PHOTOS + 1) * MAX_BYTES  # up to four mismatches with photos each
+_MESSAGE = (MAX_ATTACHMENTS + 1) * MAX_BYTES  # a conversation's message and its photos
 
 LARGER: tuple[RouteLimit, ...] = (
     # the portal link in the path is the customer's credential
@@ -73,6 +75,16 @@ LARGER: tuple[RouteLimit, ...] = (
         _FORM + MB,
         needs_credentials=False,
     ),
+    # issue 13: a message in a request's conversation carries photos like an appeal
+    _route("POST", r"/staff/returns/[^/]+/messages", MULTIPART, _MESSAGE),
+    _route(
+        "POST",
+        r"/portal/o/[^/]+/r/[^/]+/messages",
+        MULTIPART,
+        _MESSAGE + MB,
+        needs_credentials=False,
+    ),
+    _route("POST", r"/api/v1/returns/[^/]+/messages", JSON, _base64(_MESSAGE)),
     _route("POST", r"/api/v1/returns/[^/]+/receipt", JSON, _base64(_RECEIPT)),
     _route("POST", r"/api/v1/receiving/unidentified/[^/]+/match", JSON, _base64(_RECEIPT)),
     _route("POST", r"/api/v1/receiving/unidentified", JSON, _base64(_FORM)),

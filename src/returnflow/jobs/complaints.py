@@ -5,7 +5,8 @@ to rate a resolved complaint by mail.
 the complaint to a manager (`services/complaints.flag_breaches`), in one transaction;
 a lost race with an agent answering at that moment is left for the next tick. The
 satisfaction invitation leaves through the outbox as "complaint.satisfaction_invite"
-(a language-neutral payload); its bilingual words are in notify/notices.py.
+(a language-neutral payload); its bilingual words are in notify/notices.py, and it goes
+by the customer's channels like every notice (jobs/notices.py: inbox, email, SMS).
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from datetime import datetime
 from typing import Any
 
 from returnflow.app_context import AppContext
+from returnflow.jobs.notices import NoticeJobs
 from returnflow.notify.mailer import Mailer
-from returnflow.notify.notices import build_notice
+from returnflow.notify.sms import sms_from_settings
 from returnflow.services import complaints as complaint_service
 from returnflow.services.unit_of_work import ConcurrentUpdate
 
@@ -27,6 +29,7 @@ class ComplaintJobs:
     def __init__(self, context: AppContext, mailer: Mailer) -> None:
         self.context = context
         self.mailer = mailer
+        self.notices = NoticeJobs(context, mailer, sms_from_settings(context.settings))
 
     def tick(self, now: datetime) -> int:
         """Breaches marked and escalated now (complaints touched)."""
@@ -44,8 +47,11 @@ class ComplaintJobs:
         return {complaint_service.SATISFACTION_INVITE: self.invite}
 
     def invite(self, topic: str, payload: dict[str, Any]) -> None:
-        """Mail the customer the invitation to rate (no address: nothing to send)."""
-        words = {"email": payload.get("email") or "", "note": payload.get("complaint_no", "")}
-        message = build_notice(topic, words, self.context.settings.mail_from)
-        if message is not None:
-            self.mailer.send(message)
+        """The invitation to rate: inbox, email and/or SMS, once per channel (issue 13)."""
+        words = {
+            "customer_id": payload.get("customer_id") or "",
+            "email": payload.get("email") or "",
+            "note": payload.get("complaint_no", ""),
+            "resolved_at": payload.get("resolved_at", ""),  # one notice per resolution
+        }
+        self.notices.deliver(topic, words)

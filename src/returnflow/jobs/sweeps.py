@@ -55,7 +55,8 @@ def complete_delivered(context: AppContext, now: datetime) -> int:
 
 
 def run_timers(context: AppContext, now: datetime) -> int:
-    """Issue 13's deadlines (services/timers.py): review, inspection due, inspection timeout."""
+    """Issue 13's deadlines (services/timers.py): review, inspection due, inspection timeout,
+    and the customer's reminders before ship-by and confirm-by."""
     rules = timers.TimerRules.from_settings(context.settings)
     moved = 0
     for status, days, step in (
@@ -75,7 +76,25 @@ def run_timers(context: AppContext, now: datetime) -> int:
                         moved += 1
             except (ConcurrentUpdate, DomainError):
                 continue  # someone acted on it meanwhile; the next sweep looks again
-    return moved
+    return moved + send_reminders(context, now)
+
+
+def send_reminders(context: AppContext, now: datetime) -> int:
+    """One reminder per request before its ship-by and confirm-by (issue 13); how many."""
+    lead = timedelta(hours=context.settings.reminder_hours)
+    sent = 0
+    for kind, status in timers.REMINDED.items():
+        with context.uow() as uow:
+            due = uow.notices.reminder_candidates(kind, status.value, now, now + lead)
+        for rma_no in due:
+            try:
+                with context.uow() as uow:
+                    if timers.remind(uow, rma_no, kind, lead, now):
+                        uow.commit(now)
+                        sent += 1
+            except ConcurrentUpdate:
+                continue  # another worker sent it a moment ago (the unique key)
+    return sent
 
 
 THROTTLE_IDLE = timedelta(days=1)

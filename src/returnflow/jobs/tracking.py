@@ -16,8 +16,10 @@ from email.message import EmailMessage
 from typing import Any
 
 from returnflow.app_context import AppContext
+from returnflow.jobs.notices import NoticeJobs
 from returnflow.notify import alerts
 from returnflow.notify.mailer import Mailer
+from returnflow.notify.sms import sms_from_settings
 from returnflow.services import tracking as tracking_service
 from returnflow.services import tracking_sweeps as sweeps
 from returnflow.services.unit_of_work import ConcurrentUpdate
@@ -127,6 +129,7 @@ class TrackingJobs:
     def __init__(self, context: AppContext, mailer: Mailer) -> None:
         self.context = context
         self.mailer = mailer
+        self.notices = NoticeJobs(context, mailer, sms_from_settings(context.settings))
         self.last_run: datetime | None = None
 
     def tick(self, now: datetime) -> TrackingReport:
@@ -156,7 +159,8 @@ class TrackingJobs:
         self._send(alerts.staff_alert(payload, settings.ops_alert_email, settings.mail_from))
 
     def mail_customer(self, topic: str, payload: dict[str, Any]) -> None:
-        self._send(alerts.customer_notice(payload, self.context.settings.mail_from))
+        """Inbox, email and/or SMS, once per channel (jobs/notices.py, issue 13)."""
+        self.notices.deliver(topic, payload)
 
     def cancel_pickup(self, topic: str, payload: dict[str, Any]) -> None:
         carrier = self.context.carrier_registry().get(str(payload["carrier"]))

@@ -24,6 +24,7 @@ from returnflow.jobs.notices import notice_consumer  # R1.3, R7.3: inbox, email,
 from returnflow.jobs.outbox import DispatchReport, OutboxDispatcher
 from returnflow.jobs.refunds import RefundJobs
 from returnflow.jobs.retention import DailyRetention
+from returnflow.jobs.staff_notices import StaffNoticeJobs
 from returnflow.jobs.tracking import TrackingJobs
 from returnflow.notify.mailer import Mailer, mailer_from_settings
 
@@ -62,6 +63,7 @@ class Worker:
                 **self.refunds.consumers(),
                 **self.complaints.consumers(),
                 **resolutions.consumers(context),
+                **StaffNoticeJobs(context, self.mailer).consumers(),  # issue 13: merchants' mail
             },
             max_attempts=context.settings.outbox_max_attempts,
         )
@@ -73,6 +75,7 @@ class Worker:
         confirmed = sweeps.confirm_due(self.context, now)
         completed = sweeps.complete_delivered(self.context, now)
         sweeps.run_timers(self.context, now)  # issue 13: review, inspection deadlines
+        StaffNoticeJobs(self.context, self.mailer).tick(now)  # issue 13: deadlines at risk
         self.tracking.tick(now)
         self.refunds.tick(now)
         self.complaints.tick(now)  # R8.2: breached deadlines, escalated to a manager

@@ -96,11 +96,10 @@ def staff_alert(payload: dict[str, Any], to: str, mail_from: str) -> EmailMessag
     return _message(to, mail_from, subject, body)
 
 
-def customer_notice(payload: dict[str, Any], mail_from: str) -> EmailMessage | None:
-    """The customer's mail for a trouble with their return parcel."""
+def customer_words(payload: dict[str, Any]) -> tuple[Text, Text] | None:
+    """The customer's notice for a trouble with their return parcel, on any channel."""
     kind = _kind(payload)
-    address = str(payload.get("email") or "")
-    if kind is None or not address:
+    if kind is None:
         return None
     rma = str(payload.get("rma_no", ""))
     subject = Text("退货 {rma} 物流提醒", "About the parcel for return {rma}").format(rma=rma)
@@ -108,4 +107,13 @@ def customer_notice(payload: dict[str, Any], mail_from: str) -> EmailMessage | N
         "退换货编号：{rma}\n运单号：{waybill}\n\n", "RMA number: {rma}\nWaybill: {waybill}\n\n"
     ).format(rma=rma, waybill=str(payload.get("waybill_no", "")))
     text = _CUSTOMER[kind]
-    return _message(address, mail_from, subject, Text(intro.zh + text.zh, intro.en + text.en))
+    return subject, Text(intro.zh + text.zh, intro.en + text.en)
+
+
+def customer_notice(payload: dict[str, Any], mail_from: str) -> EmailMessage | None:
+    """The customer's mail for a trouble with their return parcel."""
+    words = customer_words(payload)
+    address = str(payload.get("email") or "")
+    if words is None or not address:
+        return None
+    return _message(address, mail_from, *words)

@@ -12,27 +12,54 @@ from email.utils import make_msgid
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from returnflow.domain.notices import refund_arrival, refund_route
 from returnflow.domain.text import Text
+from returnflow.notify import alerts
 
 # outbox topic -> (subject, body); {rma_no}, {detail} are filled in
 NOTICES: dict[str, tuple[Text, Text]] = {
     "return.created": (
         Text("您的退换货申请 {rma_no} 已提交", "Your return request {rma_no} was received"),
         Text(
-            "退换货编号：{rma_no}\n订单号：{order_no}\n审核结果：{outcome_zh}\n{detail_zh}",
-            "RMA number: {rma_no}\nOrder: {order_no}\nDecision: {outcome_en}\n{detail_en}",
+            "退换货编号：{rma_no}\n订单号：{order_no}\n审核结果：{outcome_zh}\n{detail_zh}\n{ship_by_zh}",
+            "RMA number: {rma_no}\nOrder: {order_no}\nDecision: {outcome_en}\n{detail_en}\n"
+            "{ship_by_en}",
         ),
     ),
     "return.approved": (
         Text("退换货申请 {rma_no} 已审核通过", "Return request {rma_no} approved"),
-        Text(
-            "您的申请已通过审核，请按时寄回商品。",
-            "Your request was approved: please send the goods back in time.",
-        ),
+        Text("您的申请已通过审核。{ship_by_zh}", "Your request was approved. {ship_by_en}"),
     ),
     "return.rejected": (
         Text("退换货申请 {rma_no} 未通过审核", "Return request {rma_no} was not approved"),
-        Text("原因：{note}", "Reason: {note}"),
+        Text(
+            "原因：{note}\n如有异议，可在退换货页面提出申诉。",
+            "Reason: {note}\nIf you disagree, you can appeal on your request page.",
+        ),
+    ),
+    # the carrier booked the way back (services/shipping_carrier.py, issue 13)
+    "return.label_ready": (
+        Text("退货 {rma_no} 的寄件信息已生成", "Return {rma_no}: your shipping label is ready"),
+        Text(
+            "快递：{carrier}\n运单号：{waybill_no}\n{dropoff_zh}{ship_by_zh}",
+            "Carrier: {carrier}\nWaybill: {waybill_no}\n{dropoff_en}{ship_by_en}",
+        ),
+    ),
+    "return.pickup_booked": (
+        Text("退货 {rma_no} 已预约上门取件", "Return {rma_no}: pickup booked"),
+        Text(
+            "快递：{carrier}\n运单号：{waybill_no}\n取件时间：{pickup_window}\n请届时备好包裹。",
+            "Carrier: {carrier}\nWaybill: {waybill_no}\nPickup: {pickup_window}\n"
+            "Please have the parcel ready.",
+        ),
+    ),
+    # the first carrier scan (services/tracking.py) or the customer's own tracking number
+    "return.in_transit": (
+        Text("退货 {rma_no} 已在运输途中", "Return {rma_no} is on its way"),
+        Text(
+            "快递已揽收您的包裹（{note}），到仓后我们会通知您。",
+            "The carrier has your parcel ({note}); we will tell you when it arrives.",
+        ),
     ),
     "return.received": (
         Text("退货 {rma_no} 已到仓", "Return {rma_no} arrived at the warehouse"),
@@ -49,6 +76,14 @@ NOTICES: dict[str, tuple[Text, Text]] = {
             "Contact customer service if this looks wrong.",
         ),
     ),
+    "return.inspected": (
+        Text("退货 {rma_no} 验收通过", "Return {rma_no} passed inspection"),
+        Text(
+            "您寄回的商品已通过验收，我们正在为您办理后续处理，完成后会再通知您。",
+            "Your goods passed inspection; we are now settling your request and will tell you"
+            " when it is done.",
+        ),
+    ),
     "return.inspection_failed": (
         Text("退货 {rma_no} 验收未通过", "Return {rma_no} failed inspection"),
         Text("原因：{note}", "Reason: {note}"),
@@ -56,17 +91,17 @@ NOTICES: dict[str, tuple[Text, Text]] = {
     "return.refunded": (
         Text("退款已到账：{rma_no}", "Your refund for {rma_no} has been paid"),
         Text(
-            "退款 {amount} 已退回您的原支付账户（{method}）。",
-            "{amount} has been paid back to your original payment method ({method}).",
+            "退款 {amount} 已退至{route_zh}。{arrival_zh}",
+            "{amount} has been refunded to {route_en}. {arrival_en}",
         ),
     ),
     # an instant refund paid before the goods arrived (R6.4), and its recovery case
     "return.refund_paid": (
         Text("退款已到账：{rma_no}", "Your refund for {rma_no} has been paid"),
         Text(
-            "退款 {amount} 已退回您的原支付账户（{method}），无需等待仓库验收。",
-            "{amount} has been paid back to your original payment method ({method}),"
-            " before the warehouse inspected the goods.",
+            "退款 {amount} 已退至{route_zh}，无需等待仓库验收。{arrival_zh}",
+            "{amount} has been refunded to {route_en}, before the warehouse inspected the goods."
+            " {arrival_en}",
         ),
     ),
     "return.refund_recovery": (
@@ -94,6 +129,24 @@ NOTICES: dict[str, tuple[Text, Text]] = {
         Text(
             "处理已完成，请在 {confirm_by} 前确认结果，逾期将自动确认。",
             "It is done: please confirm the result by {confirm_by}; after that it confirms itself.",
+        ),
+    ),
+    # one reminder before each deadline the customer must act on (services/timers.py)
+    "return.reminder.ship_by": (
+        Text("提醒：请在 {deadline} 前寄回 {rma_no}", "Reminder: send {rma_no} back by {deadline}"),
+        Text(
+            "您的退换货申请已通过，但我们还没有收到寄件信息。请在 {deadline} 前寄出商品，"
+            "逾期申请将自动关闭。",
+            "Your request was approved but nothing has been sent yet. Please send the goods by"
+            " {deadline}; after that the request closes by itself.",
+        ),
+    ),
+    "return.reminder.confirm_by": (
+        Text("提醒：请在 {deadline} 前确认 {rma_no}", "Reminder: confirm {rma_no} by {deadline}"),
+        Text(
+            "处理已完成，请在 {deadline} 前确认结果；如有问题请在此之前联系我们，逾期将自动确认。",
+            "It is done: please confirm the result by {deadline}, or tell us before then if"
+            " something is wrong; after that it confirms itself.",
         ),
     ),
     "return.closed": (
@@ -148,10 +201,21 @@ NOTICES: dict[str, tuple[Text, Text]] = {
             " request page, and tell us how likely you are to recommend us (0 to 10).",
         ),
     ),
+    # staff or the merchant wrote in the request's conversation (services/conversations.py)
+    "return.message": (
+        Text("退换货 {rma_no} 有新留言", "New message about return {rma_no}"),
+        Text(
+            "客服就您的退换货申请给您留言：\n{note}\n请在退换货页面的“与客服沟通”中查看并回复。",
+            "We wrote to you about your return request:\n{note}\n"
+            "Read it and reply under “Messages with us” on your request page.",
+        ),
+    ),
 }
 
+TRACKING_PREFIX = "tracking.notice."  # services/tracking.py CUSTOMER_NOTICE_TOPIC + the kind
+
 _OUTCOMES = {
-    "approved": Text("已通过，请按时寄回商品", "approved: please send the goods back in time"),
+    "approved": Text("已通过", "approved"),  # the ship-by line follows when goods go back
     "pending_review": Text("待人工审核，我们会尽快处理", "waiting for review by our team"),
     "rejected": Text("未通过", "not approved"),
 }
@@ -182,29 +246,94 @@ def notice_mail(words: tuple[Text, Text], address: str, mail_from: str) -> Email
 
 def render_notice(topic: str, payload: dict[str, Any]) -> tuple[Text, Text] | None:
     """The notice's subject and body in both languages (any channel), or None: no notice."""
+    if topic.startswith(TRACKING_PREFIX):
+        return None if payload.get("silent") else alerts.customer_words(payload)
     template = NOTICES.get(topic)
     if template is None or payload.get("silent"):
         return None
     subject, body = template
+    values = _values(payload)
+    return subject.format(**values), _tidy(body.format(**values))
+
+
+def _values(payload: dict[str, Any]) -> dict[str, str]:
+    """Every placeholder a notice may use, from the outbox payload (missing: empty)."""
     outcome = _OUTCOMES.get(str(payload.get("outcome", "")), Text("", ""))
     reasons = payload.get("reasons") or []
+    zone = payload.get("timezone")
     amount = ""
     if "amount" in payload:
         whole, cents = divmod(int(payload["amount"]), 100)
         amount = f"{whole}.{cents:02d} {payload.get('currency', '')}".strip()
-    values = {
-        "rma_no": payload.get("rma_no", ""),
-        "order_no": payload.get("order_no", ""),
-        "note": payload.get("note", ""),
+    ship_by = _local_time(payload.get("ship_by"), zone)
+    ship_line = _SHIP_BY.format(at=ship_by) if ship_by else Text("", "")
+    dropoff = payload.get("dropoff_code")
+    dropoff_line = _DROPOFF.format(code=dropoff) if dropoff else Text("", "")
+    route, arrival = _refund_words(payload)
+    return {
+        "rma_no": str(payload.get("rma_no", "")),
+        "order_no": str(payload.get("order_no", "")),
+        "note": str(payload.get("note", "")),
         "amount": amount,
-        "method": payload.get("method", ""),
-        "confirm_by": _local_time(payload.get("confirm_by"), payload.get("timezone")),
+        "method": str(payload.get("method", "")),
+        "confirm_by": _local_time(payload.get("confirm_by"), zone),
+        "ship_by": ship_by,
+        "deadline": _local_time(payload.get("deadline"), zone),
+        "carrier": str(payload.get("carrier", "")),
+        "waybill_no": str(payload.get("waybill_no", "")),
+        "pickup_window": _window(payload.get("pickup_start"), payload.get("pickup_end"), zone),
         "outcome_zh": outcome.zh,
         "outcome_en": outcome.en,
         "detail_zh": "\n".join(f"· {r['zh']}" for r in reasons),
         "detail_en": "\n".join(f"· {r['en']}" for r in reasons),
+        "ship_by_zh": ship_line.zh,
+        "ship_by_en": ship_line.en,
+        "dropoff_zh": dropoff_line.zh,
+        "dropoff_en": dropoff_line.en,
+        "route_zh": route.zh,
+        "route_en": route.en,
+        "arrival_zh": arrival.zh,
+        "arrival_en": arrival.en,
     }
-    return subject.format(**values), body.format(**values)
+
+
+_SHIP_BY = Text(
+    "请在 {at} 前寄回商品，逾期申请将自动关闭。",
+    "Please send the goods back by {at}; after that the request closes by itself.",
+)
+_DROPOFF = Text("寄件码：{code}（到快递网点出示即可寄出）\n", "Drop-off code: {code}\n")
+
+
+def _refund_words(payload: dict[str, Any]) -> tuple[Text, Text]:
+    """Where the refund went and when it reaches the customer (domain/notices.py)."""
+    method = str(payload.get("method", ""))
+    days, route = refund_route(method)
+    if days == 0:
+        return route, Text("即时到账，可立即使用。", "It is available at once.")
+    arrives = payload.get("arrives_by")
+    if not isinstance(arrives, str) and isinstance(payload.get("occurred_at"), str):
+        arrives = refund_arrival(method, datetime.fromisoformat(payload["occurred_at"])).isoformat()
+    when = _local_time(arrives, payload.get("timezone"))[:10]
+    return route, Text(
+        f"预计 {days} 个工作日内到账（最晚 {when}），以银行或支付机构处理为准。",
+        f"It reaches you within {days} working day{'s' if days > 1 else ''} (by {when} at the"
+        " latest), depending on your bank or payment provider.",
+    )
+
+
+def _window(start: object, end: object, zone: object) -> str:
+    if not isinstance(start, str) or not isinstance(end, str):
+        return ""
+    return f"{_local_time(start, zone)}–{_local_time(end, zone)[11:]}"
+
+
+def _tidy(text: Text) -> Text:
+    """No empty line left where an optional part was empty."""
+
+    def tidy(value: str) -> str:
+        return "\n".join(line.rstrip() for line in value.splitlines() if line.strip())
+
+    return Text(tidy(text.zh), tidy(text.en))
 
 
 def _local_time(moment: object, zone: object) -> str:

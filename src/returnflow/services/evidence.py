@@ -30,7 +30,7 @@ from returnflow.domain.access import Principal, mask_email, mask_phone
 from returnflow.domain.orders import Order
 from returnflow.domain.photos import is_photo_name
 from returnflow.domain.returns import ReturnLine
-from returnflow.services import evidence_pdf
+from returnflow.services import conversation_evidence, evidence_pdf
 from returnflow.services.errors import return_not_found
 from returnflow.services.returns import get_return
 from returnflow.services.unit_of_work import UnitOfWork
@@ -55,6 +55,7 @@ class Records:
     messages: list[dict[str, Any]]
     photos: dict[str, list[str]]  # by where they were taken: request, receipt, inspection
     history_intact: bool = True
+    conversation: list[dict[str, Any]] | None = None  # the request's messages (issue 13)
 
 
 def collect(uow: UnitOfWork, rma_no: str, *, merchant_scope: str | None) -> Records:
@@ -70,6 +71,7 @@ def collect(uow: UnitOfWork, rma_no: str, *, merchant_scope: str | None) -> Reco
         number = request.decision.policy_version
         found = [v for v in uow.policies.book().versions if v.version == number]
         policy = codecs.policy_to_json(found[0]) if found else None
+    conversation = conversation_evidence.records(uow, rma_no)  # issue 13: the thread
     return Records(
         rma_no=rma_no,
         request=_request(rows.request, request.lines),
@@ -80,8 +82,9 @@ def collect(uow: UnitOfWork, rma_no: str, *, merchant_scope: str | None) -> Reco
         timeline=[_event(e) for e in rows.events],
         audit=rows.audit,
         messages=rows.messages,
-        photos=rows.photos,
+        photos=rows.photos | conversation_evidence.photos(conversation),
         history_intact=rows.history_intact,
+        conversation=conversation,
     )
 
 
@@ -199,6 +202,7 @@ def bundle(
         "timeline.csv": _timeline_csv(records.timeline),
         "audit.json": _json(records.audit),
         "messages.json": _json(records.messages),
+        **conversation_evidence.files(records.conversation),
     }
     missing = []
     for kind, names in records.photos.items():

@@ -23,6 +23,7 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont  # type: ignore[import-unt
 from reportlab.pdfgen.canvas import Canvas  # type: ignore[import-untyped]
 
 from returnflow.domain.text import Text
+from returnflow.services import conversation_evidence
 
 if TYPE_CHECKING:
     from returnflow.services.evidence import Records
@@ -137,6 +138,7 @@ def render(records: Records, *, language: str, generated_at: datetime) -> bytes:
         moved = f"{event['from_status'] or '-'} → {event['to_status']}"
         note = f" | {event['note']}" if event["note"] else ""
         page.line(f"{_local(event['at'])}  {event['actor']}  {event['action']}  {moved}{note}")
+    conversation_evidence.pdf_section(page, records.conversation, language)  # issue 13
     page.heading(say("photos"))
     taken = [f"{kind}: {name}" for kind, names in records.photos.items() for name in names]
     for line in taken or [say("none")]:

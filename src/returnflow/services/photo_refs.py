@@ -60,9 +60,10 @@ def check_for_new_request(
         recorded = uow.photo_records.where_recorded(name)
         if not recorded:
             continue
-        if set(recorded) != {"request"}:
+        if not set(recorded) <= {"request", "conversation"}:
             raise _refused(name)
-        parties = uow.photo_records.request_parties(recorded["request"])
+        on = recorded.get("request", []) + recorded.get("conversation", [])
+        parties = uow.photo_records.request_parties(on)
         if any(party != (merchant_id, customer_id) for party in parties):
             raise _refused(name)
 

@@ -175,6 +175,8 @@ def photo_names(export: dict[str, Any]) -> list[str]:
             names += [str(name) for name in mismatch.get("photos") or []]
     for inspection in export.get("inspections", []):
         names += [str(name) for name in inspection.get("photos") or []]
+    for message in export.get("conversations", []):  # issue 13: photos sent in a thread
+        names += [str(attachment["name"]) for attachment in message.get("attachments", [])]
     return list(dict.fromkeys(names))
 
 

@@ -67,6 +67,9 @@ def customer_history(
 def photo_visible(uow: UnitOfWork, name: str, *, merchant_scope: str | None = None) -> bool:
     """Whether a request this caller may see carries the photo `name`."""
     owners = uow.return_queries.photo_merchants(name)
+    in_threads = uow.photo_records.where_recorded(name).get("conversation", [])
+    if in_threads:  # issue 13: a photo sent in a request's conversation
+        owners |= {merchant for merchant, _ in uow.photo_records.request_parties(in_threads)}
     # a photo copied onto another merchant's request (before issue 9) is no merchant's
     return bool(owners) and (merchant_scope is None or owners == {merchant_scope})
 

@@ -56,7 +56,32 @@ def arrange_step(uow: UnitOfWork, shipment_id: int, now: datetime, carriers: Car
     uow.shipments.show_waybill_on_request(
         shipment.rma_no, shipment.carrier_name, shipment.waybill_no
     )
+    tell_customer(uow, shipment, now)
     return False
+
+
+def tell_customer(uow: UnitOfWork, shipment: Shipment, now: datetime) -> None:
+    """The customer hears the way back is booked: the label (drop-off code) or the pickup."""
+    request = uow.returns.get(shipment.rma_no)
+    if request is None or shipment.direction != "return":
+        return
+    topic = "return.pickup_booked" if shipment.pickup_id else "return.label_ready"
+    start, end, ship_by = shipment.pickup_start, shipment.pickup_end, request.ship_by
+    notice = {
+        "rma_no": request.rma_no,
+        "order_no": request.order_no,
+        "customer_id": request.customer_id,
+        "email": request.contact.get("email", ""),
+        "carrier": shipment.carrier_name or shipment.carrier,
+        "waybill_no": shipment.waybill_no or "",
+        "method": shipment.method,
+        "dropoff_code": shipment.dropoff_code or "",
+        "pickup_start": start.isoformat() if start else None,
+        "pickup_end": end.isoformat() if end else None,
+        "ship_by": ship_by.isoformat() if ship_by else None,
+        "occurred_at": now.isoformat(),
+    }
+    uow.outbox.put(topic, notice, now)
 
 
 def refuse(uow: UnitOfWork, shipment_id: int, now: datetime, error: DomainError) -> None:

@@ -15,6 +15,11 @@ that status (its last history step):
   (the bus asks for the refund of a refund request, trigger "inspection"; an exchange
   or repair goes on as after any passed inspection).
 
+The customer is reminded once before each deadline they must act on (`remind`): the
+ship-by of an approved request (it closes by itself) and the confirm-by of a completed
+one (it confirms itself), from `reminder_hours` before the deadline until the deadline;
+the reminders table (migration 0025) keeps it to one per request, kind and deadline.
+
 Each function moves one request and leaves the commit to the caller (jobs/sweeps.py);
 `now >= deadline` is due, one microsecond before is not.
 """
@@ -29,11 +34,13 @@ from typing import Protocol
 from returnflow.domain.authority import SYSTEM
 from returnflow.domain.kinds import Outcome
 from returnflow.domain.lifecycle import Action, Status
+from returnflow.domain.notices import CONFIRM_BY, REMINDER_TOPICS, SHIP_BY, reminder_due
 from returnflow.domain.returns import Decision, ReturnRequest
 from returnflow.domain.text import Text
 from returnflow.domain.verdicts import RuleResult, Verdict
 from returnflow.services.repositories import ReturnsWork
 from returnflow.services.returns import policy_for
+from returnflow.services.unit_of_work import UnitOfWork
 
 REVIEW_TIMEOUT_NOTE = "not reviewed in time: approved automatically"
 INSPECTION_TIMEOUT_NOTE = "not inspected in time"
@@ -170,3 +177,66 @@ def pass_uninspected(uow: ReturnsWork, rma_no: str, rules: TimerRules, now: date
         return False
     request.inspect(SYSTEM, now, passed=True, notes=INSPECTION_TIMEOUT_NOTE)
     return True
+
+
+# the deadline kinds a customer is reminded of, and the status in which each runs
+REMINDED = {SHIP_BY: Status.APPROVED, CONFIRM_BY: Status.COMPLETED}
+
+
+def customer_deadline(request: ReturnRequest, kind: str) -> datetime | None:
+    """The running deadline of that kind (None: not running in this status)."""
+    if request.status is not REMINDED[kind]:
+        return None
+    return request.ship_by if kind == SHIP_BY else request.confirm_by
+
+
+def remind(uow: UnitOfWork, rma_no: str, kind: str, lead: timedelta, now: datetime) -> bool:
+    """Queue the one reminder before the deadline, once it is `lead` away; True if queued."""
+    request = uow.returns.get(rma_no)
+    deadline = customer_deadline(request, kind) if request is not None else None
+    if request is None or deadline is None or not reminder_due(deadline, now, lead):
+        return False
+    if not uow.notices.claim_reminder(rma_no, kind, deadline, now):
+        return False
+    notice = {
+        "rma_no": rma_no,
+        "order_no": request.order_no,
+        "customer_id": request.customer_id,
+        "merchant_id": request.merchant_id,
+        "email": request.contact.get("email", ""),
+        "status": request.status.value,
+        "kind": kind,
+        "deadline": deadline.isoformat(),
+        "occurred_at": now.isoformat(),
+    }
+    uow.outbox.put(REMINDER_TOPICS[kind], notice, now)
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class InspectionDue:
+    """A received return waiting for inspection, with its clocks (the warehouse's queue)."""
+
+    rma_no: str
+    order_no: str
+    merchant_id: str
+    received_at: datetime
+    inspect_by: datetime
+    passes_at: datetime  # passed by the system then (inspection timeout)
+
+
+def inspection_queue(uow: UnitOfWork, rules: TimerRules, now: datetime) -> list[InspectionDue]:
+    """Received returns not inspected yet, longest waiting first (at most 100)."""
+    waiting = uow.journeys.resting_since([Status.RECEIVED], now + timedelta(days=1), limit=100)
+    found: list[InspectionDue] = []
+    for rma_no in waiting:
+        request = uow.returns.get(rma_no)
+        due = inspection_deadline(request, rules) if request is not None else None
+        timeout = inspection_timeout(request, rules) if request is not None else None
+        if request is None or due is None or timeout is None:
+            continue
+        received_at = entered_status_at(request)
+        found.append(
+            InspectionDue(rma_no, request.order_no, request.merchant_id, received_at, due, timeout)
+        )
+    return found

@@ -164,11 +164,13 @@ def raise_findings(
         raised += 1
         if contact is None:
             contact = uow.tracking.request_contact(shipment.rma_no)
-        if contact is not None and contact.email and shipment.direction == "return":
+        reachable = contact is not None and (contact.email or contact.customer_id)
+        if contact is not None and reachable and shipment.direction == "return":
             notice = {
                 **alert_payload(shipment, task),
                 "email": contact.email,
                 "order_no": contact.order_no,
+                "customer_id": contact.customer_id,  # inbox and SMS too (jobs/notices.py)
             }
             uow.outbox.put(CUSTOMER_NOTICE_TOPIC + finding.kind.value, notice, now)
     return raised

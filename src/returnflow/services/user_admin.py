@@ -9,12 +9,13 @@ ends the account's sessions at once; a reset password is made here and shown onc
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from returnflow.domain.access import Principal, Role
+from returnflow.domain.staff_notices import checked_email
 from returnflow.domain.text import DomainError, Text
-from returnflow.services import accounts
+from returnflow.services import accounts, staff_notices
 from returnflow.services.errors import NotFound
 from returnflow.services.unit_of_work import UnitOfWork
 from returnflow.storage.accounts import UserListing as UserListing  # the read model pages show
@@ -28,11 +29,13 @@ class UserPage:
     page: int
     pages: int
     total: int
+    emails: dict[int, str] = field(default_factory=dict)  # notification mail (issue 13)
 
 
 def list_users(uow: UnitOfWork, page: int) -> UserPage:
     users, total = uow.accounts.list_users((page - 1) * PER_PAGE, PER_PAGE)
-    return UserPage(users, page, max(1, -(-total // PER_PAGE)), total)
+    emails = uow.staff_notices.emails([user.principal.user_id for user in users])
+    return UserPage(users, page, max(1, -(-total // PER_PAGE)), total, emails)
 
 
 def listing(uow: UnitOfWork, user_id: int) -> UserListing:
@@ -121,9 +124,14 @@ def add(
     merchant_id: str | None,
     now: datetime,
     password: str | None = None,
+    email: str | None = None,
 ) -> tuple[Principal, str]:
-    """A new account; without a password a temporary one is made (returned once)."""
+    """A new account; without a password a temporary one is made (returned once).
+
+    `email`: where the account's notifications are mailed (merchant accounts), if given.
+    """
     chosen = password or temporary_password()
+    address = checked_email(email)
     principal = accounts.add_user(
         uow,
         username=username.strip(),
@@ -133,4 +141,13 @@ def add(
         now=now,
         merchant_id=(merchant_id or "").strip() or None,
     )
+    if address:
+        uow.staff_notices.set_email(principal.user_id, address)
     return principal, chosen
+
+
+def set_email(uow: UnitOfWork, user_id: int, email: str | None) -> UserListing:
+    """The account's notification address; empty removes it."""
+    user = _user(uow, user_id)
+    staff_notices.set_email(uow, user_id, email)
+    return user

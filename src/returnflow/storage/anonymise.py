@@ -4,8 +4,11 @@ What goes: the customer's name, phone and email; the delivery address below the 
 (province and city stay for regional figures); each request's contact, photos, free-text
 reasons and rating comment; carriers' scan texts on their parcels; photos taken at
 receiving and inspection; the sender's name, phone and label text of parcels matched to
-the customer's requests; the e-mail address in notices already sent. What stays: every
-row, status, reason code, quantity, amount, score and timestamp, so statistics come out the same.
+the customer's requests; the e-mail address in notices already sent; what the customer
+wrote in their requests' conversations and those threads' photos (their attachment rows
+go too, as photo lists are emptied: `grievance_privacy.clear_conversations`). What stays:
+every other row, status, reason code, quantity, amount, score and timestamp, so statistics
+come out the same.
 
 History (`return_events`), audit and ledger rows are not touched: they are append-only
 and chained by hash, and rewriting them would break the chain. Their free-text notes
@@ -128,4 +131,5 @@ def anonymise_customer(session: Session, customer_id: str, now: datetime) -> Cle
     _warehouse_records(session, rmas, cleared)
     _sent_notices(session, customer_id)
     cleared.photos.extend(grievance_privacy.clear(session, customer_id))
+    cleared.photos.extend(grievance_privacy.clear_conversations(session, customer_id))
     return cleared

@@ -35,6 +35,10 @@ from returnflow.storage.schema import (
 )
 from returnflow.storage.schema.appeals import AppealRow
 from returnflow.storage.schema.complaints import ComplaintEntryRow, ComplaintRow
+from returnflow.storage.schema.conversations import (
+    ConversationAttachmentRow,
+    ConversationMessageRow,
+)
 from returnflow.storage.schema.disputes import DisputeEvidenceRow, DisputeRow
 
 
@@ -165,6 +169,36 @@ def _grievances(session: Session, customer_id: str) -> dict[str, list[dict[str, 
     }
 
 
+def _conversations(session: Session, customer_id: str) -> list[dict[str, Any]]:
+    """The messages on the customer's requests, oldest first, each with its photos'
+    names, SHA-256 and sizes (issue 13, R11.1)."""
+    written = (
+        select(ConversationMessageRow)
+        .where(ConversationMessageRow.customer_id == customer_id)
+        .order_by(
+            ConversationMessageRow.rma_no,
+            ConversationMessageRow.created_at,
+            ConversationMessageRow.id,
+        )
+    )
+    # the one-time form name is ours, not the customer's
+    messages = [row_dict(row, skip=("submission",)) for row in session.scalars(written)]
+    attachments: dict[int, list[dict[str, Any]]] = {item["id"]: [] for item in messages}
+    carried = (
+        select(ConversationAttachmentRow)
+        .join(
+            ConversationMessageRow,
+            ConversationMessageRow.id == ConversationAttachmentRow.message_id,
+        )
+        .where(ConversationMessageRow.customer_id == customer_id)
+        .order_by(ConversationAttachmentRow.message_id, ConversationAttachmentRow.position)
+    )
+    for row in session.scalars(carried):
+        if row.message_id in attachments:  # (not one written between the two reads)
+            attachments[row.message_id].append(row_dict(row, skip=("id", "message_id")))
+    return [{**item, "attachments": attachments[item["id"]]} for item in messages]
+
+
 def gather(session: Session, customer_id: str) -> dict[str, Any] | None:
     """The customer's export, or None when no such customer is held."""
     customer = session.get(CustomerRow, customer_id)
@@ -194,4 +228,5 @@ def gather(session: Session, customer_id: str) -> dict[str, Any] | None:
         "store_credit": _credit(session, customer_id),
         "notices": _notices(session, customer_id),
         **_grievances(session, customer_id),
+        "conversations": _conversations(session, customer_id),
     }

@@ -10,8 +10,13 @@ from sqlalchemy.orm import Session
 
 from returnflow.domain.notices import InboxMessage, InboxPage, NoticeOutcome, parse_channels
 from returnflow.domain.text import Text
-from returnflow.storage.schema import CustomerRow
-from returnflow.storage.schema.notices import InboxMessageRow, NoticeChannelRow, NoticeDeliveryRow
+from returnflow.storage.schema import CustomerRow, ReturnRow
+from returnflow.storage.schema.notices import (
+    InboxMessageRow,
+    NoticeChannelRow,
+    NoticeDeliveryRow,
+    NoticeReminderRow,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +132,48 @@ class NoticeStore:
         )
         found = tuple(_message(row) for row in rows)
         return InboxPage(found, total, unread, page, page_size)
+
+    # --- reminders before a customer's deadline (migration 0025) ----------------------
+
+    def reminder_candidates(
+        self, kind: str, status: str, now: datetime, until: datetime, limit: int = 500
+    ) -> list[str]:
+        """Requests in `status` whose `kind` deadline (ship_by | confirm_by) falls after `now`
+        and by `until`, not reminded of that very deadline yet; soonest first."""
+        deadline = ReturnRow.ship_by if kind == "ship_by" else ReturnRow.confirm_by
+        reminded = (
+            select(NoticeReminderRow.id)
+            .where(
+                NoticeReminderRow.rma_no == ReturnRow.rma_no,
+                NoticeReminderRow.kind == kind,
+                NoticeReminderRow.deadline == deadline,
+            )
+            .exists()
+        )
+        query = (
+            select(ReturnRow.rma_no)
+            .where(ReturnRow.status == status, deadline > now, deadline <= until)
+            .where(~reminded)
+            .order_by(deadline)
+            .limit(limit)
+        )
+        return list(self.session.scalars(query))
+
+    def claim_reminder(self, rma_no: str, kind: str, deadline: datetime, now: datetime) -> bool:
+        """Mark the reminder sent (False: it already was); a racing sweep loses on commit."""
+        found = self.session.scalar(
+            select(NoticeReminderRow.id).where(
+                NoticeReminderRow.rma_no == rma_no,
+                NoticeReminderRow.kind == kind,
+                NoticeReminderRow.deadline == deadline,
+            )
+        )
+        if found is not None:
+            return False
+        self.session.add(
+            NoticeReminderRow(rma_no=rma_no, kind=kind, deadline=deadline, sent_at=now)
+        )
+        return True
 
     def mark_read(self, customer_id: str, now: datetime) -> None:
         self.session.execute(

@@ -1,4 +1,5 @@
-"""Which stored records carry a photo: requests, receipts, inspections, unidentified parcels.
+"""Which stored records carry a photo: requests, receipts, inspections, unidentified parcels,
+and the messages of requests' conversations (issue 13).
 
 Photo lists are JSON columns, so a text match narrows the rows and the exact list
 membership decides. Used to check photo references (services/photo_refs.py, through
@@ -19,6 +20,10 @@ from returnflow.storage.schema import (
     ReceiptRow,
     ReturnRow,
     UnidentifiedParcelRow,
+)
+from returnflow.storage.schema.conversations import (
+    ConversationAttachmentRow,
+    ConversationMessageRow,
 )
 
 _LIMIT = 50
@@ -47,7 +52,10 @@ class PhotoRecords:
 
 
 def where_recorded(session: Session, name: str) -> dict[str, list[str]]:
-    """Every record that carries the photo `name`, by kind: RMA numbers, or parcel ids."""
+    """Every record that carries the photo `name`, by kind: RMA numbers, or parcel ids.
+
+    Kinds: "request", "receipt", "inspection", "conversation" (a message on the request's
+    thread carries it), "parcel"."""
     text = cast(ReturnRow.photos, String)
     requests = session.execute(
         select(ReturnRow.rma_no, ReturnRow.photos).where(text.contains(name)).limit(_LIMIT)
@@ -68,10 +76,22 @@ def where_recorded(session: Session, name: str) -> dict[str, list[str]]:
         .where(cast(UnidentifiedParcelRow.photos, String).contains(name))
         .limit(_LIMIT)
     )
+    # attachments are rows, one name each: an exact (indexed) match
+    messages = session.scalars(
+        select(ConversationMessageRow.rma_no)
+        .join(
+            ConversationAttachmentRow,
+            ConversationAttachmentRow.message_id == ConversationMessageRow.id,
+        )
+        .where(ConversationAttachmentRow.name == name)
+        .distinct()
+        .limit(_LIMIT)
+    )
     found = {
         "request": _carrying(requests, name),
         "receipt": _carrying(receipts, name),
         "inspection": _carrying(inspections, name),
+        "conversation": sorted(messages),
         "parcel": _carrying(parcels, name),
     }
     return {kind: keys for kind, keys in found.items() if keys}

@@ -180,7 +180,7 @@ def due_for_anonymising(session: Session, cutoff: datetime, limit: int) -> list[
 def photo_subject(session: Session, name: str) -> str | None:
     """The RMA (or unidentified parcel) a stored photo belongs to, for the access log."""
     recorded = where_recorded(session, name)
-    for kind in ("request", "inspection", "receipt"):
+    for kind in ("request", "inspection", "receipt", "conversation"):
         if recorded.get(kind):
             return recorded[kind][0]
     if not recorded.get("parcel"):

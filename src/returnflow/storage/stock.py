@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from returnflow.domain.events import DomainEvent
 from returnflow.domain.exchanges import out_of_stock
 from returnflow.storage.schema.resolutions import (
     ExchangeOrderRow,
@@ -21,6 +22,8 @@ from returnflow.storage.schema.resolutions import (
 )
 
 RESERVED, SHIPPED, RELEASED = "reserved", "shipped", "released"
+# the warehouse system hears reservations too (R15.1): held, then shipped or released
+RESERVED_TOPIC, SETTLED_TOPIC = "inventory.reserved", "inventory.reservation_settled"
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +38,12 @@ class Reservation:
 class Stock:
     def __init__(self, session: Session) -> None:
         self.session = session
+        self._events: list[DomainEvent] = []  # handed to the unit of work on commit
+
+    def flush_changes(self) -> list[DomainEvent]:
+        """The reservations' events of this unit of work, handed over once."""
+        events, self._events = self._events, []
+        return events
 
     def report(self, merchant_id: str, sku: str, available: int, now: datetime) -> None:
         """The order system's count of a SKU (from the catalogue feed)."""
@@ -74,6 +83,7 @@ class Stock:
             )
         )
         self.session.flush()
+        self._announce(RESERVED_TOPIC, now, rma_no, merchant_id, sku, quantity, RESERVED)
 
     def reserved(self, merchant_id: str, sku: str) -> int:
         found = self.session.scalar(
@@ -87,14 +97,29 @@ class Stock:
 
     def settle(self, rma_no: str, status: str, now: datetime) -> None:
         """Reserved → shipped (it left) or released (it will not)."""
-        self.session.execute(
-            update(StockReservationRow)
-            .where(
-                StockReservationRow.exchange_id == self._exchange_id(rma_no),
-                StockReservationRow.status == RESERVED,
-            )
-            .values(status=status, updated_at=now)
+        held = select(StockReservationRow).where(
+            StockReservationRow.exchange_id == self._exchange_id(rma_no),
+            StockReservationRow.status == RESERVED,
         )
+        for row in self.session.scalars(held).all():
+            row.status, row.updated_at = status, now
+            self._announce(
+                SETTLED_TOPIC, now, rma_no, row.merchant_id, row.sku, row.quantity, status
+            )
+        self.session.flush()
+
+    def _announce(
+        self,
+        topic: str,
+        now: datetime,
+        rma_no: str,
+        merchant_id: str,
+        sku: str,
+        quantity: int,
+        status: str,
+    ) -> None:
+        data = {"rma_no": rma_no, "merchant_id": merchant_id, "sku": sku, "quantity": quantity}
+        self._events.append(DomainEvent(topic, now, {**data, "status": status}))
 
     def for_exchange(self, rma_no: str) -> list[Reservation]:
         rows = self.session.scalars(

@@ -57,6 +57,7 @@ class Contact:
     status: str
     email: str
     order_no: str
+    customer_id: str = ""  # the notice reaches the inbox and SMS too (issue 13)
 
 
 _OPEN = and_(ShipmentRow.status.not_in(FINISHED), ShipmentRow.waybill_no.is_not(None))
@@ -167,14 +168,14 @@ class TrackingStore:
 
     def request_contact(self, rma_no: str) -> Contact | None:
         row = self.session.execute(
-            select(ReturnRow.status, ReturnRow.contact, ReturnRow.order_no).where(
-                ReturnRow.rma_no == rma_no
-            )
+            select(
+                ReturnRow.status, ReturnRow.contact, ReturnRow.order_no, ReturnRow.customer_id
+            ).where(ReturnRow.rma_no == rma_no)
         ).first()
         if row is None:
             return None
-        status, contact, order_no = row
-        return Contact(status, str((contact or {}).get("email", "")), order_no)
+        status, contact, order_no, customer_id = row
+        return Contact(status, str((contact or {}).get("email", "")), order_no, customer_id)
 
     def flush_changes(self) -> list[DomainEvent]:
         """Write loaded shipments back; hand over their new events, once."""

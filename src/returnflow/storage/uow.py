@@ -28,6 +28,7 @@ from returnflow.storage.disputes import DisputeRepository
 from returnflow.storage.evidence import EvidenceRecords
 from returnflow.storage.exchanges import ExchangeRepository
 from returnflow.storage.idempotency import IdempotencyStore
+from returnflow.storage.journal_queries import JournalQueries
 from returnflow.storage.journeys import Journeys
 from returnflow.storage.ledger import Ledger
 from returnflow.storage.orders import OrderRepository
@@ -146,6 +147,13 @@ class UnitOfWork:
         self.notices = NoticeStore(self.session)
         self.webhooks = WebhookStore(self.session)  # outbound webhooks (R15.1)
         self.surveys = SurveyRepository(self.session)  # satisfaction surveys (R7.2)
+        self.journal = JournalQueries(self.session)  # the ledger as a journal, by period
+        from returnflow.storage.staff_notices import StaffNoticeStore  # issue 13
+
+        self.staff_notices = StaffNoticeStore(self.session)  # staff, merchant notifications
+        from returnflow.storage.conversations import ConversationRepository  # R11.1
+
+        self.conversations = ConversationRepository(self.session)  # a thread per request
         return self
 
     def __exit__(

@@ -48,6 +48,7 @@ class Warehouse(InspectionRecords, DispositionRecords, RtvBatches, StockLedger, 
             IdentityMap()
         )
         self._batches: IdentityMap[int, RtvBatch, RtvBatchRow] = IdentityMap()
+        self._booked = []  # movements booked in this unit of work: `inventory.moved` events
 
     def rules(self) -> RuleBook:
         """The newest published rule book, or the built-in default before any is."""
@@ -66,4 +67,5 @@ class Warehouse(InspectionRecords, DispositionRecords, RtvBatches, StockLedger, 
 
     def flush_changes(self) -> list[DomainEvent]:
         """Write back every aggregate loaded or added here; hand over their new events, once."""
-        return [*self.inspection_events(), *self.disposition_events(), *self.batch_events()]
+        written = [*self.inspection_events(), *self.disposition_events(), *self.batch_events()]
+        return [*written, *self.movement_events()]  # after the writes that book movements

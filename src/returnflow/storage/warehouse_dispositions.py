@@ -15,10 +15,10 @@ from returnflow.domain.disposition_record import LineDisposition
 from returnflow.domain.events import DomainEvent
 from returnflow.storage.identity_map import IdentityMap, one_row
 from returnflow.storage.schema import DispositionRow
-from returnflow.storage.warehouse_stock import book_all
+from returnflow.storage.warehouse_stock import StockLedger
 
 
-class DispositionRecords:
+class DispositionRecords(StockLedger):  # books its movements through the ledger
     """The disposition half of `storage.warehouse.Warehouse`."""
 
     session: Session
@@ -64,7 +64,7 @@ class DispositionRecords:
 
     def save_disposition(self, disposition: LineDisposition) -> None:
         """Book its pending movements and write where its goods went."""
-        book_all(self.session, disposition.moves)
+        self.book_moves(disposition.moves)
         row = self._dispositions.row_of((disposition.rma_no, disposition.line_no))
         row.bin = disposition.bin
         row.rtv_batch_id = disposition.rtv_batch_id

@@ -34,12 +34,12 @@ from returnflow.domain.refunds import Deduction
 from returnflow.domain.text import Text
 from returnflow.storage.identity_map import IdentityMap
 from returnflow.storage.schema import InspectionOfferRow, InspectionRow, ReturnRow, ShipmentRow
-from returnflow.storage.warehouse_stock import book_all
+from returnflow.storage.warehouse_stock import StockLedger
 
 SEND_BACK = "send_back"
 
 
-class InspectionRecords:
+class InspectionRecords(StockLedger):  # books its movements through the ledger
     """The inspection half of `storage.warehouse.Warehouse`."""
 
     session: Session
@@ -103,7 +103,7 @@ class InspectionRecords:
 
     def save_inspection(self, inspection: Inspection) -> None:
         """Book its pending movements, write its offer and any send-back it asked for."""
-        book_all(self.session, inspection.moves)
+        self.book_moves(inspection.moves)
         if inspection.offer is not None:
             self._write_offer(inspection.rma_no, inspection.offer)
         order = inspection.send_back_order

@@ -18,10 +18,10 @@ from returnflow.domain.events import DomainEvent
 from returnflow.domain.rtv import BatchStatus, RtvBatch, RtvItem
 from returnflow.storage.identity_map import IdentityMap, one_row
 from returnflow.storage.schema import RtvBatchRow, RtvItemRow
-from returnflow.storage.warehouse_stock import book_all
+from returnflow.storage.warehouse_stock import StockLedger
 
 
-class RtvBatches:
+class RtvBatches(StockLedger):  # books its movements through the ledger
     """The return-to-vendor half of `storage.warehouse.Warehouse`."""
 
     session: Session
@@ -56,7 +56,7 @@ class RtvBatches:
 
     def save_batch(self, batch: RtvBatch) -> None:
         """Book its pending movements, add its new items, write its state."""
-        book_all(self.session, batch.moves)
+        self.book_moves(batch.moves)
         row = self._batches.row_of(batch.id)
         for item in batch.added:
             self.session.add(

@@ -9,12 +9,14 @@ per merchant (`storage/chain.py`).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
 from sqlalchemy import Select, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from returnflow.domain.events import DomainEvent
 from returnflow.domain.inventory import (
     Movement,
     MovementKind,
@@ -22,13 +24,16 @@ from returnflow.domain.inventory import (
     StockLevel,
     insufficient_stock,
     is_outside,
+    moved_event,
 )
 from returnflow.storage import chain
 from returnflow.storage.schema import InventoryMovementRow, WarehouseStockRow
 
 
-def book(session: Session, movement: Movement) -> None:
-    """Append the movement and adjust stock levels; refuse it whole if the source is short."""
+def book(session: Session, movement: Movement) -> Movement:
+    """Append the movement and adjust stock levels; refuse it whole if the source is short.
+
+    Answers the movement as booked, with its ledger number."""
     if not is_outside(movement.from_location):
         result = session.execute(
             update(WarehouseStockRow)
@@ -63,13 +68,14 @@ def book(session: Session, movement: Movement) -> None:
     chain.seal(session, chain.INVENTORY, row)  # one chain per merchant
     session.add(row)
     session.flush()
+    return replace(movement, id=row.id)
 
 
-def book_all(session: Session, moves: list[Movement]) -> None:
-    """Book an aggregate's pending movements in order, then forget them."""
-    for movement in moves:
-        book(session, movement)
+def book_all(session: Session, moves: list[Movement]) -> list[Movement]:
+    """Book an aggregate's pending movements in order, then forget them; answer them booked."""
+    booked = [book(session, movement) for movement in moves]
     moves.clear()
+    return booked
 
 
 def _held(session: Session, movement: Movement) -> int:
@@ -103,12 +109,28 @@ def _add_stock(session: Session, movement: Movement) -> None:
 
 
 class StockLedger:
-    """The ledger half of `storage.warehouse.Warehouse`."""
+    """The ledger half of `storage.warehouse.Warehouse`.
+
+    Every movement it books becomes an `inventory.moved` event, handed to the unit of
+    work by `movement_events` (in `Warehouse.flush_changes`), so the outbox gets it in
+    the same transaction as the ledger row.
+    """
 
     session: Session
+    _booked: list[Movement]
 
     def move(self, movement: Movement) -> None:
-        book(self.session, movement)
+        self._booked.append(book(self.session, movement))
+
+    def book_moves(self, moves: list[Movement]) -> None:
+        """Book an aggregate's pending movements (then emptied), each announced on commit."""
+        self._booked.extend(book_all(self.session, moves))
+
+    def movement_events(self) -> list[DomainEvent]:
+        """The booked movements' events, in booking order, handed over once."""
+        events = [moved_event(movement) for movement in self._booked]
+        self._booked.clear()
+        return events
 
     def has_movement(self, rma_no: str, kind: MovementKind) -> bool:
         found = self.session.scalar(

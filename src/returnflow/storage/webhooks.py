@@ -23,6 +23,7 @@ from returnflow.domain.webhooks import (
     Outcome,
     Subscription,
     matches,
+    public_payload,
 )
 from returnflow.storage.schema import OutboxRow
 from returnflow.storage.schema.webhooks import WebhookDeliveryRow, WebhookSubscriptionRow
@@ -127,7 +128,9 @@ class WebhookStore:
             ).all()
             for outbox_id, topic, payload in [*late, *fresh]:
                 if matches(sub.pattern, topic):
-                    self.session.add(_new_delivery(sub.id, outbox_id, topic, payload, now))
+                    self.session.add(
+                        _new_delivery(sub.id, outbox_id, topic, public_payload(payload), now)
+                    )
                     created += 1
             if fresh:
                 sub.cursor = fresh[-1][0]

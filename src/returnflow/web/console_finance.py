@@ -28,8 +28,9 @@ from returnflow.entrypoints.steps import perform
 from returnflow.services import approvals as approval_service
 from returnflow.services import finance_queries, reconciliation
 from returnflow.services import refunds as refund_service
+from returnflow.services.journal import ACCOUNT_LABELS
 from returnflow.services.unit_of_work import ConcurrentUpdate, UnitOfWork
-from returnflow.web import templating
+from returnflow.web import console_journal, templating
 from returnflow.web.guards import StaffSession, check_csrf
 from returnflow.web.roles import Approver, Payer, Reconciler
 from returnflow.web.staff_page import render_staff
@@ -60,7 +61,9 @@ def finance_home(request: Request, context: Context, session: Reconciler) -> Res
     at_risk = refund_service.RefundRules.from_settings(context.settings).at_risk
     with context.uow() as uow:
         home = finance_queries.finance_home(uow, now, at_risk)
-    return _page(request, session, "staff/finance.html", {"home": home})
+    journal_days = console_journal.default_days(now)  # the download block's period
+    values = {"home": home, "journal_days": journal_days, "account_labels": ACCOUNT_LABELS}
+    return _page(request, session, "staff/finance.html", values)
 
 
 @router.get("/staff/finance/approvals")

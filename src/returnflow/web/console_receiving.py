@@ -45,6 +45,7 @@ from returnflow.web.console_receiving_forms import (
 )
 from returnflow.web.guards import StaffSession, check_csrf
 from returnflow.web.roles import Receiver, Viewer
+from returnflow.web.timer_view import inspection_queue
 
 router = APIRouter(include_in_schema=False)
 Files = dict[str, list[tuple[str, bytes]]]
@@ -70,6 +71,7 @@ def _desk(
         "error": error,
         "typed": typed or Typed(),
         "parcel": None,
+        "inspection_queue": inspection_queue(context),  # issue 13: inspect-by countdowns
     }
     if code:
         with context.uow() as uow:

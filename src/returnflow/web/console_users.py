@@ -70,6 +70,7 @@ def add_user(
     display_name: Annotated[str, Form(max_length=200)] = "",
     role: Annotated[str, Form(max_length=20)] = "",
     merchant_id: Annotated[str, Form(max_length=64)] = "",
+    email: Annotated[str, Form(max_length=254)] = "",
 ) -> Response:
     check_csrf(session, csrf_token)
     added = attempt(
@@ -81,6 +82,7 @@ def add_user(
             role=_role(role),
             merchant_id=merchant_id,
             now=now,
+            email=email,
         ),
     )
     if isinstance(added, Refused):
@@ -131,6 +133,20 @@ def reset_password(
     user, password = reset
     shown = {"username": user.principal.username, "password": password}
     return _page(request, context, session, shown=shown)
+
+
+@router.post("/staff/users/{user_id}/email")
+def set_email(
+    request: Request,
+    context: Context,
+    session: Admin,
+    user_id: RowId,
+    csrf_token: Csrf = "",
+    email: Annotated[str, Form(max_length=254)] = "",
+) -> Response:
+    """Where the account's notifications are mailed (issue 13); empty: no mail."""
+    check_csrf(session, csrf_token)
+    return _change(request, context, session, lambda uow: user_admin.set_email(uow, user_id, email))
 
 
 @router.post("/staff/users/{user_id}/deactivate")

@@ -41,3 +41,5 @@ Exporter = Annotated[StaffSession, Depends(StaffPage(P.CUSTOMERS_EXPORT))]
 DisputeViewer = Annotated[StaffSession, Depends(StaffPage(P.DISPUTES_VIEW))]
 DisputeParty = Annotated[StaffSession, Depends(StaffPage(P.DISPUTES_EVIDENCE))]  # open, evidence
 DisputeRuler = Annotated[StaffSession, Depends(StaffPage(P.DISPUTES_RULE))]
+NoticeReader = Annotated[StaffSession, Depends(StaffPage(P.NOTIFICATIONS_VIEW))]  # issue 13
+Messenger = Annotated[StaffSession, Depends(StaffPage(P.RETURNS_MESSAGE))]  # R11.1

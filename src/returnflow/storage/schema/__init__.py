@@ -8,8 +8,10 @@ table module is imported here so the declarative registry knows them all.
 from returnflow.storage.schema import (  # noqa: F401 (registry)
     appeals,
     complaints,
+    conversations,  # issue 13: a conversation per request (R11.1)
     disputes,
     notices,  # issue 13: notice channels, deliveries, inbox
+    staff_notices,  # issue 13: staff and merchant notifications
     surveys,  # R7.2 satisfaction surveys
     webhooks,  # R15.1
 )

@@ -1,5 +1,6 @@
 """Customer notices beyond mail (issue 13, R1.3, R7.3, migration 0021): the channels a
-customer chose, one delivery row per notice and channel, and the in-app inbox."""
+customer chose, one delivery row per notice and channel, and the in-app inbox; the
+reminders sent before a customer's deadlines (migration 0025)."""
 
 from __future__ import annotations
 
@@ -54,3 +55,15 @@ class InboxMessageRow(Base):
     body_en: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
     read_at: Mapped[datetime | None]
+
+
+class NoticeReminderRow(Base):
+    """A reminder sent before a deadline the customer must act on (migration 0025): once."""
+
+    __tablename__ = "notice_reminders"
+    __table_args__ = (UniqueConstraint("rma_no", "kind", "deadline", name="uq_notice_reminder"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rma_no: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(20))  # ship_by | confirm_by
+    deadline: Mapped[datetime]
+    sent_at: Mapped[datetime]

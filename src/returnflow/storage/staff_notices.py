@@ -1,0 +1,276 @@
+"""Staff and merchant notifications ⇄ rows (issue 13): made once, read per account, mailed once.
+
+`uow.staff_notices`. Who sees a notification is a question of audiences (one account,
+its role, its merchant: domain/staff_notices.audiences_of); each branch of the query
+uses the (audience_kind, audience, created_at) index, and the unread count is one
+query joined to the account's reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from returnflow.domain.access import Role
+from returnflow.domain.staff_notices import (
+    Audience,
+    AudienceKind,
+    Draft,
+    Kind,
+    NoticePage,
+    StaffNotice,
+)
+from returnflow.domain.text import Text
+from returnflow.storage.schema import UserRow
+from returnflow.storage.schema.disputes import DisputeRow
+from returnflow.storage.schema.staff_notices import (
+    StaffNoticeMailRow,
+    StaffNoticeReadRow,
+    StaffNoticeRow,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class MailRecipient:
+    user_id: int
+    address: str
+
+
+class StaffNoticeStore:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # --- making ------------------------------------------------------------------------
+
+    def add(self, draft: Draft, now: datetime) -> int | None:
+        """Store a notification once; its id, or None when its dedupe key was taken."""
+        if self._id_of(draft.dedupe_key) is not None:
+            return None
+        row = StaffNoticeRow(
+            dedupe_key=draft.dedupe_key,
+            kind=draft.kind.value,
+            audience_kind=draft.audience.kind.value,
+            audience=draft.audience.value[:64],
+            rma_no=draft.rma_no[:40],
+            complaint_no=draft.complaint_no[:40],
+            dispute_no=draft.dispute_no[:40],
+            link=draft.path[:200],
+            subject_zh=draft.subject.zh[:300],
+            subject_en=draft.subject.en[:300],
+            body_zh=draft.body.zh,
+            body_en=draft.body.en,
+            created_at=now,
+        )
+        try:
+            with self.session.begin_nested():  # a twin made meanwhile loses quietly
+                self.session.add(row)
+        except IntegrityError:
+            return None
+        return row.id
+
+    def _id_of(self, dedupe_key: str) -> int | None:
+        query = select(StaffNoticeRow.id).where(StaffNoticeRow.dedupe_key == dedupe_key)
+        return self.session.scalar(query)
+
+    # --- reading -----------------------------------------------------------------------
+
+    def page(
+        self,
+        audiences: Sequence[Audience],
+        user_id: int,
+        page: int,
+        page_size: int,
+        *,
+        unread_only: bool = False,
+    ) -> NoticePage:
+        """Newest first, with the account's read state."""
+        query = self._visible(audiences, user_id)
+        shown = query.where(StaffNoticeReadRow.notice_id.is_(None)) if unread_only else query
+        total = self.session.scalar(select(func.count()).select_from(shown.subquery())) or 0
+        rows = self.session.execute(
+            shown.order_by(StaffNoticeRow.created_at.desc(), StaffNoticeRow.id.desc())
+            .offset((page - 1) * page_size)
+            .limit(page_size)
+        ).all()
+        found = tuple(_notice(row, read_at) for row, read_at in rows)
+        return NoticePage(found, total, self.unread(audiences, user_id), page, page_size)
+
+    def unread(self, audiences: Sequence[Audience], user_id: int) -> int:
+        """The bell's figure: one count over the audience index."""
+        query = (
+            select(func.count(StaffNoticeRow.id))
+            .outerjoin(StaffNoticeReadRow, _read_by(user_id))
+            .where(_for(audiences), StaffNoticeReadRow.notice_id.is_(None))
+        )
+        return int(self.session.scalar(query) or 0)
+
+    def get(
+        self, notice_id: int, audiences: Sequence[Audience], user_id: int
+    ) -> StaffNotice | None:
+        """One notification, if the account may see it."""
+        query = self._visible(audiences, user_id).where(StaffNoticeRow.id == notice_id)
+        found = self.session.execute(query).first()
+        return None if found is None else _notice(found[0], found[1])
+
+    def by_key(self, dedupe_key: str) -> tuple[int, StaffNotice, Audience] | None:
+        row = self.session.scalar(
+            select(StaffNoticeRow).where(StaffNoticeRow.dedupe_key == dedupe_key)
+        )
+        if row is None:
+            return None
+        audience = Audience(AudienceKind(row.audience_kind), row.audience)
+        return row.id, _notice(row, None), audience
+
+    def _visible(
+        self, audiences: Sequence[Audience], user_id: int
+    ) -> Select[StaffNoticeRow, datetime]:
+        return (
+            select(StaffNoticeRow, StaffNoticeReadRow.read_at)
+            .outerjoin(StaffNoticeReadRow, _read_by(user_id))
+            .where(_for(audiences))
+        )
+
+    # --- read state --------------------------------------------------------------------
+
+    def mark_read(self, notice_id: int, user_id: int, now: datetime) -> None:
+        if self.session.get(StaffNoticeReadRow, (notice_id, user_id)) is None:
+            self.session.add(StaffNoticeReadRow(notice_id=notice_id, user_id=user_id, read_at=now))
+
+    def mark_all_read(self, audiences: Sequence[Audience], user_id: int, now: datetime) -> int:
+        ids = self.session.scalars(
+            select(StaffNoticeRow.id)
+            .outerjoin(StaffNoticeReadRow, _read_by(user_id))
+            .where(_for(audiences), StaffNoticeReadRow.notice_id.is_(None))
+        ).all()
+        self.session.add_all(
+            StaffNoticeReadRow(notice_id=notice_id, user_id=user_id, read_at=now)
+            for notice_id in ids
+        )
+        return len(ids)
+
+    # --- mail --------------------------------------------------------------------------
+
+    def merchant_recipients(self, merchant_id: str) -> list[MailRecipient]:
+        """The merchant's active accounts that gave an address."""
+        rows = self.session.execute(
+            select(UserRow.id, UserRow.email)
+            .where(
+                UserRow.merchant_id == merchant_id,
+                UserRow.role == Role.MERCHANT.value,
+                UserRow.active,
+                UserRow.email.is_not(None),
+                UserRow.email != "",
+            )
+            .order_by(UserRow.id)
+        ).all()
+        return [MailRecipient(user_id, str(email)) for user_id, email in rows]
+
+    def mail_to(self, merchant_id: str) -> bool:
+        """Whether any account of the merchant gets notifications by mail."""
+        return bool(self.merchant_recipients(merchant_id))
+
+    def mailed(self, notice_id: int, user_id: int) -> bool:
+        found = self.session.scalar(
+            select(StaffNoticeMailRow.status).where(
+                StaffNoticeMailRow.notice_id == notice_id, StaffNoticeMailRow.user_id == user_id
+            )
+        )
+        return found == "sent"
+
+    def record_mail(
+        self, notice_id: int, recipient: MailRecipient, error: str | None, now: datetime
+    ) -> None:
+        """One attempt: the row counts attempts and keeps the last error."""
+        row = self.session.scalar(
+            select(StaffNoticeMailRow).where(
+                StaffNoticeMailRow.notice_id == notice_id,
+                StaffNoticeMailRow.user_id == recipient.user_id,
+            )
+        )
+        if row is None:
+            row = StaffNoticeMailRow(
+                notice_id=notice_id, user_id=recipient.user_id, address=recipient.address
+            )
+            row.attempts = 0
+            self.session.add(row)
+        row.attempts += 1
+        row.status = "failed" if error else "sent"
+        row.last_error, row.updated_at = error, now
+        row.sent_at = None if error else now
+
+    def mail_log(self, notice_id: int) -> dict[int, tuple[str, int]]:
+        """user id -> (status, attempts) for one notification."""
+        rows = self.session.scalars(
+            select(StaffNoticeMailRow).where(StaffNoticeMailRow.notice_id == notice_id)
+        )
+        return {row.user_id: (row.status, row.attempts) for row in rows}
+
+    # --- accounts' addresses -----------------------------------------------------------
+
+    def set_email(self, user_id: int, email: str | None) -> None:
+        row = self.session.get(UserRow, user_id)
+        if row is not None:
+            row.email = email or None
+
+    def emails(self, user_ids: Sequence[int]) -> dict[int, str]:
+        if not user_ids:
+            return {}
+        rows = self.session.execute(
+            select(UserRow.id, UserRow.email).where(UserRow.id.in_(list(user_ids)))
+        ).all()
+        return {user_id: email for user_id, email in rows if email}
+
+    # --- what the sweep looks for ------------------------------------------------------
+
+    def disputes_under_review(self, limit: int = 200) -> list[tuple[str, str]]:
+        """(dispute no, rma no) of disputes waiting for a mediator with no notice yet."""
+        made = select(StaffNoticeRow.id).where(
+            StaffNoticeRow.kind == Kind.DISPUTE_WAITING.value,
+            StaffNoticeRow.dispute_no == DisputeRow.dispute_no,
+        )
+        rows = self.session.execute(
+            select(DisputeRow.dispute_no, DisputeRow.rma_no)
+            .where(DisputeRow.status == "under_review", ~made.exists())
+            .order_by(DisputeRow.dispute_no)
+            .limit(limit)
+        ).all()
+        return [(str(no), str(rma)) for no, rma in rows]
+
+
+def _for(audiences: Sequence[Audience]) -> ColumnElement[bool]:
+    return or_(
+        false(),  # no audience: nothing
+        *(
+            and_(
+                StaffNoticeRow.audience_kind == audience.kind.value,
+                StaffNoticeRow.audience == audience.value,
+            )
+            for audience in audiences
+        ),
+    )
+
+
+def _read_by(user_id: int) -> ColumnElement[bool]:
+    return and_(
+        StaffNoticeReadRow.notice_id == StaffNoticeRow.id, StaffNoticeReadRow.user_id == user_id
+    )
+
+
+def _notice(row: StaffNoticeRow, read_at: datetime | None) -> StaffNotice:
+    return StaffNotice(
+        row.id,
+        Kind(row.kind),
+        row.rma_no,
+        row.complaint_no,
+        row.dispute_no,
+        row.link,
+        Text(row.subject_zh, row.subject_en),
+        Text(row.body_zh, row.body_en),
+        row.created_at,
+        read_at,
+    )
