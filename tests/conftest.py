@@ -37,6 +37,7 @@ from returnflow.storage.scratch import scratch_database
 from tests.support.apps import shared_app
 from tests.support.clock import FakeClock
 from tests.support.smtp import SmtpSink
+from tests.support.twilio import TwilioStandIn, start_twilio
 
 START = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 
@@ -236,3 +237,12 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         terminalreporter.write_line(
             f"openapi fuzz: {sum(counts)} generated cases over {len(counts)} operation runs"
         )
+
+
+@pytest.fixture
+def twilio() -> Iterator[TwilioStandIn]:
+    """The local Twilio stand-in (tests/support/twilio.py), serving for one test."""
+    stand_in, server = start_twilio()
+    yield stand_in
+    server.shutdown()
+    server.server_close()

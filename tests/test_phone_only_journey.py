@@ -9,8 +9,7 @@ the request on its own and the survey invitation arrives by SMS.
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -25,11 +24,15 @@ from returnflow.notify.mailer import SmtpMailer
 from returnflow.payments.sandbox import SandboxGateway
 from tests.support.clock import FakeClock
 from tests.support.smtp import SmtpSink
-from tests.support.twilio import SENDER, SID, TOKEN, TwilioStandIn, start_twilio
+from tests.support.twilio import (
+    PHONE,
+    PHONE_ONLY,
+    SENDER,
+    TwilioStandIn,
+    texting,
+)
 
 OrderPayload = Callable[..., dict[str, Any]]
-PHONE = "+8613700137000"
-CUSTOMER = {"id": "c-9", "name": "赵六", "phone": PHONE, "email": ""}
 # a quality fault waits for a person's review, so "approved" is a step of its own
 REQUEST = {
     "order_no": "SO-1001",
@@ -50,25 +53,9 @@ STEPS = [
 
 
 @pytest.fixture
-def twilio() -> Iterator[TwilioStandIn]:
-    stand_in, server = start_twilio()
-    yield stand_in
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture
 def phone_context(context: AppContext, twilio: TwilioStandIn) -> AppContext:
-    settings = context.settings.model_copy(
-        update={
-            "twilio_base_url": twilio.base_url,
-            "twilio_account_sid": SID,
-            "twilio_auth_token": TOKEN,
-            "twilio_from": SENDER,
-            "instant_refund_enabled": False,  # the ordinary refund, after inspection
-        }
-    )
-    found = dataclasses.replace(context, settings=settings)
+    # the ordinary refund, after inspection
+    found = texting(context, twilio, instant_refund_enabled=False)
     found.gateway = SandboxGateway(found.clock, settle_after=timedelta(0))
     return found
 
@@ -110,7 +97,7 @@ def test_a_phone_only_customer_hears_every_step_by_sms_and_in_the_inbox(
     worker = Worker(phone_context, SmtpMailer(smtp_server.host, smtp_server.port))
     with TestClient(create_app(phone_context), follow_redirects=False) as client:
         client.headers["Authorization"] = f"Bearer {tokens(Role.ADMIN, username='root')}"
-        assert client.post("/api/v1/orders", json=order_payload(customer=CUSTOMER)).status_code
+        assert client.post("/api/v1/orders", json=order_payload(customer=PHONE_ONLY)).status_code
         filed = client.post("/api/v1/returns", json=REQUEST)
         assert filed.status_code == 201, filed.text
         rma = str(filed.json()["rma_no"])

@@ -11,15 +11,11 @@ subscription hears every stock movement.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -35,28 +31,13 @@ from returnflow.notify.mailer import FileMailer
 from returnflow.payments.sandbox import SandboxGateway
 from returnflow.storage.schema import InventoryMovementRow, OutboxRow
 from tests.support.clock import FakeClock
+from tests.support.webhook_receiver import receiving, verify_returnflow_webhook
 
 OrderPayload = Callable[..., dict[str, Any]]
 W = "/api/v1/warehouse"
 FAMILIES = ("return", "refund", "inventory")
 CHECKS = ["appearance", "accessories", "packaging", "hygiene_seal"]
 JOURNEY = ["approved", "in_transit", "received", "inspected", "refunded", "completed"]
-
-
-def verify_returnflow_webhook(
-    secret: str, header: str, body: bytes, tolerance: int = 300, now: float | None = None
-) -> bool:
-    """The README's verification snippet (standard library only), as integrators copy it."""
-    try:
-        parts = dict(item.split("=", 1) for item in header.split(","))
-        timestamp, signature = int(parts["t"]), parts["v1"]
-    except (KeyError, ValueError):
-        return False
-    if abs((time.time() if now is None else now) - timestamp) > tolerance:
-        return False  # too old or from the future: a replayed request
-    signed = f"{timestamp}.".encode() + body
-    expected = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, signature)
 
 
 @dataclass
@@ -95,25 +76,9 @@ class Integrator:
 @pytest.fixture
 def integrator(clock: FakeClock) -> Iterator[Integrator]:
     stand_in = Integrator(clock)
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # http.server calls it by this name
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            status = stand_in.handle(self.path, dict(self.headers.items()), body)
-            self.send_response(status)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    stand_in.base = f"http://127.0.0.1:{server.server_address[1]}/hooks"
-    yield stand_in
-    server.shutdown()
-    server.server_close()
+    with receiving(stand_in.handle) as base:
+        stand_in.base = f"{base}/hooks"
+        yield stand_in
 
 
 def _subscribe(client: TestClient, integrator: Integrator) -> None:

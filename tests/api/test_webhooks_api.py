@@ -4,15 +4,12 @@ retried, replays, the log, permissions and problems for bad input."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
+import inspect
 import json
-import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -30,26 +27,11 @@ from returnflow.storage.schema.webhooks import WebhookSubscriptionRow
 from tests.support.apps import shared_app
 from tests.support.clock import FakeClock
 from tests.support.staff import post_login
+from tests.support.webhook_receiver import receiving, verify_returnflow_webhook
 from tests.test_console_pages import PASSWORD, csrf_of_session
 
 OrderPayload = Callable[..., dict[str, Any]]
 SHIP = {"carrier": "顺丰速运", "tracking_no": "SF1234567890"}
-
-
-def verify_returnflow_webhook(
-    secret: str, header: str, body: bytes, tolerance: int = 300, now: float | None = None
-) -> bool:
-    """The README's verification snippet, verbatim: the stand-in checks with it."""
-    try:
-        parts = dict(item.split("=", 1) for item in header.split(","))
-        timestamp, signature = int(parts["t"]), parts["v1"]
-    except (KeyError, ValueError):
-        return False
-    if abs((time.time() if now is None else now) - timestamp) > tolerance:
-        return False  # too old or from the future: a replayed request
-    signed = f"{timestamp}.".encode() + body
-    expected = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, signature)
 
 
 @dataclass
@@ -86,25 +68,9 @@ class Subscriber:
 @pytest.fixture
 def subscriber(clock: FakeClock) -> Iterator[Subscriber]:
     stand_in = Subscriber(clock=clock)
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # http.server calls it by this name
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            status = stand_in.handle(dict(self.headers.items()), body)
-            self.send_response(status)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    stand_in.url = f"http://127.0.0.1:{server.server_address[1]}/hooks"
-    yield stand_in
-    server.shutdown()
-    server.server_close()
+    with receiving(lambda _path, headers, body: stand_in.handle(headers, body)) as base:
+        stand_in.url = f"{base}/hooks"
+        yield stand_in
 
 
 @pytest.fixture(autouse=True)
@@ -333,3 +299,10 @@ def test_a_timeout_is_retried_with_the_error_in_the_log(
     clock.advance(seconds=30)
     assert WebhookJobs(context).tick(clock()).delivered == 1  # the real subscriber, in time
     assert [event["type"] for event in subscriber.received] == ["return.created"]
+
+
+def test_the_readme_snippet_is_the_check_the_stand_ins_use() -> None:
+    """Integrators copy the README's snippet: it must be the function these tests verify with."""
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    source = inspect.getsource(verify_returnflow_webhook)
+    assert source in readme

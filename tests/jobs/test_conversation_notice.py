@@ -4,8 +4,7 @@ Twilio stand-in), once, in both languages; the customer's own message is not sen
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -18,35 +17,17 @@ from returnflow.jobs.worker import Worker
 from returnflow.notify.mailer import SmtpMailer
 from tests.support.clock import FakeClock
 from tests.support.smtp import SmtpSink
-from tests.support.twilio import SENDER, SID, TOKEN, TwilioStandIn, start_twilio
-
-PHONE_ONLY = {"id": "c-9", "name": "赵六", "phone": "+8613700137000", "email": ""}
-REQUEST = {
-    "order_no": "SO-1001",
-    "type": "refund",
-    "lines": [{"line_no": 1, "quantity": 1, "reason_code": "no_reason"}],
-}
-
-
-@pytest.fixture
-def twilio() -> Iterator[TwilioStandIn]:
-    stand_in, server = start_twilio()
-    yield stand_in
-    server.shutdown()
-    server.server_close()
+from tests.support.twilio import (
+    PHONE_ONLY,
+    REFUND_REQUEST,
+    TwilioStandIn,
+    texting,
+)
 
 
 @pytest.fixture
 def sms_context(context: AppContext, twilio: TwilioStandIn) -> AppContext:
-    settings = context.settings.model_copy(
-        update={
-            "twilio_base_url": twilio.base_url,
-            "twilio_account_sid": SID,
-            "twilio_auth_token": TOKEN,
-            "twilio_from": SENDER,
-        }
-    )
-    return dataclasses.replace(context, settings=settings)
+    return texting(context, twilio)
 
 
 def test_an_agents_message_reaches_a_phone_only_customer_once(
@@ -64,7 +45,7 @@ def test_an_agents_message_reaches_a_phone_only_customer_once(
             client.post("/api/v1/orders", json=order_payload(customer=PHONE_ONLY)).status_code
             == 201
         )
-        rma = client.post("/api/v1/returns", json=REQUEST).json()["rma_no"]
+        rma = client.post("/api/v1/returns", json=REFUND_REQUEST).json()["rma_no"]
         worker.tick()  # the filing notice
         filed = len(twilio.received)
         app = {"Authorization": f"Bearer {tokens(Role.INTEGRATION)}"}

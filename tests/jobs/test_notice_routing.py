@@ -4,8 +4,7 @@ phone-only customer by SMS and in the inbox, once per channel even when retried.
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,24 +18,15 @@ from returnflow.jobs.complaints import ComplaintJobs
 from returnflow.jobs.tracking import TrackingJobs
 from returnflow.notify.mailer import FileMailer
 from tests.support.clock import FakeClock
-from tests.support.twilio import SENDER, SID, TOKEN, TwilioStandIn, start_twilio
+from tests.support.twilio import (
+    PHONE,
+    PHONE_ONLY,
+    REFUND_REQUEST,
+    TwilioStandIn,
+    texting,
+)
 
 OrderPayload = Callable[..., dict[str, Any]]
-PHONE = "+8613700137000"
-CUSTOMER = {"id": "c-9", "name": "赵六", "phone": PHONE, "email": ""}
-REQUEST = {
-    "order_no": "SO-1001",
-    "type": "refund",
-    "lines": [{"line_no": 1, "quantity": 1, "reason_code": "no_reason"}],
-}
-
-
-@pytest.fixture
-def twilio() -> Iterator[TwilioStandIn]:
-    stand_in, server = start_twilio()
-    yield stand_in
-    server.shutdown()
-    server.server_close()
 
 
 @pytest.fixture
@@ -46,18 +36,10 @@ def sms_context(
     tokens: Callable[..., str],
     order_payload: OrderPayload,
 ) -> AppContext:
-    settings = context.settings.model_copy(
-        update={
-            "twilio_base_url": twilio.base_url,
-            "twilio_account_sid": SID,
-            "twilio_auth_token": TOKEN,
-            "twilio_from": SENDER,
-        }
-    )
-    found = dataclasses.replace(context, settings=settings)
+    found = texting(context, twilio)
     with TestClient(create_app(found)) as client:
         client.headers["Authorization"] = f"Bearer {tokens(Role.ADMIN, username='root')}"
-        assert client.post("/api/v1/orders", json=order_payload(customer=CUSTOMER)).status_code
+        assert client.post("/api/v1/orders", json=order_payload(customer=PHONE_ONLY)).status_code
     return found
 
 
@@ -123,7 +105,7 @@ def test_a_phone_only_request_puts_its_customer_on_the_tracking_notice(
 ) -> None:
     with TestClient(create_app(sms_context)) as client:
         client.headers["Authorization"] = f"Bearer {tokens(Role.ADMIN, username='root2')}"
-        rma = client.post("/api/v1/returns", json=REQUEST).json()["rma_no"]
+        rma = client.post("/api/v1/returns", json=REFUND_REQUEST).json()["rma_no"]
     with sms_context.uow() as uow:
         contact = uow.tracking.request_contact(rma)
     assert contact is not None

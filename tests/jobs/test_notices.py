@@ -3,9 +3,8 @@ the customer's channel choice, once per channel on retry, the inbox (portal and 
 
 from __future__ import annotations
 
-import dataclasses
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,44 +23,29 @@ from returnflow.notify.mailer import FileMailer, SmtpMailer
 from returnflow.notify.sms import SmsError, SmsThrottled, TwilioSms
 from tests.support.clock import FakeClock
 from tests.support.smtp import SmtpSink
-from tests.support.twilio import SENDER, SID, TOKEN, TwilioStandIn, start_twilio
+from tests.support.twilio import (
+    PHONE_ONLY,
+    REFUND_REQUEST,
+    SENDER,
+    SID,
+    TOKEN,
+    TwilioStandIn,
+    texting,
+)
 
 OrderPayload = Callable[..., dict[str, Any]]
 SECRET = "notices-test-secret"
-PHONE_ONLY = {"id": "c-9", "name": "赵六", "phone": "+8613700137000", "email": ""}
-REQUEST = {
-    "order_no": "SO-1001",
-    "type": "refund",
-    "lines": [{"line_no": 1, "quantity": 1, "reason_code": "no_reason"}],
-}
-
-
-@pytest.fixture
-def twilio() -> Iterator[TwilioStandIn]:
-    stand_in, server = start_twilio()
-    yield stand_in
-    server.shutdown()
-    server.server_close()
 
 
 @pytest.fixture
 def sms_context(context: AppContext, twilio: TwilioStandIn) -> AppContext:
-    settings = context.settings.model_copy(
-        update={
-            "twilio_base_url": twilio.base_url,
-            "twilio_account_sid": SID,
-            "twilio_auth_token": TOKEN,
-            "twilio_from": SENDER,
-            "secret_key": SECRET,
-        }
-    )
-    return dataclasses.replace(context, settings=settings)
+    return texting(context, twilio, secret_key=SECRET)
 
 
 def _file(client: TestClient, order_payload: OrderPayload, **customer: str) -> str:
     order = order_payload(customer={**PHONE_ONLY, **customer})
     assert client.post("/api/v1/orders", json=order).status_code == 201
-    answer = client.post("/api/v1/returns", json=REQUEST)
+    answer = client.post("/api/v1/returns", json=REFUND_REQUEST)
     assert answer.status_code == 201, answer.text
     return str(answer.json()["rma_no"])
 

@@ -9,12 +9,15 @@ the message resource, 401 for wrong credentials, 400 (code 21211) for a bad `To`
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
+
+from returnflow.app_context import AppContext
 
 SID, TOKEN, SENDER = "AC0123456789abcdef0123456789abcdef", "test-token", "+15005550006"
 
@@ -76,3 +79,25 @@ def start_twilio() -> tuple[TwilioStandIn, ThreadingHTTPServer]:
     stand_in.base_url = f"http://127.0.0.1:{server.server_address[1]}"
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return stand_in, server
+
+
+# a customer who gave only a phone number, and a refund request for their order SO-1001
+PHONE = "+8613700137000"
+PHONE_ONLY = {"id": "c-9", "name": "赵六", "phone": PHONE, "email": ""}
+REFUND_REQUEST = {
+    "order_no": "SO-1001",
+    "type": "refund",
+    "lines": [{"line_no": 1, "quantity": 1, "reason_code": "no_reason"}],
+}
+
+
+def texting(context: AppContext, stand_in: TwilioStandIn, **settings: Any) -> AppContext:
+    """The context with SMS switched on against the stand-in (and any other settings)."""
+    update = {
+        "twilio_base_url": stand_in.base_url,
+        "twilio_account_sid": SID,
+        "twilio_auth_token": TOKEN,
+        "twilio_from": SENDER,
+        **settings,
+    }
+    return dataclasses.replace(context, settings=context.settings.model_copy(update=update))
