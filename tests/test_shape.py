@@ -83,3 +83,46 @@ def test_the_answer_check_sees_an_untyped_route() -> None:
         }
     }
     assert untyped_answers(document) == ["GET /a 200", "POST /b 200"]
+
+
+def _globals_that_read(source: str) -> list[str]:
+    """Template globals (`….globals["x"] = f`) whose function opens a unit of work."""
+    import ast
+
+    tree = ast.parse(source)
+    functions = {node.name: node for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)}
+    registered = [
+        node.value.id
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Assign)
+        and isinstance(node.targets[0], ast.Subscript)
+        and "globals" in ast.unparse(node.targets[0].value)
+        and isinstance(node.value, ast.Name)
+    ]
+    return [
+        name
+        for name in registered
+        if name in functions
+        and any(
+            isinstance(call, ast.Call) and ast.unparse(call.func) in {"perform", "attempt"}
+            for call in ast.walk(functions[name])
+        )
+    ]
+
+
+def test_no_template_global_reads_the_database() -> None:
+    """One read per page (issue 10): a page's panels come from its own unit of work."""
+    web = Path(importlib.util.find_spec("returnflow.web").origin or "").parent  # type: ignore[union-attr]
+    found = {
+        path.name: names
+        for path in sorted(web.glob("*.py"))
+        if (names := _globals_that_read(path.read_text(encoding="utf-8")))
+    }
+    assert found == {}
+
+
+def test_the_global_check_sees_a_global_that_reads() -> None:
+    source = (
+        "def panel(request):\n    return perform(context, read)\nenv.globals['panel'] = panel\n"
+    )
+    assert _globals_that_read(source) == ["panel"]

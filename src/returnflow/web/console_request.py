@@ -23,10 +23,12 @@ from returnflow.domain.text import Text
 from returnflow.entrypoints.deps import Context
 from returnflow.entrypoints.language import preferred_language
 from returnflow.entrypoints.steps import perform
-from returnflow.services import request_queries
+from returnflow.services import conversations, request_queries
+from returnflow.services.conversations import PAGE_SIZE_MAX, ThreadPage
 from returnflow.services.request_queries import StaffRequestView
 from returnflow.services.unit_of_work import UnitOfWork
 from returnflow.web.console_common import P
+from returnflow.web.conversation_view import staff_thread
 from returnflow.web.guards import StaffSession
 from returnflow.web.roles import Viewer
 from returnflow.web.staff_page import render_staff
@@ -122,15 +124,20 @@ def request_page_response(
     language = preferred_language(request)
     bonus_percent = context.settings.store_credit_bonus_percent
 
-    def read(uow: UnitOfWork, now: datetime) -> tuple[StaffRequestView, datetime]:
-        carriers = context.carrier_registry()
-        return request_queries.staff_request(
-            uow, rma_no, principal, now, carriers, language, bonus_percent
-        ), now
+    reader = conversations.writer_for(principal)
 
-    view, now = perform(context, read)
+    def read(uow: UnitOfWork, now: datetime) -> tuple[StaffRequestView, ThreadPage, datetime]:
+        carriers = context.carrier_registry()
+        view = request_queries.staff_request(
+            uow, rma_no, principal, now, carriers, language, bonus_percent
+        )
+        thread = conversations.read_thread(uow, rma_no, reader, now, 1, PAGE_SIZE_MAX)
+        return view, thread, now
+
+    view, thread, now = perform(context, read)
     values = {
         **_page_values(view, now),
+        "thread": staff_thread(request, principal, thread),  # staff/_conversation.html
         **_decisions(view, session, form or {}),
         "error": error,
         "form": form or {},

@@ -1,8 +1,7 @@
 """The customer's conversation on the portal request page (issue 13, R11.1).
 
-`portal/_conversation.html`, included in the request page, reads the thread through
-the template global `portal_conversation(request, token, rma_no)` (registered here,
-like web/timer_view.py's countdowns), so the request page's own module stays as it is.
+`portal/_conversation.html`, included in the request page, shows the thread the page
+read in its own unit of work (web/portal_request.py, web/conversation_view.py).
 The form posts one message (words and up to four photos, checked by content like the
 application's) once per click: its one-time submission name makes a double tap post
 once. A refusal shows the request page again with the reason beside the form and what
@@ -12,9 +11,7 @@ was typed; a success redirects back to the thread.
 from __future__ import annotations
 
 import hashlib
-import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 
 from fastapi import APIRouter
@@ -24,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from returnflow.app_context import AppContext
-from returnflow.domain.conversations import BODY_MAX, MAX_ATTACHMENTS, Attachment, Message
+from returnflow.domain.conversations import BODY_MAX, MAX_ATTACHMENTS, Attachment
 from returnflow.domain.photos import MAX_BYTES
 from returnflow.domain.text import DomainError, Text
 from returnflow.entrypoints.deps import Context
@@ -33,7 +30,7 @@ from returnflow.services import conversations as service
 from returnflow.services import portal as portal_service
 from returnflow.services.errors import NotFound
 from returnflow.services.unit_of_work import UnitOfWork
-from returnflow.web import templating
+from returnflow.web.conversation_view import MessageForm, remember_refusal
 from returnflow.web.portal_common import PortalRoute, access_of
 from returnflow.web.portal_links import PortalAccess, link_invalid
 from returnflow.web.portal_request import request_page_response
@@ -41,29 +38,6 @@ from returnflow.web.portal_request import request_page_response
 router = APIRouter(prefix="/portal", include_in_schema=False, route_class=PortalRoute)
 
 UPLOAD_LIMIT = (MAX_ATTACHMENTS + 1) * MAX_BYTES + 1024 * 1024
-_STATE = "conversation_form"  # request.state: what a refused form typed, and why
-
-
-@dataclass(frozen=True)
-class MessageForm:
-    body: str = ""
-    submission: str = ""
-    csrf_token: str = ""
-    photo_count: int = 0
-
-
-@dataclass(frozen=True)
-class ThreadView:
-    """What the partial shows: the messages, the form's state, the limits."""
-
-    items: tuple[Message, ...]
-    may_write: bool
-    typed: str
-    submission: str
-    error: Text | None
-    sent: bool
-    body_max: int = BODY_MAX
-    max_photos: int = MAX_ATTACHMENTS
 
 
 async def read_message_form(request: Request) -> tuple[MessageForm, list[tuple[str, bytes]]]:
@@ -134,33 +108,6 @@ def _open(uow: UnitOfWork, access: PortalAccess, rma_no: str) -> str:
     return portal_service.customer_request(uow, order, rma_no).rma_no
 
 
-def portal_conversation(request: Request, token: str, rma_no: str) -> ThreadView:
-    """The template global: the thread of the link's request, oldest first."""
-    context: AppContext = request.app.state.context
-    access = access_of(context, token)
-    reader = service.customer_writer(access.customer_id)
-
-    def read(uow: UnitOfWork, now: datetime) -> service.ThreadPage:
-        found = _open(uow, access, rma_no)
-        return service.read_thread(uow, found, reader, now, 1, service.PAGE_SIZE_MAX)
-
-    page = perform(context, read)
-    typed = getattr(request.state, _STATE, None)
-    form = typed[0] if typed else MessageForm()
-    return ThreadView(
-        items=page.items,
-        may_write=page.customer_may_write,
-        typed=form.body,
-        submission=form.submission or secrets.token_urlsafe(16),
-        error=typed[1] if typed else None,
-        sent=request.query_params.get("done") == "message",
-    )
-
-
-for _environment in templating._ENVIRONMENTS.values():
-    _environment.globals["portal_conversation"] = portal_conversation
-
-
 @router.post("/o/{token}/r/{rma_no}/messages", max_body_size=UPLOAD_LIMIT)
 async def post_message(request: Request, token: str, rma_no: str, context: Context) -> Response:
     """One message from the customer, with up to four photos."""
@@ -187,7 +134,7 @@ def _post(
 
     result = post_with_photos(context, files, step)
     if isinstance(result, Refused):
-        setattr(request.state, _STATE, (typed, result.message))
+        remember_refusal(request, typed, result.message)
         return request_page_response(request, context, token, rma_no, status_code=result.status)
     url = f"/portal/o/{token}/r/{rma_no}?done=message#conversation"
     return RedirectResponse(url, status_code=303)

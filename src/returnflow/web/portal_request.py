@@ -31,12 +31,14 @@ from returnflow.entrypoints.deps import Context
 from returnflow.entrypoints.language import preferred_language
 from returnflow.entrypoints.params import FormText, ShortFormText
 from returnflow.entrypoints.steps import Refused, attempt, perform
+from returnflow.services import conversations, portal_queries
 from returnflow.services import portal as portal_service
-from returnflow.services import portal_queries
 from returnflow.services import returns as return_service
 from returnflow.services import shipping as shipping_service
+from returnflow.services.conversations import PAGE_SIZE_MAX, ThreadPage
 from returnflow.services.portal_queries import CustomerRequestView
 from returnflow.services.unit_of_work import UnitOfWork
+from returnflow.web.conversation_view import portal_thread
 from returnflow.web.portal_common import PortalRoute, access_of, actor, notice, request_url
 from returnflow.web.portal_links import link_invalid
 from returnflow.web.templating import render
@@ -107,17 +109,24 @@ def request_page_response(
     access = access_of(context, token)
     language = preferred_language(request)
 
-    def read(uow: UnitOfWork, now: datetime) -> CustomerRequestView | None:
+    reader = conversations.customer_writer(access.customer_id)
+
+    def read(uow: UnitOfWork, now: datetime) -> tuple[CustomerRequestView, ThreadPage] | None:
         carriers = context.carrier_registry()
-        return portal_queries.request_page(
+        view = portal_queries.request_page(
             uow, access.order_no, access.customer_id, rma_no, now, carriers, language
         )
+        if view is None:
+            return None
+        return view, conversations.read_thread(uow, rma_no, reader, now, 1, PAGE_SIZE_MAX)
 
-    view = perform(context, read)
-    if view is None:
+    found = perform(context, read)
+    if found is None:
         raise link_invalid()
+    view, thread = found
     values = {
         **_page_values(view),
+        "thread": portal_thread(request, thread),  # portal/_conversation.html
         "token": token,
         "error": error,
         "notice": notice(request) if error is None else None,
