@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -121,3 +121,40 @@ def test_the_staff_request_page_counts_down_to_the_inspection_deadline(
         assert label in page
         shown = page.split('data-timer="inspect-by"')[1]
         assert f'data-overdue="{overdue}"' in shown.split("</dd>")[0]
+
+
+def _until(clock: FakeClock, moment: str, microseconds: int = 0) -> None:
+    """Move the fake clock to `moment` (an API time), plus or minus some microseconds."""
+    clock.now = datetime.fromisoformat(moment) + timedelta(microseconds=microseconds)
+
+
+def test_an_approved_request_not_shipped_closes_at_its_ship_by(
+    client: TestClient, context: AppContext, clock: FakeClock, tmp_path: Path
+) -> None:
+    rma = client.post("/api/v1/returns", json=REQUEST).json()["rma_no"]
+    body = client.get(f"/api/v1/returns/{rma}").json()
+    assert body["status"] == "approved" and body["ship_by"]
+    worker = Worker(context, FileMailer(tmp_path))
+    _until(clock, body["ship_by"], microseconds=-1)
+    worker.tick()
+    assert client.get(f"/api/v1/returns/{rma}").json()["status"] == "approved"
+    _until(clock, body["ship_by"])
+    worker.tick()
+    assert client.get(f"/api/v1/returns/{rma}").json()["status"] == "closed"
+
+
+def test_a_completed_request_confirms_itself_at_its_confirm_by(
+    client: TestClient, context: AppContext, clock: FakeClock, tmp_path: Path
+) -> None:
+    rma = _received(client)
+    assert client.post(f"/api/v1/returns/{rma}/inspect", json={"passed": True}).status_code == 200
+    worker = Worker(context, FileMailer(tmp_path))
+    worker.tick()  # the sandbox pays; the paid refund completes the request
+    body = client.get(f"/api/v1/returns/{rma}").json()
+    assert body["status"] == "completed" and body["confirm_by"]
+    _until(clock, body["confirm_by"], microseconds=-1)
+    worker.tick()
+    assert client.get(f"/api/v1/returns/{rma}").json()["status"] == "completed"
+    _until(clock, body["confirm_by"])
+    worker.tick()
+    assert client.get(f"/api/v1/returns/{rma}").json()["status"] == "confirmed"
