@@ -34,7 +34,8 @@ FAULT = dict(REFUND, lines=[{"line_no": 1, "quantity": 1, "reason_code": "qualit
 def order(client: TestClient, order_payload: OrderPayload, context: AppContext) -> None:
     context.settings.instant_refund_enabled = False
     context.gateway = SandboxGateway(context.clock, settle_after=timedelta(0))
-    assert client.post("/api/v1/orders", json=order_payload()).status_code == 201
+    named = order_payload(merchant_name="贝乐母婴旗舰店")
+    assert client.post("/api/v1/orders", json=named).status_code == 201
 
 
 def _portal(context: AppContext, rma: str, language: str) -> str:
@@ -101,6 +102,26 @@ def test_portal_shows_when_the_merchant_answers_by_while_waiting_for_review(
     assert 'data-deadline="ship_by"' not in _portal(context, rma, "en")
 
 
+def test_portal_says_the_platform_reviews_an_appealed_request(
+    client: TestClient, context: AppContext
+) -> None:
+    rma = client.post("/api/v1/returns", json=FAULT).json()["rma_no"]
+    rejected = client.post(f"/api/v1/returns/{rma}/reject", json={"reason": "照片看不出问题"})
+    assert rejected.status_code == 200, rejected.text
+    appealed = client.post(f"/api/v1/returns/{rma}/appeal", json={"statement": "奶瓶有裂纹"})
+    assert appealed.status_code == 201, appealed.text
+    assert client.get(f"/api/v1/returns/{rma}").json()["status"] == "pending_review"
+    english_page = _portal(context, rma, "en")
+    assert 'data-deadline="review"' not in english_page  # not the merchant's answer
+    english = _deadline_block(english_page, "appeal_review")
+    assert "The platform reviews your appeal" in english and "Platform" in english
+    assert "The merchant answers" not in english and "approved automatically" not in english
+    assert "left" in english and "tells you the decision" in english
+    chinese = _deadline_block(_portal(context, rma, "zh"), "appeal_review")
+    assert "平台复核" in chinese and "平台" in chinese and "商家" not in chinese
+    assert "还剩" in chinese and "重新审核" in chinese
+
+
 def test_portal_counts_down_to_confirm_by_once_completed(
     client: TestClient, context: AppContext
 ) -> None:
@@ -137,4 +158,6 @@ def test_the_receiving_desk_lists_returns_waiting_for_inspection_with_their_coun
         assert left in row and f"/staff/warehouse/returns/{rma}/inspect" in row
         assert f'data-overdue="{overdue}"' in queue.split(f'data-rma="{rma}"')[1][:30]
         assert ("待验收" if language == "zh" else "Waiting for inspection") in queue
+        merchant = row.split('data-merchant="m-babycare">')[1].split("</td>")[0]
+        assert merchant == "贝乐母婴旗舰店"  # the merchant's name, not its id
     assert 'class="overdue"' in row

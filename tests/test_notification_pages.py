@@ -176,3 +176,38 @@ def test_an_administrator_sets_an_accounts_notification_email(
         assert admin.post(url, data={"csrf_token": token, "email": ""}).status_code == 303
         with context.uow() as uow:
             assert uow.staff_notices.merchant_recipients("m-acme") == []
+
+
+def test_the_list_is_paged_when_it_is_longer_than_a_page(
+    context: AppContext, merchant: TestClient
+) -> None:
+    now = context.clock()
+    with context.uow() as uow:
+        for n in range(1, service.PAGE_SIZE + 4):
+            data = {"complaint_no": f"CP-{n}", "merchant_id": "m-babycare"}
+            service.notify(uow, drafts_for("complaint.filed", data), now)
+        uow.commit(now)
+    first = merchant.get("/staff/notifications").text
+    assert len(re.findall(r'data-notification="\d+"', first)) == service.PAGE_SIZE
+    pager = first.split('<nav class="nt-foot pages">')[1].split("</nav>")[0]
+    assert "第 1 页，共 2 页" in pager and 'href="?page=2" rel="next"' in pager
+    assert 'rel="prev"' not in pager
+    second = merchant.get("/staff/notifications?page=2", headers=EN).text
+    assert len(re.findall(r'data-notification="\d+"', second)) == 3
+    pager = second.split('<nav class="nt-foot pages">')[1].split("</nav>")[0]
+    assert "Page 2 of 2" in pager and 'href="?page=1" rel="prev"' in pager
+    assert 'rel="next"' not in pager
+    # the badge says the kind in words, never its code
+    assert '<span class="nt-kind nt-kind-complaint_filed">Complaint</span>' in second
+    unread = merchant.get("/staff/notifications?unread=true&page=2").text
+    assert 'href="?page=1&unread=true" rel="prev"' in unread.replace("&amp;", "&")
+
+
+def test_one_page_of_notifications_has_no_pager(context: AppContext, merchant: TestClient) -> None:
+    now = context.clock()
+    with context.uow() as uow:
+        data = {"complaint_no": "CP-1", "merchant_id": "m-babycare"}
+        service.notify(uow, drafts_for("complaint.filed", data), now)
+        uow.commit(now)
+    page = merchant.get("/staff/notifications").text
+    assert 'data-notification="' in page and '<nav class="nt-foot pages">' not in page

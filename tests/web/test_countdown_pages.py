@@ -28,7 +28,8 @@ def _keep(path: Path) -> None:
 
 
 def _filed(client: TestClient, order_payload: OrderPayload, order_no: str) -> str:
-    assert client.post("/api/v1/orders", json=order_payload(order_no=order_no)).status_code == 201
+    named = order_payload(order_no=order_no, merchant_name="贝乐母婴旗舰店")
+    assert client.post("/api/v1/orders", json=named).status_code == 201
     body = {
         "order_no": order_no,
         "type": "refund",
@@ -108,6 +109,7 @@ def test_the_inspection_queue_shows_due_and_overdue_returns(
         due = page.locator(f'#inspection-queue tr[data-rma="{second}"]')
         expect(late).to_have_attribute("data-overdue", "true")
         expect(due).to_have_attribute("data-overdue", "false")
+        expect(late.locator("[data-merchant]")).to_have_text("贝乐母婴旗舰店")  # not m-babycare
         red = late.locator("[data-left]").evaluate("node => getComputedStyle(node).color")
         assert red != due.locator("[data-left]").evaluate("node => getComputedStyle(node).color")
         _keep(screenshot(page, f"inspection-queue-{language}"))

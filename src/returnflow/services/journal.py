@@ -21,6 +21,7 @@ from openpyxl.cell import WriteOnlyCell
 
 from returnflow.domain.input_bounds import day
 from returnflow.domain.ledger import Account
+from returnflow.domain.money import Money
 from returnflow.domain.text import DomainError, Text
 from returnflow.services.liability_queries import ZONE, Period
 from returnflow.services.unit_of_work import UnitOfWork
@@ -74,10 +75,19 @@ class JournalRow:
     refund_id: int | None
     memo: str
     party: str
+    key: str = ""  # the entry's unique key: what booked it (services/journal_kinds.py)
 
     @property
     def account_label(self) -> Text:
         return ACCOUNT_LABELS.get(self.account, Text(self.account, self.account))
+
+    @property
+    def debit_money(self) -> Money:
+        return Money(self.debit_fen, self.currency)
+
+    @property
+    def credit_money(self) -> Money:
+        return Money(self.credit_fen, self.currency)
 
     def cells(self) -> list[str | int]:
         refund = "" if self.refund_id is None else self.refund_id
@@ -160,6 +170,7 @@ def row_of(posting: JournalPosting) -> JournalRow:
         refund_id=posting.refund_id,
         memo=posting.memo,
         party=posting.party,
+        key=posting.key,
     )
 
 

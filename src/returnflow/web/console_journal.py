@@ -19,7 +19,7 @@ from starlette.responses import Response, StreamingResponse
 from returnflow.domain.text import DomainError
 from returnflow.entrypoints.deps import Context
 from returnflow.entrypoints.steps import perform
-from returnflow.services import journal
+from returnflow.services import journal, journal_kinds
 from returnflow.services.journal import JournalFile, JournalRow
 from returnflow.services.liability_queries import ZONE
 from returnflow.services.unit_of_work import UnitOfWork
@@ -86,6 +86,7 @@ def journal_page(
         "entries": _entries(found.rows),
         "unbalanced": journal.unbalanced_entries(found.rows),
         "labels": journal.ACCOUNT_LABELS,
+        "describe": journal_kinds.describe,  # the entry in the reader's language
         "error": None,
     }
     return _page(request, session, values)

@@ -5,8 +5,8 @@ Registered as template globals:
   settings (the staff request page);
 - `customer_countdowns(rma, request)`: what the customer sees on the portal request
   page, each deadline shown to the party who must act: ship back by (the customer),
-  the merchant answers by (the merchant, while the request waits for review), confirm
-  by (the customer);
+  the merchant answers by (the merchant, while the request waits for review; after an
+  appeal of a rejection the platform reviews it instead), confirm by (the customer);
 - `inspection_queue(context)` is called by the receiving desk (web/console_receiving.py):
   received returns waiting for inspection, each with its inspect-by countdown;
 - `time_left(seconds, lang)`: "2 days 3 hours left" / "还剩 2 天 3 小时", or "Overdue by …"
@@ -25,11 +25,14 @@ from returnflow.domain.lifecycle import Status
 from returnflow.domain.returns import ReturnRequest
 from returnflow.entrypoints.steps import perform
 from returnflow.services import timers
+from returnflow.services.merchants import merchant_names
 from returnflow.services.timers import Countdowns, InspectionDue, TimerRules
 from returnflow.services.timers import countdowns as running
+from returnflow.services.unit_of_work import UnitOfWork
 from returnflow.web import templating
 
 SHIP_BY, REVIEW, CONFIRM_BY, INSPECT_BY = "ship_by", "review", "confirm_by", "inspect_by"
+APPEAL_REVIEW = "appeal_review"  # back in review after an appeal: the platform decides (R3.2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,8 +67,9 @@ def customer_deadlines(rma: ReturnRequest, rules: TimerRules, now: datetime) -> 
         found.append(_countdown(SHIP_BY, clocks.ship_by, now))
     if rma.status is Status.PENDING_REVIEW:
         answer_by = rma.review_due_at or clocks.auto_approve_at
+        kind = APPEAL_REVIEW if timers.appealed(rma) else REVIEW
         if answer_by is not None:
-            found.append(_countdown(REVIEW, answer_by, now, clocks.auto_approve_at))
+            found.append(_countdown(kind, answer_by, now, clocks.auto_approve_at))
     if clocks.confirm_by is not None:
         found.append(_countdown(CONFIRM_BY, clocks.confirm_by, now))
     return found
@@ -75,14 +79,28 @@ def customer_deadlines(rma: ReturnRequest, rules: TimerRules, now: datetime) -> 
 class InspectionRow:
     item: InspectionDue
     clock: Countdown
+    merchant: str = ""  # the merchant's display name (its id when it has none)
 
 
 def inspection_queue(context: AppContext) -> list[InspectionRow]:
     """The receiving desk's "waiting for inspection" list, each with its countdown."""
     rules = TimerRules.from_settings(context.settings)
-    found = perform(context, lambda uow, now: (timers.inspection_queue(uow, rules, now), now))
-    items, now = found
-    return [InspectionRow(item, _countdown(INSPECT_BY, item.inspect_by, now)) for item in items]
+
+    def read(
+        uow: UnitOfWork, now: datetime
+    ) -> tuple[list[InspectionDue], dict[str, str], datetime]:
+        items = timers.inspection_queue(uow, rules, now)
+        return items, merchant_names(uow, (item.merchant_id for item in items)), now
+
+    items, names, now = perform(context, read)
+    return [
+        InspectionRow(
+            item,
+            _countdown(INSPECT_BY, item.inspect_by, now),
+            names.get(item.merchant_id, item.merchant_id),
+        )
+        for item in items
+    ]
 
 
 def _countdown(kind: str, due: datetime, now: datetime, then: datetime | None = None) -> Countdown:
