@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
+from tempfile import TemporaryDirectory
 from typing import Any
 
 import pytest
@@ -139,8 +140,9 @@ class Run:
 
 
 def _run(kind: str, seed: int) -> Run:
-    with scratch_database(kind) as url:
-        context = AppContext.from_settings(Settings(database_url=url))
+    with scratch_database(kind) as url, TemporaryDirectory() as uploads:
+        settings = Settings(database_url=url, upload_dir=uploads)  # no photos left behind
+        context = AppContext.from_settings(settings)
         calls: list[tuple[int, int]] = []
         try:
             summary = generate(

@@ -11,6 +11,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
+from tempfile import TemporaryDirectory
 
 import pytest
 
@@ -97,8 +98,9 @@ def _read(context: AppContext) -> Grievances:
 
 
 def _run(kind: str, seed: int) -> Grievances:
-    with scratch_database(kind) as url:
-        context = AppContext.from_settings(Settings(database_url=url))
+    with scratch_database(kind) as url, TemporaryDirectory() as uploads:
+        settings = Settings(database_url=url, upload_dir=uploads)  # no photos left behind
+        context = AppContext.from_settings(settings)
         try:
             generate(context, orders=ORDERS, seed=seed, now=NOW)
             return _read(context)

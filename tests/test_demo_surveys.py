@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, datetime, timedelta
+from tempfile import TemporaryDirectory
 
 from returnflow.app_context import AppContext
 from returnflow.config import Settings
@@ -18,8 +19,9 @@ NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
 
 
 def test_the_demo_answers_surveys_and_the_report_shows_them() -> None:
-    with scratch_database("sqlite") as url:
-        context = AppContext.from_settings(Settings(database_url=url))
+    with scratch_database("sqlite") as url, TemporaryDirectory() as uploads:
+        settings = Settings(database_url=url, upload_dir=uploads)  # no photos left behind
+        context = AppContext.from_settings(settings)
         try:
             generate(context, orders=400, seed=9, now=NOW)  # answers its share already
             surveys.answer(context, NOW, random.Random(1), share=1.0)  # and now the rest

@@ -14,6 +14,7 @@ from returnflow import complaints_cli, log_privacy, privacy_cli, records_cli
 from returnflow.app_context import AppContext
 from returnflow.config import Settings
 from returnflow.demo.accounts import create_demo_accounts
+from returnflow.demo.notifications import ring as ring_demo_bells
 from returnflow.domain.access import Principal, Role
 from returnflow.domain.text import DomainError
 from returnflow.process_secrets import MissingSecrets, resolve
@@ -94,6 +95,7 @@ def _load_demo(context: AppContext, orders: int, seed: int) -> None:
         console.print(
             f"  {account.role.value:<10} {account.username:<10} {account.password}{scope}"
         )
+    ring_demo_bells(context, context.clock(), seed)  # issue 13: bells, once accounts exist
 
 
 Demo = Annotated[

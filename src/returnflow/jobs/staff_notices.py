@@ -2,7 +2,10 @@
 
 `sweep` makes the notifications no event makes: a merchant's request that is approved by
 silence within 24 h ("answer within …", once per wait), and a dispute whose evidence
-deadline passed and now waits for a mediator. `StaffMailJobs.deliver` consumes the
+deadline passed and now waits for a mediator. `recover` is the safety net behind the bus
+handlers (at most every `RECOVER_EVERY`): the notifications the events of the last
+`LOOKBACK` should have made, made now if a failed handler or a crash left them unmade.
+`StaffMailJobs.deliver` consumes the
 outbox's `notify.staff_mail` messages: the merchant's notification, mailed in both
 languages to each of its accounts with an address, each at most once (a retried
 message skips the accounts already sent; a failure raises, the outbox retries).
@@ -17,6 +20,7 @@ from typing import Any
 
 from returnflow.app_context import AppContext
 from returnflow.domain.lifecycle import Status
+from returnflow.domain.staff_notice_words import RULES
 from returnflow.domain.staff_notices import REVIEW_WARNING, AudienceKind, StaffNotice
 from returnflow.domain.text import DomainError
 from returnflow.jobs.outbox import Consumer
@@ -32,6 +36,41 @@ from returnflow.storage.staff_notices import MailRecipient
 def sweep(context: AppContext, now: datetime) -> int:
     """Review deadlines at risk and disputes waiting for a mediator; how many were made."""
     return warn_review_due(context, now) + tell_mediators(context, now)
+
+
+# the safety net: how far back, how often, how fresh an event is left to its handler
+LOOKBACK = timedelta(minutes=30)
+RECOVER_EVERY = timedelta(minutes=5)
+SETTLE = timedelta(minutes=1)
+SCAN = 20_000  # at most this many of the newest outbox rows are read per pass
+
+
+def recover(context: AppContext, now: datetime) -> int:
+    """What the events committed in the last `LOOKBACK` should have made; how many were missing.
+
+    Events younger than `SETTLE` are left to their handler, which is running right now;
+    the next pass looks at them. An event that happened long before it was committed (the
+    demo writes months of history at once) is not news: it is left alone. Idempotent
+    through the dedupe keys.
+    """
+    since = now - LOOKBACK
+    try:
+        with context.uow() as uow:
+            stored = uow.staff_notices.recent_events(tuple(RULES), since, now - SETTLE, SCAN)
+            events = [(name, data) for name, data in stored if _happened_since(data, since)]
+            made = handlers.notify_missed(uow, events, now) if events else 0
+            if made:
+                uow.commit(now)
+    except (ConcurrentUpdate, DomainError):
+        return 0  # a handler made one meanwhile; the next pass looks again
+    return made
+
+
+def _happened_since(data: dict[str, Any], since: datetime) -> bool:
+    try:
+        return datetime.fromisoformat(str(data.get("occurred_at"))) >= since
+    except (TypeError, ValueError):
+        return True  # no time of its own: its commit was recent
 
 
 def warn_review_due(context: AppContext, now: datetime) -> int:
@@ -86,9 +125,14 @@ class StaffNoticeJobs:
 
     def __init__(self, context: AppContext, mailer: Mailer) -> None:
         self.context, self.mailer = context, mailer
+        self.recovered_at: datetime | None = None  # the safety net's last pass
 
     def tick(self, now: datetime) -> int:
-        return sweep(self.context, now)
+        made = sweep(self.context, now)
+        if self.recovered_at is None or now - self.recovered_at >= RECOVER_EVERY:
+            made += recover(self.context, now)
+            self.recovered_at = now
+        return made
 
     def consumers(self) -> dict[str, Consumer]:
         return {MAIL_TOPIC: self.deliver}

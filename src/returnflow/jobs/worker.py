@@ -53,6 +53,7 @@ class Worker:
         from returnflow.jobs.webhooks import WebhookJobs  # R15.1: outbound webhooks
 
         self.webhooks = WebhookJobs(context)
+        self.staff_notices = StaffNoticeJobs(context, self.mailer)  # keeps its safety net's pace
         self.counters_pruned_at: datetime | None = None  # throttle counters, hourly
         self.dispatcher = OutboxDispatcher(
             context.session_factory,
@@ -75,7 +76,7 @@ class Worker:
         confirmed = sweeps.confirm_due(self.context, now)
         completed = sweeps.complete_delivered(self.context, now)
         sweeps.run_timers(self.context, now)  # issue 13: review, inspection deadlines
-        StaffNoticeJobs(self.context, self.mailer).tick(now)  # issue 13: deadlines at risk
+        self.staff_notices.tick(now)  # issue 13: deadlines at risk, handlers' safety net
         self.tracking.tick(now)
         self.refunds.tick(now)
         self.complaints.tick(now)  # R8.2: breached deadlines, escalated to a manager

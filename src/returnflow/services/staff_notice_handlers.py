@@ -5,12 +5,15 @@ domain/staff_notice_words.RULES names; `notify_mediators_when_heard` tells the m
 dispute's second side has been heard. The worker's sweep (jobs/staff_notices.py) asks
 `warn_review_due` for each request waiting for review and `tell_mediators` for each
 dispute whose evidence deadline passed. Each notification is made once (its dedupe key),
-however often a handler or the sweep runs.
+however often a handler or the sweep runs. `notify_missed` is the safety net behind
+`notify_staff`: it makes from stored events what a failed handler left unmade.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import datetime
+from typing import Any
 
 from returnflow.domain.disputes import DisputeStatus
 from returnflow.domain.events import DomainEvent
@@ -29,6 +32,19 @@ def notify_staff(uow: UnitOfWork, event: DomainEvent, now: datetime) -> None:
     """The notifications the event makes (domain/staff_notice_words.py)."""
     data = {**event.data, "occurred_at": event.occurred_at.isoformat()}
     notify(uow, drafts_for(event.name, data), now)
+
+
+def notify_missed(
+    uow: UnitOfWork, events: Iterable[tuple[str, Mapping[str, Any]]], now: datetime
+) -> int:
+    """The safety net: what these stored events should have made and did not; how many.
+
+    The outbox keeps each event's data as the handler got it (with `occurred_at`), so the
+    same rules give the same dedupe keys: a notification already made is not made again.
+    """
+    drafts = [draft for name, data in events for draft in drafts_for(name, data)]
+    missing = uow.staff_notices.missing(drafts) if drafts else []
+    return len(notify(uow, missing, now))
 
 
 def notify_mediators_when_heard(uow: UnitOfWork, event: DomainEvent, now: datetime) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -26,7 +27,7 @@ from returnflow.domain.staff_notices import (
     StaffNotice,
 )
 from returnflow.domain.text import Text
-from returnflow.storage.schema import UserRow
+from returnflow.storage.schema import OutboxRow, UserRow
 from returnflow.storage.schema.disputes import DisputeRow
 from returnflow.storage.schema.staff_notices import (
     StaffNoticeMailRow,
@@ -240,6 +241,70 @@ class StaffNoticeStore:
             .limit(limit)
         ).all()
         return [(str(no), str(rma)) for no, rma in rows]
+
+    def recent_events(
+        self, topics: Sequence[str], since: datetime, until: datetime, scan: int
+    ) -> list[tuple[str, dict[str, Any]]]:
+        """(topic, payload) of the events committed between two instants, oldest first.
+
+        Bounded and indexed: the newest outbox row (one primary-key lookup) says whether
+        anything is that recent at all; only then are at most the last `scan` ids read.
+        """
+        newest = self.session.execute(
+            select(OutboxRow.id, OutboxRow.created_at).order_by(OutboxRow.id.desc()).limit(1)
+        ).first()
+        if newest is None or newest.created_at < since:
+            return []  # idle: nothing was committed since
+        rows = self.session.execute(
+            select(OutboxRow.topic, OutboxRow.payload)
+            .where(
+                OutboxRow.id > newest.id - scan,
+                OutboxRow.created_at >= since,
+                OutboxRow.created_at <= until,
+                OutboxRow.topic.in_(list(topics)),
+            )
+            .order_by(OutboxRow.id)
+        ).all()
+        return [(str(topic), dict(payload)) for topic, payload in rows]
+
+    def events(self, topics: Sequence[str]) -> list[tuple[str, dict[str, Any]]]:
+        """Every stored event of these topics, oldest first (the demo's past)."""
+        rows = self.session.execute(
+            select(OutboxRow.topic, OutboxRow.payload)
+            .where(OutboxRow.topic.in_(list(topics)))
+            .order_by(OutboxRow.id)
+        ).all()
+        return [(str(topic), dict(payload)) for topic, payload in rows]
+
+    def missing(self, drafts: Sequence[Draft]) -> list[Draft]:
+        """The drafts no stored notification has the dedupe key of."""
+        keys = list(dict.fromkeys(draft.dedupe_key for draft in drafts))
+        stored: set[str] = set()
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            stored.update(
+                self.session.scalars(
+                    select(StaffNoticeRow.dedupe_key).where(StaffNoticeRow.dedupe_key.in_(chunk))
+                )
+            )
+        return [draft for draft in drafts if draft.dedupe_key not in stored]
+
+    def unread_list(
+        self, audiences: Sequence[Audience], user_id: int
+    ) -> list[tuple[int, datetime, Kind, str]]:
+        """(id, made at, kind, rma no) of what the account has not read yet, oldest first."""
+        rows = self.session.execute(
+            select(
+                StaffNoticeRow.id,
+                StaffNoticeRow.created_at,
+                StaffNoticeRow.kind,
+                StaffNoticeRow.rma_no,
+            )
+            .outerjoin(StaffNoticeReadRow, _read_by(user_id))
+            .where(_for(audiences), StaffNoticeReadRow.notice_id.is_(None))
+            .order_by(StaffNoticeRow.id)
+        ).all()
+        return [(int(notice_id), at, Kind(kind), str(rma)) for notice_id, at, kind, rma in rows]
 
 
 def _for(audiences: Sequence[Audience]) -> ColumnElement[bool]:

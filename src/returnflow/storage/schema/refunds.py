@@ -63,7 +63,7 @@ class LedgerEntryRow(Base):
     __tablename__ = "ledger_entries"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(160), unique=True)
-    at: Mapped[datetime]
+    at: Mapped[datetime] = mapped_column(index=True)  # the journal reads by period (0026)
     memo: Mapped[str] = mapped_column(Text, default="")
     rma_no: Mapped[str] = mapped_column(String(32), default="", index=True)
     # hash chain (issue 9, migration 0014): see storage/chain.py
