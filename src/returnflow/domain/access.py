@@ -64,6 +64,10 @@ class Permission(StrEnum):
     # every party hears in time (issue 13)
     NOTIFICATIONS_VIEW = "notifications.view"  # one's own in-console notifications
     RETURNS_MESSAGE = "returns.message"  # write in a request's conversation (R11.1)
+    # seeing the whole operation (issue 14)
+    ANALYTICS_VIEW = "analytics.view"  # KPIs, return rates, analyses (a merchant: its own)
+    INCIDENTS_MANAGE = "incidents.manage"  # monitors, incidents, playbooks, drills (R13.1)
+    STAFF_SCORECARDS = "scorecards.staff"  # per person and per team (R12.2): managers
 
 
 P = Permission
@@ -89,13 +93,16 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         | {P.WAREHOUSE_RECEIVE, P.WAREHOUSE_INSPECT, P.WAREHOUSE_DISPOSE, P.INVENTORY_VIEW}
     ),
     Role.FINANCE: frozenset(
-        _STAFF_READ | {P.REFUNDS_PAY, P.FINANCE_RECONCILE, P.REPORTS_VIEW, P.CREDIT_MANAGE}
+        _STAFF_READ
+        | {P.REFUNDS_PAY, P.FINANCE_RECONCILE, P.REPORTS_VIEW, P.CREDIT_MANAGE}
+        | {P.ANALYTICS_VIEW}
     ),
     # merchants handle their own returns (R11.1); scope keeps them to their own
     Role.MERCHANT: frozenset(
         _STAFF_READ
         | {P.RETURNS_REVIEW, P.RETURNS_RESOLVE}
         | {P.COMPLAINTS_VIEW, P.DISPUTES_VIEW, P.DISPUTES_EVIDENCE, P.RETURNS_MESSAGE}
+        | {P.ANALYTICS_VIEW}  # its own numbers and scorecard (R11.2)
     ),
     # the platform's mediators: both sides, the history, the policy, and the ruling (R8.3)
     Role.MEDIATOR: frozenset(
