@@ -196,3 +196,17 @@ def test_an_idle_pass_is_one_lookup_and_a_busy_one_reads_only_the_newest_rows(
     with context.uow() as uow:
         assert uow.staff_notices.by_key(f"appeal_filed:R-1@{at.isoformat()}|role:agent") is None
         assert uow.staff_notices.by_key(f"appeal_filed:R-2@{at.isoformat()}|role:agent")
+
+
+def test_the_deadline_sweep_runs_once_a_minute_not_every_tick(
+    context: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Idle cost (issue 11): the sweep re-reads waiting requests at most every minute."""
+    calls: list[datetime] = []
+    monkeypatch.setattr(jobs, "sweep", lambda _context, now: calls.append(now) or 0)
+    worker = jobs.StaffNoticeJobs(context, _NoMail())
+    start = context.clock()
+    for seconds in (0, 2, 30, 59):
+        worker.tick(start + timedelta(seconds=seconds))
+    worker.tick(start + jobs.SWEEP_EVERY)
+    assert calls == [start, start + jobs.SWEEP_EVERY]

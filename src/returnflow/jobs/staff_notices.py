@@ -1,14 +1,14 @@
 """Staff and merchant notifications in the worker (issue 13): the sweep and the mail.
 
-`sweep` makes the notifications no event makes: a merchant's request that is approved by
-silence within 24 h ("answer within …", once per wait), and a dispute whose evidence
-deadline passed and now waits for a mediator. `recover` is the safety net behind the bus
-handlers (at most every `RECOVER_EVERY`): the notifications the events of the last
-`LOOKBACK` should have made, made now if a failed handler or a crash left them unmade.
-`StaffMailJobs.deliver` consumes the
-outbox's `notify.staff_mail` messages: the merchant's notification, mailed in both
-languages to each of its accounts with an address, each at most once (a retried
-message skips the accounts already sent; a failure raises, the outbox retries).
+`sweep` makes the notifications no event makes (at most every `SWEEP_EVERY`): a merchant's
+request that is approved by silence within 24 h ("answer within …", once per wait), and a
+dispute whose evidence deadline passed and now waits for a mediator. `recover` is the
+safety net behind the bus handlers (at most every `RECOVER_EVERY`): the notifications the
+events of the last `LOOKBACK` should have made, made now if a failed handler or a crash
+left them unmade. `StaffNoticeJobs.deliver` consumes the outbox's `notify.staff_mail`
+messages: the merchant's notification, mailed in both languages to each of its accounts
+with an address, each at most once (a retried message skips the accounts already sent; a
+failure raises, the outbox retries).
 """
 
 from __future__ import annotations
@@ -38,6 +38,8 @@ def sweep(context: AppContext, now: datetime) -> int:
     return warn_review_due(context, now) + tell_mediators(context, now)
 
 
+# the sweep's pace: deadlines are announced within a minute, not re-checked every tick
+SWEEP_EVERY = timedelta(minutes=1)
 # the safety net: how far back, how often, how fresh an event is left to its handler
 LOOKBACK = timedelta(minutes=30)
 RECOVER_EVERY = timedelta(minutes=5)
@@ -126,9 +128,13 @@ class StaffNoticeJobs:
     def __init__(self, context: AppContext, mailer: Mailer) -> None:
         self.context, self.mailer = context, mailer
         self.recovered_at: datetime | None = None  # the safety net's last pass
+        self.swept_at: datetime | None = None  # the deadlines sweep's last pass
 
     def tick(self, now: datetime) -> int:
-        made = sweep(self.context, now)
+        made = 0
+        if self.swept_at is None or now - self.swept_at >= SWEEP_EVERY:
+            made += sweep(self.context, now)
+            self.swept_at = now
         if self.recovered_at is None or now - self.recovered_at >= RECOVER_EVERY:
             made += recover(self.context, now)
             self.recovered_at = now
