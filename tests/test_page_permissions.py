@@ -54,6 +54,19 @@ PAGES: dict[tuple[str, str], Permission | None] = {
     # who bears a ruling's money (issue 12, R8.4): statements and claims
     ("GET", "/staff/finance/merchant-statements"): P.REPORTS_VIEW,
     ("GET", "/staff/reports/satisfaction"): P.REPORTS_VIEW,  # R7.2
+    ("GET", "/staff/scorecards/merchants"): P.ANALYTICS_VIEW,  # issue 14: R11.2
+    ("GET", "/staff/scorecards/staff"): P.STAFF_SCORECARDS,  # R12.2
+    # monitors, incidents, playbooks, drills (issue 14, R13.1)
+    ("GET", "/staff/incidents"): P.INCIDENTS_MANAGE,
+    ("POST", "/staff/incidents/drills"): P.INCIDENTS_MANAGE,
+    ("GET", "/staff/incidents/{incident_id}"): P.INCIDENTS_MANAGE,
+    ("POST", "/staff/incidents/{incident_id}/actions"): P.INCIDENTS_MANAGE,
+    ("GET", "/staff/monitors"): P.INCIDENTS_MANAGE,
+    ("POST", "/staff/monitors/evaluate"): P.INCIDENTS_MANAGE,
+    ("POST", "/staff/monitors/{monitor_id}"): P.INCIDENTS_MANAGE,
+    ("GET", "/staff/playbooks"): P.INCIDENTS_MANAGE,
+    ("POST", "/staff/playbooks/{kind}"): P.INCIDENTS_MANAGE,
+    ("GET", "/staff/analytics/insights"): P.ANALYTICS_VIEW,  # issue 14: R9.2, R9.5
     ("GET", "/staff/finance/carrier-claims"): P.REPORTS_VIEW,
     ("GET", "/staff/merchant/statement"): P.RETURNS_VIEW,  # a merchant's own; staff: elsewhere
     ("GET", "/staff/photos/{name}"): P.RETURNS_VIEW,

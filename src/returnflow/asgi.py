@@ -15,6 +15,8 @@ from starlette.responses import RedirectResponse, Response
 from starlette.staticfiles import StaticFiles
 
 from returnflow import __version__, log_privacy
+from returnflow.api import analyses as api_analyses  # issue 14: R9.2, R9.5
+from returnflow.api import analytics as api_analytics  # issue 14: R9.1, R9.4
 from returnflow.api import appeals as api_appeals
 from returnflow.api import complaints as api_complaints
 from returnflow.api import conversations as api_conversations  # issue 13: R11.1
@@ -23,12 +25,14 @@ from returnflow.api import disputes as api_disputes
 from returnflow.api import docs, openapi_problems, orders, policy, returns, shipping
 from returnflow.api import evidence as api_evidence
 from returnflow.api import finance as api_finance
+from returnflow.api import incidents as api_incidents  # issue 14: R13.1
 from returnflow.api import journal as api_journal
 from returnflow.api import notifications as api_notifications
 from returnflow.api import privacy as api_privacy
 from returnflow.api import receiving as api_receiving
 from returnflow.api import refunds as api_refunds
 from returnflow.api import resolutions as api_resolutions
+from returnflow.api import scorecards as api_scorecards
 from returnflow.api import statements as api_statements
 from returnflow.api import store_credit as api_store_credit
 from returnflow.api import surveys as api_surveys
@@ -55,12 +59,15 @@ from returnflow.web import console_disputes as web_disputes
 from returnflow.web import console_exceptions as web_exceptions
 from returnflow.web import console_finance as web_finance
 from returnflow.web import console_hotline as web_console_hotline
+from returnflow.web import console_incidents as web_incidents  # issue 14: R13.1
+from returnflow.web import console_insights as web_insights  # issue 14: R9.2, R9.5
 from returnflow.web import console_journal as web_journal
 from returnflow.web import console_notifications as web_notifications
 from returnflow.web import console_receiving as web_receiving
 from returnflow.web import console_recoveries as web_recoveries
 from returnflow.web import console_request as web_console_request
 from returnflow.web import console_resolutions as web_resolutions
+from returnflow.web import console_scorecards as web_scorecards
 from returnflow.web import console_search as web_console_search
 from returnflow.web import console_shipping as web_console_shipping
 from returnflow.web import console_statements as web_statements
@@ -149,8 +156,15 @@ ROUTES = (
     web_users,
     web_account_security,
     api_surveys,  # R7.2: the satisfaction survey
+    api_analytics,  # issue 14: return rates and KPIs (R9.1, R9.4)
+    api_analyses,  # issue 14: analyses and problem products (R9.2, R9.5)
+    web_insights,
+    api_scorecards,  # issue 14: R11.2, R12.2
+    web_scorecards,
     web_surveys,
     web_portal_surveys,
+    api_incidents,  # issue 14: monitors, incidents, playbooks, drills (R13.1)
+    web_incidents,
 )
 
 

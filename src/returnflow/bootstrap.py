@@ -26,6 +26,7 @@ from returnflow.services import (
     shipping_handlers,
     surveys,
 )
+from returnflow.services.incidents import notify_on_call  # issue 14, R13.1
 from returnflow.services.messagebus import Handler, MessageBus
 from returnflow.services.refunds import RefundRules
 from returnflow.services.staff_notice_handlers import (  # issue 13
@@ -101,6 +102,9 @@ EVENT_HANDLERS: Mapping[str, Sequence[Follower]] = {
     "dispute.evidence_added": [
         plain(notify_mediators_when_heard)
     ],  # both sides heard: the mediators
+    # monitors and incidents (issue 14): managers hear a new incident, an owner its assignment
+    "incident.opened": [plain(notify_on_call)],
+    "incident.assigned": [plain(notify_on_call)],
 }
 
 

@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from returnflow import complaints_cli, log_privacy, privacy_cli, records_cli
+from returnflow import analytics_cli, complaints_cli, log_privacy, privacy_cli, records_cli
 from returnflow.app_context import AppContext
 from returnflow.config import Settings
 from returnflow.demo.accounts import create_demo_accounts
@@ -31,6 +31,7 @@ app.command("backup")(records_cli.backup)
 app.command("restore")(records_cli.restore)
 app.add_typer(privacy_cli.privacy, name="privacy")  # R14.1: retention, anonymisation
 app.add_typer(complaints_cli.complaints, name="complaints")  # issue 12: the classifier
+app.add_typer(analytics_cli.analytics, name="analytics")  # issue 14: KPI rollups
 console = Console()
 
 
@@ -95,6 +96,9 @@ def _load_demo(context: AppContext, orders: int, seed: int) -> None:
         console.print(
             f"  {account.role.value:<10} {account.username:<10} {account.password}{scope}"
         )
+    from returnflow.demo.incidents import replay as replay_monitors  # issue 14, R13.1
+
+    replay_monitors(context, context.clock())  # the festival surge opens incidents
     ring_demo_bells(context, context.clock(), seed)  # issue 13: bells, once accounts exist
 
 

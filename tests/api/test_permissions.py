@@ -152,6 +152,26 @@ RULES: dict[tuple[str, str], Permission | None] = {
     ("POST", "/api/v1/returns/{rma_no}/appeal"): P.RETURNS_FILE,
     ("POST", "/api/v1/returns/{rma_no}/survey"): P.RETURNS_FILE,  # R7.2
     ("GET", "/api/v1/reports/satisfaction"): P.REPORTS_VIEW,
+    ("GET", "/api/v1/scorecards/merchants"): P.ANALYTICS_VIEW,  # issue 14: R11.2
+    ("GET", "/api/v1/scorecards/staff"): P.STAFF_SCORECARDS,  # R12.2
+    # monitors, incidents, playbooks, drills (issue 14, R13.1): managers and admins
+    ("GET", "/api/v1/monitors"): P.INCIDENTS_MANAGE,
+    ("PUT", "/api/v1/monitors/{monitor_id}"): P.INCIDENTS_MANAGE,
+    ("POST", "/api/v1/monitors/evaluate"): P.INCIDENTS_MANAGE,
+    ("GET", "/api/v1/incidents"): P.INCIDENTS_MANAGE,
+    ("GET", "/api/v1/incidents/{incident_id}"): P.INCIDENTS_MANAGE,
+    ("POST", "/api/v1/incidents/{incident_id}/actions"): P.INCIDENTS_MANAGE,
+    ("POST", "/api/v1/incidents/drills"): P.INCIDENTS_MANAGE,
+    ("GET", "/api/v1/playbooks"): P.INCIDENTS_MANAGE,
+    ("PUT", "/api/v1/playbooks/{kind}"): P.INCIDENTS_MANAGE,
+    # issue 14: analyses and problem products (R9.2, R9.5)
+    ("GET", "/api/v1/analytics/return-rates"): P.ANALYTICS_VIEW,  # issue 14: R9.1, R9.4
+    ("GET", "/api/v1/analytics/kpis"): P.ANALYTICS_VIEW,
+    ("GET", "/api/v1/analytics/reasons"): P.ANALYTICS_VIEW,
+    ("GET", "/api/v1/analytics/segments"): P.ANALYTICS_VIEW,
+    ("GET", "/api/v1/analytics/correlations"): P.ANALYTICS_VIEW,
+    ("GET", "/api/v1/analytics/forecast"): P.ANALYTICS_VIEW,
+    ("GET", "/api/v1/analytics/problem-products"): P.ANALYTICS_VIEW,
     ("GET", "/api/v1/returns/{rma_no}/appeal"): P.RETURNS_VIEW,
     ("POST", "/api/v1/returns/{rma_no}/appeal/decision"): P.RETURNS_REVIEW,
     ("POST", "/api/v1/returns/{rma_no}/overturn"): P.RETURNS_REVIEW,

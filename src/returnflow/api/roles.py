@@ -49,3 +49,6 @@ DisputeParty = Annotated[Principal, Depends(Allowed(P.DISPUTES_EVIDENCE))]  # op
 DisputeRuler = Annotated[Principal, Depends(Allowed(P.DISPUTES_RULE))]
 NoticeReader = Annotated[Principal, Depends(Allowed(P.NOTIFICATIONS_VIEW))]  # issue 13
 Messenger = Annotated[Principal, Depends(Allowed(P.RETURNS_MESSAGE))]  # R11.1
+IncidentManager = Annotated[Principal, Depends(Allowed(P.INCIDENTS_MANAGE))]  # R13.1
+Analyst = Annotated[Principal, Depends(Allowed(P.ANALYTICS_VIEW))]  # issue 14: KPIs, analyses
+StaffScorer = Annotated[Principal, Depends(Allowed(P.STAFF_SCORECARDS))]  # R12.2: managers

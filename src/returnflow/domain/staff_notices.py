@@ -38,6 +38,7 @@ class Kind(StrEnum):
     APPEAL_FILED = "appeal_filed"  # agents
     APPROVAL_REQUESTED = "approval_requested"  # whoever holds amounts.approve
     MESSAGE = "message"  # a message in a request's conversation
+    INCIDENT = "incident"  # managers: a monitor opened an incident; owners: assigned (R13.1)
 
     @property
     def label(self) -> Text:
@@ -173,6 +174,7 @@ _KIND_LABELS = {
     Kind.APPEAL_FILED: Text("申诉", "Appeal"),
     Kind.APPROVAL_REQUESTED: Text("金额审批", "Amount approval"),
     Kind.MESSAGE: Text("留言", "Message"),
+    Kind.INCIDENT: Text("事件", "Incident"),
 }
 
 

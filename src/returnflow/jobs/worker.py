@@ -54,6 +54,9 @@ class Worker:
 
         self.webhooks = WebhookJobs(context)
         self.staff_notices = StaffNoticeJobs(context, self.mailer)  # keeps its safety net's pace
+        from returnflow.jobs.incidents import IncidentJobs  # issue 14: monitors (R13.1)
+
+        self.incidents = IncidentJobs(context)
         self.counters_pruned_at: datetime | None = None  # throttle counters, hourly
         self.dispatcher = OutboxDispatcher(
             context.session_factory,
@@ -87,6 +90,10 @@ class Worker:
         disputes.rule_overdue(self.context, now)
         liability.book_left_unbooked(self.context, now)  # R8.4: what the bus left
         self.webhooks.tick(now)  # R15.1: outbound webhooks, in outbox order per subscriber
+        from returnflow.jobs import analytics as rollups  # issue 14: KPI rollups (R9.4)
+
+        rollups.refresh(self.context, now)
+        self.incidents.tick(now)  # R13.1: monitors every 15 minutes open incidents
         self.retention.tick(now)
         if self.counters_pruned_at is None or now - self.counters_pruned_at >= HOUR:
             sweeps.forget_quiet_counters(self.context, now)

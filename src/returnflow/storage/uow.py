@@ -148,12 +148,24 @@ class UnitOfWork:
         self.webhooks = WebhookStore(self.session)  # outbound webhooks (R15.1)
         self.surveys = SurveyRepository(self.session)  # satisfaction surveys (R7.2)
         self.journal = JournalQueries(self.session)  # the ledger as a journal, by period
+        from returnflow.storage.analytics import AnalyticsStore  # issue 14: KPI rollups
+
+        self.analytics = AnalyticsStore(self.session)  # R9.1, R9.4: rollups, KPI inputs
+        from returnflow.storage.scorecard_queries import ScorecardQueries  # issue 14
+
+        self.scorecards = ScorecardQueries(self.session)  # R11.2, R12.2 raw figures
+        from returnflow.storage.analysis_queries import AnalysisQueries  # issue 14, R9.2
+
+        self.analysis = AnalysisQueries(self.session)  # bounded reads for the analyses
         from returnflow.storage.staff_notices import StaffNoticeStore  # issue 13
 
         self.staff_notices = StaffNoticeStore(self.session)  # staff, merchant notifications
         from returnflow.storage.conversations import ConversationRepository  # R11.1
 
         self.conversations = ConversationRepository(self.session)  # a thread per request
+        from returnflow.storage.incidents import IncidentRepository, MonitorStore  # R13.1
+
+        self.incidents, self.monitors = IncidentRepository(self.session), MonitorStore(self.session)
         return self
 
     def __exit__(

@@ -20,6 +20,7 @@ from returnflow.entrypoints.deps import Context
 from returnflow.entrypoints.steps import perform
 from returnflow.services import privacy as privacy_service
 from returnflow.services import review as review_service
+from returnflow.services import scorecards
 from returnflow.services.errors import NotFound
 from returnflow.services.unit_of_work import UnitOfWork
 from returnflow.web.console_common import P
@@ -45,7 +46,15 @@ def home(request: Request, context: Context, session: Viewer) -> Response:
                 uow, now, merchant_scope=principal.merchant_scope, limit=1
             ),
         )
-    values = {"queue": queue, "disputes": waiting_disputes(context, principal)}  # R8.3
+    board = None  # a merchant's own scorecard headline (R11.2)
+    if principal.merchant_scope and principal.can(P.ANALYTICS_VIEW):
+        scope = principal.merchant_scope
+        board = perform(context, lambda uow, now: scorecards.home_board(uow, scope, now))
+    values = {
+        "queue": queue,
+        "disputes": waiting_disputes(context, principal),  # R8.3
+        "my_scorecard": board,
+    }
     return render_staff(request, session, "staff/home.html", values, section="home")
 
 

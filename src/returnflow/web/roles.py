@@ -43,3 +43,6 @@ DisputeParty = Annotated[StaffSession, Depends(StaffPage(P.DISPUTES_EVIDENCE))] 
 DisputeRuler = Annotated[StaffSession, Depends(StaffPage(P.DISPUTES_RULE))]
 NoticeReader = Annotated[StaffSession, Depends(StaffPage(P.NOTIFICATIONS_VIEW))]  # issue 13
 Messenger = Annotated[StaffSession, Depends(StaffPage(P.RETURNS_MESSAGE))]  # R11.1
+IncidentManager = Annotated[StaffSession, Depends(StaffPage(P.INCIDENTS_MANAGE))]  # R13.1
+Analyst = Annotated[StaffSession, Depends(StaffPage(P.ANALYTICS_VIEW))]  # issue 14
+StaffScorer = Annotated[StaffSession, Depends(StaffPage(P.STAFF_SCORECARDS))]  # R12.2

@@ -6,10 +6,12 @@ table module is imported here so the declarative registry knows them all.
 """
 
 from returnflow.storage.schema import (  # noqa: F401 (registry)
+    analytics,  # issue 14: daily rollups behind the KPIs
     appeals,
     complaints,
     conversations,  # issue 13: a conversation per request (R11.1)
     disputes,
+    incidents,  # issue 14: monitors, playbooks, incidents (R13.1)
     notices,  # issue 13: notice channels, deliveries, inbox
     staff_notices,  # issue 13: staff and merchant notifications
     surveys,  # R7.2 satisfaction surveys

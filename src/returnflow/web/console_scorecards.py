@@ -1,0 +1,114 @@
+"""Scorecards in the console (R11.2, R12.2): merchants ranked, people and teams.
+
+Pages: /staff/scorecards/merchants and /staff/scorecards/staff.
+
+The merchants' page (`Analyst`) ranks every merchant for a period (local days, both
+inclusive; none: the last 30) by the composite, with each figure and the trend against
+the period before; a merchant account sees its own card and its rank among n, no other
+merchant's name. The staff page (`StaffScorer`, managers) lists each person and each
+team. Both lists page (`page=`, 25 lines a page). Definitions: services/scorecards.py.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from starlette.requests import Request
+from starlette.responses import Response
+
+from returnflow.domain.access import Role
+from returnflow.domain.money import Money
+from returnflow.domain.text import Text
+from returnflow.entrypoints.deps import Context
+from returnflow.entrypoints.steps import perform
+from returnflow.services import scorecards
+from returnflow.services.unit_of_work import UnitOfWork
+from returnflow.web.roles import Analyst, StaffScorer
+from returnflow.web.staff_page import render_staff
+
+router = APIRouter(include_in_schema=False)
+
+PAGE_SIZE = 25
+DateFrom = Annotated[str, Query(alias="from", max_length=10)]
+DateTo = Annotated[str, Query(alias="to", max_length=10)]
+Team = Annotated[str, Query(max_length=64, pattern=r"^[a-z_]*$")]
+Page = Annotated[int, Query(ge=1, le=10_000)]
+
+
+def _paged(items: tuple[Any, ...], page: int) -> dict[str, Any]:
+    pages = max(1, -(-len(items) // PAGE_SIZE))
+    page = min(page, pages)
+    start = (page - 1) * PAGE_SIZE
+    return {"items": items[start : start + PAGE_SIZE], "page": page, "pages": pages}
+
+
+def team_label(team: str) -> Text:
+    """A role's or a complaint team's name in both languages."""
+    if team == "key_accounts":
+        return Text("大客户组", "Key accounts")
+    try:
+        return Role(team).label
+    except ValueError:
+        return Text(team, team)
+
+
+@router.get("/staff/scorecards/merchants")
+def merchant_scorecards(
+    request: Request,
+    context: Context,
+    session: Analyst,
+    date_from: DateFrom = "",
+    date_to: DateTo = "",
+    page: Page = 1,
+) -> Response:
+    """Merchants ranked by the composite; a merchant account: its own card."""
+    when = scorecards.period(date_from, date_to, context.clock())
+    scope = session.principal.merchant_scope
+
+    def read(uow: UnitOfWork, now: datetime) -> scorecards.MerchantBoard:
+        return scorecards.merchant_board(uow, when, scope)
+
+    board = perform(context, read)
+    values = {
+        "board": board,
+        "period": when,
+        "before": scorecards.previous(when),
+        "own": scope is not None,
+        "listing": _paged(board.cards, page),
+        "fen": lambda cents: Money(int(cents)),
+    }
+    return render_staff(
+        request, session, "staff/scorecards_merchants.html", values, section="scorecards"
+    )
+
+
+@router.get("/staff/scorecards/staff")
+def staff_scorecards(
+    request: Request,
+    context: Context,
+    session: StaffScorer,
+    date_from: DateFrom = "",
+    date_to: DateTo = "",
+    team: Team = "",
+    page: Page = 1,
+) -> Response:
+    """Per person and per team, for managers."""
+    when = scorecards.period(date_from, date_to, context.clock())
+
+    def read(uow: UnitOfWork, now: datetime) -> scorecards.StaffBoard:
+        return scorecards.staff_board(uow, when, team)
+
+    board = perform(context, read)
+    values = {
+        "board": board,
+        "period": when,
+        "team": team,
+        "teams": [*scorecards.STAFF_ROLES, "key_accounts"],
+        "team_label": team_label,
+        "listing": _paged(board.people, page),
+    }
+    return render_staff(
+        request, session, "staff/scorecards_staff.html", values, section="scorecards"
+    )
