@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
+from returnflow.domain.metrics import NOT_COUNTED  # the return rate's one rule
 from returnflow.storage.schema import (
     InspectionRow,
     OrderLineRow,
@@ -23,7 +24,6 @@ from returnflow.storage.schema import (
 )
 
 LIMIT = 50_000  # rows one analysis reads at most
-NOT_COUNTED = ("rejected", "cancelled")  # requests that return nothing (the return rate's rule)
 
 
 @dataclass(frozen=True, slots=True)

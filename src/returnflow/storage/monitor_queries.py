@@ -5,8 +5,8 @@ the window (the current day and the baseline's 28 before it), so every query is 
 by a day's rows and filtered on a timestamp column. The days are 24-hour windows ending
 at the moment of the evaluation, the same on SQLite and PostgreSQL (no date functions).
 The analytics rollups (issue 14, services/analytics.py) were not ready when these were
-written; the definitions follow the README's (units in requests not rejected, cancelled
-or closed ÷ units delivered).
+written; the definitions follow the README's (units in requests not rejected or
+cancelled ÷ units delivered: domain/metrics.py NOT_COUNTED).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import and_, exists, func, literal, select
 from sqlalchemy.orm import Session, aliased
 
+from returnflow.domain.metrics import NOT_COUNTED  # the return rate's one rule
 from returnflow.domain.monitors import Indicator, Scope
 from returnflow.storage.schema.complaints import ComplaintRow
 from returnflow.storage.schema.orders import OrderLineRow, OrderRow
@@ -27,7 +28,6 @@ from returnflow.storage.schema.shipping import ShipmentExceptionRow, ShipmentRow
 
 DAY = timedelta(days=1)
 BACKLOG_REACH = timedelta(days=30)  # a parcel older than this is a lost parcel, not backlog
-_NOT_COUNTED = ("rejected", "cancelled", "closed")
 Counts = dict[str, tuple[int, int]]
 Window = Callable[[Session, Scope, datetime, datetime], Counts]
 
@@ -78,7 +78,7 @@ def _return_rate(session: Session, scope: Scope, start: datetime, end: datetime)
             ),
         )
         .where(ReturnRow.created_at >= start, ReturnRow.created_at < end)
-        .where(ReturnRow.status.not_in(_NOT_COUNTED))
+        .where(ReturnRow.status.not_in(NOT_COUNTED))
         .group_by(*_by(returned_key))
     )
     delivered_key = {

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from sqlalchemy import and_, distinct, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from returnflow.domain.metrics import NOT_COUNTED  # the return rate's one rule
 from returnflow.storage.schema.appeals import AppealRow
 from returnflow.storage.schema.complaints import ComplaintEntryRow, ComplaintRow
 from returnflow.storage.schema.disputes import DisputeRow
@@ -29,7 +30,6 @@ from returnflow.storage.schema.warehouse import InspectionRow
 ROW_CAP = 50_000  # decisions, resolutions or inspections read for one period
 DECISIONS = ("approve", "reject", "auto_approve", "auto_reject")
 APPROVALS = ("approve", "auto_approve")
-NOT_RETURNED = ("rejected", "cancelled")
 RECEIVABLE = "merchant_receivable"
 RowT = TypeVar("RowT")
 
@@ -164,7 +164,7 @@ class ScorecardQueries:
             .join(ReturnLineRow, ReturnLineRow.return_id == ReturnRow.id)
             .join(OrderLineRow, and_(OrderLineRow.order_id == OrderRow.id,
                                      OrderLineRow.line_no == ReturnLineRow.line_no))
-            .where(*delivered_orders, ReturnRow.status.not_in(NOT_RETURNED))
+            .where(*delivered_orders, ReturnRow.status.not_in(NOT_COUNTED))
             .group_by(OrderRow.merchant_id, OrderLineRow.category)
         )  # fmt: skip
         back = {(str(m), str(c)): int(n or 0) for m, c, n in self.session.execute(returned)}
