@@ -15,7 +15,10 @@ class AppealRow(Base):
     """A request's one appeal (unique rma_no); the queue reads open ones oldest first."""
 
     __tablename__ = "appeals"
-    __table_args__ = (Index("ix_appeals_status_filed", "status", "filed_at"),)
+    __table_args__ = (
+        Index("ix_appeals_status_filed", "status", "filed_at"),
+        Index("ix_appeals_decided_at", "decided_at"),  # scorecards' periods (0029)
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     rma_no: Mapped[str] = mapped_column(String(32), unique=True)
     merchant_id: Mapped[str] = mapped_column(String(64), index=True)

@@ -88,7 +88,10 @@ class ReturnEventRow(Base):
     """Append-only: one row per status change, never updated (the audit log)."""
 
     __tablename__ = "return_events"
-    __table_args__ = (UniqueConstraint("return_id", "seq"),)
+    __table_args__ = (
+        UniqueConstraint("return_id", "seq"),
+        Index("ix_return_events_at", "at"),  # periods: rollups, scorecards (0029)
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     return_id: Mapped[int] = mapped_column(ForeignKey("returns.id", ondelete="CASCADE"))
     seq: Mapped[int]
