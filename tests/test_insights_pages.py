@@ -61,4 +61,4 @@ def test_a_merchant_sees_its_own_and_a_bad_period_is_explained(
         html = merchant.get("/staff/analytics/insights", headers=EN).text
         assert "the handle cracked" in html and "BOTTLE" not in html and "漏水" not in html
         bad = merchant.get("/staff/analytics/insights?from=2024-01-01&to=2026-01-01", headers=EN)
-        assert bad.status_code == 422 and "An analysis covers at most 366 days" in bad.text
+        assert bad.status_code == 422 and "A period covers at most 366 days" in bad.text

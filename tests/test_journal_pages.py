@@ -164,7 +164,7 @@ def test_the_page_downloads_the_period(finance: TestClient, booked: None) -> Non
     [
         ({"from": "2026-02-30", "to": "2026-03-01"}, "日期格式应为", "Dates are written"),
         ({"from": "2026-11-20", "to": "2026-11-01"}, "开始日期不能晚于结束日期", "cannot be after"),
-        ({"from": "2025-01-01", "to": "2026-11-20"}, "最多导出 366 天", "at most 366 days"),
+        ({"from": "2025-01-01", "to": "2026-11-20"}, "最多覆盖 366 天", "at most 366 days"),
     ],
 )
 def test_refused_periods_are_said_beside_the_form(

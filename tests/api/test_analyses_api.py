@@ -111,7 +111,7 @@ def test_a_bad_period_is_a_problem_in_both_languages(client: TestClient) -> None
     )
     assert long.status_code == 422
     assert long.headers["content-type"].startswith("application/problem+json")
-    assert long.json()["code"] == "analysis_period_too_long"
+    assert long.json()["code"] == "date_range_too_long"
     reversed_ = client.get(
         "/api/v1/analytics/segments",
         params={"from": "2026-11-10", "to": "2026-11-01"},

@@ -268,7 +268,7 @@ def test_who_may_read_which_scorecard(as_role: Any) -> None:
     [
         ("from=2026-03-31&to=2026-03-01", "date_range_reversed"),
         ("from=2026-13-01", "date_invalid"),
-        ("from=2024-01-01&to=2026-03-01", "period_too_long"),
+        ("from=2024-01-01&to=2026-03-01", "date_range_too_long"),
     ],
 )
 def test_bad_periods_are_problems(client: TestClient, query: str, code: str | None) -> None:

@@ -226,7 +226,7 @@ def test_without_inspections_the_default_pace_stands_in() -> None:
 def test_a_period_too_long_or_reversed_is_refused() -> None:
     with pytest.raises(DomainError) as too_long:
         analyses.window("2025-01-01", "2026-11-19", NOW)
-    assert too_long.value.code == "analysis_period_too_long"
+    assert too_long.value.code == "date_range_too_long"
     assert "366" in too_long.value.message.zh
     with pytest.raises(DomainError) as reversed_:
         analyses.window("2026-11-19", "2026-11-01", NOW)

@@ -160,3 +160,29 @@ def day_range(start: date | None, end: date | None, today: date, days: int) -> t
             field="start",
         )
     return first, last
+
+
+MAX_PERIOD_DAYS = 366  # a report, export or analysis covers at most a year (leap years too)
+
+
+def within_days(first: date, last: date, days: int = MAX_PERIOD_DAYS) -> tuple[date, date]:
+    """A period of at most `days` days, both ends counted; a longer one is refused."""
+    if (last - first).days + 1 > days:
+        raise DomainError(
+            "date_range_too_long",
+            Text("一次最多覆盖 {days} 天", "A period covers at most {days} days").format(days=days),
+            field="to",
+        )
+    return first, last
+
+
+def required_days(date_from: str, date_to: str, days: int = MAX_PERIOD_DAYS) -> tuple[date, date]:
+    """Both days given (`YYYY-MM-DD`), `from` ≤ `to`, at most `days` days."""
+    first, last = day(date_from, "from"), day(date_to, "to")
+    if first > last:
+        raise DomainError(
+            "date_range_reversed",
+            Text("开始日期不能晚于结束日期", "The start date cannot be after the end date"),
+            field="from",
+        )
+    return within_days(first, last, days)

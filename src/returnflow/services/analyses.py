@@ -25,8 +25,8 @@ from typing import Literal
 from returnflow.analyze import segments as segmenting
 from returnflow.analyze import text as wording
 from returnflow.domain import analyses as rules
-from returnflow.domain.input_bounds import day_range, optional_day
-from returnflow.domain.text import DomainError, Text
+from returnflow.domain.input_bounds import day_range, optional_day, within_days
+from returnflow.domain.text import Text
 from returnflow.services.liability_queries import ZONE, Period
 from returnflow.services.unit_of_work import UnitOfWork
 from returnflow.storage.analysis_queries import ReturnFact, SoldLine
@@ -43,14 +43,7 @@ def window(date_from: str, date_to: str, now: datetime) -> Period:
     first, last = day_range(
         optional_day(date_from, "from"), optional_day(date_to, "to"), today, DEFAULT_DAYS
     )
-    if (last - first).days + 1 > MAX_DAYS:
-        raise DomainError(
-            "analysis_period_too_long",
-            Text("一次分析最多覆盖 {days} 天", "An analysis covers at most {days} days").format(
-                days=MAX_DAYS
-            ),
-            field="to",
-        )
+    first, last = within_days(first, last, MAX_DAYS)
     return Period(first, last)
 
 

@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 
 from returnflow.domain import metrics
 from returnflow.domain.access import Principal, forbidden
-from returnflow.domain.input_bounds import day
-from returnflow.domain.text import DomainError, Text
+from returnflow.domain.input_bounds import required_days
+from returnflow.domain.text import Text
 from returnflow.services.unit_of_work import UnitOfWork
 from returnflow.storage.analytics import KpiInputs
 
@@ -74,22 +74,7 @@ class KpiReport:
 
 def period(date_from: str, date_to: str) -> Period:
     """Both days required (`YYYY-MM-DD`), `from` ≤ `to`, at most 366 days."""
-    first, last = day(date_from, "from"), day(date_to, "to")
-    if first > last:
-        raise DomainError(
-            "date_range_reversed",
-            Text("开始日期不能晚于结束日期", "The start date cannot be after the end date"),
-            field="from",
-        )
-    if (last - first).days + 1 > MAX_DAYS:
-        raise DomainError(
-            "date_range_too_long",
-            Text("一次最多统计 {days} 天", "A period covers at most {days} days").format(
-                days=MAX_DAYS
-            ),
-            field="to",
-        )
-    return Period(first, last)
+    return Period(*required_days(date_from, date_to, MAX_DAYS))
 
 
 def scope(principal: Principal, merchant: str | None) -> str | None:

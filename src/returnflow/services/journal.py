@@ -19,10 +19,10 @@ from typing import Literal
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
-from returnflow.domain.input_bounds import day
+from returnflow.domain.input_bounds import required_days
 from returnflow.domain.ledger import Account
 from returnflow.domain.money import Money
-from returnflow.domain.text import DomainError, Text
+from returnflow.domain.text import Text
 from returnflow.services.liability_queries import ZONE, Period
 from returnflow.services.unit_of_work import UnitOfWork
 from returnflow.storage.journal_queries import JournalPosting
@@ -130,23 +130,8 @@ class JournalFile:
 
 
 def period(date_from: str, date_to: str) -> Period:
-    """Both days are required (`YYYY-MM-DD`), `from` ≤ `to`, at most 366 days."""
-    first, last = day(date_from, "from"), day(date_to, "to")
-    if first > last:
-        raise DomainError(
-            "date_range_reversed",
-            Text("开始日期不能晚于结束日期", "The start date cannot be after the end date"),
-            field="from",
-        )
-    if (last - first).days + 1 > MAX_DAYS:
-        raise DomainError(
-            "date_range_too_long",
-            Text(
-                "一次最多导出 {days} 天的分录", "A journal export covers at most {days} days"
-            ).format(days=MAX_DAYS),
-            field="to",
-        )
-    return Period(first, last)
+    """Both days required (`YYYY-MM-DD`), `from` ≤ `to`, at most 366 days."""
+    return Period(*required_days(date_from, date_to, MAX_DAYS))
 
 
 def _yuan(fen: int) -> str:

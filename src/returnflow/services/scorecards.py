@@ -31,7 +31,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from returnflow.domain.input_bounds import day_range, optional_day
+from returnflow.domain.input_bounds import day_range, optional_day, within_days
 from returnflow.domain.scorecards import (
     MerchantCard,
     MerchantFigures,
@@ -40,7 +40,6 @@ from returnflow.domain.scorecards import (
     rank_merchants,
     team_line,
 )
-from returnflow.domain.text import DomainError, Text
 from returnflow.services.liability_queries import ZONE, Period
 from returnflow.services.merchants import merchant_names
 from returnflow.services.unit_of_work import UnitOfWork
@@ -58,12 +57,7 @@ def period(date_from: str, date_to: str, now: datetime) -> Period:
     first, last = day_range(
         optional_day(date_from, "from"), optional_day(date_to, "to"), today, DEFAULT_DAYS
     )
-    if (last - first).days + 1 > MAX_DAYS:
-        raise DomainError(
-            "period_too_long",
-            Text("统计期间最长 366 天", "A period can be at most 366 days"),
-            field="from",
-        )
+    first, last = within_days(first, last, MAX_DAYS)
     return Period(first, last)
 
 
