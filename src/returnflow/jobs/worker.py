@@ -17,9 +17,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from returnflow.app_context import AppContext
+from returnflow.jobs import analytics as rollups
 from returnflow.jobs import complaint_mail, liability, resolutions, sweeps
 from returnflow.jobs.carrier_calls import carrier_consumer
 from returnflow.jobs.complaints import ComplaintJobs
+from returnflow.jobs.incidents import IncidentJobs
 from returnflow.jobs.notices import notice_consumer  # R1.3, R7.3: inbox, email, SMS
 from returnflow.jobs.outbox import DispatchReport, OutboxDispatcher
 from returnflow.jobs.refunds import RefundJobs
@@ -54,9 +56,7 @@ class Worker:
 
         self.webhooks = WebhookJobs(context)
         self.staff_notices = StaffNoticeJobs(context, self.mailer)  # keeps its safety net's pace
-        from returnflow.jobs.incidents import IncidentJobs  # issue 14: monitors (R13.1)
-
-        self.incidents = IncidentJobs(context)
+        self.incidents = IncidentJobs(context)  # issue 14: monitors (R13.1)
         self.counters_pruned_at: datetime | None = None  # throttle counters, hourly
         self.dispatcher = OutboxDispatcher(
             context.session_factory,
@@ -67,7 +67,7 @@ class Worker:
                 **self.refunds.consumers(),
                 **self.complaints.consumers(),
                 **resolutions.consumers(context),
-                **StaffNoticeJobs(context, self.mailer).consumers(),  # issue 13: merchants' mail
+                **self.staff_notices.consumers(),  # issue 13: merchants' mail
             },
             max_attempts=context.settings.outbox_max_attempts,
         )
@@ -90,9 +90,7 @@ class Worker:
         disputes.rule_overdue(self.context, now)
         liability.book_left_unbooked(self.context, now)  # R8.4: what the bus left
         self.webhooks.tick(now)  # R15.1: outbound webhooks, in outbox order per subscriber
-        from returnflow.jobs import analytics as rollups  # issue 14: KPI rollups (R9.4)
-
-        rollups.refresh(self.context, now)
+        rollups.refresh(self.context, now)  # issue 14: KPI rollups (R9.4)
         self.incidents.tick(now)  # R13.1: monitors every 15 minutes open incidents
         self.retention.tick(now)
         if self.counters_pruned_at is None or now - self.counters_pruned_at >= HOUR:
