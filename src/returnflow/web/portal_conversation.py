@@ -23,13 +23,14 @@ from starlette.responses import RedirectResponse, Response
 from returnflow.app_context import AppContext
 from returnflow.domain.conversations import BODY_MAX, MAX_ATTACHMENTS, Attachment
 from returnflow.domain.photos import MAX_BYTES
-from returnflow.domain.text import DomainError, Text
+from returnflow.domain.text import Text
 from returnflow.entrypoints.deps import Context
-from returnflow.entrypoints.steps import Refused, attempt, perform
+from returnflow.entrypoints.steps import Refused, perform
 from returnflow.services import conversations as service
 from returnflow.services import portal as portal_service
 from returnflow.services.errors import NotFound
 from returnflow.services.unit_of_work import UnitOfWork
+from returnflow.web.console_dispute_forms import with_photos
 from returnflow.web.conversation_view import MessageForm, remember_refusal
 from returnflow.web.portal_common import PortalRoute, access_of
 from returnflow.web.portal_links import PortalAccess, link_invalid
@@ -81,22 +82,20 @@ def post_with_photos(
                 n=MAX_ATTACHMENTS
             ),
         )
-    try:
-        context.photos.check_all(files)
-    except DomainError as refused:
-        return Refused(422, refused.code, refused.message)
-    saved = context.photos.save_all(files) if files else []
-    carried = tuple(
-        Attachment(name, hashlib.sha256(data).hexdigest(), len(data))
-        for name, (_, data) in zip(saved, files, strict=True)
-    )
-    try:
-        result = attempt(context, lambda uow, now: step(uow, now, carried))
-    except BaseException:
-        context.photos.discard(saved)
-        raise
-    if isinstance(result, Refused) or result.again:
-        context.photos.discard(saved)
+    digests = [(hashlib.sha256(data).hexdigest(), len(data)) for _, data in files]
+    kept: list[str] = []
+
+    def carry(uow: UnitOfWork, now: datetime, saved: list[str]) -> service.Posted:
+        kept[:] = saved
+        carried = tuple(
+            Attachment(name, digest, size)
+            for name, (digest, size) in zip(saved, digests, strict=True)
+        )
+        return step(uow, now, carried)
+
+    result = with_photos(context, files, carry)  # checked, saved, discarded when refused
+    if not isinstance(result, Refused) and result.again:
+        context.photos.discard(kept)  # the first message already carries its own
     return result
 
 
