@@ -24,6 +24,7 @@ from returnflow.api.receiving_models import PhotoIn, decode
 from returnflow.api.roles import Messenger, Viewer
 from returnflow.app_context import AppContext
 from returnflow.domain.conversations import BODY_MAX, MAX_ATTACHMENTS, Attachment, Message
+from returnflow.domain.paging import page_count
 from returnflow.domain.text import DomainError, Text
 from returnflow.entrypoints.deps import Context, Language
 from returnflow.entrypoints.steps import perform
@@ -122,7 +123,7 @@ def list_messages(
         total=found.total,
         page=found.page,
         page_size=found.page_size,
-        pages=max(1, -(-found.total // found.page_size)),
+        pages=page_count(found.total, found.page_size),
         customer_may_write=found.customer_may_write,
     )
 

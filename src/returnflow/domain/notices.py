@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from returnflow.domain.paging import page_count
 from returnflow.domain.text import Text
 
 EMAIL, SMS, INBOX = "email", "sms", "inbox"
@@ -77,7 +78,7 @@ class InboxPage:
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.page_size))
+        return page_count(self.total, self.page_size)
 
 
 # --- when a refund reaches the customer (issue 13: "refund paid … when it reaches them") ---

@@ -19,6 +19,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from returnflow.domain.access import ROLE_PERMISSIONS, Permission, Principal, Role
+from returnflow.domain.paging import page_count
 from returnflow.domain.text import DomainError, Text
 
 LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
@@ -149,7 +150,7 @@ class NoticePage:
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.page_size))
+        return page_count(self.total, self.page_size)
 
 
 def local_time(moment: datetime) -> str:

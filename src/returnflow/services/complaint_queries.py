@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from returnflow.domain.complaints import Complaint, HistoryEntry
 from returnflow.domain.input_bounds import MAX_PAGE
+from returnflow.domain.paging import page_count
 from returnflow.services.complaints import get_complaint
 from returnflow.services.unit_of_work import UnitOfWork
 from returnflow.storage.complaints import ComplaintFilter, ComplaintRecord
@@ -66,7 +67,7 @@ class ComplaintPage:
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+        return page_count(self.total, self.per_page)
 
 
 def queue(

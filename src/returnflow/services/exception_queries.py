@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from returnflow.domain.paging import page_count
 from returnflow.domain.shipment import MANUAL_CARRIER
 from returnflow.domain.shipment_tasks import ExceptionTask
 from returnflow.domain.text import Text
@@ -30,7 +31,7 @@ class ExceptionsPage:
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+        return page_count(self.total, self.per_page)
 
 
 def exceptions_page(
@@ -44,7 +45,7 @@ def exceptions_page(
 ) -> ExceptionsPage:
     """One page of the queue; a page past the last shows the last."""
     total = uow.tracking.count_tasks(state=state, kind=kind)
-    last = max(1, -(-total // per_page))
+    last = page_count(total, per_page)
     page = min(max(1, page), last)
     offset = (page - 1) * per_page
     tasks = uow.tracking.tasks(state=state, kind=kind, limit=per_page, offset=offset)

@@ -22,6 +22,7 @@ from openpyxl.cell import WriteOnlyCell
 from returnflow.domain.input_bounds import required_days
 from returnflow.domain.ledger import Account
 from returnflow.domain.money import Money
+from returnflow.domain.paging import page_count
 from returnflow.domain.text import Text
 from returnflow.services.liability_queries import ZONE, Period
 from returnflow.services.unit_of_work import UnitOfWork
@@ -117,7 +118,7 @@ class JournalPage:
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total_entries // self.page_size))
+        return page_count(self.total_entries, self.page_size)
 
 
 @dataclass(frozen=True, slots=True)

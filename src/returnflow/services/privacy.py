@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from returnflow.domain import input_bounds
 from returnflow.domain.access import Principal
+from returnflow.domain.paging import page_count
 from returnflow.domain.text import DomainError, Text
 from returnflow.services.errors import NotFound
 from returnflow.services.unit_of_work import UnitOfWork
@@ -40,7 +41,7 @@ class AccessLogPage:
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.page_size))
+        return page_count(self.total, self.page_size)
 
 
 def _invalid(field: str, message: Text) -> DomainError:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from returnflow.domain.access import Principal, Role
+from returnflow.domain.paging import page_count
 from returnflow.domain.staff_notices import checked_email
 from returnflow.domain.text import DomainError, Text
 from returnflow.services import accounts, staff_notices
@@ -35,7 +36,7 @@ class UserPage:
 def list_users(uow: UnitOfWork, page: int) -> UserPage:
     users, total = uow.accounts.list_users((page - 1) * PER_PAGE, PER_PAGE)
     emails = uow.staff_notices.emails([user.principal.user_id for user in users])
-    return UserPage(users, page, max(1, -(-total // PER_PAGE)), total, emails)
+    return UserPage(users, page, page_count(total, PER_PAGE), total, emails)
 
 
 def listing(uow: UnitOfWork, user_id: int) -> UserListing:

@@ -19,6 +19,7 @@ from starlette.responses import RedirectResponse, Response
 
 from returnflow.app_context import AppContext
 from returnflow.domain.appeals import AppealStatus
+from returnflow.domain.paging import page_count
 from returnflow.domain.text import Text
 from returnflow.entrypoints.deps import Context
 from returnflow.entrypoints.language import preferred_language
@@ -71,7 +72,7 @@ def queue_page(
         "status": wanted.value if wanted else "all",
         "statuses": list(AppealStatus),
         "page": page,
-        "pages": max(1, -(-found.total // PAGE_SIZE)),
+        "pages": page_count(found.total, PAGE_SIZE),
     }
     return render_staff(request, session, "staff/appeals.html", values, section="appeals")
 

@@ -27,6 +27,7 @@ from returnflow.app_context import AppContext
 from returnflow.domain.access import Principal
 from returnflow.domain.awards import Liable
 from returnflow.domain.disputes import DisputeStatus, EvidenceKind, Outcome, Party, Ruling, Side
+from returnflow.domain.paging import page_count
 from returnflow.domain.text import Text
 from returnflow.entrypoints import params
 from returnflow.entrypoints.deps import Context
@@ -118,7 +119,7 @@ def queue_page(
         return found, counts, names, now
 
     found, counts, names, now = perform(context, read)
-    pages = max(1, -(-found.total // PER_PAGE))
+    pages = page_count(found.total, PER_PAGE)
 
     def page_url(target: int) -> str:
         return "/staff/disputes?" + urlencode({"status": tab, "page": str(target)})

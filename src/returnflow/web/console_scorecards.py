@@ -20,6 +20,7 @@ from starlette.responses import Response
 
 from returnflow.domain.access import Role
 from returnflow.domain.money import Money
+from returnflow.domain.paging import page_count
 from returnflow.domain.text import Text
 from returnflow.entrypoints.deps import Context
 from returnflow.entrypoints.steps import perform
@@ -38,7 +39,7 @@ Page = Annotated[int, Query(ge=1, le=10_000)]
 
 
 def _paged(items: tuple[Any, ...], page: int) -> dict[str, Any]:
-    pages = max(1, -(-len(items) // PAGE_SIZE))
+    pages = page_count(len(items), PAGE_SIZE)
     page = min(page, pages)
     start = (page - 1) * PAGE_SIZE
     return {"items": items[start : start + PAGE_SIZE], "page": page, "pages": pages}

@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from returnflow.domain.lifecycle import Status
+from returnflow.domain.paging import page_count
 from returnflow.domain.text import DomainError, Text
 from returnflow.entrypoints import params
 from returnflow.entrypoints.deps import Context
@@ -141,7 +142,7 @@ def search_page(
         "results": found.items,
         "total": found.total,
         "page": asked.page,
-        "pages": max(1, -(-found.total // PAGE_SIZE)),
+        "pages": page_count(found.total, PAGE_SIZE),
         "page_url": page_url,
         "now": context.clock(),
     }

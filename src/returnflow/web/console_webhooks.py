@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from returnflow.app_context import AppContext
+from returnflow.domain.paging import page_count
 from returnflow.domain.text import Text
 from returnflow.domain.webhooks import (
     FAMILIES,
@@ -54,7 +55,7 @@ def _page(
         "deliveries": deliveries,
         "total": total,
         "page": page,
-        "pages": max(1, -(-total // PAGE_SIZE)),
+        "pages": page_count(total, PAGE_SIZE),
         "status": status.value if status else "",
         "statuses": list(DeliveryStatus),
         "families": FAMILIES,
