@@ -66,11 +66,12 @@ def announce(context: AppContext, found: dict[str, Any]) -> None:
 
 
 def test_rollups_kept_from_events_equal_a_rebuild(context: AppContext) -> None:
-    rollups.refresh(context, context.clock())  # the first pass: a rebuild of nothing
+    job = rollups.AnalyticsJobs(context)
+    job.refresh(context.clock())  # the first pass: a rebuild of nothing
     assert snapshot(context) == []
     found = plant(context)
     announce(context, found)
-    assert rollups.refresh(context, context.clock()) > 0
+    assert job.refresh(context.clock()) > 0
     kept = snapshot(context)
     assert kept, "the pass wrote rollups"
     rebuild(context)
@@ -78,30 +79,33 @@ def test_rollups_kept_from_events_equal_a_rebuild(context: AppContext) -> None:
 
 
 def test_the_first_pass_counts_the_history_already_there(context: AppContext) -> None:
+    job = rollups.AnalyticsJobs(context)
     plant(context)  # no events at all: a database that had requests before the rollups
-    rollups.refresh(context, context.clock())
+    job.refresh(context.clock())
     kept = snapshot(context)
     rebuild(context)
     assert kept and snapshot(context) == kept
 
 
 def test_a_pass_is_idempotent_and_moves_its_mark(context: AppContext) -> None:
-    rollups.refresh(context, context.clock())
+    job = rollups.AnalyticsJobs(context)
+    job.refresh(context.clock())
     found = plant(context)
     announce(context, found)
-    rollups.refresh(context, context.clock())
+    job.refresh(context.clock())
     kept = snapshot(context)
-    assert rollups.refresh(context, context.clock()) == 0  # nothing new: nothing recomputed
+    assert job.refresh(context.clock()) == 0  # nothing new: nothing recomputed
     with context.session_factory() as s, s.begin():  # a retried pass: the mark never moved
         s.execute(update(RollupMarkRow).values(outbox_id=0, updated_at=utc(1, 1)))
-    assert rollups.refresh(context, context.clock()) > 0
+    assert job.refresh(context.clock()) > 0
     assert snapshot(context) == kept
 
 
 def test_a_request_filed_through_the_api_reaches_the_numbers(
     context: AppContext, client: TestClient, order_payload: Callable[..., dict[str, Any]]
 ) -> None:
-    rollups.refresh(context, context.clock())  # the marks exist: what follows is news
+    job = rollups.AnalyticsJobs(context)
+    job.refresh(context.clock())  # the marks exist: what follows is news
     assert client.post("/api/v1/orders", json=order_payload()).status_code == 201
     body = {
         "order_no": "SO-1001",
@@ -109,7 +113,7 @@ def test_a_request_filed_through_the_api_reaches_the_numbers(
         "lines": [{"line_no": 1, "quantity": 1, "reason_code": "quality"}],
     }
     assert client.post("/api/v1/returns", json=body).status_code == 201
-    rollups.refresh(context, context.clock())
+    job.refresh(context.clock())
     day = (context.clock() - _days(2)).astimezone(analytics_zone()).date().isoformat()
     answer = client.get(
         "/api/v1/analytics/return-rates",
@@ -127,7 +131,8 @@ def test_a_request_filed_through_the_api_reaches_the_numbers(
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_a_second_worker_skips_while_the_first_holds_the_mark(context: AppContext) -> None:
-    rollups.refresh(context, context.clock())  # the marks exist
+    job = rollups.AnalyticsJobs(context)
+    job.refresh(context.clock())  # the marks exist
     with context.session_factory() as holder, holder.begin():
         holder.execute(text("SELECT * FROM analytics_marks FOR UPDATE"))
         with context.uow(publish=False) as uow:

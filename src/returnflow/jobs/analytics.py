@@ -21,27 +21,31 @@ from returnflow.services import analytics
 
 log = logging.getLogger("returnflow.analytics")
 RECENT_EVERY = timedelta(minutes=10)
-_last_recent: dict[str, datetime] = {}  # database url → last recompute of recent days
 
 
-def refresh(context: AppContext, now: datetime) -> int:
-    """One pass; how many local days were recomputed (0 when another worker holds it)."""
-    try:
-        with context.uow(publish=False) as uow:
-            days = analytics.refresh(uow, now)
-            if days is not None and _recent_due(context, now):
-                days += analytics.recompute_recent(uow, now)
-            uow.commit(now)
-    except Exception:
-        log.exception("analytics rollups: pass failed; trying again next tick")
-        return 0
-    return days or 0
+class AnalyticsJobs:
+    """The worker's part; it remembers when it last recomputed the recent days."""
 
+    def __init__(self, context: AppContext) -> None:
+        self.context = context
+        self.recent_at: datetime | None = None
 
-def _recent_due(context: AppContext, now: datetime) -> bool:
-    url = context.settings.database_url
-    last = _last_recent.get(url)
-    if last is not None and timedelta(0) <= now - last < RECENT_EVERY:
-        return False
-    _last_recent[url] = now
-    return True
+    def refresh(self, now: datetime) -> int:
+        """One pass; how many local days were recomputed (0 when another worker holds it)."""
+        try:
+            with self.context.uow(publish=False) as uow:
+                days = analytics.refresh(uow, now)
+                if days is not None and self._recent_due(now):
+                    days += analytics.recompute_recent(uow, now)
+                uow.commit(now)
+        except Exception:
+            log.exception("analytics rollups: pass failed; trying again next tick")
+            return 0
+        return days or 0
+
+    def _recent_due(self, now: datetime) -> bool:
+        last = self.recent_at
+        if last is not None and timedelta(0) <= now - last < RECENT_EVERY:
+            return False
+        self.recent_at = now
+        return True

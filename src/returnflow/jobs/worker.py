@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from returnflow.app_context import AppContext
-from returnflow.jobs import analytics as rollups
 from returnflow.jobs import complaint_mail, liability, resolutions, sweeps
+from returnflow.jobs.analytics import AnalyticsJobs
 from returnflow.jobs.carrier_calls import carrier_consumer
 from returnflow.jobs.complaints import ComplaintJobs
 from returnflow.jobs.incidents import IncidentJobs
@@ -57,6 +57,7 @@ class Worker:
         self.webhooks = WebhookJobs(context)
         self.staff_notices = StaffNoticeJobs(context, self.mailer)  # keeps its safety net's pace
         self.incidents = IncidentJobs(context)  # issue 14: monitors (R13.1)
+        self.rollups = AnalyticsJobs(context)  # issue 14: KPI rollups (R9.4)
         self.counters_pruned_at: datetime | None = None  # throttle counters, hourly
         self.dispatcher = OutboxDispatcher(
             context.session_factory,
@@ -90,7 +91,7 @@ class Worker:
         disputes.rule_overdue(self.context, now)
         liability.book_left_unbooked(self.context, now)  # R8.4: what the bus left
         self.webhooks.tick(now)  # R15.1: outbound webhooks, in outbox order per subscriber
-        rollups.refresh(self.context, now)  # issue 14: KPI rollups (R9.4)
+        self.rollups.refresh(now)  # issue 14: KPI rollups (R9.4)
         self.incidents.tick(now)  # R13.1: monitors every 15 minutes open incidents
         self.retention.tick(now)
         if self.counters_pruned_at is None or now - self.counters_pruned_at >= HOUR:
