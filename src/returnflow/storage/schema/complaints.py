@@ -98,3 +98,9 @@ class ComplaintLabelRow(Base):
     corrected: Mapped[bool] = mapped_column(Boolean)
     labelled_by: Mapped[str] = mapped_column(String(100))
     labelled_at: Mapped[datetime]
+
+
+# time filters of the incident monitors' daily reads (storage/monitor_queries.py, 0028)
+Index("ix_complaints_filed_at", ComplaintRow.filed_at)
+Index("ix_complaints_first_response_due_at", ComplaintRow.first_response_due_at)
+Index("ix_complaints_first_response_breached_at", ComplaintRow.first_response_breached_at)

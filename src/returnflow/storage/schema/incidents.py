@@ -18,25 +18,6 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from returnflow.storage.schema.base import Base
-from returnflow.storage.schema.complaints import ComplaintRow
-from returnflow.storage.schema.orders import OrderRow
-from returnflow.storage.schema.refunds import RefundRow
-from returnflow.storage.schema.returns import ReturnRow
-from returnflow.storage.schema.shipping import ShipmentExceptionRow, ShipmentRow
-
-# the monitors' time filters (storage/monitor_queries.py): each day's GROUP BY is one
-# indexed range; declared here, beside the migration (0028) that creates them
-MONITOR_INDEXES = (
-    Index("ix_orders_delivered_at", OrderRow.delivered_at),
-    Index("ix_returns_created_at", ReturnRow.created_at),
-    Index("ix_returns_shipped_at", ReturnRow.shipped_at),
-    Index("ix_complaints_filed_at", ComplaintRow.filed_at),
-    Index("ix_complaints_first_response_due_at", ComplaintRow.first_response_due_at),
-    Index("ix_complaints_first_response_breached_at", ComplaintRow.first_response_breached_at),
-    Index("ix_shipments_created_at", ShipmentRow.created_at),
-    Index("ix_shipment_exceptions_raised_at", ShipmentExceptionRow.raised_at),
-    Index("ix_refunds_requested_at", RefundRow.requested_at),
-)
 
 
 class MonitorRow(Base):

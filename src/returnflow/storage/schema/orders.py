@@ -10,6 +10,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     ForeignKey,
+    Index,
     Integer,
     String,
     UniqueConstraint,
@@ -93,3 +94,7 @@ class PolicyVersionRow(Base):
     document: Mapped[dict[str, Any]]
     published_at: Mapped[datetime]
     published_by: Mapped[str] = mapped_column(String(100))
+
+
+# time filters of the incident monitors' daily reads (storage/monitor_queries.py, 0028)
+Index("ix_orders_delivered_at", OrderRow.delivered_at)

@@ -126,3 +126,7 @@ class RefundRecoveryRow(Base):
     opened_at: Mapped[datetime]
     resolved_at: Mapped[datetime | None]
     resolved_by: Mapped[str | None] = mapped_column(String(100))
+
+
+# time filters of the incident monitors' daily reads (storage/monitor_queries.py, 0028)
+Index("ix_refunds_requested_at", RefundRow.requested_at)

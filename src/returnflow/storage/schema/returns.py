@@ -105,3 +105,8 @@ class ReturnEventRow(Base):
     prev_hash: Mapped[str] = mapped_column(String(64), default="")
     row_hash: Mapped[str] = mapped_column(String(64), default="")
     request: Mapped[ReturnRow] = relationship(back_populates="history")
+
+
+# time filters of the incident monitors' daily reads (storage/monitor_queries.py, 0028)
+Index("ix_returns_created_at", ReturnRow.created_at)
+Index("ix_returns_shipped_at", ReturnRow.shipped_at)

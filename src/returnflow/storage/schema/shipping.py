@@ -146,3 +146,8 @@ class ShipmentExceptionRow(Base):
     # compensation | close, and its amount / new parcel (domain/exception_remedies.py)
     remedy: Mapped[str | None] = mapped_column(String(24))
     remedy_detail: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+# time filters of the incident monitors' daily reads (storage/monitor_queries.py, 0028)
+Index("ix_shipments_created_at", ShipmentRow.created_at)
+Index("ix_shipment_exceptions_raised_at", ShipmentExceptionRow.raised_at)
