@@ -207,7 +207,7 @@ def test_the_table_says_what_follows_what(context: AppContext) -> None:
         "approval.requested": ["notify_staff"],
         "conversation.posted": ["notify_staff"],
         "dispute.evidence_added": ["notify_mediators_when_heard"],
-        "incident.opened": ["notify_on_call"],  # issue 14: managers hear a new incident
+        "incident.opened": ["notify_on_call"],  # issue 14: the people on call, else managers
         "incident.assigned": ["notify_on_call"],  # its owner hears the assignment
     }
     assert set(EVENT_HANDLERS) == set(names)

@@ -26,7 +26,7 @@ from returnflow.services import (
     shipping_handlers,
     surveys,
 )
-from returnflow.services.incidents import notify_on_call  # issue 14, R13.1
+from returnflow.services.incident_rota import notify_on_call  # R13.1: on call, else managers
 from returnflow.services.messagebus import Handler, MessageBus
 from returnflow.services.refunds import RefundRules
 from returnflow.services.staff_notice_handlers import (  # issue 13

@@ -6,7 +6,8 @@ permission does not open it. `GET /api/v1/monitors` answers each monitor with it
 readings against the baseline; `PUT` tunes its thresholds; `POST /monitors/evaluate`
 reads them all now. `GET /incidents` (open first), `GET /incidents/{id}`, `POST
 /incidents/{id}/actions` (acknowledge, assign, step, note, mitigate, close), `POST
-/incidents/drills`; `GET /playbooks`, `PUT /playbooks/{kind}`.
+/incidents/drills`; `GET /playbooks`, `PUT /playbooks/{kind}`; the on-call rota
+(`/incidents/on-call`) in api/on_call.py.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field
 
-from returnflow.api import schemas
+from returnflow.api import on_call, schemas
 from returnflow.api.roles import IncidentManager
 from returnflow.domain.incidents import MAX_REVIEW, Incident
 from returnflow.domain.monitors import Indicator, Scope, Severity
@@ -32,6 +33,7 @@ from returnflow.services.monitors import MonitorView
 from returnflow.services.unit_of_work import UnitOfWork
 
 router = APIRouter(prefix="/api/v1", tags=["incidents"])
+router.include_router(on_call.router)  # /incidents/on-call before /incidents/{incident_id}
 Kind = Annotated[str, Path(max_length=40, pattern=r"^[a-z_]+$")]
 
 

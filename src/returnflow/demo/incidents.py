@@ -6,13 +6,17 @@ at that day's moment: the returns that follow the 11.11 sales festival push some
 category's return rate above its baseline and the monitors open incidents then, and the
 managers' bells ring for them. Incidents older than `WORKED` were handled by the demo's
 manager as a real one would be: acknowledged, its first steps done, mitigated, closed
-with a review; the recent ones are still open for whoever signs in. Deterministic for
-the same data; running it again opens nothing twice.
+with a review; the recent ones are still open for whoever signs in. Before the replay,
+the demo's manager and admin (when their accounts exist) share an on-call rota over the
+replayed month and the next two weeks, day and night shifts in turn, so each incident
+gets the person on call as its owner. Deterministic for the same data; running it again
+opens nothing twice.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from returnflow.app_context import AppContext
 from returnflow.domain.incidents import IncidentStatus
@@ -22,6 +26,9 @@ from returnflow.services.incidents import Action
 REPLAY = timedelta(days=30)
 WORKED = timedelta(days=5)
 MANAGER = "manager:demo"
+ROTA = ("manager", "admin")  # demo accounts taking day (08:00–20:00) and night shifts in turn
+AHEAD = timedelta(days=14)
+ZONE = ZoneInfo("Asia/Shanghai")
 _REVIEW = (
     "节后集中退货导致该指标短时超出基线；已抽检并通知商家整改，指标已回落。"
     " / Returns after the sales festival pushed the indicator past its baseline; "
@@ -34,6 +41,7 @@ def replay(context: AppContext, now: datetime) -> list[int]:
     with context.uow() as uow:
         if incidents.listing(uow):
             return []  # replayed before: the past is not evaluated twice
+    _seed_rota(context, now)
     opened: list[int] = []
     day = now - REPLAY
     while day <= now:
@@ -44,6 +52,25 @@ def replay(context: AppContext, now: datetime) -> list[int]:
     for incident_id in opened:
         _work(context, incident_id, now)
     return opened
+
+
+def _seed_rota(context: AppContext, now: datetime) -> None:
+    """Twelve-hour shifts from the replay's first day to two weeks ahead, made-up past
+    included (the repository takes them as given; the service refuses shifts in the past)."""
+    with context.uow() as uow:
+        members = {m.username: m.user_id for m in uow.on_call.members()}
+        people = [members[name] for name in ROTA if name in members]
+        if not people or uow.on_call.overlapping(now - REPLAY, now + AHEAD):
+            return
+        day = (now - REPLAY - timedelta(days=1)).astimezone(ZONE).date()
+        start = datetime.combine(day, time(8), tzinfo=ZONE)
+        turn = 0
+        while start < now + AHEAD:
+            end = start + timedelta(hours=12)
+            who = people[turn % len(people)]
+            uow.on_call.add(who, start.astimezone(UTC), end.astimezone(UTC), "system:demo", now)
+            start, turn = end, turn + 1
+        uow.commit(now)
 
 
 def _work(context: AppContext, incident_id: int, now: datetime) -> None:

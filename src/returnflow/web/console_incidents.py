@@ -4,12 +4,16 @@
 `/staff/incidents/{id}` shows the planned steps as a checklist, the timeline and the
 actions (acknowledge, assign, note, mitigate, close with the review); `/staff/monitors`
 shows every monitor's last value against its baseline with its thresholds to edit and
-"evaluate now"; `/staff/playbooks` edits the planned steps. The same services as
-api/incidents.py; managers and admins only (`incidents.manage`).
+"evaluate now"; `/staff/playbooks` edits the planned steps; the on-call rota
+(`/staff/incidents/on-call`) is web/console_on_call.py. A breach keyed by merchant, SKU,
+carrier or category is shown by name (services/incident_names.py), read in the page's
+own unit of work. The same services as api/incidents.py; managers and admins only
+(`incidents.manage`).
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Path
@@ -18,19 +22,23 @@ from starlette.responses import RedirectResponse, Response
 
 from returnflow.app_context import AppContext
 from returnflow.domain import playbooks as playbook_rules
-from returnflow.domain.incidents import MAX_REVIEW, IncidentStatus
+from returnflow.domain.incidents import MAX_REVIEW, Incident, IncidentStatus
 from returnflow.domain.monitors import Indicator, Severity, key_label
 from returnflow.domain.text import DomainError, Text
 from returnflow.entrypoints.deps import Context
 from returnflow.entrypoints.params import RowId
 from returnflow.entrypoints.steps import Refused, attempt, perform
+from returnflow.services import incident_names, incident_rota
 from returnflow.services import incidents as incident_service
 from returnflow.services import monitors as monitor_service
+from returnflow.services.unit_of_work import UnitOfWork
+from returnflow.web import console_on_call
 from returnflow.web.guards import StaffSession, check_csrf
 from returnflow.web.roles import IncidentManager
 from returnflow.web.staff_page import render_staff
 
 router = APIRouter(include_in_schema=False)
+router.include_router(console_on_call.router)  # /staff/incidents/on-call before /{incident_id}
 Csrf = Annotated[str, Form(max_length=100)]
 Short = Annotated[str, Form(max_length=100)]
 Long = Annotated[str, Form(max_length=MAX_REVIEW)]
@@ -59,11 +67,18 @@ def _kind_label(kind: str) -> Text:
 def incidents_page(
     request: Request, context: Context, session: IncidentManager, error: Text | None = None
 ) -> Response:
-    found = perform(context, lambda uow, now: incident_service.listing(uow))
+    carriers = context.carrier_registry()
+
+    def read(uow: UnitOfWork, now: datetime) -> tuple[list[Incident], dict[int, Any]]:
+        found = incident_service.listing(uow)
+        return found, incident_names.incident_words(uow, found, carriers)
+
+    found, words = perform(context, read)
     active = [i for i in found if i.status is not IncidentStatus.CLOSED]
     values = {
         **_shared(),
         "incidents": found,
+        "words": words,
         "active": len(active),
         "critical": sum(1 for i in active if i.severity is Severity.CRITICAL),
         "drills": sum(1 for i in active if i.drill),
@@ -102,8 +117,17 @@ def _incident_page(
     error: Text | None = None,
     status_code: int = 200,
 ) -> Response:
-    found = perform(context, lambda uow, now: incident_service.incident(uow, incident_id))
-    values = {**_shared(), "incident": found, "error": error, "max_review": MAX_REVIEW}
+    carriers = context.carrier_registry()
+
+    def read(uow: UnitOfWork, now: datetime) -> dict[str, Any]:
+        found = incident_service.incident(uow, incident_id)
+        return {
+            "incident": found,
+            "words": incident_names.incident_words(uow, [found], carriers)[found.id],
+            "on_call": incident_rota.on_call_now(uow, now),
+        }
+
+    values = {**_shared(), **perform(context, read), "error": error, "max_review": MAX_REVIEW}
     return render_staff(
         request,
         session,
@@ -157,8 +181,13 @@ def _monitors_page(
     status_code: int = 200,
     notice: str | None = None,
 ) -> Response:
-    views = perform(context, monitor_service.overview)
-    values = {**_shared(), "views": views, "error": error}
+    carriers = context.carrier_registry()
+
+    def read(uow: UnitOfWork, now: datetime) -> dict[str, Any]:
+        views = monitor_service.overview(uow, now)
+        return {"views": views, "names": incident_names.monitor_names(uow, views, carriers)}
+
+    values = {**_shared(), **perform(context, read), "error": error}
     return render_staff(
         request,
         session,

@@ -7,14 +7,16 @@ inclusive; none: the last 30) by the composite, with each figure and the trend a
 the period before; a merchant account sees its own card and its rank among n, no other
 merchant's name. The staff page (`StaffScorer`, managers) lists each person and each
 team. Both lists page (`page=`, 25 lines a page). Definitions: services/scorecards.py.
+Each board downloads whole as CSV or XLSX (`/staff/scorecards/merchants.csv|xlsx`,
+`/staff/scorecards/staff.csv|xlsx`, same period, team and scope; services/analysis_exports.py).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -23,8 +25,10 @@ from returnflow.domain.money import Money
 from returnflow.domain.paging import page_count
 from returnflow.domain.text import Text
 from returnflow.entrypoints.deps import Context
+from returnflow.entrypoints.files import attachment
+from returnflow.entrypoints.language import preferred_language
 from returnflow.entrypoints.steps import perform
-from returnflow.services import scorecards
+from returnflow.services import analysis_exports, scorecards
 from returnflow.services.unit_of_work import UnitOfWork
 from returnflow.web.roles import Analyst, StaffScorer
 from returnflow.web.staff_page import render_staff
@@ -36,6 +40,7 @@ DateFrom = Annotated[str, Query(alias="from", max_length=10)]
 DateTo = Annotated[str, Query(alias="to", max_length=10)]
 Team = Annotated[str, Query(max_length=64, pattern=r"^[a-z_]*$")]
 Page = Annotated[int, Query(ge=1, le=10_000)]
+Fmt = Annotated[Literal["csv", "xlsx"], Path()]
 
 
 def _paged(items: tuple[Any, ...], page: int) -> dict[str, Any]:
@@ -113,3 +118,42 @@ def staff_scorecards(
     return render_staff(
         request, session, "staff/scorecards_staff.html", values, section="scorecards"
     )
+
+
+def _download(request: Request, table: analysis_exports.Table, fmt: str) -> Response:
+    kind: analysis_exports.Format = "xlsx" if fmt == "xlsx" else "csv"
+    out = analysis_exports.file(table, kind, preferred_language(request))
+    return attachment(out.content, out.media_type, out.filename)
+
+
+@router.get("/staff/scorecards/merchants.{fmt}")
+def merchant_scorecards_file(
+    request: Request,
+    context: Context,
+    session: Analyst,
+    fmt: Fmt,
+    date_from: DateFrom = "",
+    date_to: DateTo = "",
+) -> Response:
+    """The whole board (a merchant account: its own card) as CSV or XLSX."""
+    when = scorecards.period(date_from, date_to, context.clock())
+    scope = session.principal.merchant_scope
+    board = perform(context, lambda uow, now: scorecards.merchant_board(uow, when, scope))
+    return _download(request, analysis_exports.merchant_scorecards(board), fmt)
+
+
+@router.get("/staff/scorecards/staff.{fmt}")
+def staff_scorecards_file(
+    request: Request,
+    context: Context,
+    session: StaffScorer,
+    fmt: Fmt,
+    date_from: DateFrom = "",
+    date_to: DateTo = "",
+    team: Team = "",
+) -> Response:
+    """Every team and person of the board as CSV or XLSX."""
+    when = scorecards.period(date_from, date_to, context.clock())
+    board = perform(context, lambda uow, now: scorecards.staff_board(uow, when, team))
+    table = analysis_exports.staff_scorecards(board, team_label, preferred_language(request))
+    return _download(request, table, fmt)
