@@ -32,6 +32,9 @@ app.command("restore")(records_cli.restore)
 app.add_typer(privacy_cli.privacy, name="privacy")  # R14.1: retention, anonymisation
 app.add_typer(complaints_cli.complaints, name="complaints")  # issue 12: the classifier
 app.add_typer(analytics_cli.analytics, name="analytics")  # issue 14: KPI rollups
+from returnflow.reports_cli import report as _report  # noqa: E402  (issue 14, R9.3)
+
+app.command("report")(_report)  # the periodic report: PDF, XLSX, mail to subscribers
 console = Console()
 
 

@@ -12,7 +12,8 @@ from datetime import datetime
 
 from returnflow.app_context import AppContext
 from returnflow.domain.access import Role
-from returnflow.services import accounts
+from returnflow.services import accounts, reports
+from returnflow.services.unit_of_work import UnitOfWork
 
 DEMO_ACCOUNTS: tuple[tuple[str, str, Role, str | None], ...] = (
     ("agent", "李娜（客服）", Role.AGENT, None),
@@ -23,6 +24,8 @@ DEMO_ACCOUNTS: tuple[tuple[str, str, Role, str | None], ...] = (
     ("mediator", "周婷（平台调解）", Role.MEDIATOR, None),
     ("admin", "系统管理员", Role.ADMIN, None),
 )
+# the manager reads the weekly report by mail (issue 14): an address and a subscription
+MANAGER_MAIL = "wang.min@demo.returnflow.example"
 
 
 @dataclass(frozen=True)
@@ -45,7 +48,7 @@ def create_demo_accounts(context: AppContext, seed: int, now: datetime) -> list[
         for username, display_name, role, merchant_id in DEMO_ACCOUNTS:
             password = demo_password(username, seed)
             if not uow.accounts.user_exists(username):
-                accounts.add_user(
+                principal = accounts.add_user(
                     uow,
                     username=username,
                     display_name=display_name,
@@ -54,6 +57,13 @@ def create_demo_accounts(context: AppContext, seed: int, now: datetime) -> list[
                     now=now,
                     merchant_id=merchant_id,
                 )
+                if username == "manager":
+                    _subscribe_manager(uow, principal.user_id, now)
             created.append(DemoAccount(username, password, role, merchant_id))
         uow.commit(now)
     return created
+
+
+def _subscribe_manager(uow: UnitOfWork, user_id: int, now: datetime) -> None:
+    uow.staff_notices.set_email(user_id, MANAGER_MAIL)
+    reports.subscribe(uow, user_id, ["week"], "zh", now)

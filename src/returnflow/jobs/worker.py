@@ -58,6 +58,9 @@ class Worker:
         self.staff_notices = StaffNoticeJobs(context, self.mailer)  # keeps its safety net's pace
         self.incidents = IncidentJobs(context)  # issue 14: monitors (R13.1)
         self.rollups = AnalyticsJobs(context)  # issue 14: KPI rollups (R9.4)
+        from returnflow.jobs.reports import ReportJobs  # issue 14: periodic reports (R9.3)
+
+        self.reports = ReportJobs(context, self.mailer)  # weekly, monthly; their mail
         self.counters_pruned_at: datetime | None = None  # throttle counters, hourly
         self.dispatcher = OutboxDispatcher(
             context.session_factory,
@@ -69,6 +72,7 @@ class Worker:
                 **self.complaints.consumers(),
                 **resolutions.consumers(context),
                 **self.staff_notices.consumers(),  # issue 13: merchants' mail
+                **self.reports.consumers(),  # issue 14: the periodic report's mail
             },
             max_attempts=context.settings.outbox_max_attempts,
         )
@@ -93,6 +97,7 @@ class Worker:
         self.webhooks.tick(now)  # R15.1: outbound webhooks, in outbox order per subscriber
         self.rollups.refresh(now)  # issue 14: KPI rollups (R9.4)
         self.incidents.tick(now)  # R13.1: monitors every 15 minutes open incidents
+        self.reports.tick(now)  # R9.3: last week's / month's report once due
         self.retention.tick(now)
         if self.counters_pruned_at is None or now - self.counters_pruned_at >= HOUR:
             sweeps.forget_quiet_counters(self.context, now)
