@@ -61,12 +61,21 @@ PAGES: dict[tuple[str, str], Permission | None] = {
     ("POST", "/staff/incidents/drills"): P.INCIDENTS_MANAGE,
     ("GET", "/staff/incidents/{incident_id}"): P.INCIDENTS_MANAGE,
     ("POST", "/staff/incidents/{incident_id}/actions"): P.INCIDENTS_MANAGE,
+    ("GET", "/staff/incidents/on-call"): P.INCIDENTS_MANAGE,  # the on-call rota
+    ("POST", "/staff/incidents/on-call"): P.INCIDENTS_MANAGE,
+    ("POST", "/staff/incidents/on-call/{shift_id}/remove"): P.INCIDENTS_MANAGE,
+    ("GET", "/staff/analytics/insights/{table}.{fmt}"): P.ANALYTICS_VIEW,  # downloads
+    ("GET", "/staff/scorecards/merchants.{fmt}"): P.ANALYTICS_VIEW,
+    ("GET", "/staff/scorecards/staff.{fmt}"): P.STAFF_SCORECARDS,
     ("GET", "/staff/monitors"): P.INCIDENTS_MANAGE,
     ("POST", "/staff/monitors/evaluate"): P.INCIDENTS_MANAGE,
     ("POST", "/staff/monitors/{monitor_id}"): P.INCIDENTS_MANAGE,
     ("GET", "/staff/playbooks"): P.INCIDENTS_MANAGE,
     ("POST", "/staff/playbooks/{kind}"): P.INCIDENTS_MANAGE,
     ("GET", "/staff/analytics/insights"): P.ANALYTICS_VIEW,  # issue 14: R9.2, R9.5
+    ("GET", "/staff/analytics"): P.ANALYTICS_VIEW,  # issue 14: dashboards (R9.3)
+    ("GET", "/staff/analytics/requests"): P.ANALYTICS_VIEW,
+    ("GET", "/staff/analytics/charts/{chart}.{fmt}"): P.ANALYTICS_VIEW,
     ("GET", "/staff/finance/carrier-claims"): P.REPORTS_VIEW,
     ("GET", "/staff/merchant/statement"): P.RETURNS_VIEW,  # a merchant's own; staff: elsewhere
     ("GET", "/staff/photos/{name}"): P.RETURNS_VIEW,
@@ -95,6 +104,10 @@ PAGES: dict[tuple[str, str], Permission | None] = {
     ("POST", "/staff/returns/{rma_no}/shipping"): P.RETURNS_SHIP,
     ("POST", "/staff/returns/{rma_no}/shipping/{shipment_id}/cancel"): P.RETURNS_SHIP,
     ("GET", "/staff/reports/shipping-costs"): P.REPORTS_VIEW,
+    ("GET", "/staff/reports/periodic"): P.REPORTS_VIEW,  # issue 14: R9.3
+    ("GET", "/staff/reports/periodic/{report_id}.pdf"): P.REPORTS_VIEW,
+    ("GET", "/staff/reports/periodic/{report_id}.xlsx"): P.REPORTS_VIEW,
+    ("POST", "/staff/reports/periodic/subscription"): P.REPORTS_VIEW,
     # resolutions (issue 5): exchange, repair, reissue, credit, shipment requests
     ("POST", "/staff/returns/{rma_no}/exchange-order"): P.RETURNS_RESOLVE,
     ("POST", "/staff/returns/{rma_no}/exchange-order/release"): P.RETURNS_RESOLVE,

@@ -31,6 +31,7 @@ from returnflow.api import notifications as api_notifications
 from returnflow.api import privacy as api_privacy
 from returnflow.api import receiving as api_receiving
 from returnflow.api import refunds as api_refunds
+from returnflow.api import reports as api_reports  # issue 14: R9.3
 from returnflow.api import resolutions as api_resolutions
 from returnflow.api import scorecards as api_scorecards
 from returnflow.api import statements as api_statements
@@ -50,6 +51,7 @@ from returnflow.web import common as web_common
 from returnflow.web import console as web_console
 from returnflow.web import console_access_log as web_access_log
 from returnflow.web import console_actions as web_console_actions
+from returnflow.web import console_analytics as web_analytics  # issue 14: R9.3
 from returnflow.web import console_appeals as web_appeals
 from returnflow.web import console_complaint_forms as web_complaint_forms
 from returnflow.web import console_complaints as web_complaints
@@ -65,6 +67,7 @@ from returnflow.web import console_journal as web_journal
 from returnflow.web import console_notifications as web_notifications
 from returnflow.web import console_receiving as web_receiving
 from returnflow.web import console_recoveries as web_recoveries
+from returnflow.web import console_reports as web_reports  # issue 14: R9.3
 from returnflow.web import console_request as web_console_request
 from returnflow.web import console_resolutions as web_resolutions
 from returnflow.web import console_scorecards as web_scorecards
@@ -159,12 +162,15 @@ ROUTES = (
     api_analytics,  # issue 14: return rates and KPIs (R9.1, R9.4)
     api_analyses,  # issue 14: analyses and problem products (R9.2, R9.5)
     web_insights,
+    web_analytics,  # issue 14: dashboards (R9.3)
     api_scorecards,  # issue 14: R11.2, R12.2
     web_scorecards,
     web_surveys,
     web_portal_surveys,
     api_incidents,  # issue 14: monitors, incidents, playbooks, drills (R13.1)
     web_incidents,
+    api_reports,  # issue 14: periodic reports (R9.3)
+    web_reports,
 )
 
 

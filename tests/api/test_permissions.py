@@ -56,6 +56,9 @@ RULES: dict[tuple[str, str], Permission | None] = {
     # who bears a ruling's money (issue 12, R8.4): statements and claims
     ("GET", "/api/v1/finance/merchants/{merchant_id}/statement"): P.REPORTS_VIEW,
     ("GET", "/api/v1/finance/carrier-claims"): P.REPORTS_VIEW,
+    ("GET", "/api/v1/reports"): P.REPORTS_VIEW,  # issue 14: periodic reports (R9.3)
+    ("GET", "/api/v1/reports/{report_id}.pdf"): P.REPORTS_VIEW,
+    ("GET", "/api/v1/reports/{report_id}.xlsx"): P.REPORTS_VIEW,
     ("GET", "/api/v1/merchant/statement"): P.RETURNS_VIEW,  # a merchant's own; staff: 404
     ("POST", "/api/v1/returns/{rma_no}/exchange"): P.RETURNS_RESOLVE,
     ("POST", "/api/v1/returns/{rma_no}/repair"): P.RETURNS_RESOLVE,
@@ -162,6 +165,9 @@ RULES: dict[tuple[str, str], Permission | None] = {
     ("GET", "/api/v1/incidents/{incident_id}"): P.INCIDENTS_MANAGE,
     ("POST", "/api/v1/incidents/{incident_id}/actions"): P.INCIDENTS_MANAGE,
     ("POST", "/api/v1/incidents/drills"): P.INCIDENTS_MANAGE,
+    ("GET", "/api/v1/incidents/on-call"): P.INCIDENTS_MANAGE,  # the on-call rota
+    ("POST", "/api/v1/incidents/on-call"): P.INCIDENTS_MANAGE,
+    ("DELETE", "/api/v1/incidents/on-call/{shift_id}"): P.INCIDENTS_MANAGE,
     ("GET", "/api/v1/playbooks"): P.INCIDENTS_MANAGE,
     ("PUT", "/api/v1/playbooks/{kind}"): P.INCIDENTS_MANAGE,
     # issue 14: analyses and problem products (R9.2, R9.5)

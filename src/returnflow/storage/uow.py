@@ -19,18 +19,26 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from returnflow.domain.events import DomainEvent
 from returnflow.storage.accounts import Accounts
+from returnflow.storage.analysis_queries import AnalysisQueries
+from returnflow.storage.analytics import AnalyticsStore
+from returnflow.storage.analytics_series import AnalyticsSeries
 from returnflow.storage.appeals import AppealRepository
 from returnflow.storage.attempts import Attempts
 from returnflow.storage.catalogue import Catalogue
 from returnflow.storage.complaints import ComplaintRepository
+from returnflow.storage.conversations import ConversationRepository
 from returnflow.storage.counters import Counters
 from returnflow.storage.disputes import DisputeRepository
 from returnflow.storage.evidence import EvidenceRecords
 from returnflow.storage.exchanges import ExchangeRepository
 from returnflow.storage.idempotency import IdempotencyStore
+from returnflow.storage.incident_names import NameQueries
+from returnflow.storage.incidents import IncidentRepository, MonitorStore
 from returnflow.storage.journal_queries import JournalQueries
 from returnflow.storage.journeys import Journeys
 from returnflow.storage.ledger import Ledger
+from returnflow.storage.notices import NoticeStore
+from returnflow.storage.on_call import OnCallStore
 from returnflow.storage.orders import OrderRepository
 from returnflow.storage.outbox import Outbox
 from returnflow.storage.photo_records import PhotoRecords
@@ -40,10 +48,13 @@ from returnflow.storage.receiving import Parcels, Receipts
 from returnflow.storage.refund_intents import RefundIntents
 from returnflow.storage.refunds import Approvals, Recoveries, RefundStore
 from returnflow.storage.repairs import RepairRepository
+from returnflow.storage.reports import ReportStore
 from returnflow.storage.return_queries import ReturnQueries
 from returnflow.storage.returns import ReturnRepository
+from returnflow.storage.scorecard_queries import ScorecardQueries
 from returnflow.storage.shipment_requests import ShipmentRequests
 from returnflow.storage.shipments import Shipments
+from returnflow.storage.staff_notices import StaffNoticeStore
 from returnflow.storage.stock import Stock
 from returnflow.storage.store_credit import StoreCredit
 from returnflow.storage.surveys import SurveyRepository
@@ -142,31 +153,25 @@ class UnitOfWork:
         self.complaints = ComplaintRepository(self.session)  # complaints and labels (R8.1)
         self.appeals = AppealRepository(self.session)  # one appeal per request (R3.2)
         self.disputes = DisputeRepository(self.session)  # disputes and their evidence (R8.3)
-        from returnflow.storage.notices import NoticeStore  # issue 13: channels, inbox
+        self._watching_repositories()
+        return self
 
+    def _watching_repositories(self) -> None:
+        """What tells and watches (issues 13–14): notices, webhooks, surveys, the journal,
+        rollups and analyses, notifications, conversations, incidents, reports, the rota."""
         self.notices = NoticeStore(self.session)
         self.webhooks = WebhookStore(self.session)  # outbound webhooks (R15.1)
         self.surveys = SurveyRepository(self.session)  # satisfaction surveys (R7.2)
         self.journal = JournalQueries(self.session)  # the ledger as a journal, by period
-        from returnflow.storage.analytics import AnalyticsStore  # issue 14: KPI rollups
-
         self.analytics = AnalyticsStore(self.session)  # R9.1, R9.4: rollups, KPI inputs
-        from returnflow.storage.scorecard_queries import ScorecardQueries  # issue 14
-
+        self.analytics_series = AnalyticsSeries(self.session)  # R9.3: the dashboards' charts
         self.scorecards = ScorecardQueries(self.session)  # R11.2, R12.2 raw figures
-        from returnflow.storage.analysis_queries import AnalysisQueries  # issue 14, R9.2
-
         self.analysis = AnalysisQueries(self.session)  # bounded reads for the analyses
-        from returnflow.storage.staff_notices import StaffNoticeStore  # issue 13
-
         self.staff_notices = StaffNoticeStore(self.session)  # staff, merchant notifications
-        from returnflow.storage.conversations import ConversationRepository  # R11.1
-
         self.conversations = ConversationRepository(self.session)  # a thread per request
-        from returnflow.storage.incidents import IncidentRepository, MonitorStore  # R13.1
-
         self.incidents, self.monitors = IncidentRepository(self.session), MonitorStore(self.session)
-        return self
+        self.reports = ReportStore(self.session)  # periodic reports, their subscribers
+        self.on_call, self.names = OnCallStore(self.session), NameQueries(self.session)
 
     def __exit__(
         self,

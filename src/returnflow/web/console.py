@@ -10,6 +10,7 @@ step is refused the page comes back with the reason and with what was typed
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from fastapi import APIRouter
 from starlette.requests import Request
@@ -17,15 +18,18 @@ from starlette.responses import Response
 
 from returnflow.domain.text import Text
 from returnflow.entrypoints.deps import Context
+from returnflow.entrypoints.language import preferred_language
 from returnflow.entrypoints.steps import perform
+from returnflow.services import dashboards, scorecards
 from returnflow.services import privacy as privacy_service
 from returnflow.services import review as review_service
-from returnflow.services import scorecards
 from returnflow.services.errors import NotFound
 from returnflow.services.unit_of_work import UnitOfWork
+from returnflow.web.console_analytics import chart_values
 from returnflow.web.console_common import P
 from returnflow.web.console_disputes import waiting_disputes
 from returnflow.web.console_request import request_page_response as _request_page
+from returnflow.web.guards import StaffSession
 from returnflow.web.roles import Reviewer, Viewer
 from returnflow.web.staff_page import render_staff
 
@@ -54,8 +58,25 @@ def home(request: Request, context: Context, session: Viewer) -> Response:
         "queue": queue,
         "disputes": waiting_disputes(context, principal),  # R8.3
         "my_scorecard": board,
+        "dash": _dashboard(request, context, session),  # issue 14, R9.3: KPIs and charts
     }
     return render_staff(request, session, "staff/home.html", values, section="home")
+
+
+def _dashboard(request: Request, context: Context, session: StaffSession) -> dict[str, Any] | None:
+    """The last 30 days' KPI tiles and two charts, for whoever may read the analytics."""
+    principal = session.principal
+    if not principal.can(P.ANALYTICS_VIEW):
+        return None
+    chosen = dashboards.filters(principal, "", "", context.clock())
+    board = perform(
+        context, lambda uow, now: dashboards.dashboard(uow, chosen, now, dashboards.HOME_CHARTS)
+    )
+    return {
+        **chart_values(board, preferred_language(request), context),
+        "board": board,
+        "filters": chosen,
+    }
 
 
 @router.get("/staff/review")

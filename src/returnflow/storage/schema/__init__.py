@@ -13,6 +13,8 @@ from returnflow.storage.schema import (  # noqa: F401 (registry)
     disputes,
     incidents,  # issue 14: monitors, playbooks, incidents (R13.1)
     notices,  # issue 13: notice channels, deliveries, inbox
+    on_call,  # issue 14: who is on call for incidents (R13.1)
+    reports,  # issue 14: periodic reports and their subscribers (R9.3)
     staff_notices,  # issue 13: staff and merchant notifications
     surveys,  # R7.2 satisfaction surveys
     webhooks,  # R15.1
