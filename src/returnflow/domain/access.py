@@ -68,6 +68,12 @@ class Permission(StrEnum):
     ANALYTICS_VIEW = "analytics.view"  # KPIs, return rates, analyses (a merchant: its own)
     INCIDENTS_MANAGE = "incidents.manage"  # monitors, incidents, playbooks, drills (R13.1)
     STAFF_SCORECARDS = "scorecards.staff"  # per person and per team (R12.2): managers
+    # risk, abuse and merchants who run their own after-sales (issue 15)
+    RISK_VIEW = "risk.view"  # a request's risk score and signals (R10.3)
+    RISK_JUDGE = "risk.judge"  # mark a case fraud or safe; outreach to frequent returners
+    RISK_MANAGE = "risk.manage"  # thresholds, the watch list, the risk register (R10.1–R10.3)
+    MERCHANT_TERMS = "merchant.terms"  # a merchant's own terms, return methods, warehouse (R11.1)
+    MERCHANTS_ONBOARD = "merchants.onboard"  # review merchants' applications (seed 000 §9.1)
 
 
 P = Permission
@@ -87,6 +93,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         | {P.CUSTOMERS_EXPORT}
         | {P.COMPLAINTS_VIEW, P.COMPLAINTS_FILE, P.COMPLAINTS_HANDLE}
         | {P.DISPUTES_VIEW, P.DISPUTES_EVIDENCE, P.RETURNS_MESSAGE}
+        | {P.RISK_VIEW, P.RISK_JUDGE}
     ),
     Role.WAREHOUSE: frozenset(
         _STAFF_READ
@@ -103,13 +110,14 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         | {P.RETURNS_REVIEW, P.RETURNS_RESOLVE}
         | {P.COMPLAINTS_VIEW, P.DISPUTES_VIEW, P.DISPUTES_EVIDENCE, P.RETURNS_MESSAGE}
         | {P.ANALYTICS_VIEW}  # its own numbers and scorecard (R11.2)
+        | {P.MERCHANT_TERMS}  # its own terms, return methods and warehouse (R11.1, R2.1)
     ),
     # the platform's mediators: both sides, the history, the policy, and the ruling (R8.3)
     Role.MEDIATOR: frozenset(
         _STAFF_READ
         | {P.COMPLAINTS_VIEW, P.COMPLAINTS_FILE, P.COMPLAINTS_HANDLE, P.CONTACT_VIEW}
         | {P.DISPUTES_VIEW, P.DISPUTES_EVIDENCE, P.DISPUTES_RULE, P.LOGISTICS_EXCEPTIONS}
-        | {P.RETURNS_MESSAGE}
+        | {P.RETURNS_MESSAGE, P.RISK_VIEW}
     ),
     Role.MANAGER: frozenset(set(Permission) - {P.USERS_MANAGE, P.ACCESS_LOG_VIEW}),
     Role.ADMIN: frozenset(Permission),
