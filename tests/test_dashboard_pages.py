@@ -82,7 +82,7 @@ def test_the_dashboard_shows_tiles_charts_tables_and_downloads(
         assert f'id="chart-{name}"' in html and f"/staff/analytics/charts/{name}.csv?" in html
     rates = _table(html, "return_rate")
     assert re.search(r'data-key="baby" data-day="2026-11-04">.*?>66.7%<', rates, re.S)  # 2 of 3
-    assert ">baby</td>" in rates and ">All categories</td>" in rates
+    assert ">Baby</td>" in rates and ">All categories</td>" in rates
     assert "data-figure=" in rates and "/staff/analytics/requests?" in rates
     reasons = _table(html, "reasons")
     assert ">not as described</td>" in reasons and ">quality fault</td>" in reasons

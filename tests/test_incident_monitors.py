@@ -93,7 +93,7 @@ def test_a_planted_spike_opens_exactly_one_incident(
         assert [i.kind for i in found] == [Indicator.RETURN_RATE.value]
         incident = found[0]
         assert incident.status is IncidentStatus.OPEN and not incident.drill
-        assert "baby" in incident.title.en and incident.severity is Severity.HIGH
+        assert "Baby" in incident.title.en and incident.severity is Severity.HIGH
         assert "33.3%" in incident.summary.en and "8.3%" in incident.summary.en
         views = monitor_service.overview(uow, clock.now)
         category = next(v for v in views if v.monitor.scope is Scope.CATEGORY)

@@ -48,4 +48,4 @@ def test_a_segment_in_words() -> None:
         rare.en == "occasional high-value fault-reason returners, mostly within 1 day of delivery"
     )
     assert rules.category_label("fresh_food").zh == "生鲜"
-    assert rules.category_label("garden_tools").en == "garden tools"
+    assert rules.category_label("garden_tools").en == "Garden tools"

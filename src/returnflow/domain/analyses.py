@@ -30,20 +30,20 @@ DEFAULT_INSPECTIONS_PER_DAY = 120  # one inspector, one 8-hour day, when nothing
 
 # the marketplace's product categories in words; another category shows by its own name
 PRODUCT_CATEGORIES = {
-    "apparel": Text("服装", "apparel"),
-    "electronics": Text("数码电子", "electronics"),
-    "baby": Text("母婴", "baby"),
-    "home": Text("家居", "home"),
-    "cosmetics": Text("美妆", "cosmetics"),
-    "books_media": Text("图书音像", "books and media"),
-    "food": Text("食品", "food"),
-    "fresh_food": Text("生鲜", "fresh food"),
-    "kitchen": Text("厨具", "kitchen"),
+    "apparel": Text("服装", "Apparel"),
+    "electronics": Text("数码电子", "Electronics"),
+    "baby": Text("母婴", "Baby"),
+    "home": Text("家居", "Home"),
+    "cosmetics": Text("美妆", "Cosmetics"),
+    "books_media": Text("图书音像", "Books and media"),
+    "food": Text("食品", "Food"),
+    "fresh_food": Text("生鲜", "Fresh food"),
+    "kitchen": Text("厨具", "Kitchen"),
 }
 
 
 def category_label(name: str) -> Text:
-    return PRODUCT_CATEGORIES.get(name, Text(name, name.replace("_", " ")))
+    return PRODUCT_CATEGORIES.get(name, Text(name, name.replace("_", " ").capitalize()))
 
 
 def pearson(xs: Sequence[float], ys: Sequence[float]) -> float | None:

@@ -218,7 +218,7 @@ def _categories(categories: tuple[CategoryFault, ...]) -> list[Text]:
         found.append(
             Text(
                 f"{c.label.zh}的质量与描述不符退货由 {before} 升至 {now}{ask_zh}。",
-                f"Quality returns of {c.label.en} rose to {now} from {before}{ask_en}.",
+                f"Quality returns of {c.label.en.lower()} rose to {now} from {before}{ask_en}.",
             )
         )
     return found
