@@ -7,9 +7,11 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import update
 
 from returnflow.app_context import AppContext
 from returnflow.domain.access import Role
+from returnflow.storage.schema import UserRow
 from tests.test_console_pages import csrf_from, sign_in
 
 EN = {"Accept-Language": "en"}
@@ -120,3 +122,28 @@ def test_the_menu_shows_incidents_to_managers_only(
     with sign_in(context, "li.na") as agent:
         assert 'data-menu="incidents"' not in agent.get("/staff").text
         assert agent.get("/staff/incidents").status_code == 403
+
+
+def test_the_owner_is_chosen_from_people_and_shown_by_name(
+    manager: TestClient, tokens: Callable[..., str], context: AppContext
+) -> None:
+    tokens(Role.ADMIN, username="li.ming")
+    tokens(Role.AGENT, username="chen.yu")  # cannot handle incidents: not offered
+    with context.uow() as uow:
+        uow.session.execute(
+            update(UserRow).where(UserRow.username == "li.ming").values(display_name="李明")
+        )
+        uow.commit(context.clock())
+    url = _drill(manager)
+    page = manager.get(url).text
+    offered = re.findall(r'<option value="([a-z.]+)"', page)
+    assert "li.ming" in offered and "zhang.wei" in offered and "chen.yu" not in offered
+    assigned = manager.post(
+        url + "/actions",
+        data={"csrf_token": csrf_from(page), "action": "assign", "owner": "li.ming"},
+    )
+    assert assigned.status_code == 303
+    page = manager.get(url).text
+    assert 'data-field="owner">负责人: <b>李明</b>' in page
+    assert '<option value="li.ming" selected>李明 (li.ming)</option>' in page
+    assert "负责人: 李明" in manager.get("/staff/incidents").text

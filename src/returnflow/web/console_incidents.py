@@ -57,6 +57,11 @@ def _shared() -> dict[str, Any]:
     }
 
 
+def _people(uow: UnitOfWork) -> dict[str, str]:
+    """Who can own an incident, user name → display name (owners are shown by name)."""
+    return {m.username: m.display_name for m in uow.on_call.members()}
+
+
 def _kind_label(kind: str) -> Text:
     if kind == playbook_rules.DRILL:
         return Text("演练", "Drill")
@@ -69,16 +74,19 @@ def incidents_page(
 ) -> Response:
     carriers = context.carrier_registry()
 
-    def read(uow: UnitOfWork, now: datetime) -> tuple[list[Incident], dict[int, Any]]:
+    def read(
+        uow: UnitOfWork, now: datetime
+    ) -> tuple[list[Incident], dict[int, Any], dict[str, str]]:
         found = incident_service.listing(uow)
-        return found, incident_names.incident_words(uow, found, carriers)
+        return found, incident_names.incident_words(uow, found, carriers), _people(uow)
 
-    found, words = perform(context, read)
+    found, words, people = perform(context, read)
     active = [i for i in found if i.status is not IncidentStatus.CLOSED]
     values = {
         **_shared(),
         "incidents": found,
         "words": words,
+        "people": people,
         "active": len(active),
         "critical": sum(1 for i in active if i.severity is Severity.CRITICAL),
         "drills": sum(1 for i in active if i.drill),
@@ -125,6 +133,7 @@ def _incident_page(
             "incident": found,
             "words": incident_names.incident_words(uow, [found], carriers)[found.id],
             "on_call": incident_rota.on_call_now(uow, now),
+            "people": _people(uow),
         }
 
     values = {**_shared(), **perform(context, read), "error": error, "max_review": MAX_REVIEW}
