@@ -12,6 +12,7 @@ after 48 h. Survey answers 11-07: 3, 2 satisfied, 1 promoter, 1 detractor. Shipm
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -21,7 +22,7 @@ from returnflow.app_context import AppContext
 from returnflow.domain.access import Forbidden, Principal, Role
 from returnflow.domain.text import DomainError
 from returnflow.services import analytics, dashboards
-from returnflow.services.dashboard_model import Chart, Filters
+from returnflow.services.dashboard_model import Chart, Filters, SlaTargets
 from tests.api.test_analytics_planted import plant
 
 NOVEMBER = Filters(analytics.Period(date(2026, 11, 1), date(2026, 11, 30)))
@@ -184,3 +185,33 @@ def test_filters_default_to_the_last_30_days_and_keep_merchants_to_their_own(
         with pytest.raises(DomainError) as refused:
             dashboards.filters(manager, start, end, now)
         assert refused.value.code == code
+
+
+def _clock_totals(chart: Chart, name: str) -> tuple[int, int]:
+    """(within, all) over the period: each row's share times its count, summed."""
+    within = total = 0
+    for row in chart.rows:
+        count, share = row.cells[f"{name}_total"], row.cells[f"{name}_compliance"]
+        assert isinstance(count, int) and (share is None or isinstance(share, float))
+        total += count
+        within += round(count * share) if share is not None else 0
+    return within, total
+
+
+def test_sla_compliance_counts_each_clock_against_its_target(planted: AppContext) -> None:
+    """Reviews of 10, 20 and 30 minutes; R1 inspected 1 h after receipt; C1 answered in 45 min."""
+    usual = _chart(planted, "sla")
+    assert _clock_totals(usual, "review") == (3, 3)  # all within 5 days
+    assert _clock_totals(usual, "inspection") == (1, 1)  # within 2 days
+    assert _clock_totals(usual, "first_response") == (1, 1)  # within 24 h
+    tight = replace(
+        NOVEMBER,
+        targets=SlaTargets(review_hours=0.25, inspection_hours=1, first_response_hours=1),
+    )
+    strict = _chart(planted, "sla", tight)
+    assert _clock_totals(strict, "review") == (1, 3)  # only the 10-minute review
+    assert _clock_totals(strict, "inspection") == (0, 1)  # exactly 1 h is not under 1 h
+    assert _clock_totals(strict, "first_response") == (1, 1)
+    days = {r.cells["day"]: r.cells["review_compliance"] for r in strict.rows}
+    assert days["2026-11-04"] is not None and days["2026-11-01"] is None
+    assert strict.note is not None and "0.25 h" in strict.note.en

@@ -8,8 +8,9 @@ A period longer than 62 days is drawn per week (Monday to Sunday, cut to the per
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Protocol
 
 from returnflow.domain.text import Text
 from returnflow.services.analytics import Period
@@ -20,12 +21,38 @@ Cell = str | int | float | Text | None
 ALL = "all"  # the row key of every category together
 
 
+class SlaSettings(Protocol):
+    review_auto_approve_days: float
+    inspection_due_days: float
+    complaint_first_response_ordinary_hours: float
+
+
+@dataclass(frozen=True, slots=True)
+class SlaTargets:
+    """The service levels the SLA chart measures against, in hours (config.py's timers:
+    a review before approval by silence, an inspection before it is overdue, a complaint's
+    ordinary first response)."""
+
+    review_hours: float = 5 * 24
+    inspection_hours: float = 2 * 24
+    first_response_hours: float = 24
+
+    @classmethod
+    def from_settings(cls, settings: SlaSettings) -> SlaTargets:
+        return cls(
+            settings.review_auto_approve_days * 24,
+            settings.inspection_due_days * 24,
+            settings.complaint_first_response_ordinary_hours,
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class Filters:
     period: Period
     merchant: str | None = None
     category: str | None = None
     carrier: str | None = None
+    targets: SlaTargets = field(default_factory=SlaTargets)  # not a filter: the SLA chart's
 
     def scope(self, start: date | None = None, end: date | None = None) -> SeriesScope:
         return SeriesScope(

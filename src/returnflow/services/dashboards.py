@@ -17,7 +17,7 @@ the filters it ignores (`ignored`) and the page says so beside it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from returnflow.domain.access import Principal
@@ -25,7 +25,7 @@ from returnflow.domain.input_bounds import day_range, optional_day, within_days
 from returnflow.services import analytics
 from returnflow.services import dashboard_charts as charts
 from returnflow.services.analytics import ZONE, KpiReport, Period
-from returnflow.services.dashboard_model import Chart, Filters
+from returnflow.services.dashboard_model import Chart, Filters, SlaTargets
 from returnflow.services.merchants import merchant_names
 from returnflow.services.unit_of_work import UnitOfWork
 from returnflow.storage.analytics_series import FilterOptions, RequestPage, SeriesScope
@@ -59,15 +59,18 @@ def filters(
     merchant: str = "",
     category: str = "",
     carrier: str = "",
+    targets: SlaTargets | None = None,
 ) -> Filters:
-    """The filters asked for; a merchant account always gets its own (another: refused)."""
+    """The filters asked for; a merchant account always gets its own (another: refused).
+    `targets`: the service levels of this installation (None: the defaults)."""
     today = now.astimezone(ZONE).date()
     first, last = day_range(
         optional_day(date_from, "from"), optional_day(date_to, "to"), today, DEFAULT_DAYS
     )
     first, last = within_days(first, last, MAX_DAYS)
     whose = analytics.scope(principal, merchant or None)
-    return Filters(Period(first, last), whose, category or None, carrier or None)
+    chosen = Filters(Period(first, last), whose, category or None, carrier or None)
+    return chosen if targets is None else replace(chosen, targets=targets)
 
 
 CHARTS: dict[str, Callable[[UnitOfWork, Filters], Chart]] = {

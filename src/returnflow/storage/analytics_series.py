@@ -163,6 +163,21 @@ class AnalyticsSeries:
             found.setdefault(str(metric), {})[int(bucket)] = int(count or 0)
         return found
 
+    def within_days(
+        self, scope: SeriesScope, metric: str, limit_seconds: int
+    ) -> list[tuple[date, int, int]]:
+        """(day, durations under the limit, all durations) per day the duration ended;
+        exact when the limit is a bucket bound (whole hours past a day, quarters under)."""
+        d = DayDurationRow
+        under = case((d.bucket < limit_seconds, d.count), else_=0)
+        query = (
+            select(d.day, func.sum(under), func.sum(d.count))
+            .where(self._days(d, scope), d.metric == metric)
+            .group_by(d.day)
+            .order_by(d.day)
+        )
+        return [(day, int(n or 0), int(t or 0)) for day, n, t in self.session.execute(query)]
+
     def options(self, scope: SeriesScope) -> FilterOptions:
         """What the filter form offers: who, which categories and carriers had rows."""
         t = ReturnDayRow

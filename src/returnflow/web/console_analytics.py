@@ -37,7 +37,7 @@ from returnflow.entrypoints.steps import perform
 from returnflow.services import dashboard_files, dashboards
 from returnflow.services.analytics import KpiReport
 from returnflow.services.carrier_names import carrier_label
-from returnflow.services.dashboard_model import Chart, Filters
+from returnflow.services.dashboard_model import Chart, Filters, SlaTargets
 from returnflow.services.errors import NotFound
 from returnflow.services.unit_of_work import UnitOfWork
 from returnflow.web import dashboard_figures as figures
@@ -149,7 +149,14 @@ def analytics_page(
 ) -> Response:
     """KPI tiles and the seven charts for a period, with filters and drill-downs."""
     chosen = dashboards.filters(
-        session.principal, date_from, date_to, context.clock(), merchant, category, carrier
+        session.principal,
+        date_from,
+        date_to,
+        context.clock(),
+        merchant,
+        category,
+        carrier,
+        SlaTargets.from_settings(context.settings),
     )
 
     def read(uow: UnitOfWork, now: datetime) -> dashboards.Dashboard:
@@ -202,7 +209,14 @@ def drill_down(
 ) -> Response:
     """The requests behind a point of the return-rate or reasons chart, 25 a page."""
     chosen = dashboards.filters(
-        session.principal, date_from, date_to, context.clock(), merchant, category, carrier
+        session.principal,
+        date_from,
+        date_to,
+        context.clock(),
+        merchant,
+        category,
+        carrier,
+        SlaTargets.from_settings(context.settings),
     )
 
     def read(uow: UnitOfWork, now: datetime) -> dashboards.DrillDown:
@@ -248,7 +262,14 @@ def chart_file(
     if chart not in dashboards.CHARTS or fmt not in ("csv", "xlsx"):
         raise _not_found()
     chosen: Filters = dashboards.filters(
-        session.principal, date_from, date_to, context.clock(), merchant, category, carrier
+        session.principal,
+        date_from,
+        date_to,
+        context.clock(),
+        merchant,
+        category,
+        carrier,
+        SlaTargets.from_settings(context.settings),
     )
 
     def read(uow: UnitOfWork, now: datetime) -> Chart | None:

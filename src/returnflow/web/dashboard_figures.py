@@ -245,24 +245,27 @@ def _counts_axis(values: list[Any]) -> Figure:
     }
 
 
+SLA_LINES = (
+    "compliance",
+    "review_compliance",
+    "inspection_compliance",
+    "first_response_compliance",
+)
+
+
 def sla(chart: Chart, language: str) -> Figure:
-    compliance = _line(chart, "compliance", language, PALETTE[2])
-    compliance["y"] = [None if v is None else round(100 * float(v), 1) for v in compliance["y"]]
-    late: Figure = {
-        "type": "bar",
-        "name": _title(chart, "late", language),
-        "x": [_x(r) for r in chart.rows],
-        "y": [r.cells["late"] for r in chart.rows],
-        "yaxis": "y2",
-        "marker": {"color": "#fca5a5"},
-    }
+    """One line per service level, in percent: refunds, reviews, inspections, complaints."""
+    data = []
+    for key, color in zip(SLA_LINES, (PALETTE[2], PALETTE[1], PALETTE[3], PALETTE[0]), strict=True):
+        line = _line(chart, key, language, color)
+        line["y"] = [None if v is None else round(100 * float(v), 1) for v in line["y"]]
+        data.append(line)
     layout = _layout(
         language,
         xaxis=_time_axis(chart),
-        yaxis=_yaxis(_title(chart, "compliance", language), range=[0, 105], ticksuffix="%"),
-        yaxis2=_counts_axis(late["y"]),
+        yaxis=_yaxis("", range=[0, 105], ticksuffix="%"),
     )
-    return {"data": [late, compliance], "layout": layout}
+    return {"data": data, "layout": layout}
 
 
 def satisfaction(chart: Chart, language: str) -> Figure:
