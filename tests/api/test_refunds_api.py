@@ -452,6 +452,22 @@ def test_instant_refund_at_first_scan_then_recovery_after_failed_inspection(
     assert _balances(context) == {"gateway_clearing": -8400, "cash": 8400}
 
 
+def test_the_instant_safety_net_looks_only_at_requests_within_the_limit(
+    client: TestClient, context: AppContext, tmp_path: Any
+) -> None:
+    """A parcel over the instant limit is never paid early, so the worker's safety net
+    does not load it on every tick (issue 11: a peak day has thousands in transit)."""
+    context.settings.instant_refund_max_amount = 8399  # the request's refund is 8,400
+    rma = _file(client)
+    client.post(f"/api/v1/returns/{rma}/ship", json=SHIP)
+    Worker(context, FileMailer(tmp_path)).tick()
+    assert client.get(f"/api/v1/refunds/{rma}").status_code == 404  # not paid early
+    in_transit = {"refund": ("in_transit",)}
+    with context.uow() as uow:
+        assert uow.refunds.without_refund(in_transit, max_total=8399) == []
+        assert uow.refunds.without_refund(in_transit, max_total=8400) == [rma]
+
+
 def test_instant_refund_then_passed_inspection_moves_to_refunded_silently(
     client: TestClient, context: AppContext, tmp_path: Any
 ) -> None:

@@ -86,7 +86,9 @@ class RefundJobs:
             requested = self._each(waiting, now, self._request)
         if rules.instant_enabled:
             with self.context.uow() as uow:
-                shipped = uow.refunds.without_refund({"refund": (Status.IN_TRANSIT.value,)})
+                shipped = uow.refunds.without_refund(
+                    {"refund": (Status.IN_TRANSIT.value,)}, max_total=rules.instant_max_amount
+                )
             instant = self._each(shipped, now, self._instant)
         with self.context.uow() as uow:
             decided = uow.refunds.decided_but_waiting()

@@ -73,9 +73,15 @@ class RefundQueries:
     # --- what the sweeps look for --------------------------------------------------
 
     def without_refund(
-        self, statuses: Mapping[str, tuple[str, ...]], limit: int = 200
+        self,
+        statuses: Mapping[str, tuple[str, ...]],
+        limit: int = 200,
+        max_total: int | None = None,
     ) -> list[str]:
-        """Requests in one of `statuses` (per request type) that have no refund yet."""
+        """Requests in one of `statuses` (per request type) that have no refund yet;
+        `max_total`: only those whose computed refund is at most that many cents (the
+        instant refund's limit, so requests it can never pay are not looked at every tick
+        and cannot crowd the eligible ones out of the first `limit`)."""
         conditions = [
             and_(ReturnRow.request_type == rtype, ReturnRow.status.in_(list(states)))
             for rtype, states in statuses.items()
@@ -87,6 +93,8 @@ class RefundQueries:
             .order_by(ReturnRow.id)
             .limit(limit)
         )
+        if max_total is not None:
+            query = query.where(ReturnRow.refund_total <= max_total)
         return list(self.session.scalars(query))
 
     def paid_before_status(self, limit: int = 200) -> list[str]:
