@@ -33,6 +33,12 @@ NAME, PHONE, EMAIL = "王小明", "13800138000", "xiaoming@example.com"
         ("/portal/o/abc?x=1", "/portal/o/[link]?x=1"),
         ("/portal?t=secret.token&lang=en", "/portal?t=[link]&lang=en"),
         ("/staff/returns/RMA-1", "/staff/returns/RMA-1"),
+        ("/merchants/apply/s/Zx_9-kQ/answer", "/merchants/apply/s/[link]/answer"),
+        (
+            "/api/v1/merchant-applications/status/Zx_9-kQ/documents",
+            "/api/v1/merchant-applications/status/[link]/documents",
+        ),
+        ("/staff/merchants/applications/3", "/staff/merchants/applications/3"),
     ],
 )
 def test_portal_tokens_are_redacted(path: str, expected: str) -> None:

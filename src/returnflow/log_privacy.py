@@ -21,8 +21,10 @@ from typing import Any
 
 from returnflow.storage.database import statement_error
 
-# "/portal/o/<signed token>" and "?t=<token>" / "&token=<token>" forms
-_PORTAL_PATH = re.compile(r"(/portal/o/)[^/?#\s\"']+")
+# "/portal/o/<signed token>", a merchant applicant's status link, and "?t=<token>" forms
+_PORTAL_PATH = re.compile(
+    r"(/portal/o/|/merchants/apply/s/|/merchant-applications/status/)[^/?#\s\"']+"
+)
 _TOKEN_QUERY = re.compile(r"([?&](?:t|token|link)=)[^&#\s\"']+")
 REDACTED = "[link]"
 

@@ -24,6 +24,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from returnflow.domain.conversations import MAX_ATTACHMENTS
+from returnflow.domain.onboarding_words import MAX_DOCUMENT_BYTES, MAX_DOCUMENTS_PER_UPLOAD
 from returnflow.domain.photos import MAX_BYTES, MAX_PHOTOS
 from returnflow.domain.text import Text
 from returnflow.entrypoints.deps import SESSION_COOKIE
@@ -59,10 +60,21 @@ def _route(
 _FORM = (MAX_PHOTOS + 1) * MAX_BYTES  # the photos and the form's own fields
 _RECEIPT = (4 * MAX_PHOTOS + 1) * MAX_BYTES  # up to four mismatches with photos each
 _MESSAGE = (MAX_ATTACHMENTS + 1) * MAX_BYTES  # a conversation's message and its photos
+_DOCS = (MAX_DOCUMENTS_PER_UPLOAD + 1) * MAX_DOCUMENT_BYTES  # a merchant's application
+_STATUS = r"/merchants/apply/s/[^/]+/(?:answer|documents)"  # the applicant's status link
 
 LARGER: tuple[RouteLimit, ...] = (
     # the portal link in the path is the customer's credential
     _route("POST", r"/portal/o/[^/]+/apply", MULTIPART, _FORM + MB, needs_credentials=False),
+    _route("POST", r"/merchants/apply", MULTIPART, _DOCS, needs_credentials=False),
+    _route("POST", _STATUS, MULTIPART, _DOCS, needs_credentials=False),
+    _route(
+        "POST",
+        r"/api/v1/merchant-applications/status/[^/]+/documents",
+        MULTIPART,
+        2 * MAX_DOCUMENT_BYTES,
+        needs_credentials=False,
+    ),
     _route("POST", r"/staff/receiving/[^/]+/receipt", MULTIPART, _RECEIPT),
     _route("POST", r"/staff/receiving/unidentified", MULTIPART, _FORM),
     _route("POST", r"/staff/warehouse/returns/[^/]+/inspect", MULTIPART, _FORM),
