@@ -50,7 +50,13 @@ def policy_with_scripts(policy: str, sources: list[str]) -> str:
     )
 
 
+# public and cacheable although under /api: the return-policy summary (issue 15, R2.1)
+PUBLIC_PATHS = frozenset({"/api/v1/policy/summary"})
+
+
 def is_private(path: str) -> bool:
+    if path in PUBLIC_PATHS:
+        return False
     return any(path == prefix or path.startswith(f"{prefix}/") for prefix in PRIVATE_PREFIXES)
 
 
