@@ -72,6 +72,16 @@ PAGES: dict[tuple[str, str], Permission | None] = {
     ("POST", "/staff/monitors/{monitor_id}"): P.INCIDENTS_MANAGE,
     ("GET", "/staff/playbooks"): P.INCIDENTS_MANAGE,
     ("POST", "/staff/playbooks/{kind}"): P.INCIDENTS_MANAGE,
+    ("POST", "/staff/returns/{rma_no}/risk/feedback"): P.RISK_JUDGE,  # issue 15: R10.3
+    ("GET", "/staff/risk/watch-list"): P.RISK_MANAGE,
+    ("POST", "/staff/risk/watch-list"): P.RISK_MANAGE,
+    ("POST", "/staff/risk/watch-list/{entry_id}/remove"): P.RISK_MANAGE,
+    ("GET", "/staff/risk/register"): P.RISK_VIEW,  # issue 15: the risk register (R10.1)
+    ("POST", "/staff/risk/register/{code}"): P.RISK_MANAGE,
+    ("GET", "/staff/risk/care"): P.RISK_JUDGE,  # frequent-returner care (R10.4)
+    ("GET", "/staff/risk/care/{customer_id}"): P.RISK_JUDGE,
+    ("POST", "/staff/risk/care/{customer_id}/outreach"): P.RISK_JUDGE,
+    ("POST", "/staff/risk/care/{customer_id}/outreach/{outreach_id}/outcome"): P.RISK_JUDGE,
     ("GET", "/staff/analytics/insights"): P.ANALYTICS_VIEW,  # issue 14: R9.2, R9.5
     ("GET", "/staff/analytics"): P.ANALYTICS_VIEW,  # issue 14: dashboards (R9.3)
     ("GET", "/staff/analytics/requests"): P.ANALYTICS_VIEW,
@@ -170,6 +180,29 @@ PAGES: dict[tuple[str, str], Permission | None] = {
     ("POST", "/staff/webhooks"): P.USERS_MANAGE,
     ("POST", "/staff/webhooks/{subscription_id}/active"): P.USERS_MANAGE,
     ("POST", "/staff/webhooks/deliveries/{delivery_id}/replay"): P.USERS_MANAGE,
+    # issue 15: a merchant's own terms (R11.1); the public help centre (R2.1)
+    ("GET", "/staff/merchant/terms"): P.MERCHANT_TERMS,
+    ("POST", "/staff/merchant/terms"): P.MERCHANT_TERMS,
+    ("POST", "/staff/merchant/profile"): P.MERCHANT_TERMS,
+    ("GET", "/help/returns"): PUBLIC,
+    ("GET", "/help/returns/merchants/{merchant_id}"): PUBLIC,
+    ("GET", "/help/returns/merchants/{merchant_id}/categories/{category}"): PUBLIC,
+    ("GET", "/help/returns/merchants/{merchant_id}/products/{sku}"): PUBLIC,
+    # merchants' applications (issue 15, seed 000 §9.1): the public form and status link
+    ("GET", "/merchants/apply"): PUBLIC,
+    ("POST", "/merchants/apply"): PUBLIC,
+    ("GET", "/merchants/apply/s/{token}"): PUBLIC,
+    ("POST", "/merchants/apply/s/{token}/answer"): PUBLIC,
+    ("POST", "/merchants/apply/s/{token}/documents"): PUBLIC,
+    ("POST", "/merchants/apply/s/{token}/withdraw"): PUBLIC,
+    ("GET", "/merchants/apply/s/{token}/documents/{name}"): PUBLIC,
+    ("GET", "/staff/merchants/applications"): P.MERCHANTS_ONBOARD,
+    ("GET", "/staff/merchants/applications/{application_id}"): P.MERCHANTS_ONBOARD,
+    ("POST", "/staff/merchants/applications/{application_id}/checks"): P.MERCHANTS_ONBOARD,
+    ("POST", "/staff/merchants/applications/{application_id}/decision"): P.MERCHANTS_ONBOARD,
+    ("GET", "/staff/merchants/applications/{application_id}/documents/{name}"): (
+        P.MERCHANTS_ONBOARD
+    ),
     # last: it ends the session the other rows use
     ("POST", "/staff/logout"): PUBLIC,
 }

@@ -27,12 +27,17 @@ from returnflow.api import evidence as api_evidence
 from returnflow.api import finance as api_finance
 from returnflow.api import incidents as api_incidents  # issue 14: R13.1
 from returnflow.api import journal as api_journal
+from returnflow.api import merchant_terms as api_merchant_terms  # issue 15: R11.1
 from returnflow.api import notifications as api_notifications
+from returnflow.api import onboarding as api_onboarding  # issue 15
+from returnflow.api import policy_summary as api_policy_summary  # issue 15: R2.1
 from returnflow.api import privacy as api_privacy
 from returnflow.api import receiving as api_receiving
 from returnflow.api import refunds as api_refunds
 from returnflow.api import reports as api_reports  # issue 14: R9.3
 from returnflow.api import resolutions as api_resolutions
+from returnflow.api import risk as api_risk  # issue 15: risk at intake (R10.3)
+from returnflow.api import risk_register as api_risk_register  # issue 15: R10
 from returnflow.api import scorecards as api_scorecards
 from returnflow.api import statements as api_statements
 from returnflow.api import store_credit as api_store_credit
@@ -64,12 +69,16 @@ from returnflow.web import console_hotline as web_console_hotline
 from returnflow.web import console_incidents as web_incidents  # issue 14: R13.1
 from returnflow.web import console_insights as web_insights  # issue 14: R9.2, R9.5
 from returnflow.web import console_journal as web_journal
+from returnflow.web import console_merchant_terms as web_merchant_terms  # issue 15
 from returnflow.web import console_notifications as web_notifications
+from returnflow.web import console_onboarding as web_onboarding  # issue 15
 from returnflow.web import console_receiving as web_receiving
 from returnflow.web import console_recoveries as web_recoveries
 from returnflow.web import console_reports as web_reports  # issue 14: R9.3
 from returnflow.web import console_request as web_console_request
 from returnflow.web import console_resolutions as web_resolutions
+from returnflow.web import console_risk as web_risk  # issue 15: R10.3
+from returnflow.web import console_risk_register as web_risk_register  # issue 15
 from returnflow.web import console_scorecards as web_scorecards
 from returnflow.web import console_search as web_console_search
 from returnflow.web import console_shipping as web_console_shipping
@@ -78,6 +87,8 @@ from returnflow.web import console_surveys as web_surveys
 from returnflow.web import console_users as web_users
 from returnflow.web import console_warehouse as web_warehouse
 from returnflow.web import console_webhooks as web_webhooks
+from returnflow.web import help_centre as web_help_centre  # issue 15: R2.1
+from returnflow.web import onboarding_apply as web_onboarding_apply
 from returnflow.web import portal as web_portal
 from returnflow.web import portal_appeals as web_portal_appeals
 from returnflow.web import portal_apply as web_portal_apply
@@ -171,6 +182,17 @@ ROUTES = (
     web_incidents,
     api_reports,  # issue 14: periodic reports (R9.3)
     web_reports,
+    api_risk,  # issue 15: risk at intake, feedback, the watch list (R10.3)
+    web_risk,
+    api_risk_register,  # issue 15: the risk register, frequent-returner care (R10)
+    web_risk_register,
+    api_onboarding,  # issue 15: merchants' applications (seed 000 §9.1)
+    web_onboarding_apply,  # the public form and the private status link
+    web_onboarding,  # the reviewers' pages
+    api_merchant_terms,  # issue 15: a merchant's own terms and profile (R11.1)
+    api_policy_summary,  # the public policy summary (R2.1)
+    web_merchant_terms,
+    web_help_centre,
 )
 
 

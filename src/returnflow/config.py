@@ -87,6 +87,12 @@ class Settings(BaseSettings):
     # approved requests with a booked pickup wait this long after the pickup window
     # before they may auto-close (R1.5): the carrier's no-show is not the customer's fault
     pickup_close_grace_hours: float = 24
+    # risk at intake (issue 15, R10.3): scores at or above these reach medium / high, and
+    # the level from which each action applies (JSON object of action -> "medium"/"high";
+    # actions: review, no_instant_refund, no_fast_exchange, no_keep_item, hold_refund, watch)
+    risk_medium: int = 40
+    risk_high: int = 70
+    risk_actions: dict[str, str] = {}
     # exchanges, store credit (R6.2, R6.3): fast-exchange limits, credit bonus and expiry,
     # and where replacement shipment requests are pushed (HMAC-SHA256 signed webhook)
     fast_exchange_max_value: int = 50_000  # cents: replacements worth more ship after return

@@ -170,6 +170,20 @@ RULES: dict[tuple[str, str], Permission | None] = {
     ("DELETE", "/api/v1/incidents/on-call/{shift_id}"): P.INCIDENTS_MANAGE,
     ("GET", "/api/v1/playbooks"): P.INCIDENTS_MANAGE,
     ("PUT", "/api/v1/playbooks/{kind}"): P.INCIDENTS_MANAGE,
+    # issue 15: risk at intake (R10.3): a request's score, staff's verdict, the watch list
+    ("GET", "/api/v1/returns/{rma_no}/risk"): P.RISK_VIEW,
+    ("POST", "/api/v1/returns/{rma_no}/risk/feedback"): P.RISK_JUDGE,
+    ("GET", "/api/v1/risk/watch-list"): P.RISK_MANAGE,
+    ("POST", "/api/v1/risk/watch-list"): P.RISK_MANAGE,
+    ("DELETE", "/api/v1/risk/watch-list/{entry_id}"): P.RISK_MANAGE,
+    # issue 15: the risk register (R10.1, R10.2) and frequent-returner care (R10.4)
+    ("GET", "/api/v1/risk/register"): P.RISK_VIEW,
+    ("PUT", "/api/v1/risk/register/{code}"): P.RISK_MANAGE,
+    ("GET", "/api/v1/risk/register/{code}/history"): P.RISK_VIEW,
+    ("GET", "/api/v1/risk/care"): P.RISK_JUDGE,
+    ("GET", "/api/v1/risk/care/{customer_id}"): P.RISK_JUDGE,
+    ("POST", "/api/v1/risk/care/{customer_id}/outreach"): P.RISK_JUDGE,
+    ("PUT", "/api/v1/risk/care/{customer_id}/outreach/{outreach_id}"): P.RISK_JUDGE,
     # issue 14: analyses and problem products (R9.2, R9.5)
     ("GET", "/api/v1/analytics/return-rates"): P.ANALYTICS_VIEW,  # issue 14: R9.1, R9.4
     ("GET", "/api/v1/analytics/kpis"): P.ANALYTICS_VIEW,
@@ -196,6 +210,20 @@ RULES: dict[tuple[str, str], Permission | None] = {
     ("GET", "/api/v1/returns/{rma_no}/messages"): P.RETURNS_VIEW,
     ("POST", "/api/v1/returns/{rma_no}/messages"): P.RETURNS_MESSAGE,
     ("GET", "/api/v1/canned-replies"): P.RETURNS_MESSAGE,
+    # merchants' applications (issue 15): applying and the status token are public
+    ("POST", "/api/v1/merchant-applications"): None,
+    ("GET", "/api/v1/merchant-applications/status/{token}"): None,
+    ("POST", "/api/v1/merchant-applications/status/{token}/documents"): None,
+    ("GET", "/api/v1/merchant-applications"): P.MERCHANTS_ONBOARD,
+    ("GET", "/api/v1/merchant-applications/{application_id}"): P.MERCHANTS_ONBOARD,
+    ("POST", "/api/v1/merchant-applications/{application_id}/checks"): P.MERCHANTS_ONBOARD,
+    ("POST", "/api/v1/merchant-applications/{application_id}/decision"): P.MERCHANTS_ONBOARD,
+    # issue 15: a merchant's own terms and profile (R11.1); the public policy summary (R2.1)
+    ("GET", "/api/v1/merchants/{merchant_id}/terms"): P.MERCHANT_TERMS,
+    ("PUT", "/api/v1/merchants/{merchant_id}/terms"): P.MERCHANT_TERMS,
+    ("GET", "/api/v1/merchants/{merchant_id}/profile"): P.MERCHANT_TERMS,
+    ("PUT", "/api/v1/merchants/{merchant_id}/profile"): P.MERCHANT_TERMS,
+    ("GET", "/api/v1/policy/summary"): None,
 }
 
 

@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from returnflow.app_context import AppContext
 from returnflow.domain.access import Role
@@ -24,6 +24,7 @@ from returnflow.integrations.webhooks import verify
 from returnflow.jobs import resolutions as resolution_jobs
 from returnflow.jobs.outbox import DispatchReport, OutboxDispatcher
 from returnflow.storage.schema import OutboxRow, RefundIntentRow, ShipmentRow
+from returnflow.storage.schema.risk import RiskAssessmentRow
 from tests.support.clock import FakeClock
 
 OrderPayload = Callable[..., dict[str, Any]]
@@ -248,6 +249,25 @@ def test_fast_exchange_ships_before_the_return_and_finishes_at_inspection(
     assert (report.settled, report.charged) == (1, 0)
     assert client.get(f"/api/v1/returns/{rma}").json()["status"] == "completed"  # exchanged: done
     assert balance(context, Account.CUSTOMER_RECEIVABLE, "c-1") == 0
+
+
+@pytest.mark.usefixtures("manual_refunds")
+def test_a_request_scored_high_risk_gets_no_fast_exchange(
+    client: TestClient, context: AppContext
+) -> None:
+    """R10.3: the score at filing asks for no fast exchange; the ordinary one stays open."""
+    _complete_a_refund(client)
+    rma = file(client, "exchange")
+    with context.session_factory() as session, session.begin():
+        session.execute(
+            update(RiskAssessmentRow)
+            .where(RiskAssessmentRow.rma_no == rma)
+            .values(actions=["review", "no_fast_exchange"])
+        )
+    refused = choose(client, rma, 8400, fast=True, headers={"Accept-Language": "en"})
+    assert (refused.status_code, refused.json()["code"]) == (409, "fast_exchange_refused")
+    assert "risk" in refused.json()["detail"].lower()
+    assert choose(client, rma, 8400).status_code == 201  # the ordinary exchange
 
 
 @pytest.mark.usefixtures("manual_refunds")

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Query
 from starlette.responses import JSONResponse
 
+from returnflow.api import risk as risk_api
 from returnflow.api import schemas, views
 from returnflow.api.roles import Filer, Inspector, Reviewer, Shipper, Viewer
 from returnflow.app_context import AppContext
@@ -20,6 +21,7 @@ from returnflow.entrypoints.deps import Allowed, Context, Language
 from returnflow.entrypoints.steps import perform
 from returnflow.services import idempotency
 from returnflow.services import returns as return_service
+from returnflow.services import risk as risk_service
 from returnflow.services import shipping as shipping_service
 from returnflow.services.queries import ReturnFilter, list_returns
 from returnflow.services.unit_of_work import UnitOfWork
@@ -32,9 +34,9 @@ IdempotencyKey = Annotated[
 ]
 
 
-@router.post("", status_code=201, response_model=schemas.ReturnOut)
+@router.post("", status_code=201, response_model=risk_api.FiledReturnOut)
 def create_return(
-    body: schemas.ReturnIn,
+    body: risk_api.FiledReturnIn,
     context: Context,
     language: Language,
     principal: Filer,
@@ -50,7 +52,10 @@ def create_return(
     def file(uow: UnitOfWork, now: datetime) -> idempotency.Answer:
         def work() -> tuple[int, dict[str, Any]]:
             request = return_service.file_return(uow, new, now, principal.actor)
-            return 201, _render(uow, request, principal, language, now).model_dump(mode="json")
+            out = _render(uow, request, principal, language, now).model_dump()
+            risk = risk_api.risk_out(risk_service.risk_of(uow, request.rma_no), language)
+            filed = risk_api.FiledReturnOut(**out, risk=risk)  # R10.3: the score at filing
+            return 201, filed.model_dump(mode="json")
 
         if not idempotency_key:
             status_code, out = work()
@@ -63,7 +68,7 @@ def create_return(
     return JSONResponse(answer.body, status_code=answer.status_code, headers=headers)
 
 
-def _new_return(body: schemas.ReturnIn) -> return_service.NewReturn:
+def _new_return(body: risk_api.FiledReturnIn) -> return_service.NewReturn:
     contact = body.contact.model_dump() if body.contact else {}
     return return_service.NewReturn(
         order_no=body.order_no,
@@ -75,6 +80,7 @@ def _new_return(body: schemas.ReturnIn) -> return_service.NewReturn:
         ),
         contact={k: str(v) for k, v in contact.items() if v},
         photos=tuple(body.photos),
+        device_id=body.device_id or "",
     )
 
 

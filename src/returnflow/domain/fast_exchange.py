@@ -27,6 +27,7 @@ class CustomerRecord:
     completed: int  # requests completed or confirmed
     failed_inspections: int
     open_recoveries: int  # charges for unreturned replacements not yet settled, etc.
+    high_risk: bool = False  # the request's risk score refuses fast exchange (R10.3)
 
 
 def fast_exchange_refusals(
@@ -52,4 +53,11 @@ def fast_exchange_refusals(
         reasons.append(Text("曾有退回商品验收未通过", "An earlier return failed inspection"))
     if record.open_recoveries > 0:
         reasons.append(Text("尚有未结清的追偿", "There is an unsettled recovery"))
+    if record.high_risk:
+        reasons.append(
+            Text(
+                "该申请的风险评分不允许先换后退",
+                "The request's risk score does not allow fast exchange",
+            )
+        )
     return reasons

@@ -123,3 +123,19 @@ def assess(
     reasons.extend(extra)
     payer = max((v.shipping_payer for v in verdicts), key=lambda p: p.rank)
     return Assessment(outcome, tuple(reasons), tuple(verdicts), payer, estimate, policy.version)
+
+
+def with_risk(assessment: Assessment, reason: RuleResult | None) -> Assessment:
+    """Risk at intake (issue 15, R10.3): a risky request that policy would approve goes
+    to a person instead, with the risk as its visible reason; a refusal stays one."""
+    if reason is None or assessment.outcome is Outcome.REJECTED:
+        return assessment
+    kept = assessment.reasons if assessment.outcome is Outcome.PENDING_REVIEW else ()
+    return Assessment(
+        Outcome.PENDING_REVIEW,
+        (*kept, reason),
+        assessment.lines,
+        assessment.shipping_payer,
+        assessment.estimate,
+        assessment.policy_version,
+    )

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from returnflow.app_context import AppContext
-from returnflow.jobs import complaint_mail, liability, resolutions, sweeps
+from returnflow.jobs import complaint_mail, liability, onboarding, resolutions, sweeps
 from returnflow.jobs.analytics import AnalyticsJobs
 from returnflow.jobs.carrier_calls import carrier_consumer
 from returnflow.jobs.complaints import ComplaintJobs
@@ -61,6 +61,8 @@ class Worker:
         from returnflow.jobs.reports import ReportJobs  # issue 14: periodic reports (R9.3)
 
         self.reports = ReportJobs(context, self.mailer)  # weekly, monthly; their mail
+        from returnflow.jobs.returner_care import care_consumer  # issue 15 (R10.4)
+
         self.counters_pruned_at: datetime | None = None  # throttle counters, hourly
         self.dispatcher = OutboxDispatcher(
             context.session_factory,
@@ -73,6 +75,8 @@ class Worker:
                 **resolutions.consumers(context),
                 **self.staff_notices.consumers(),  # issue 13: merchants' mail
                 **self.reports.consumers(),  # issue 14: the periodic report's mail
+                "care.": care_consumer(context, self.mailer),  # issue 15: care advice
+                **onboarding.consumers(context, self.mailer),  # issue 15: applicants' mail
             },
             max_attempts=context.settings.outbox_max_attempts,
         )

@@ -11,7 +11,7 @@ exchange ships once the goods passed inspection; a fast one at once, within the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from returnflow.config import Settings
@@ -30,6 +30,7 @@ from returnflow.domain.returns import ReturnRequest
 from returnflow.domain.shipment_requests import Purpose
 from returnflow.domain.text import DomainError, Text
 from returnflow.services import replacements
+from returnflow.services import risk as risk_service
 from returnflow.services.replacements import Wanted
 from returnflow.services.resolution_errors import exchange_not_found
 from returnflow.services.returns import get_return
@@ -154,6 +155,8 @@ def _check_fast(
     """Fast exchange within the limits, for a customer whose record allows it, and only
     while the goods are not yet back; every reason that refuses is named."""
     record = uow.exchanges.customer_record(request.customer_id)
+    if risk_service.refuses_fast_exchange(uow, request.rma_no):  # R10.3: scored high at filing
+        record = replace(record, high_risk=True)
     refusals = fast_exchange_refusals(exchange.replacement_value, record, rules)
     if request.status not in _BEFORE_ARRIVAL:
         refusals.append(Text("退回商品已到仓库", "The returned goods already arrived"))

@@ -20,6 +20,7 @@ from returnflow.domain.returns import ReturnRequest
 from returnflow.services import refund_recoveries
 from returnflow.services import refunds as refund_service
 from returnflow.services.refunds import RefundRules
+from returnflow.services.risk import holds_refund
 from returnflow.services.unit_of_work import UnitOfWork
 
 # when policy asks for the refund by itself, per request type (R6.1)
@@ -80,6 +81,8 @@ def request_when_due(uow: UnitOfWork, rma_no: str, now: datetime, rules: RefundR
     if request.status is Status.INSPECTION_FAILED and not offered:
         return False
     approved = request.status is Status.APPROVED
+    if approved and holds_refund(uow, rma_no):
+        return False  # R10.3: a risky refund-only request waits for a person's verdict
     approver = approver_of(request) if approved else SYSTEM
     trigger = "approval" if approved else "inspection"
     refund_service.request_refund(uow, rma_no, approver, now, rules, trigger=trigger)

@@ -18,12 +18,16 @@ from returnflow.domain.returns import ReturnRequest
 from returnflow.domain.text import Text
 from returnflow.services.errors import Conflict
 from returnflow.services.refunds import RefundRules, finish_request, may_refund
+from returnflow.services.risk import refuses_instant
 from returnflow.services.unit_of_work import UnitOfWork
 
 
 def instant_allowed(uow: UnitOfWork, request: ReturnRequest, rules: RefundRules) -> bool:
-    """Within the configured limits of amount and the customer's history."""
+    """Within the configured limits of amount and the customer's history (and not for a
+    request whose risk score refuses it, R10.3)."""
     if not rules.instant_enabled or request.request_type is not RequestType.REFUND:
+        return False
+    if refuses_instant(uow, request.rma_no):
         return False
     if request.estimate.total.cents > rules.instant_max_amount:
         return False

@@ -20,6 +20,7 @@ from returnflow.domain.policy import PolicyVersion
 from returnflow.domain.returns import ReturnLine, ReturnRequest
 from returnflow.domain.review import assess
 from returnflow.services import photo_refs
+from returnflow.services import risk as risk_service
 from returnflow.services.errors import order_not_found, return_not_found
 from returnflow.services.repositories import ReturnsWork
 
@@ -32,6 +33,7 @@ class NewReturn:
     lines: tuple[ReturnLine, ...]
     contact: dict[str, str] = field(default_factory=dict)
     photos: tuple[str, ...] = ()
+    device_id: str = ""  # the filing's device, where the app says (linked accounts, R10.3)
 
 
 def file_return(uow: ReturnsWork, new: NewReturn, now: datetime, actor: str) -> ReturnRequest:
@@ -56,6 +58,8 @@ def file_return(uow: ReturnsWork, new: NewReturn, now: datetime, actor: str) -> 
         now=now,
         policy=policy,
     )
+    risk = risk_service.assess_risk(uow, order, new, now)  # R10.3: scored at filing
+    assessment = risk_service.review_with(assessment, risk)
     request = ReturnRequest.open(
         rma_no=_next_rma_no(uow, now, policy),
         order_no=order.order_no,
@@ -72,6 +76,7 @@ def file_return(uow: ReturnsWork, new: NewReturn, now: datetime, actor: str) -> 
         photos=new.photos,
     )
     uow.returns.add(request, uow.orders.id_of(order.order_no))
+    risk_service.keep(uow, request.rma_no, order, risk, now)
     return request
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from returnflow.domain.events import DomainEvent
+from returnflow.storage import risk_register as register  # issue 15: register, care
 from returnflow.storage.accounts import Accounts
 from returnflow.storage.analysis_queries import AnalysisQueries
 from returnflow.storage.analytics import AnalyticsStore
@@ -37,8 +38,10 @@ from returnflow.storage.incidents import IncidentRepository, MonitorStore
 from returnflow.storage.journal_queries import JournalQueries
 from returnflow.storage.journeys import Journeys
 from returnflow.storage.ledger import Ledger
+from returnflow.storage.merchant_profiles import MerchantProfileStore
 from returnflow.storage.notices import NoticeStore
 from returnflow.storage.on_call import OnCallStore
+from returnflow.storage.onboarding import OnboardingRepository
 from returnflow.storage.orders import OrderRepository
 from returnflow.storage.outbox import Outbox
 from returnflow.storage.photo_records import PhotoRecords
@@ -51,6 +54,7 @@ from returnflow.storage.repairs import RepairRepository
 from returnflow.storage.reports import ReportStore
 from returnflow.storage.return_queries import ReturnQueries
 from returnflow.storage.returns import ReturnRepository
+from returnflow.storage.risk import RiskStore
 from returnflow.storage.scorecard_queries import ScorecardQueries
 from returnflow.storage.shipment_requests import ShipmentRequests
 from returnflow.storage.shipments import Shipments
@@ -172,6 +176,10 @@ class UnitOfWork:
         self.incidents, self.monitors = IncidentRepository(self.session), MonitorStore(self.session)
         self.reports = ReportStore(self.session)  # periodic reports, their subscribers
         self.on_call, self.names = OnCallStore(self.session), NameQueries(self.session)
+        self.onboarding = OnboardingRepository(self.session)  # issue 15: applications
+        self.merchant_profiles = MerchantProfileStore(self.session)  # issue 15: R11.1
+        self.risk_register, self.returner_care = register.stores(self.session)  # issue 15: R10
+        self.risk = RiskStore(self.session)  # issue 15: risk at intake (R10.3)
 
     def __exit__(
         self,

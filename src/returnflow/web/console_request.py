@@ -30,6 +30,7 @@ from returnflow.services.unit_of_work import UnitOfWork
 from returnflow.web.console_common import P
 from returnflow.web.conversation_view import staff_thread
 from returnflow.web.guards import StaffSession
+from returnflow.web.risk_view import risk_panel
 from returnflow.web.roles import Viewer
 from returnflow.web.staff_page import render_staff
 from returnflow.web.timer_view import countdowns as _countdowns  # noqa: F401  (template global)
@@ -132,11 +133,14 @@ def request_page_response(
             uow, rma_no, principal, now, carriers, language, bonus_percent
         )
         thread = conversations.read_thread(uow, rma_no, reader, now, 1, PAGE_SIZE_MAX)
+        panels["risk_panel"] = risk_panel(uow, view.request.rma_no, principal)  # staff/_risk
         return view, thread, now
 
+    panels: dict[str, Any] = {}
     view, thread, now = perform(context, read)
     values = {
         **_page_values(view, now),
+        **panels,
         "thread": staff_thread(request, principal, thread),  # staff/_conversation.html
         **_decisions(view, session, form or {}),
         "error": error,

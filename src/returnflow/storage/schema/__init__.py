@@ -12,9 +12,13 @@ from returnflow.storage.schema import (  # noqa: F401 (registry)
     conversations,  # issue 13: a conversation per request (R11.1)
     disputes,
     incidents,  # issue 14: monitors, playbooks, incidents (R13.1)
+    merchant_profiles,  # issue 15: merchants' methods, warehouse, help note
     notices,  # issue 13: notice channels, deliveries, inbox
     on_call,  # issue 14: who is on call for incidents (R13.1)
+    onboarding,  # issue 15: merchants' applications (seed 000 §9.1)
     reports,  # issue 14: periodic reports and their subscribers (R9.3)
+    risk,  # issue 15: risk at intake (R10.3)
+    risk_register,  # issue 15: the risk register, its history, outreach (R10)
     staff_notices,  # issue 13: staff and merchant notifications
     surveys,  # R7.2 satisfaction surveys
     webhooks,  # R15.1
