@@ -392,11 +392,13 @@ def _line(name: str, fast: float, slow: float, agree: bool) -> int:
     return 0 if agree else 1
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def run_seeded(name: str, measure: Callable[[AppContext], int], argv: Sequence[str] | None) -> int:
+    """Seed `--lines` return lines into a throw-away PostgreSQL database, rebuild the
+    rollups, then `measure` (this benchmark's comparison, or bench_dashboards's reads)."""
+    parser = argparse.ArgumentParser(description=name)
     parser.add_argument("--lines", type=int, default=10_000_000)
     args = parser.parse_args(argv)
-    print(f"bench_analytics  revision {revision()}  {busy_note()}")
+    print(f"{name}  revision {revision()}  {busy_note()}")
     with scratch_database("postgresql") as url:
         context = AppContext.from_settings(Settings(database_url=url))
         try:
@@ -408,9 +410,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 took, written = timed(lambda: analytics.rebuild(uow, now))
                 uow.commit(now)
             print(f"rollups rebuilt: {written:,} rows in {took:.1f} s")
-            return compare(context)
+            return measure(context)
         finally:
             context.engine.dispose()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return run_seeded("bench_analytics", compare, argv)
 
 
 if __name__ == "__main__":

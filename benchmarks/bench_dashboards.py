@@ -12,20 +12,16 @@ checking that its units equal the point's.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
-from bench_analytics import seed
-from machine import busy_note, revision
+from bench_analytics import run_seeded
 
 from returnflow.app_context import AppContext
-from returnflow.config import Settings
 from returnflow.services import analytics, dashboards
 from returnflow.services.dashboard_model import Filters
-from returnflow.storage.scratch import scratch_database
 
 MONTH = analytics.Period(date(2026, 7, 1), date(2026, 7, 30))
 ALL_DAYS = analytics.Period(date(2026, 6, 2), date(2026, 9, 29))
@@ -70,24 +66,7 @@ def run(context: AppContext) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--lines", type=int, default=10_000_000)
-    args = parser.parse_args(argv)
-    print(f"bench_dashboards  revision {revision()}  {busy_note()}")
-    with scratch_database("postgresql") as url:
-        context = AppContext.from_settings(Settings(database_url=url))
-        try:
-            started = time.perf_counter()
-            seed(context, args.lines)
-            print(f"seeded {args.lines:,} return lines in {time.perf_counter() - started:.0f} s")
-            now = datetime.now(UTC)
-            with context.uow(publish=False) as uow:
-                written = analytics.rebuild(uow, now)
-                uow.commit(now)
-            print(f"rollups rebuilt: {written:,} rows")
-            return run(context)
-        finally:
-            context.engine.dispose()
+    return run_seeded("bench_dashboards", run, argv)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ from returnflow.api import schemas
 from returnflow.api.roles import Onboarder
 from returnflow.app_context import AppContext
 from returnflow.domain.input_bounds import MAX_PAGE
-from returnflow.domain.onboarding import Application, Details, Status
+from returnflow.domain.onboarding import DETAIL_FIELDS, Application, Details, Status
 from returnflow.domain.onboarding_words import (
     CHECKS,
     MAX_DOCUMENT_BYTES,
@@ -207,19 +207,7 @@ def application_out(found: Application, language: str = "en") -> ApplicationOut:
     return ApplicationOut.model_validate(values)
 
 
-_DETAIL_NAMES = (
-    "company_name",
-    "shop_name",
-    "licence_no",
-    "brands",
-    "contact_name",
-    "after_sales_phone",
-    "after_sales_email",
-    "return_address",
-    "staff_count",
-    "service_hours",
-    "username",
-)
+_DETAIL_NAMES = DETAIL_FIELDS
 
 
 def status_url(request: Request) -> str:

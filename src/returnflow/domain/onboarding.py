@@ -12,7 +12,7 @@ allow is refused with `transition_not_allowed` (HTTP 409), so a second click on
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from enum import StrEnum
 
@@ -120,6 +120,10 @@ class Details:
     service_hours: str
     username: str  # the merchant account asked for
     language: str = "zh"  # the applicant's language, for mail
+
+
+# one form field each (categories is a list, the language comes from the page)
+DETAIL_FIELDS = tuple(f.name for f in fields(Details) if f.name not in ("categories", "language"))
 
 
 def _refuse(code: str, zh: str, en: str, field_name: str) -> DomainError:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from returnflow.domain.events import DomainEvent
 from returnflow.domain.onboarding import (
+    DETAIL_FIELDS,
     Application,
     Details,
     Document,
@@ -33,20 +34,7 @@ from returnflow.storage.schema.onboarding import (
     MerchantApplicationStepRow,
 )
 
-_DETAILS = (
-    "company_name",
-    "shop_name",
-    "licence_no",
-    "brands",
-    "contact_name",
-    "after_sales_phone",
-    "after_sales_email",
-    "return_address",
-    "staff_count",
-    "service_hours",
-    "username",
-    "language",
-)
+_DETAILS = (*DETAIL_FIELDS, "language")
 
 
 class OnboardingRepository:

@@ -20,7 +20,7 @@ from importlib import metadata, resources
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -136,9 +136,7 @@ def chart_values(board: dashboards.Dashboard, language: str, context: Context) -
     }
 
 
-@router.get("/staff/analytics")
-def analytics_page(
-    request: Request,
+def _chosen(
     context: Context,
     session: Analyst,
     date_from: DateFrom = "",
@@ -146,9 +144,9 @@ def analytics_page(
     merchant: Key = "",
     category: Key = "",
     carrier: Key = "",
-) -> Response:
-    """KPI tiles and the seven charts for a period, with filters and drill-downs."""
-    chosen = dashboards.filters(
+) -> Filters:
+    """The page's filters, shared by the dashboard, its drill-down and its downloads."""
+    return dashboards.filters(
         session.principal,
         date_from,
         date_to,
@@ -158,6 +156,19 @@ def analytics_page(
         carrier,
         SlaTargets.from_settings(context.settings),
     )
+
+
+Chosen = Annotated[Filters, Depends(_chosen)]
+
+
+@router.get("/staff/analytics")
+def analytics_page(
+    request: Request,
+    context: Context,
+    session: Analyst,
+    chosen: Chosen,
+) -> Response:
+    """KPI tiles and the seven charts for a period, with filters and drill-downs."""
 
     def read(uow: UnitOfWork, now: datetime) -> dashboards.Dashboard:
         return dashboards.dashboard(uow, chosen, now)
@@ -199,25 +210,11 @@ def drill_down(
     request: Request,
     context: Context,
     session: Analyst,
-    date_from: DateFrom = "",
-    date_to: DateTo = "",
-    merchant: Key = "",
-    category: Key = "",
-    carrier: Key = "",
+    chosen: Chosen,
     reason: Key = "",
     page: Page = 1,
 ) -> Response:
     """The requests behind a point of the return-rate or reasons chart, 25 a page."""
-    chosen = dashboards.filters(
-        session.principal,
-        date_from,
-        date_to,
-        context.clock(),
-        merchant,
-        category,
-        carrier,
-        SlaTargets.from_settings(context.settings),
-    )
 
     def read(uow: UnitOfWork, now: datetime) -> dashboards.DrillDown:
         return dashboards.drill_down(uow, chosen, reason, (page - 1) * PAGE_SIZE, PAGE_SIZE, now)
@@ -252,25 +249,11 @@ def chart_file(
     session: Analyst,
     chart: str,
     fmt: str,
-    date_from: DateFrom = "",
-    date_to: DateTo = "",
-    merchant: Key = "",
-    category: Key = "",
-    carrier: Key = "",
+    chosen: Chosen,
 ) -> Response:
     """One chart's rows as CSV (UTF-8 with a BOM) or XLSX, with the page's filters."""
     if chart not in dashboards.CHARTS or fmt not in ("csv", "xlsx"):
         raise _not_found()
-    chosen: Filters = dashboards.filters(
-        session.principal,
-        date_from,
-        date_to,
-        context.clock(),
-        merchant,
-        category,
-        carrier,
-        SlaTargets.from_settings(context.settings),
-    )
 
     def read(uow: UnitOfWork, now: datetime) -> Chart | None:
         return dashboards.chart(uow, chart, chosen, now)

@@ -25,8 +25,8 @@ from returnflow.entrypoints.deps import Context
 from returnflow.entrypoints.params import RowId
 from returnflow.entrypoints.steps import Refused, attempt, perform
 from returnflow.services import onboarding as service
-from returnflow.services.errors import NotFound
 from returnflow.web.guards import StaffSession, check_csrf
+from returnflow.web.onboarding_apply import document_response
 from returnflow.web.roles import Onboarder
 from returnflow.web.staff_page import render_staff
 
@@ -155,16 +155,4 @@ def document(
         context,
         lambda uow, now: service.reviewer_document(uow, application_id, name, actor, now),
     )
-    found = service.document_store(context.settings.upload_dir).read(name)
-    if found is None:
-        raise NotFound("document_not_found", Text("找不到该材料", "The document was not found"))
-    data, content_type = found
-    return Response(
-        data,
-        media_type=content_type,
-        headers={
-            "Cache-Control": "private, no-store",
-            "X-Content-Type-Options": "nosniff",
-            "Content-Disposition": "inline",
-        },
-    )
+    return document_response(context, name)

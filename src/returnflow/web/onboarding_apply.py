@@ -23,7 +23,7 @@ from starlette.responses import RedirectResponse, Response
 
 from returnflow.app_context import AppContext
 from returnflow.domain.analyses import PRODUCT_CATEGORIES
-from returnflow.domain.onboarding import Application, Details, Status
+from returnflow.domain.onboarding import DETAIL_FIELDS, Application, Details, Status
 from returnflow.domain.onboarding_words import (
     DOCUMENT_KINDS,
     MAX_DOCUMENT_BYTES,
@@ -42,19 +42,7 @@ from returnflow.web.templating import render
 
 router = APIRouter(prefix="/merchants/apply", include_in_schema=False)
 Token = Annotated[str, Path(max_length=100)]
-_FIELDS = (
-    "company_name",
-    "shop_name",
-    "licence_no",
-    "brands",
-    "contact_name",
-    "after_sales_phone",
-    "after_sales_email",
-    "return_address",
-    "staff_count",
-    "service_hours",
-    "username",
-)
+_FIELDS = DETAIL_FIELDS
 
 
 @dataclass
@@ -285,6 +273,12 @@ def own_document(
 ) -> Response:
     """One of the applicant's own documents, through the status link."""
     perform(context, lambda uow, now: service.applicant_document(uow, token, name))
+    return document_response(context, name)
+
+
+def document_response(context: AppContext, name: str) -> Response:
+    """A stored application document, inline and never cached: the applicant's link and
+    the reviewers' page serve them once their own check has passed."""
     found = service.document_store(context.settings.upload_dir).read(name)
     if found is None:
         raise NotFound("document_not_found", Text("找不到该材料", "The document was not found"))
