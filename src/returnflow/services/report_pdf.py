@@ -30,7 +30,7 @@ from returnflow.domain import reports as rules
 from returnflow.domain.metrics import DEFINITIONS
 from returnflow.domain.text import Text
 from returnflow.services import report_charts as charts
-from returnflow.services.report_data import KpiLine, ReportData
+from returnflow.services.report_data import OVERVIEW, KpiLine, ReportData
 from returnflow.services.report_layout import CJK, MARGIN, MUTED, RULE, Writer
 from returnflow.services.report_words import W, change, value
 
@@ -245,16 +245,7 @@ def _suggestions(w: Writer, data: ReportData) -> list[Any]:
 
 def _definitions(w: Writer) -> list[Any]:
     lines = [w.p(W["definitions"], w.lead)]
-    for name in (
-        "return_rate",
-        "refund_cycle",
-        "refund_deadline_compliance",
-        "csat",
-        "nps",
-        "complaint_rate",
-        "logistics_cost_per_return",
-        "recovery_value",
-    ):
+    for name in OVERVIEW:  # the figures the overview shows
         lines.append(w.p(w.say(DEFINITIONS[name].words), w.small))
     lines.append(w.p(W["definitions_note"], w.small))
     return [Spacer(1, 6 * mm), KeepTogether(lines)]
