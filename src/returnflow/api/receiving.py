@@ -10,9 +10,9 @@ bodies are in `receiving_models.py`.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from starlette.responses import JSONResponse
 
 from returnflow.api import schemas, views
@@ -37,12 +37,22 @@ from returnflow.domain.receiving import Mismatch, ParcelLabel, ParcelState
 from returnflow.entrypoints.deps import Context, Language
 from returnflow.entrypoints.params import RowId
 from returnflow.entrypoints.steps import perform
+from returnflow.services import merchant_desk
 from returnflow.services import receiving as receiving_service
 from returnflow.services.receiving_photos import SavedPhotos
 from returnflow.services.returns import get_return, reveal_contact
 from returnflow.services.unit_of_work import UnitOfWork
 
 router = APIRouter(prefix="/api/v1", tags=["receiving"])
+
+
+def _platform_receiver(principal: Receiver) -> Principal:
+    """Issue 15: unidentified parcels stay the platform's; to a merchant they do not exist."""
+    merchant_desk.platform_only(principal.merchant_scope)
+    return principal
+
+
+PlatformReceiver = Annotated[Principal, Depends(_platform_receiver)]
 
 
 def _record(
@@ -69,6 +79,7 @@ def _record(
             code=body.code,
             note=body.note,
             parcel_id=parcel_id,
+            merchant_scope=principal.merchant_scope,
         )
     except BaseException:
         photos.discard()
@@ -81,7 +92,7 @@ def _record(
 def scan(body: ScanIn, context: Context, language: Language, principal: Receiver) -> ScanOut:
     """A waybill or RMA number → what should be in the box; 404 `nothing_matches` otherwise."""
     with context.uow() as uow:
-        found = receiving_service.scan(uow, body.code)
+        found = receiving_service.scan(uow, body.code, principal.merchant_scope)
     return scan_out(found, language)
 
 
@@ -132,6 +143,7 @@ def receive(
         now=context.clock(),
         note=body.note if body else "",
         ship_if_approved=False,
+        merchant_scope=principal.merchant_scope,
     )
 
     def step(uow: UnitOfWork, now: datetime) -> bool:
@@ -144,7 +156,7 @@ def receive(
 @router.get("/receiving/unidentified", response_model=list[ParcelOut])
 def list_unidentified(
     context: Context,
-    principal: Receiver,
+    principal: PlatformReceiver,
     state: Literal["open", "matched", "disposed", "returned", "all"] = "open",
 ) -> list[ParcelOut]:
     """Oldest first."""
@@ -154,7 +166,7 @@ def list_unidentified(
 
 
 @router.post("/receiving/unidentified", status_code=201, response_model=ParcelOut)
-def add_unidentified(body: ParcelIn, context: Context, principal: Receiver) -> ParcelOut:
+def add_unidentified(body: ParcelIn, context: Context, principal: PlatformReceiver) -> ParcelOut:
     """A parcel that matched nothing: what its label says, photos, and where it waits."""
     photos = SavedPhotos(context.photos)
     label = ParcelLabel(
@@ -179,7 +191,11 @@ def add_unidentified(body: ParcelIn, context: Context, principal: Receiver) -> P
     "/receiving/unidentified/{parcel_id}/match", status_code=201, response_model=ReceiptOut
 )
 def match_unidentified(
-    parcel_id: RowId, body: MatchIn, context: Context, language: Language, principal: Receiver
+    parcel_id: RowId,
+    body: MatchIn,
+    context: Context,
+    language: Language,
+    principal: PlatformReceiver,
 ) -> JSONResponse:
     """It belongs to this RMA after all: receive it as a scan would, and close the parcel."""
     with context.uow() as uow:
@@ -192,7 +208,7 @@ def match_unidentified(
 
 @router.post("/receiving/unidentified/{parcel_id}/close", response_model=ParcelOut)
 def close_unidentified(
-    parcel_id: RowId, body: CloseIn, context: Context, principal: Receiver
+    parcel_id: RowId, body: CloseIn, context: Context, principal: PlatformReceiver
 ) -> ParcelOut:
     """Disposed, or returned to the sender: always with the reason."""
 

@@ -19,7 +19,7 @@ from returnflow.domain.returns import ReturnLine, ReturnRequest
 from returnflow.domain.text import DomainError, Text
 from returnflow.entrypoints.deps import Allowed, Context, Language
 from returnflow.entrypoints.steps import perform
-from returnflow.services import idempotency
+from returnflow.services import idempotency, merchant_desk
 from returnflow.services import returns as return_service
 from returnflow.services import risk as risk_service
 from returnflow.services import shipping as shipping_service
@@ -217,6 +217,7 @@ def inspect(
     language: Language,
     principal: Inspector,
 ) -> schemas.ReturnOut:
+    merchant_desk.platform_only(principal.merchant_scope)  # issue 15: merchants use the checklist
     action = Action.INSPECT_PASS if body.passed else Action.INSPECT_FAIL
     return _step(context, rma_no, action, principal, language, note=body.notes)
 

@@ -111,6 +111,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         | {P.COMPLAINTS_VIEW, P.DISPUTES_VIEW, P.DISPUTES_EVIDENCE, P.RETURNS_MESSAGE}
         | {P.ANALYTICS_VIEW}  # its own numbers and scorecard (R11.2)
         | {P.MERCHANT_TERMS}  # its own terms, return methods and warehouse (R11.1, R2.1)
+        | {P.WAREHOUSE_RECEIVE, P.WAREHOUSE_INSPECT}  # its own returns at its own warehouse
     ),
     # the platform's mediators: both sides, the history, the policy, and the ruling (R8.3)
     Role.MEDIATOR: frozenset(

@@ -34,7 +34,7 @@ from returnflow.domain.orders import Order
 from returnflow.domain.refunds import Deduction
 from returnflow.domain.returns import ReturnRequest
 from returnflow.domain.text import Text
-from returnflow.services import photo_refs
+from returnflow.services import merchant_desk, photo_refs
 from returnflow.services.errors import NotFound
 from returnflow.services.returns import get_return, policy_for
 from returnflow.services.unit_of_work import UnitOfWork
@@ -112,7 +112,11 @@ def inspect(
     *,
     merchant_scope: str | None = None,
 ) -> Outcome:
-    """Judge the findings, move the request, store everything; the caller commits."""
+    """Judge the findings, move the request, store everything; the caller commits.
+
+    A merchant inspects only its own requests, and only at its own warehouse.
+    """
+    merchant_desk.own_warehouse(uow, merchant_scope)
     request = get_return(uow, rma_no, merchant_scope=merchant_scope, for_update=True)
     transition_for(Action.INSPECT_PASS, request.status, request.request_type)  # refuse early
     photo_refs.check_for_request(uow, given.photos, rma_no=request.rma_no)

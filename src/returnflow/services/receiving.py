@@ -26,6 +26,7 @@ from returnflow.domain.receiving import (
 )
 from returnflow.domain.returns import ReturnRequest
 from returnflow.domain.text import DomainError, Text
+from returnflow.services import merchant_desk
 from returnflow.services.errors import Conflict, NotFound, return_not_found
 from returnflow.services.returns import get_return
 from returnflow.services.unit_of_work import ConcurrentUpdate, UnitOfWork
@@ -123,17 +124,26 @@ def expected_lines(uow: UnitOfWork, request: ReturnRequest) -> tuple[ExpectedLin
     return tuple(lines)
 
 
-def scan(uow: UnitOfWork, code: str) -> Expected:
-    """R5.1: a waybill or RMA number → the request and what should be in the box."""
+def scan(uow: UnitOfWork, code: str, merchant_scope: str | None = None) -> Expected:
+    """R5.1: a waybill or RMA number → the request and what should be in the box.
+
+    A merchant at its own warehouse finds only its own requests: another merchant's
+    code answers exactly like an unknown one.
+    """
+    merchant_desk.own_warehouse(uow, merchant_scope)
     wanted = normalise_code(code)
     if not wanted:
         raise DomainError(
             "code_required", Text("请扫描或输入单号", "Scan or type a code"), field="code"
         )
     match = uow.receipts.find_by_code(wanted[:64])
-    if match is None:
+    request = uow.returns.get(match.rma_no) if match is not None else None
+    if (
+        match is None
+        or request is None
+        or not merchant_desk.mine(request.merchant_id, merchant_scope)
+    ):
         raise nothing_matches(wanted[:64])
-    request = get_return(uow, match.rma_no)
     return Expected(
         wanted,
         match,
@@ -150,7 +160,11 @@ def receipt_not_found(rma_no: str) -> NotFound:
     )
 
 
-def receipt_for(uow: UnitOfWork, rma_no: str) -> Receipt | None:
+def receipt_for(uow: UnitOfWork, rma_no: str, merchant_scope: str | None = None) -> Receipt | None:
+    if merchant_scope is not None:
+        request = uow.returns.get(rma_no)
+        if request is None or request.merchant_id != merchant_scope:
+            return None
     return uow.receipts.get(rma_no)
 
 
@@ -166,6 +180,7 @@ def record_receipt(
     note: str = "",
     ship_if_approved: bool = True,
     parcel_id: int | None = None,
+    merchant_scope: str | None = None,
 ) -> Receipt:
     """Store the receipt and move the request to RECEIVED; the caller commits.
 
@@ -175,7 +190,10 @@ def record_receipt(
     `/receive` contract, where only a request in transit may be received.
     """
     receipts = uow.receipts
-    request = get_return(uow, rma_no, for_update=True)
+    merchant_desk.own_warehouse(uow, merchant_scope)
+    if parcel_id is not None:
+        merchant_desk.platform_only(merchant_scope)
+    request = get_return(uow, rma_no, merchant_scope=merchant_scope, for_update=True)
     existing = receipts.get(request.rma_no)
     if existing is not None:
         raise already_received(existing)
@@ -257,6 +275,7 @@ def receive_once(
     note: str = "",
     ship_if_approved: bool = True,
     parcel_id: int | None = None,
+    merchant_scope: str | None = None,
 ) -> tuple[Receipt, ReturnRequest]:
     """Record and commit; a twin that won the race turns into "already received"."""
     try:
@@ -272,6 +291,7 @@ def receive_once(
                 note=note,
                 ship_if_approved=ship_if_approved,
                 parcel_id=parcel_id,
+                merchant_scope=merchant_scope,
             )
             request = get_return(uow, rma_no)
             uow.commit(now)

@@ -23,15 +23,17 @@ from starlette.responses import RedirectResponse, Response
 from returnflow.app_context import AppContext
 from returnflow.domain.access import Permission
 from returnflow.domain.receiving import Mismatch, MismatchKind, Receipt
+from returnflow.domain.shipping import Warehouse
 from returnflow.domain.text import DomainError, Text
 from returnflow.entrypoints import params
 from returnflow.entrypoints.deps import Context
 from returnflow.entrypoints.params import RowId
 from returnflow.entrypoints.problems import status_for
 from returnflow.entrypoints.steps import perform
+from returnflow.services import merchant_desk
 from returnflow.services import privacy as privacy_service
 from returnflow.services import receiving as receiving_service
-from returnflow.services.errors import NotFound
+from returnflow.services.errors import Conflict, NotFound
 from returnflow.services.receiving_photos import MAX_PHOTOS, RECEIPT_BODY, SavedPhotos
 from returnflow.services.unit_of_work import UnitOfWork
 from returnflow.web import console_receiving_parcels
@@ -63,7 +65,12 @@ def _desk(
     status_code: int = 200,
     notice: str | None = None,
 ) -> Response:
+    scope = session.principal.merchant_scope
+    if parcel_id is not None:
+        merchant_desk.platform_only(scope)  # unidentified parcels stay the platform's
+    own, closed = _own_warehouse(context, scope)
     values: dict[str, Any] = {
+        "no_warehouse": closed,
         "code": code,
         "expected": None,
         "unknown": False,
@@ -71,18 +78,25 @@ def _desk(
         "error": error,
         "typed": typed or Typed(),
         "parcel": None,
-        "inspection_queue": inspection_queue(context),  # issue 13: inspect-by countdowns
+        "own_warehouse": own,
+        "inspection_queue": [  # issue 13: inspect-by countdowns; a merchant's own only
+            row
+            for row in inspection_queue(context)
+            if closed is None and merchant_desk.mine(row.item.merchant_id, scope)
+        ],
     }
-    if code:
+    if code and closed is None:
         with context.uow() as uow:
             try:
                 if parcel_id is not None:
                     values["parcel"] = receiving_service.get_parcel(uow, parcel_id)
                     values["expected"] = receiving_service.check_match(uow, parcel_id, code)
                 else:
-                    values["expected"] = receiving_service.scan(uow, code)
+                    values["expected"] = receiving_service.scan(uow, code, scope)
             except NotFound as missing:
-                values["unknown"] = parcel_id is None and missing.code == "nothing_matches"
+                values["unknown"] = (
+                    parcel_id is None and missing.code == "nothing_matches" and scope is None
+                )
                 values["refusal"] = missing.message
                 status_code = 404 if status_code == 200 else status_code
             except DomainError as refused:
@@ -96,9 +110,20 @@ def _desk(
     )
 
 
-def _done_notice(request: Request, context: AppContext, rma_no: str) -> str | None:
+def _own_warehouse(context: AppContext, scope: str | None) -> tuple[Warehouse | None, Text | None]:
+    """Issue 15: a merchant's own warehouse, or why its desk is closed (no warehouse)."""
     with context.uow() as uow:
-        receipt = receiving_service.receipt_for(uow, rma_no)
+        try:
+            return merchant_desk.own_warehouse(uow, scope), None
+        except Conflict as closed:
+            return None, closed.message
+
+
+def _done_notice(
+    request: Request, context: AppContext, rma_no: str, merchant_scope: str | None
+) -> str | None:
+    with context.uow() as uow:
+        receipt = receiving_service.receipt_for(uow, rma_no, merchant_scope)
     if receipt is None:
         return None
     summary = receipt.summary
@@ -119,7 +144,8 @@ def desk(
     parked: str = "",
 ) -> Response:
     """Scan a waybill or RMA number: the expected items appear, ready to confirm."""
-    notice = _done_notice(request, context, done[:32]) if done else None
+    scope = session.principal.merchant_scope
+    notice = _done_notice(request, context, done[:32], scope) if done else None
     if (parked_id := params.digits(parked, 1, params.MAX_ROW_ID)) is not None:
         notice = in_language(
             request,
@@ -216,6 +242,7 @@ def _confirm(
             now=context.clock(),
             code=code,
             parcel_id=parcel_id,
+            merchant_scope=principal.merchant_scope,
         )
     except receiving_service.AlreadyReceived as twice:
         saved.discard()
@@ -255,7 +282,8 @@ def photo(name: str, context: Context, session: Viewer) -> Response:
             uow,
             name,
             merchant_scope=principal.merchant_scope,
-            sees_parcels=principal.can(Permission.WAREHOUSE_RECEIVE),
+            sees_parcels=principal.can(Permission.WAREHOUSE_RECEIVE)
+            and principal.merchant_scope is None,
         )
         if visible:  # R14.1: photos are logged like contacts
             privacy_service.log_photo_access(uow, principal.actor, name, now)

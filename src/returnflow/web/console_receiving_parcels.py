@@ -6,9 +6,10 @@ a reason. Included by `console_receiving.py`.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -20,6 +21,7 @@ from returnflow.entrypoints import params
 from returnflow.entrypoints.deps import Context
 from returnflow.entrypoints.params import FormText, RowId
 from returnflow.entrypoints.steps import Refused, attempt
+from returnflow.services import merchant_desk
 from returnflow.services import receiving as receiving_service
 from returnflow.services.receiving_photos import FORM_BODY, MAX_PHOTOS, SavedPhotos
 from returnflow.services.unit_of_work import UnitOfWork
@@ -35,11 +37,20 @@ from returnflow.web.guards import StaffSession, check_csrf
 from returnflow.web.roles import Receiver
 
 router = APIRouter(include_in_schema=False)
+
+
+def _platform_receiver(session: Receiver) -> StaffSession:
+    """Issue 15: unidentified parcels stay the platform's; to a merchant they do not exist."""
+    merchant_desk.platform_only(session.principal.merchant_scope)
+    return session
+
+
+PlatformReceiver = Annotated[StaffSession, Depends(_platform_receiver)]
 _LABEL_FIELDS = ("carrier", "waybill_no", "sender_name", "sender_phone", "label_text")
 
 
 @router.post("/staff/receiving/unidentified", max_body_size=FORM_BODY)
-async def park(request: Request, context: Context, session: Receiver) -> Response:
+async def park(request: Request, context: Context, session: PlatformReceiver) -> Response:
     """A parcel nothing matches: what the label says, photos, and the shelf it waits on."""
     form = await request.form(max_files=MAX_PHOTOS * 2, max_fields=100)
     check_csrf(session, text_field(form, "csrf_token"))
@@ -130,7 +141,11 @@ def _queue(
 
 @router.get("/staff/receiving/unidentified")
 def queue(
-    request: Request, context: Context, session: Receiver, state: str = "open", closed: str = ""
+    request: Request,
+    context: Context,
+    session: PlatformReceiver,
+    state: str = "open",
+    closed: str = "",
 ) -> Response:
     """Oldest first: match each to an RMA (then count it in) or let it go with a reason."""
     notice = None
@@ -146,7 +161,7 @@ def close(
     request: Request,
     parcel_id: RowId,
     context: Context,
-    session: Receiver,
+    session: PlatformReceiver,
     csrf_token: FormText = "",
     outcome: FormText = "",
     reason: FormText = "",
