@@ -16,6 +16,7 @@ import dataclasses
 import io
 import re
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +27,12 @@ from PIL import Image
 
 from returnflow.app_context import AppContext
 from returnflow.domain.access import Role
+from returnflow.domain.lifecycle import Status
 from returnflow.web.i18n import translations
 from returnflow.web.templating import TEMPLATES
+from returnflow.web.timer_view import inspection_queue
 from tests.support.apps import shared_app
+from tests.support.clock import FakeClock
 from tests.test_console_pages import csrf_from, sign_in
 
 Payload = Callable[..., dict[str, Any]]
@@ -330,3 +334,22 @@ def test_a_parcels_photo_is_the_platforms_only(
     tokens(Role.WAREHOUSE, username="wang.wu")
     with sign_in(context, "wang.wu") as worker:
         assert worker.get(f"/staff/receiving/photos/{name}").status_code == 200
+
+
+def test_the_waiting_list_is_read_for_the_merchant_not_filtered_from_the_platforms(
+    context: AppContext, client: TestClient, rmas: tuple[str, str], clock: FakeClock
+) -> None:
+    """m-b's parcel arrived first; the 100 oldest would hide m-a's at volume, so the
+    merchant's list is its own oldest (here with a limit of 1)."""
+    mine, theirs = rmas
+    assert client.post(f"/api/v1/returns/{theirs}/receive").status_code == 200
+    clock.advance(minutes=5)
+    assert client.post(f"/api/v1/returns/{mine}/receive").status_code == 200
+    later = context.clock() + timedelta(days=1)
+    with context.uow() as uow:
+        oldest = uow.journeys.resting_since([Status.RECEIVED], later, limit=1)
+        own = uow.journeys.resting_since([Status.RECEIVED], later, limit=1, merchant_id="m-a")
+    assert (oldest, own) == ([theirs], [mine])
+    rows = inspection_queue(context, "m-a")
+    assert [row.item.rma_no for row in rows] == [mine]
+    assert {row.item.rma_no for row in inspection_queue(context)} == {mine, theirs}

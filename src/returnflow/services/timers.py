@@ -225,9 +225,14 @@ class InspectionDue:
     passes_at: datetime  # passed by the system then (inspection timeout)
 
 
-def inspection_queue(uow: UnitOfWork, rules: TimerRules, now: datetime) -> list[InspectionDue]:
-    """Received returns not inspected yet, longest waiting first (at most 100)."""
-    waiting = uow.journeys.resting_since([Status.RECEIVED], now + timedelta(days=1), limit=100)
+def inspection_queue(
+    uow: UnitOfWork, rules: TimerRules, now: datetime, merchant_scope: str | None = None
+) -> list[InspectionDue]:
+    """Received returns not inspected yet, longest waiting first (at most 100; a
+    merchant's own only, when `merchant_scope` is set)."""
+    waiting = uow.journeys.resting_since(
+        [Status.RECEIVED], now + timedelta(days=1), limit=100, merchant_id=merchant_scope
+    )
     found: list[InspectionDue] = []
     for rma_no in waiting:
         request = uow.returns.get(rma_no)

@@ -22,9 +22,14 @@ class Journeys:
         self.session = session
 
     def resting_since(
-        self, statuses: Iterable[Status], before: datetime, limit: int = 500
+        self,
+        statuses: Iterable[Status],
+        before: datetime,
+        limit: int = 500,
+        merchant_id: str | None = None,
     ) -> list[str]:
-        """RMA numbers in one of `statuses` whose last step happened before `before`."""
+        """RMA numbers in one of `statuses` whose last step happened before `before`
+        (`merchant_id`: that merchant's only)."""
         query = (
             select(ReturnRow.rma_no)
             .where(
@@ -34,4 +39,6 @@ class Journeys:
             .order_by(ReturnRow.updated_at)
             .limit(limit)
         )
+        if merchant_id is not None:
+            query = query.where(ReturnRow.merchant_id == merchant_id)
         return list(self.session.scalars(query))

@@ -79,11 +79,9 @@ def _desk(
         "typed": typed or Typed(),
         "parcel": None,
         "own_warehouse": own,
-        "inspection_queue": [  # issue 13: inspect-by countdowns; a merchant's own only
-            row
-            for row in inspection_queue(context)
-            if closed is None and merchant_desk.mine(row.item.merchant_id, scope)
-        ],
+        # issue 13: inspect-by countdowns; a merchant's own only (read scoped, so the
+        # 100 oldest are its own, not the platform's filtered)
+        "inspection_queue": [] if closed is not None else inspection_queue(context, scope),
     }
     if code and closed is None:
         with context.uow() as uow:

@@ -82,14 +82,15 @@ class InspectionRow:
     merchant: str = ""  # the merchant's display name (its id when it has none)
 
 
-def inspection_queue(context: AppContext) -> list[InspectionRow]:
-    """The receiving desk's "waiting for inspection" list, each with its countdown."""
+def inspection_queue(context: AppContext, merchant_scope: str | None = None) -> list[InspectionRow]:
+    """The receiving desk's "waiting for inspection" list, each with its countdown (a
+    merchant at its own warehouse: its own returns)."""
     rules = TimerRules.from_settings(context.settings)
 
     def read(
         uow: UnitOfWork, now: datetime
     ) -> tuple[list[InspectionDue], dict[str, str], datetime]:
-        items = timers.inspection_queue(uow, rules, now)
+        items = timers.inspection_queue(uow, rules, now, merchant_scope)
         return items, merchant_names(uow, (item.merchant_id for item in items)), now
 
     items, names, now = perform(context, read)
