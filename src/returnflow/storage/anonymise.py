@@ -6,9 +6,10 @@ reasons and rating comment; carriers' scan texts on their parcels; photos taken 
 receiving and inspection; the sender's name, phone and label text of parcels matched to
 the customer's requests; the e-mail address in notices already sent; what the customer
 wrote in their requests' conversations and those threads' photos (their attachment rows
-go too, as photo lists are emptied: `grievance_privacy.clear_conversations`). What stays:
-every other row, status, reason code, quantity, amount, score and timestamp, so statistics
-come out the same.
+go too, as photo lists are emptied: `grievance_privacy.clear_conversations`); the risk
+records' identifier hashes, watch-list reasons and verdict notes (`risk_privacy.clear`).
+What stays: every other row, status, reason code, quantity, amount, score and timestamp,
+so statistics come out the same.
 
 History (`return_events`), audit and ledger rows are not touched: they are append-only
 and chained by hash, and rewriting them would break the chain. Their free-text notes
@@ -24,7 +25,7 @@ from typing import Any
 from sqlalchemy import String, cast, select
 from sqlalchemy.orm import Session
 
-from returnflow.storage import grievance_privacy
+from returnflow.storage import grievance_privacy, risk_privacy
 from returnflow.storage.schema import (
     CustomerRow,
     InspectionRow,
@@ -132,4 +133,5 @@ def anonymise_customer(session: Session, customer_id: str, now: datetime) -> Cle
     _sent_notices(session, customer_id)
     cleared.photos.extend(grievance_privacy.clear(session, customer_id))
     cleared.photos.extend(grievance_privacy.clear_conversations(session, customer_id))
+    risk_privacy.clear(session, customer_id)  # issue 15: identifiers, staff's free text
     return cleared

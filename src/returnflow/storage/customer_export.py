@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import String, cast, select
 from sqlalchemy.orm import DeclarativeBase, Session
 
+from returnflow.storage import risk_privacy
 from returnflow.storage.schema import (
     CustomerRow,
     ExchangeOrderRow,
@@ -229,4 +230,5 @@ def gather(session: Session, customer_id: str) -> dict[str, Any] | None:
         "notices": _notices(session, customer_id),
         **_grievances(session, customer_id),
         "conversations": _conversations(session, customer_id),
+        **risk_privacy.export(session, customer_id),  # issue 15: scores and why
     }
