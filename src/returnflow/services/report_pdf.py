@@ -32,7 +32,15 @@ from returnflow.domain.text import Text
 from returnflow.services import report_charts as charts
 from returnflow.services.report_data import OVERVIEW, KpiLine, ReportData
 from returnflow.services.report_layout import CJK, MARGIN, MUTED, RULE, Writer
-from returnflow.services.report_words import W, change, value
+from returnflow.services.report_words import (
+    CATEGORY_COLUMNS,
+    MERCHANT_COLUMNS,
+    PROBLEM_COLUMNS,
+    REASON_COLUMNS,
+    W,
+    change,
+    value,
+)
 
 
 def _overview(w: Writer, data: ReportData) -> list[Any]:
@@ -92,15 +100,7 @@ def _categories(w: Writer, data: ReportData) -> list[Any]:
         ]
         for c in shown
     ]
-    header = (
-        W["category"],
-        W["delivered"],
-        W["returned"],
-        W["return_rate"],
-        W["previous"],
-        W["fault_rate"],
-        W["refunded"],
-    )
+    header = CATEGORY_COLUMNS
     return [
         KeepTogether([w.p(W["by_category"], w.h1), w.image(chart, 0.92)]),
         Spacer(1, 2 * mm),
@@ -129,14 +129,7 @@ def _merchants(w: Writer, data: ReportData) -> KeepTogether:
         ]
         for m in data.merchants
     ]
-    m_header = (
-        W["merchant"],
-        W["delivered"],
-        W["returned"],
-        W["return_rate"],
-        W["previous"],
-        W["refunded"],
-    )
+    m_header = MERCHANT_COLUMNS
     return KeepTogether(
         [
             w.p(W["merchants"], w.lead),
@@ -158,7 +151,7 @@ def _reasons(w: Writer, data: ReportData) -> list[Any]:
         [w.say(r.label), f"{r.units:,}", rules.pct(r.share), rules.pct(r.before)]
         for r in data.reasons
     ]
-    header = (W["reason"], W["units_returned"], W["share"], W["previous"])
+    header = REASON_COLUMNS
     return [
         KeepTogether(
             [w.p(W["reasons"], w.h1), w.p(W["reasons_lead"], w.body), w.image(chart, 0.9)]
@@ -217,17 +210,7 @@ def _problems(w: Writer, data: ReportData) -> list[Any]:
         ]
         for x in data.problems
     ]
-    header = (
-        W["product"],
-        W["merchant"],
-        W["category"],
-        W["delivered"],
-        W["fault_n"],
-        W["fault_rate"],
-        W["category_rate"],
-        W["lift"],
-        W["words"],
-    )
+    header = PROBLEM_COLUMNS
     table = w.table(
         header, rows, (0.17, 0.13, 0.1, 0.08, 0.08, 0.1, 0.09, 0.07, 0.18), numeric=(3, 4, 5, 6, 7)
     )

@@ -96,6 +96,27 @@ W: dict[str, Text] = {
 }
 
 
+# the columns of the report's tables, the same in the PDF and the workbook (which adds the
+# SKU after a problem product's name)
+CATEGORY_COLUMNS = tuple(
+    W[k]
+    for k in (
+        "category", "delivered", "returned", "return_rate", "previous", "fault_rate", "refunded"
+    )
+)  # fmt: skip
+MERCHANT_COLUMNS = tuple(
+    W[k] for k in ("merchant", "delivered", "returned", "return_rate", "previous", "refunded")
+)
+REASON_COLUMNS = tuple(W[k] for k in ("reason", "units_returned", "share", "previous"))
+PROBLEM_COLUMNS = tuple(
+    W[k]
+    for k in (
+        "product", "merchant", "category", "delivered", "fault_n", "fault_rate",
+        "category_rate", "lift", "words",
+    )
+)  # fmt: skip
+
+
 def yuan(fen: float) -> str:
     return f"¥{fen / 100:,.2f}"
 

@@ -19,7 +19,13 @@ from returnflow.domain import reports as rules
 from returnflow.domain.text import Text
 from returnflow.services.liability_exports import safe
 from returnflow.services.report_data import ReportData
-from returnflow.services.report_words import W
+from returnflow.services.report_words import (
+    CATEGORY_COLUMNS,
+    MERCHANT_COLUMNS,
+    PROBLEM_COLUMNS,
+    REASON_COLUMNS,
+    W,
+)
 
 Cell = str | int | float | None
 PERCENT, YUAN, HOURS = "0.0%", "#,##0.00", "0.0"
@@ -104,15 +110,7 @@ def _tables(book: Workbook, data: ReportData) -> None:
     _sheet(
         book,
         W["by_category"],
-        (
-            W["category"],
-            W["delivered"],
-            W["returned"],
-            W["return_rate"],
-            W["previous"],
-            W["fault_rate"],
-            W["refunded"],
-        ),
+        CATEGORY_COLUMNS,
         [
             [
                 _both(c.label),
@@ -130,14 +128,7 @@ def _tables(book: Workbook, data: ReportData) -> None:
     _sheet(
         book,
         W["merchants"],
-        (
-            W["merchant"],
-            W["delivered"],
-            W["returned"],
-            W["return_rate"],
-            W["previous"],
-            W["refunded"],
-        ),
+        MERCHANT_COLUMNS,
         [
             [m.label.zh, m.delivered, m.returned, m.rate, m.before, m.refund_amount / 100]
             for m in data.merchants
@@ -151,7 +142,7 @@ def _return_tables(book: Workbook, data: ReportData) -> None:
     _sheet(
         book,
         W["reasons"],
-        (W["reason"], W["units_returned"], W["share"], W["previous"]),
+        REASON_COLUMNS,
         [[_both(r.label), r.units, r.share, r.before] for r in data.reasons],
         {2: PERCENT, 3: PERCENT},
     )
@@ -188,18 +179,7 @@ def _product_tables(book: Workbook, data: ReportData) -> None:
     _sheet(
         book,
         W["problems"],
-        (
-            W["product"],
-            Text("SKU", "SKU"),
-            W["merchant"],
-            W["category"],
-            W["delivered"],
-            W["fault_n"],
-            W["fault_rate"],
-            W["category_rate"],
-            W["lift"],
-            W["words"],
-        ),
+        (PROBLEM_COLUMNS[0], Text("SKU", "SKU"), *PROBLEM_COLUMNS[1:]),
         [
             [
                 x.title,
