@@ -54,6 +54,16 @@ def _by(column: Any) -> tuple[Any, ...]:
     return () if column is None else (column,)
 
 
+def _counted(table: Any, key: Any, at: Any, start: datetime, end: datetime) -> Any:
+    """Rows of `table` whose `at` falls in [start, end), per scope key."""
+    return (
+        select(_key(key), func.count())
+        .select_from(table)
+        .where(at >= start, at < end)
+        .group_by(*_by(key))
+    )
+
+
 def _merge(numerators: Any, denominators: Any) -> Counts:
     num = {str(k or ""): int(v or 0) for k, v in numerators}
     den = {str(k or ""): int(v or 0) for k, v in denominators}
@@ -99,37 +109,14 @@ def _return_rate(session: Session, scope: Scope, start: datetime, end: datetime)
 def _complaint_rate(session: Session, scope: Scope, start: datetime, end: datetime) -> Counts:
     c_key = ComplaintRow.merchant_id if scope is Scope.MERCHANT else None
     o_key = OrderRow.merchant_id if scope is Scope.MERCHANT else None
-    complaints = (
-        select(_key(c_key), func.count())
-        .select_from(ComplaintRow)
-        .where(ComplaintRow.filed_at >= start, ComplaintRow.filed_at < end)
-        .group_by(*_by(c_key))
-    )
-    orders = (
-        select(_key(o_key), func.count())
-        .select_from(OrderRow)
-        .where(OrderRow.delivered_at >= start, OrderRow.delivered_at < end)
-        .group_by(*_by(o_key))
-    )
+    complaints = _counted(ComplaintRow, c_key, ComplaintRow.filed_at, start, end)
+    orders = _counted(OrderRow, o_key, OrderRow.delivered_at, start, end)
     return _merge(session.execute(complaints), session.execute(orders))
 
 
 def _sla_breach_rate(session: Session, scope: Scope, start: datetime, end: datetime) -> Counts:
-    late = (
-        select(_key(None), func.count())
-        .select_from(ComplaintRow)
-        .where(
-            ComplaintRow.first_response_breached_at >= start,
-            ComplaintRow.first_response_breached_at < end,
-        )
-    )
-    due = (
-        select(_key(None), func.count())
-        .select_from(ComplaintRow)
-        .where(
-            ComplaintRow.first_response_due_at >= start, ComplaintRow.first_response_due_at < end
-        )
-    )
+    late = _counted(ComplaintRow, None, ComplaintRow.first_response_breached_at, start, end)
+    due = _counted(ComplaintRow, None, ComplaintRow.first_response_due_at, start, end)
     return _merge(session.execute(late), session.execute(due))
 
 
@@ -142,12 +129,7 @@ def _carrier_exceptions(session: Session, scope: Scope, start: datetime, end: da
         .where(ShipmentExceptionRow.raised_at >= start, ShipmentExceptionRow.raised_at < end)
         .group_by(*_by(key))
     )
-    booked = (
-        select(_key(key), func.count())
-        .select_from(ShipmentRow)
-        .where(ShipmentRow.created_at >= start, ShipmentRow.created_at < end)
-        .group_by(*_by(key))
-    )
+    booked = _counted(ShipmentRow, key, ShipmentRow.created_at, start, end)
     return _merge(session.execute(raised), session.execute(booked))
 
 
