@@ -325,6 +325,11 @@ def test_request_page_explains_the_decision_and_shows_history(
     assert rows_in(page, "history") == [earlier]
     later_page = agent.get(f"/staff/returns/{earlier}").text
     assert 'data-empty="history"' in later_page
+    # the request's own unit is not counted against it: line 2 has one unit, this request
+    # holds it, and policy still allows the claim (issue 16: it said "only 0 can be requested")
+    own_line = later_page.split('data-line="2"', 1)[1].split("</details>", 1)[0]
+    assert "仍可申请数量：1" in own_line
+    assert 'data-code="quantity_ok"' in own_line.split('data-chosen="true"', 1)[1]
     # timeline and audit trail in local time (10:00 UTC+8 on the day of filing)
     audit = page.split('<table class="audit hist">', 1)[1].split("</table>", 1)[0]
     assert re.findall(r'<tr data-step="(\w+)">', audit) == ["submit", "refer"]

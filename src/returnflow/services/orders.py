@@ -26,12 +26,21 @@ def get_order(uow: ReturnsWork, order_no: str, *, merchant_scope: str | None = N
 
 
 def eligibility(
-    uow: ReturnsWork, order_no: str, now: datetime, *, merchant_scope: str | None = None
+    uow: ReturnsWork,
+    order_no: str,
+    now: datetime,
+    *,
+    merchant_scope: str | None = None,
+    besides: str | None = None,
 ) -> tuple[Order, PolicyVersion, list[LineEligibility]]:
-    """What each line may still become, under the policy of the order's date (R2.1, R2.5)."""
+    """What each line may still become, under the policy of the order's date (R2.1, R2.5).
+
+    `besides` names a request whose own units do not count as taken: a reviewer asks what
+    policy allows *for that request*, and its units must not crowd out its own claim.
+    """
     order = get_order(uow, order_no, merchant_scope=merchant_scope)
     policy = uow.policies.book().in_force_at(order.placed_at)
-    history = uow.returns.history_for_order(order_no)
+    history = uow.returns.history_for_order(order_no, exclude=besides)
     lines = [
         line_eligibility(
             order=order,

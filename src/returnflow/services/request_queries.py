@@ -101,7 +101,9 @@ def staff_request(
     scope = principal.merchant_scope
     request = return_service.get_return(uow, rma_no, merchant_scope=scope)
     order, policy = return_service.policy_for(uow, request)
-    _, _, eligibility = order_service.eligibility(uow, request.order_no, now, merchant_scope=scope)
+    _, _, eligibility = order_service.eligibility(
+        uow, request.order_no, now, merchant_scope=scope, besides=request.rma_no
+    )
     show_contact = principal.can(Permission.CONTACT_VIEW)
     if show_contact:  # R14.1: every unmasked look is logged
         uow.accounts.log_access(principal.actor, request.rma_no, "contact", now)
