@@ -43,6 +43,9 @@ from returnflow.storage.schema import (
 )
 from returnflow.storage.scratch import scratch_database
 
+# one worker builds this module's demo once (xdist would build it on both)
+pytestmark = pytest.mark.xdist_group("demo")
+
 KINDS = ("sqlite", "postgresql")
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai, nine days after Double 11
 ORDERS = 300

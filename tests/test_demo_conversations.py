@@ -22,6 +22,9 @@ from returnflow.domain.lifecycle import FINAL, Status
 from returnflow.domain.returns import ReturnRequest
 from returnflow.storage.scratch import scratch_database
 
+# one worker builds this module's demo once (xdist would build it on both)
+pytestmark = pytest.mark.xdist_group("demo_conversations")
+
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 Threads = dict[str, tuple[ReturnRequest, list[Message]]]

@@ -23,6 +23,9 @@ from returnflow.domain.refund_life import RefundState
 from returnflow.services import appeal_queries, complaint_queries, dispute_queries
 from returnflow.storage.scratch import scratch_database
 
+# one worker builds this module's demo once (xdist would build it on both)
+pytestmark = pytest.mark.xdist_group("demo_grievances")
+
 KINDS = ("sqlite", "postgresql")
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 ORDERS = 1_000

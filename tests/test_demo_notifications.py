@@ -22,6 +22,9 @@ from returnflow.domain.staff_notices import StaffNotice
 from returnflow.services import staff_notices as service
 from returnflow.storage.scratch import scratch_database
 
+# one worker builds this module's demo once (xdist would build it on both)
+pytestmark = pytest.mark.xdist_group("demo_notifications")
+
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
 SEED = 7
 

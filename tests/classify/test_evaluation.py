@@ -15,6 +15,8 @@ from returnflow.classify import CATEGORIES
 from returnflow.classify.evaluation import Evaluation, cross_validate, holdout, table
 from returnflow.cli import app
 
+pytestmark = pytest.mark.xdist_group("classify_evaluation")  # one worker cross-validates
+
 
 @pytest.fixture(scope="module")
 def folds() -> Evaluation:
