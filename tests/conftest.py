@@ -1,7 +1,10 @@
 """Shared fixtures: a database of each kind, a controllable clock, the API client, SMTP.
 
 Storage and API tests take `context` or `client`, and so run once on SQLite and once
-on a throw-away PostgreSQL database (created and dropped by the session).
+on a throw-away PostgreSQL database (created and dropped by the session). Page tests
+(`*_pages.py`) and the permission table run on PostgreSQL only: they check what a page
+shows and who may open it, over read models whose queries the storage and API tests
+already run on both databases, and a second database doubled the suite's page time.
 """
 
 from __future__ import annotations
@@ -221,6 +224,22 @@ def smtp_server() -> Iterator[SmtpSink]:
     controller.start()
     yield sink
     controller.stop()
+
+
+_ONE_DATABASE = ("_pages.py", "tests/api/test_permissions.py")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Page tests run on PostgreSQL only (see the module docstring)."""
+    kept, dropped = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        on_sqlite = callspec is not None and callspec.params.get("database_url") == "sqlite"
+        page = item.nodeid.split("::", 1)[0].endswith(_ONE_DATABASE)
+        (dropped if on_sqlite and page else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
