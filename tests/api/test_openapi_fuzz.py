@@ -39,6 +39,10 @@ from returnflow.services import accounts
 from tests.conftest import START, _empty_tables
 from tests.support.clock import FakeClock
 
+# one worker runs the module: the app and schema per database are then built once each,
+# not again whenever xdist hands a worker the other database's operations
+pytestmark = pytest.mark.xdist_group("openapi_fuzz")
+
 EXAMPLES = int(os.environ.get("RETURNFLOW_FUZZ_EXAMPLES", "20"))
 SEED = os.environ.get("RETURNFLOW_FUZZ_SEED", "")
 RANDOM = os.environ.get("RETURNFLOW_FUZZ_RANDOM", "") not in ("", "0") or bool(SEED)
