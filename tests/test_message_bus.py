@@ -206,6 +206,8 @@ def test_the_table_says_what_follows_what(context: AppContext) -> None:
         "appeal.filed": ["notify_staff"],
         "approval.requested": ["notify_staff"],
         "conversation.posted": ["notify_staff"],
+        "merchant_application.submitted": ["notify_staff"],  # issue 15: the reviewers
+        "merchant_application.resubmitted": ["notify_staff"],
         "dispute.evidence_added": ["notify_mediators_when_heard"],
         "incident.opened": ["notify_on_call"],  # issue 14: the people on call, else managers
         "incident.assigned": ["notify_on_call"],  # its owner hears the assignment

@@ -27,9 +27,10 @@ from returnflow.app_context import AppContext
 from returnflow.domain.access import Role
 from returnflow.domain.onboarding_words import CHECKS, CURRENT_AGREEMENT
 from returnflow.jobs.worker import Worker
-from returnflow.notify.mailer import SmtpMailer
+from returnflow.notify.mailer import FileMailer, SmtpMailer
 from returnflow.storage.schema import AccessLogRow
 from tests.support.apps import shared_app
+from tests.support.clock import FakeClock
 from tests.support.smtp import SmtpSink
 from tests.support.staff import post_login
 from tests.test_console_pages import csrf_from, sign_in
@@ -382,3 +383,68 @@ def test_a_scanned_licence_of_several_megabytes_is_taken_and_a_larger_one_refuse
         "body_too_large",
         "document_too_large",
     )
+
+
+def test_the_reviewers_hear_of_a_new_application_and_of_an_answer(
+    context: AppContext, public: TestClient, reviewer: TestClient, tokens: Callable[..., str]
+) -> None:
+    """Through the bus: every role holding merchants.onboard, once, linked to the page."""
+    tokens(Role.AGENT, username="li.na")
+    token = _apply_on_the_page(public)
+    page = reviewer.get("/staff/notifications", params={"lang": "en"}).text
+    found = re.findall(r'data-notification="(\d+)" data-kind="merchant_application"', page)
+    assert len(found) == 1 and "applied to sell here" in page and "小熊母婴旗舰店" in page
+    reference = re.search(r"New merchant application (MA\d{6})", page)
+    assert reference
+    application_id = _application_id(reviewer, reference.group(1))
+    opened = reviewer.get(f"/staff/notifications/{found[0]}/open", follow_redirects=False)
+    assert opened.headers["location"] == f"/staff/merchants/applications/{application_id}"
+    zh = reviewer.get("/staff/notifications", params={"lang": "zh"}).text
+    assert f"新的商家入驻申请 {reference.group(1)}" in zh and "商家入驻" in zh
+    with sign_in(context, "li.na") as agent:  # agents review no applications
+        assert "merchant_application" not in agent.get("/staff/notifications").text
+    asked = _decide(reviewer, application_id, "request_info", "请补充品牌授权书")
+    assert asked.status_code in (200, 303)
+    answered = public.post(
+        f"/merchants/apply/s/{token}/answer",
+        data={"answer": "已补充"},
+        follow_redirects=False,
+    )
+    assert answered.status_code == 303, answered.text[:1000]
+    again = reviewer.get("/staff/notifications", params={"lang": "en"}).text
+    assert f"Application {reference.group(1)} was answered" in again
+
+
+def test_a_rejected_applications_documents_go_after_the_retention_the_record_stays(
+    context: AppContext, public: TestClient, reviewer: TestClient, clock: FakeClock
+) -> None:
+    """Kept until the last second of the 180 days; then rows and files go, one step says
+    so, the application and its timeline stay; the worker runs it once a day."""
+    from returnflow.jobs.onboarding_retention import run as delete_documents
+
+    _apply_on_the_page(public)
+    page = reviewer.get("/staff/notifications", params={"lang": "en"}).text
+    reference = re.search(r"New merchant application (MA\d{6})", page)
+    assert reference
+    application_id = _application_id(reviewer, reference.group(1))
+    rejected = _decide(reviewer, application_id, "reject", "营业执照已过期")
+    assert rejected.status_code in (200, 303)
+    folder = Path(context.settings.upload_dir) / "documents"
+    files = sorted(folder.iterdir())
+    assert len(files) == 2
+    days = context.settings.onboarding_doc_retention_days
+    assert days == 180
+    clock.advance(days=days)  # exactly 180 days after the decision: still kept
+    assert delete_documents(context, clock.now).references == []
+    assert sorted(folder.iterdir()) == files
+    clock.advance(seconds=1)
+    worker = Worker(context, FileMailer(Path(context.settings.upload_dir) / "mail"))
+    worker.tick()  # the worker's daily job
+    assert list(folder.iterdir()) == []
+    assert delete_documents(context, clock.now).references == []  # nothing left to do
+    with sign_in(context, "reviewer") as again:  # 180 days on: a new session
+        detail = again.get(f"/staff/merchants/applications/{application_id}?lang=en")
+    assert detail.status_code == 200 and 'data-status="rejected"' in detail.text
+    assert 'data-action="documents_deleted"' in detail.text
+    assert "Documents deleted after retention" in detail.text and "licence.pdf" in detail.text
+    assert "/documents/" not in detail.text

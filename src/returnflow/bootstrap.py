@@ -99,6 +99,8 @@ EVENT_HANDLERS: Mapping[str, Sequence[Follower]] = {
     "appeal.filed": [plain(notify_staff)],  # agents
     "approval.requested": [plain(notify_staff)],  # whoever approves amounts
     "conversation.posted": [plain(notify_staff)],  # the other sides of a conversation
+    "merchant_application.submitted": [plain(notify_staff)],  # reviewers (issue 15)
+    "merchant_application.resubmitted": [plain(notify_staff)],  # the applicant answered
     "dispute.evidence_added": [
         plain(notify_mediators_when_heard)
     ],  # both sides heard: the mediators

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     # R14.1: customers' personal data is anonymised this many days after their last
     # request closes (the statistics stay)
     retention_days: int = 1095
+    # issue 15: a rejected merchant application's documents are deleted this many days
+    # after the decision (the application and its timeline stay)
+    onboarding_doc_retention_days: int = Field(default=180, ge=1, le=3650)
     # where customers' photos are kept
     upload_dir: str = "uploads"
     # how often the worker looks for work, and how often it gives up on a message

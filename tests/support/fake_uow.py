@@ -327,6 +327,9 @@ class FakeUnitOfWork:
         from tests.support.fake_staff_notices import FakeStaffNotices  # issue 13
 
         self.staff_notices = FakeStaffNotices(self)
+        from tests.support.fake_risk import FakeRisk  # issue 15: scored at filing (R10.3)
+
+        self.risk = FakeRisk(self)
 
     def __enter__(self) -> FakeUnitOfWork:
         self._begin()

@@ -48,6 +48,15 @@ class Reason(StrEnum):
         return self in (Reason.QUALITY, Reason.NOT_AS_DESCRIBED, Reason.DAMAGED_IN_TRANSIT)
 
 
+def reason_label(code: str) -> Text:
+    """A stored reason code in words; a code that names no reason reads as itself,
+    underscores turned into spaces (pages, downloads and reports use this one)."""
+    try:
+        return Reason(code).label
+    except ValueError:
+        return Text(code, code.replace("_", " "))
+
+
 FAULT_REASONS = frozenset(
     {
         Reason.QUALITY,

@@ -47,6 +47,7 @@ ACTIONS = {
     "approved": Text("审核通过", "Approved"),
     "rejected": Text("审核未通过", "Rejected"),
     "withdrawn": Text("撤回申请", "Withdrawn"),
+    "documents_deleted": Text("材料已过保留期删除", "Documents deleted after retention"),
 }
 
 # documents: kind → label; the first two are required before approval

@@ -261,8 +261,8 @@ def _money(h: History, filing: Filing) -> Iterable[Signal]:
         yield Signal(
             "high_value",
             15 if filing.value_cents >= 300_000 else 10,
-            Text("申请金额 ¥{y}，金额较高", "A high value: ¥{y}").format(
-                y=filing.value_cents // 100
+            Text("申请金额 ¥{y}，金额较高", "A high value: CN¥{y}").format(
+                y=f"{filing.value_cents / 100:,.2f}"  # as the pages' Babel money shows it
             ),
         )
     days = filing.days_since_delivery

@@ -14,6 +14,7 @@ from typing import Any
 
 from returnflow.domain.access import Permission, Role
 from returnflow.domain.appeals import AppealSubject
+from returnflow.domain.onboarding_notice_words import application_waiting
 from returnflow.domain.staff_notices import Audience, Draft, Kind, local_time, roles_holding
 from returnflow.domain.text import Text
 
@@ -286,6 +287,8 @@ RULES: Mapping[str, Callable[[Data], list[Draft]]] = {
     "appeal.filed": appeal_filed,
     "approval.requested": approval_requested,
     "conversation.posted": message_posted,
+    "merchant_application.submitted": application_waiting,  # issue 15: the reviewers
+    "merchant_application.resubmitted": application_waiting,
 }
 
 

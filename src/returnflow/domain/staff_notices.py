@@ -40,6 +40,7 @@ class Kind(StrEnum):
     APPROVAL_REQUESTED = "approval_requested"  # whoever holds amounts.approve
     MESSAGE = "message"  # a message in a request's conversation
     INCIDENT = "incident"  # managers: a monitor opened an incident; owners: assigned (R13.1)
+    MERCHANT_APPLICATION = "merchant_application"  # reviewers: a new or answered application
 
     @property
     def label(self) -> Text:
@@ -176,6 +177,7 @@ _KIND_LABELS = {
     Kind.APPROVAL_REQUESTED: Text("金额审批", "Amount approval"),
     Kind.MESSAGE: Text("留言", "Message"),
     Kind.INCIDENT: Text("事件", "Incident"),
+    Kind.MERCHANT_APPLICATION: Text("商家入驻", "Merchant application"),
 }
 
 

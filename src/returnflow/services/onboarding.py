@@ -7,7 +7,8 @@ approve, ask for more or reject; approving creates the merchant and its first me
 account, whose one-time password is answered once to the reviewer (never stored or
 mailed). The decision locks the application's row, so a double click meets a decided
 application and is refused with 409. Every step that concerns the applicant puts a
-mail into the outbox (services/onboarding_mail.py).
+mail into the outbox (services/onboarding_mail.py). A new application raises
+`merchant_application.submitted`, whose handler notifies the reviewers in the console.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 
 from returnflow.domain.access import Role
 from returnflow.domain.analyses import PRODUCT_CATEGORIES
+from returnflow.domain.events import DomainEvent
 from returnflow.domain.input_bounds import MAX_PAGE
 from returnflow.domain.onboarding import (
     APPLICANT,
@@ -114,6 +116,9 @@ def apply(
     application = Application.submit(details, agreement_version, documents, now)
     token = secrets.token_urlsafe(24)
     uow.onboarding.add(application, token_hash(token), now)
+    # the reviewers hear of it (domain/onboarding_notice_words.py, through the bus)
+    submitted = {"status": Status.SUBMITTED.value, "shop_name": details.shop_name}
+    application.events.append(DomainEvent("merchant_application.submitted", now, submitted))
     put_mail(uow, application, "submitted", "", status_url.format(token=token), now)
     return Submitted(application, token)
 

@@ -16,7 +16,7 @@ from datetime import date, timedelta
 
 from returnflow.domain import reports as rules
 from returnflow.domain.analyses import FAULT_REASONS, category_label
-from returnflow.domain.kinds import Reason
+from returnflow.domain.kinds import reason_label
 from returnflow.domain.metrics import rate
 from returnflow.domain.text import Text
 from returnflow.services import analyses, analytics
@@ -133,13 +133,6 @@ def _kpis(uow: UnitOfWork, p: rules.ReportPeriod) -> tuple[analytics.KpiReport, 
     )
 
 
-def _reason_label(code: str) -> Text:
-    try:
-        return Reason(code).label
-    except ValueError:
-        return Text(code, code.replace("_", " "))
-
-
 def _reasons(uow: UnitOfWork, p: rules.ReportPeriod) -> tuple[ReasonLine, ...]:
     def shares(when: rules.ReportPeriod) -> dict[str, tuple[int, float]]:
         rows = analytics.return_rates(uow, "reason", _analytics_period(when)).rows
@@ -148,7 +141,7 @@ def _reasons(uow: UnitOfWork, p: rules.ReportPeriod) -> tuple[ReasonLine, ...]:
 
     now, before = shares(p), shares(p.previous())
     lines = [
-        ReasonLine(_reason_label(key), units, round(share, 4), before.get(key, (0, 0.0))[1])
+        ReasonLine(reason_label(key), units, round(share, 4), before.get(key, (0, 0.0))[1])
         for key, (units, share) in now.items()
         if units
     ]

@@ -17,6 +17,7 @@ from returnflow.domain.policy import PolicyBook, PolicyVersion
 from returnflow.domain.refunds import OrderHistory
 from returnflow.domain.returns import ReturnRequest
 from returnflow.services.photo_refs import PhotoRecords
+from returnflow.services.risk import RiskRecords
 from returnflow.storage.idempotency import StoredResponse
 
 
@@ -107,6 +108,9 @@ class ReturnsWork(Protocol):
 
     @property
     def photo_records(self) -> PhotoRecords: ...
+
+    @property
+    def risk(self) -> RiskRecords: ...  # R10.3: scored at filing (services/risk.py)
 
     def commit(self, now: datetime) -> None: ...
 

@@ -5,9 +5,9 @@ hold) what the score allows.
 `assess_risk` runs inside `file_return`'s unit of work: it reads the customer's history
 and the first round of the linked-accounts walk in one statement, keeps the filing's
 identifiers (hashed), walks on only if someone else holds one, and returns the domain's
-`Score`; `keep` stores it with the request. The
-in-memory unit of work of the service tests has no `risk` store: there nothing is
-scored and nothing is held (`RiskWork` is checked by shape).
+`Score`; `keep` stores it with the request. Every unit of work keeps a risk store
+(`RiskWork`): the database's (storage/risk.py) or the service tests' in-memory twin
+(tests/support/fake_risk.py), so mypy checks both against `RiskRecords`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Protocol, runtime_checkable
+from typing import Protocol
 
 from returnflow.config import Settings
 from returnflow.domain.linked_accounts import Identifier, IdentifierKind, identifier_hash, linked
@@ -26,6 +26,7 @@ from returnflow.domain.review import Assessment, with_risk
 from returnflow.domain.risk import (
     WATCH_DAYS,
     Filing,
+    History,
     Level,
     LineFact,
     RiskAction,
@@ -34,15 +35,44 @@ from returnflow.domain.risk import (
     score,
 )
 from returnflow.domain.text import Text
-from returnflow.storage.risk import RiskStore, StoredRisk
+from returnflow.storage.risk import StoredRisk
 
 AUTO_WATCHER = "risk"  # who the "watch" action's entries are added by
+Pair = tuple[str, Identifier]
 
 
-@runtime_checkable
+class RiskRecords(Protocol):
+    """What scoring and the holds ask of `uow.risk` (storage/risk.py `RiskStore`; the
+    service tests' in-memory twin is tests/support/fake_risk.py)."""
+
+    def read(
+        self, customer_id: str, identifiers: set[Identifier], now: datetime
+    ) -> tuple[History, set[Pair] | None]: ...
+
+    def link(
+        self,
+        customer_id: str,
+        identifiers: set[Identifier],
+        now: datetime,
+        first_round: set[Pair] | None = None,
+    ) -> list[Pair]: ...
+
+    def add(
+        self, rma_no: str, customer_id: str, merchant_id: str, scored: Score, now: datetime
+    ) -> None: ...
+
+    def get(self, rma_no: str) -> StoredRisk | None: ...
+
+    def watching(self, customer_id: str, now: datetime) -> bool: ...
+
+    def watch(
+        self, customer_id: str, reason: str, expires_at: datetime | None, by: str, now: datetime
+    ) -> int: ...
+
+
 class RiskWork(Protocol):
     @property
-    def risk(self) -> RiskStore: ...
+    def risk(self) -> RiskRecords: ...
 
 
 class Filed(Protocol):
@@ -56,14 +86,6 @@ class Filed(Protocol):
 
     @property
     def lines(self) -> tuple[ReturnLine, ...]: ...
-
-
-def _store(uow: object) -> RiskStore | None:
-    """The unit of work's risk store, if it keeps one (`RiskWork`'s shape). Checked by
-    attribute rather than `isinstance(uow, RiskWork)`: a runtime Protocol check costs
-    ~8 µs, and a filing asks twice."""
-    store = getattr(uow, "risk", None)
-    return store if isinstance(store, RiskStore) else None
 
 
 def thresholds_from(settings: Settings) -> Thresholds:
@@ -108,16 +130,14 @@ def contact_differs(order: Order, contact: dict[str, str]) -> bool:
 
 
 def assess_risk(
-    uow: object,
+    uow: RiskWork,
     order: Order,
     new: Filed,
     now: datetime,
     thresholds: Thresholds | None = None,
-) -> Score | None:
-    """The request's score at filing (None where the unit of work keeps no risk)."""
-    store = _store(uow)
-    if store is None:
-        return None
+) -> Score:
+    """The request's score at filing."""
+    store = uow.risk
     customer = order.customer.id
     identifiers = identifiers_of(order, new.contact, new.device_id)
     history, first_round = store.read(customer, identifiers, now)  # one round trip
@@ -147,44 +167,43 @@ def _lines_of(order: Order, lines: tuple[ReturnLine, ...]) -> tuple[tuple[LineFa
 
 
 def review_with(assessment: Assessment, scored: Score | None) -> Assessment:
-    """The automated review with the risk's reason to go to a person, if any."""
+    """The automated review with the risk's reason to go to a person, if any (None:
+    nothing scored, as benchmarks/bench_risk.py's stand-in answers)."""
     return assessment if scored is None else with_risk(assessment, scored.review_reason)
 
 
-def keep(uow: object, rma_no: str, order: Order, scored: Score | None, now: datetime) -> None:
+def keep(uow: RiskWork, rma_no: str, order: Order, scored: Score | None, now: datetime) -> None:
     """Store the score with the request; the "watch" action lists the customer."""
-    store = _store(uow)
-    if scored is None or store is None:
+    if scored is None:
         return
+    store = uow.risk
     store.add(rma_no, order.customer.id, order.merchant_id, scored, now)
     if scored.requires(RiskAction.WATCH) and not store.watching(order.customer.id, now):
         reason = f"risk {scored.score} at {rma_no}"
         store.watch(order.customer.id, reason, now + timedelta(days=WATCH_DAYS), AUTO_WATCHER, now)
 
 
-def holds(uow: object, rma_no: str, action: RiskAction) -> bool:
-    """Whether the request's stored score asks for `action` (no risk store: never)."""
-    if not isinstance(uow, RiskWork):
-        return False
+def holds(uow: RiskWork, rma_no: str, action: RiskAction) -> bool:
+    """Whether the request's stored score asks for `action`."""
     stored = uow.risk.get(rma_no)
     return stored is not None and action.value in stored.actions
 
 
-def refuses_instant(uow: object, rma_no: str) -> bool:
+def refuses_instant(uow: RiskWork, rma_no: str) -> bool:
     """No instant refund at the first scan (R6.4) for this request."""
     return holds(uow, rma_no, RiskAction.NO_INSTANT_REFUND)
 
 
-def holds_refund(uow: object, rma_no: str) -> bool:
+def holds_refund(uow: RiskWork, rma_no: str) -> bool:
     """The refund is not asked for at approval: it waits for a person (or inspection)."""
     return holds(uow, rma_no, RiskAction.HOLD_REFUND)
 
 
-def refuses_fast_exchange(uow: object, rma_no: str) -> bool:
+def refuses_fast_exchange(uow: RiskWork, rma_no: str) -> bool:
     return holds(uow, rma_no, RiskAction.NO_FAST_EXCHANGE)
 
 
-def refuses_keep_item(uow: object, rma_no: str) -> bool:
+def refuses_keep_item(uow: RiskWork, rma_no: str) -> bool:
     """No refund that lets the customer keep the goods (none is offered today)."""
     return holds(uow, rma_no, RiskAction.NO_KEEP_ITEM)
 
@@ -225,8 +244,6 @@ def view_of(stored: StoredRisk) -> RiskView:
     )
 
 
-def risk_of(uow: object, rma_no: str) -> RiskView | None:
-    if not isinstance(uow, RiskWork):
-        return None
+def risk_of(uow: RiskWork, rma_no: str) -> RiskView | None:
     stored = uow.risk.get(rma_no)
     return None if stored is None else view_of(stored)

@@ -18,7 +18,7 @@ from returnflow.domain.risk import RiskAction
 from returnflow.domain.text import DomainError, Text
 from returnflow.services.errors import NotFound
 from returnflow.services.returns import get_return
-from returnflow.services.risk import AUTO_WATCHER, RiskView, RiskWork, view_of
+from returnflow.services.risk import AUTO_WATCHER, RiskView, view_of
 from returnflow.services.unit_of_work import UnitOfWork
 from returnflow.storage.risk import StoredFeedback as StoredFeedback
 from returnflow.storage.risk import WatchEntry as WatchEntry
@@ -33,11 +33,6 @@ LIFTED_WHEN_SAFE = (
     RiskAction.NO_FAST_EXCHANGE,
     RiskAction.NO_KEEP_ITEM,
 )
-
-
-def _store(uow: object) -> RiskWork:
-    assert isinstance(uow, RiskWork)
-    return uow
 
 
 def risk_not_found(rma_no: str) -> NotFound:
@@ -75,7 +70,7 @@ def judge(
             field="note",
         )
     request = get_return(uow, rma_no, merchant_scope=merchant_scope)
-    store = _store(uow).risk
+    store = uow.risk
     stored = store.get(request.rma_no)
     if stored is None:
         raise risk_not_found(rma_no)
@@ -98,7 +93,7 @@ def judge(
 
 
 def feedback(uow: UnitOfWork, rma_no: str) -> list[StoredFeedback]:
-    return _store(uow).risk.feedback(rma_no)
+    return uow.risk.feedback(rma_no)
 
 
 # --- the watch list ------------------------------------------------------------------
@@ -117,7 +112,7 @@ class WatchPage:
 
 
 def watch_list(uow: UnitOfWork, now: datetime, page: int, page_size: int) -> WatchPage:
-    items, total = _store(uow).risk.watch_page(now, (page - 1) * page_size, page_size)
+    items, total = uow.risk.watch_page(now, (page - 1) * page_size, page_size)
     return WatchPage(items, total, page, page_size)
 
 
@@ -148,11 +143,11 @@ def add_to_watch_list(
             Text("到期时间须在未来一年之内", "The expiry must be in the future, within a year"),
             field="expires_at",
         )
-    return _store(uow).risk.watch(customer_id, reason, expires_at, actor, now)
+    return uow.risk.watch(customer_id, reason, expires_at, actor, now)
 
 
 def remove_from_watch_list(uow: UnitOfWork, entry_id: int, actor: str, now: datetime) -> None:
-    if not _store(uow).risk.unwatch(entry_id, actor, now):
+    if not uow.risk.unwatch(entry_id, actor, now):
         raise NotFound(
             "watch_entry_not_found",
             Text("观察名单中没有这一条", "No such watch-list entry"),

@@ -25,7 +25,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from returnflow.domain.analyses import category_label
-from returnflow.domain.kinds import Reason
+from returnflow.domain.kinds import Reason, reason_label
 from returnflow.domain.lifecycle import Status
 from returnflow.domain.money import Money
 from returnflow.domain.paging import page_count
@@ -198,13 +198,6 @@ def _label_of(status: str) -> Text:
         return Text(status, status)
 
 
-def _reason_label(code: str) -> Text:
-    try:
-        return Reason(code).label
-    except ValueError:
-        return Text(code, code)
-
-
 @router.get("/staff/analytics/requests")
 def drill_down(
     request: Request,
@@ -229,7 +222,7 @@ def drill_down(
         "query": chosen.query(reason=reason or None),
         "back": "/staff/analytics" + _back(chosen),
         "status_label": _label_of,
-        "reason_label": _reason_label,
+        "reason_label": reason_label,
         "category_label": category_label,
         "carrier_label": lambda code: carrier_label(code, context.carriers),
     }

@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from returnflow.domain.analyses import category_label
-from returnflow.domain.kinds import Reason
+from returnflow.domain.kinds import reason_label
 from returnflow.domain.money import Money
 from returnflow.entrypoints.deps import Context
 from returnflow.entrypoints.files import attachment
@@ -92,13 +92,6 @@ def chart(forecast: forecasting.ReturnsForecast) -> Chart:
         top=top,
         ticks=ticks,
     )
-
-
-def reason_label(code: str) -> object:
-    try:
-        return Reason(code).label
-    except ValueError:
-        return None
 
 
 @router.get("/staff/analytics/insights")

@@ -6,6 +6,9 @@
 - `POST /staff/returns/{rma_no}/risk/feedback` (risk.judge, CSRF): fraud or safe, a note.
 - `/staff/risk/watch-list` (risk.manage): the entries in force, paged; add one (customer,
   reason, an optional last day, local time), remove one.
+- `/staff/risk/tuning` (risk.manage): the kept verdicts of 180 days per score band, the
+  precision and recall of "high" and "review" for fraud, at the thresholds and ±10
+  (services/risk_tuning.py); `/staff/risk/tuning.csv` the same as a file.
 """
 
 from __future__ import annotations
@@ -21,9 +24,11 @@ from returnflow.app_context import AppContext
 from returnflow.domain.staff_notices import LOCAL_ZONE
 from returnflow.domain.text import Text
 from returnflow.entrypoints.deps import Context
+from returnflow.entrypoints.files import attachment
+from returnflow.entrypoints.language import preferred_language
 from returnflow.entrypoints.params import RowId
 from returnflow.entrypoints.steps import Refused, attempt, perform
-from returnflow.services import risk_staff
+from returnflow.services import risk_staff, risk_tuning
 from returnflow.services.risk_staff import WatchPage
 from returnflow.web.console_request import request_page_response
 from returnflow.web.guards import StaffSession, check_csrf
@@ -160,3 +165,17 @@ def remove_watch(
             request, context, session, 1, error=done.message, status_code=done.status
         )
     return RedirectResponse(WATCH, status_code=303)
+
+
+@router.get("/staff/risk/tuning")
+def tuning(request: Request, context: Context, session: RiskManager) -> Response:
+    report = perform(context, lambda uow, now: risk_tuning.tuning(uow, now))
+    values: dict[str, Any] = {"report": report, "window_days": risk_tuning.WINDOW_DAYS}
+    return render_staff(request, session, "staff/risk_tuning.html", values, section="risk")
+
+
+@router.get("/staff/risk/tuning.csv")
+def tuning_file(request: Request, context: Context, session: RiskManager) -> Response:
+    report = perform(context, lambda uow, now: risk_tuning.tuning(uow, now))
+    out = risk_tuning.tuning_csv(report, preferred_language(request))
+    return attachment(out.content, out.media_type, out.filename)
