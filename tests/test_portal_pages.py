@@ -22,6 +22,7 @@ from PIL import Image
 from returnflow.app_context import AppContext
 from returnflow.asgi import create_app
 from returnflow.domain.text import DomainError, Text
+from returnflow.services import portal_returns
 from returnflow.services import returns as return_service
 from returnflow.web.i18n import translations
 from returnflow.web.portal_links import PortalAccess, make_token
@@ -280,29 +281,35 @@ def test_a_link_lasts_three_days(web: TestClient, clock: FakeClock) -> None:
 
 def test_the_order_page_explains_the_policy_in_chinese(web: TestClient) -> None:
     page = web.get(_open(web)).text
-    assert page.count('class="line"') == 2
-    assert "数量：2" in page
-    assert "实付：¥168.00" in page
+    assert page.count('class="item line"') == 2  # one card per item (issue 16)
+    assert page.count(">申请售后</a>") == 2  # and one button each, to the apply page
+    assert "/apply?line=1" in page and "/apply?line=2" in page
+    assert '¥168.00 <span class="muted">× 2</span>' in page
+    assert "可申请退货退款、换货" in page  # what can be done, in one line
+    assert 'data-days-left="5"' in page and "还剩 5 天" in page  # 11-20 to 11-25
+    assert 'class="thumb thumb-tile"' in page and ">母</span>" in page  # no picture: 母婴
     assert "2026-11-25 前可申请7天无理由退换" in page  # delivered 11-18, the last day is D+7
     assert "无理由退货的退货运费由您承担" in page
     assert "退货运费由商家承担" in page  # quality faults
     assert "须保持原包装密封，拆封后不支持七天无理由退货" in page  # the hygiene seal
     assert "退货退款" in page and "换货" in page
+    assert page.count("2026-11-25 前可申请7天无理由退换") == 2  # once per item, not per option
     assert "您在此订单上还没有申请" in page
-    assert "Quantity" not in page and "You can ask for" not in page
+    assert "Quantity" not in page and "Can ask for" not in page
 
 
 def test_the_order_page_explains_the_policy_in_english(web: TestClient) -> None:
     web.cookies.set("lang", "en")
     page = web.get(_open(web)).text
-    assert "Quantity: 2" in page
+    assert "Can ask for: return and refund, exchange" in page
+    assert "5 days left" in page and "Request after-sales" in page
     assert "No-reason returns and exchanges until 2026-11-25 (7 days)" in page
     assert "You pay return shipping for a no-reason return" in page
     assert "The merchant pays return shipping" in page
     assert "Only while the original seal is unbroken" in page
     assert "return and refund" in page
     assert "You have no requests on this order yet." in page
-    assert "七天无理由" not in page and "数量" not in page
+    assert "七天无理由" not in page and "申请售后" not in page
 
 
 def test_an_undelivered_order_offers_a_refund_without_return(
@@ -312,8 +319,7 @@ def test_an_undelivered_order_offers_a_refund_without_return(
     assert client.post("/api/v1/orders", json=waiting).status_code == 201
     page = web.get(_open(web, "SO-3003")).text
     assert "尚未签收" in page
-    chips = re.findall(r'<li class="status" data-type="(\w+)">', page)
-    assert chips == ["refund_only", "refund_only"]  # one per line
+    assert page.count('<span class="can">可申请仅退款</span>') == 2  # one line per item
     assert "订单未签收，可申请仅退款" in page
     assert "订单尚未签收，只能申请仅退款" in page  # why a return is not possible
     form = web.get(f"{_open(web, 'SO-3003')}/apply").text
@@ -572,7 +578,9 @@ def test_cancel_while_allowed(web: TestClient, client: TestClient) -> None:
 def test_ship_with_a_tracking_number(web: TestClient, client: TestClient) -> None:
     order_url = _open(web)
     request_url, rma = _filed(web, order_url)
-    assert 'id="ship"' in web.get(request_url).text
+    # issue 16: with return methods on offer, the page offers the choice, not a second form
+    before = web.get(request_url).text
+    assert 'data-next="choose_method"' in before and 'id="ship"' not in before
     refused = web.post(f"{request_url}/ship", data={"carrier": "顺丰速运", "tracking_no": "x"})
     assert refused.status_code == 422
     assert _alert(refused.text) == "运单号为 4–64 位字母、数字或“-”"
@@ -676,3 +684,106 @@ def test_the_same_customers_other_order_is_not_under_this_link(
     assert web.post(f"{order_url}/r/{second_rma}/cancel").status_code == 404
     assert second_rma not in web.get(order_url).text
     assert web.get(f"{second_url}/r/{second_rma}").status_code == 200
+
+
+# --- issue 16: the portal as a phone shop's after-sales pages --------------------------
+
+
+def _steps(page: str) -> list[tuple[str, str]]:
+    return re.findall(r'<li class="(\w+)" data-step="(\w+)"', page)
+
+
+def test_apply_starts_from_the_item_in_four_numbered_steps(web: TestClient) -> None:
+    form = web.get(f"{_open(web)}/apply?line=2").text
+    legends = re.findall(r'<span class="n">(\d)</span>([^<]+)</legend>', form)
+    assert legends == [
+        ("1", "问题描述"),
+        ("2", "您希望如何处理？"),
+        ("3", "寄回方式"),
+        ("4", "确认提交"),
+    ]
+    first, others = form.split('<details class="more-items">', 1)
+    assert 'name="qty_2"' in first and 'value="1"' in first  # the item the customer chose
+    assert 'name="qty_1"' in others and "同时申请本订单的其他商品（1 件）" in others
+    assert 'name="contact_phone"' in form and 'name="reason"' in form  # the same fields
+
+
+def test_the_request_page_opens_on_progress_and_the_one_next_step(
+    web: TestClient, client: TestClient, context: AppContext, clock: FakeClock
+) -> None:
+    request_url, rma = _filed(web, _open(web))
+    page = web.get(request_url).text
+    assert _steps(page) == [
+        ("done", "submitted"),
+        ("done", "approved"),
+        ("now", "shipped"),
+        ("todo", "received"),
+        ("todo", "done"),
+    ]
+    assert 'data-next="choose_method"' in page and "下一步：选择寄回方式" in page
+    assert page.index('id="next"') < page.index('id="decision"')  # the action comes first
+    assert 'id="ship"' not in page  # one way at a time: the methods, not a second form
+    choose = web.get(f"{request_url}/shipping").text
+    assert 'id="return-address"' in choose and "寄回地址" in choose  # where to send it
+    sent = web.post(
+        f"{request_url}/shipping",
+        data={"method": "self_ship", "brand": "sf", "tracking_no": "SF1234567890123"},
+    )
+    assert sent.status_code == 303
+    page = web.get(request_url).text
+    assert 'data-next="wait_arrival"' in page
+    assert ("now", "received") in _steps(page)
+    clock.advance(days=1)
+    for action, body in (("receive", None), ("inspect", {"passed": True, "notes": "完好"})):
+        assert client.post(f"/api/v1/returns/{rma}/{action}", json=body).status_code == 200
+    pay_refunds(context)
+    page = web.get(request_url).text
+    assert 'data-status="completed"' in page and 'data-next="confirm"' in page
+    assert [state for state, _ in _steps(page)] == ["done"] * 5
+    assert "前送达仓库" not in page and 'id="return-address"' not in page  # stale panels
+    assert "所有检查项通过" not in page and "完好" not in page  # no internal notes
+
+
+def test_a_rejected_request_shows_no_refund_and_offers_to_apply_again(
+    web: TestClient, client: TestClient
+) -> None:
+    order_url = _open(web)
+    request_url, rma = _filed(web, order_url, reason="quality")  # no photo: a person decides
+    assert 'data-next="wait_review"' in web.get(request_url).text
+    assert client.post(f"/api/v1/returns/{rma}/reject", json={"reason": "照片不清晰"}).is_success
+    page = web.get(request_url).text
+    assert 'data-next="rejected"' in page and "申请未通过" in page
+    assert 'id="refund"' not in page and "退款合计" not in page
+    assert f'href="{order_url}" data-link="reapply"' in page
+    assert _steps(page) == [("done", "submitted"), ("failed", "stopped")]
+    web.cookies.set("lang", "en")
+    english = web.get(request_url).text
+    assert "This request was not approved" in english and "Apply again" in english
+    assert "申请未通过" not in english and "重新申请" not in english
+
+
+def test_my_returns_lists_every_order_of_the_customer_paged(
+    web: TestClient,
+    client: TestClient,
+    order_payload: OrderPayload,
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(portal_returns, "PAGE_SIZE", 1)
+    assert client.post("/api/v1/orders", json=order_payload(order_no="SO-1002")).status_code == 201
+    _, first = _filed(web, _open(web))
+    clock.advance(hours=1)
+    _, second = _filed(web, _open(web, "SO-1002"), qty_1="0", qty_2="1")
+    order_url = _open(web)
+    page = web.get(f"{order_url}/returns").text
+    assert 'data-total="2"' in page and "第 1 页，共 2 页" in page
+    assert f'data-rma="{second}"' in page and f'data-rma="{first}"' not in page  # newest first
+    assert "审核通过，待寄回" in page and ">approved<" not in page  # the status in words
+    assert "婴儿围兜三条装" in page  # the item's title, not only a number
+    link = re.search(rf'href="(/portal/o/[^"]+/r/{second})"', page)
+    assert link is not None and web.get(link.group(1)).status_code == 200  # its own order
+    older = web.get(f"{order_url}/returns?page=2").text
+    assert f'data-rma="{first}"' in older and 'rel="prev"' in older
+    assert web.get(f"{order_url}/returns?page=x").status_code == 200  # a bad page: the first
+    other = _open(web, "SO-2002", "li@example.com")
+    assert 'data-total="0"' in web.get(f"{other}/returns").text  # another customer's list

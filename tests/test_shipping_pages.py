@@ -83,8 +83,9 @@ def test_the_request_page_lists_methods_with_fee_time_and_instructions(
     assert "arrives in about 3 days" in section
     assert "courier station or locker" in section
     assert 'id="choose-method"' in section
-    # the old free-text form is still there for parcels already sent
-    assert 'id="ship"' in page
+    # issue 16: one way to send it back at a time; the free-text form is for requests
+    # with no method to choose (a refused POST …/ship shows it again)
+    assert 'id="ship"' not in page
 
 
 def test_the_customer_books_a_pickup_then_downloads_the_label(

@@ -23,6 +23,7 @@ from returnflow.app_context import AppContext
 Screenshot = Callable[[Page, str], Path]
 OrderPayload = Callable[..., dict[str, Any]]
 PHONE: ViewportSize = {"width": 375, "height": 812}
+PORTAL_SHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "portal"
 
 
 @pytest.fixture
@@ -88,10 +89,11 @@ def test_a_customer_applies_with_a_photo_and_follows_the_request(
     expect(page.locator("#line-1")).to_contain_text("2026-11-25 前可申请7天无理由退换")
     expect(page.locator("#line-1")).to_contain_text("无理由退货的退货运费由您承担")
     expect(page.locator("#line-1")).to_contain_text("须保持原包装密封")
+    expect(page.locator("#line-1 .can-do")).to_contain_text("可申请退货退款、换货")
     screenshot(page, "portal-order-zh")
 
-    page.click("text=申请退货、换货或维修")
-    expect(page.locator("h1")).to_have_text("为订单 SO-1001 申请售后")
+    page.click("#line-1 .apply-item")  # one 申请售后 per item
+    expect(page.locator("h1")).to_have_text("申请售后")
     _fill_application(page, photo)
     screenshot(page, "portal-apply-zh")
     page.click("main button[type=submit]")
@@ -112,13 +114,16 @@ def test_a_customer_applies_with_a_photo_and_follows_the_request(
     assert page.evaluate("document.querySelector('.photos img').naturalWidth") == 240
     screenshot(page, "portal-request-zh")
 
-    page.fill("input[name=carrier]", "顺丰速运")
-    page.fill("input[name=tracking_no]", "SF1234567890")
-    page.click("#ship button[type=submit]")
-    expect(page.locator(".notice")).to_have_text("已记录寄回运单")
+    # the one next step: choose how it goes back; sending it oneself names the address
+    page.click("#choose-method")
+    expect(page.locator("#return-address")).to_be_visible()
+    page.select_option("#method-self_ship select[name=brand]", "sf")
+    page.fill("#method-self_ship input[name=tracking_no]", "SF1234567890123")
+    page.click("#method-self_ship button[type=submit]")
     expect(page.locator("#status")).to_have_text("寄回途中")
+    expect(page.locator("#next")).to_have_attribute("data-next", "wait_arrival")
     expect(page.locator("ol.timeline li")).to_have_count(3)
-    expect(page.locator("#shipment")).to_contain_text("SF1234567890")
+    expect(page.locator("#return-method")).to_contain_text("SF1234567890123")
     expect(page.locator("#cancel")).to_have_count(0)
 
     # the same request in English, and the other pages too
@@ -135,8 +140,8 @@ def test_a_customer_applies_with_a_photo_and_follows_the_request(
         "No-reason returns and exchanges until 2026-11-25 (7 days)"
     )
     screenshot(page, "portal-order-en")
-    page.click("text=Apply for a return, exchange or repair")
-    expect(page.locator("h1")).to_have_text("Apply for order SO-1001")
+    page.click("#line-1 .apply-item")
+    expect(page.locator("h1")).to_have_text("Request after-sales")
     expect(page.locator(".apply-line[data-line='1']")).to_contain_text("up to 1")
     screenshot(page, "portal-apply-en")
     page.goto(live_server + "/portal")
@@ -144,47 +149,48 @@ def test_a_customer_applies_with_a_photo_and_follows_the_request(
     screenshot(page, "portal-lookup-en")
 
 
-@pytest.mark.parametrize("language", ["zh", "en"])
-def test_the_portal_fits_a_phone(
-    browser: Browser,
-    live_server: str,
-    photo: Path,
-    screenshot: Screenshot,
-    language: str,
+def test_the_portal_on_a_phone_in_both_languages(
+    browser: Browser, live_server: str, photo: Path
 ) -> None:
-    phone = browser.new_context(viewport=PHONE, locale="zh-CN" if language == "zh" else "en-GB")
-    tab = phone.new_page()
-    tab.set_default_timeout(10_000)
-    try:
-        tab.goto(live_server + "/portal")
-        assert _fits(tab), "the look-up page scrolls sideways"
-        screenshot(tab, f"portal-phone-lookup-{language}")
+    """Issue 16 at 375 px: item cards, the apply stepper, progress and next step, my returns.
 
-        _find_order(tab, live_server)
-        expect(tab.locator("h1")).to_contain_text("SO-1001")
-        assert _fits(tab), "the order page scrolls sideways"
-        screenshot(tab, f"portal-phone-order-{language}")
+    Screenshots of each page in both languages go to artifacts/portal/ for people to look at.
+    """
+    PORTAL_SHOTS.mkdir(parents=True, exist_ok=True)
+    for language, locale in (("zh", "zh-CN"), ("en", "en-GB")):
+        phone = browser.new_context(viewport=PHONE, locale=locale)
+        tab = phone.new_page()
+        tab.set_default_timeout(10_000)
 
-        tab.goto(tab.url + "/apply")
-        expect(tab.locator("input[name=photos]")).to_be_visible()
-        assert _fits(tab), "the application form scrolls sideways"
-        _fill_application(tab, photo)
-        screenshot(tab, f"portal-phone-apply-{language}")
-        tab.click("main button[type=submit]")
+        def shot(name: str, tab: Page = tab, language: str = language) -> None:
+            assert _fits(tab), f"{name} scrolls sideways"
+            tab.screenshot(path=str(PORTAL_SHOTS / f"{name}-{language}.png"), full_page=True)
 
-        expect(tab.locator("h1")).to_contain_text("RMA202611200000001")
-        assert _fits(tab), "the request page scrolls sideways"
-        screenshot(tab, f"portal-phone-request-{language}")
-
-        # a refused form is shown again, still without sideways scrolling
-        tab.goto(tab.url.split("/r/")[0] + "/apply")
-        tab.check("input[name=type][value=exchange]")
-        tab.select_option("select[name=reason]", "no_reason")
-        tab.click("main button[type=submit]")
-        expect(tab.locator("[role=alert]")).to_be_visible()
-        assert _fits(tab), "the refused form scrolls sideways"
-    finally:
-        phone.close()
+        try:
+            tab.goto(live_server + "/portal")
+            shot("lookup")
+            _find_order(tab, live_server)
+            expect(tab.locator("article.item")).to_have_count(2)
+            expect(tab.locator(".apply-item")).to_have_count(2)  # one button per item
+            shot("order")
+            tab.click("#line-1 .apply-item")
+            expect(tab.locator(".form-step legend .n")).to_have_count(4)
+            _fill_application(tab, photo)
+            shot("apply")
+            tab.click("main button[type=submit]")
+            expect(tab.locator("#progress li")).to_have_count(5)
+            expect(tab.locator("#next")).to_have_attribute("data-next", "choose_method")
+            shot("request")
+            tab.click("#choose-method")
+            expect(tab.locator("#return-address")).to_be_visible()
+            shot("shipping")
+            tab.goto(tab.url.split("/r/")[0] + "/returns")
+            expect(tab.locator("#my-returns article.item")).to_have_count(
+                1 if language == "zh" else 2
+            )
+            shot("my-returns")
+        finally:
+            phone.close()
 
 
 def test_the_portal_works_without_javascript(
@@ -196,7 +202,7 @@ def test_the_portal_works_without_javascript(
     try:
         _find_order(tab, live_server)
         expect(tab.locator("h1")).to_have_text("订单 SO-1001")
-        tab.click("text=申请退货、换货或维修")
+        tab.click("#line-1 .apply-item")
         _fill_application(tab, photo)
         tab.click("main button[type=submit]")
         expect(tab.locator("#decision")).to_have_attribute("data-outcome", "approved")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from fastapi import APIRouter
 from starlette.responses import JSONResponse
 
@@ -9,11 +11,13 @@ from returnflow.api import schemas, views
 from returnflow.api.roles import Feeder, OrderViewer
 from returnflow.domain.money import Money
 from returnflow.domain.orders import Address, Customer, Order, OrderLine, Payment
+from returnflow.domain.product_images import check_image_url
 from returnflow.domain.text import DomainError, Text
 from returnflow.entrypoints.deps import Context, Language
 from returnflow.entrypoints.steps import perform
 from returnflow.services import orders as order_service
-from returnflow.services.unit_of_work import ConcurrentUpdate
+from returnflow.services import product_images
+from returnflow.services.unit_of_work import ConcurrentUpdate, UnitOfWork
 
 router = APIRouter(prefix="/api/v1/orders", tags=["orders"])
 _IMPORT_ATTEMPTS = 3
@@ -52,6 +56,7 @@ def to_domain(body: schemas.OrderIn) -> Order:
                 quantity=line.quantity,
                 discount=money(line.discount),
                 flags=frozenset(line.flags),
+                image_url=line.image_url,
             )
             for line in body.lines
         ),
@@ -76,7 +81,7 @@ def put_order(
     order = to_domain(body)
     for attempt in range(_IMPORT_ATTEMPTS):
         try:
-            created = perform(context, lambda uow, now: order_service.import_order(uow, order, now))
+            created = perform(context, lambda uow, now: _import(uow, order, now))
             break
         except ConcurrentUpdate:
             # a concurrent import inserted the same order, merchant, customer or SKU
@@ -85,6 +90,13 @@ def put_order(
                 raise
     out = schemas.OrderOut(order_no=body.order_no, created=created)
     return JSONResponse(out.model_dump(), status_code=201 if created else 200)
+
+
+def _import(uow: UnitOfWork, order: Order, now: datetime) -> bool:
+    """The order, and a fetch job for each picture URL not seen before (issue 16)."""
+    created = order_service.import_order(uow, order, now)
+    product_images.request_images(uow, order, now)
+    return created
 
 
 def _check_order(body: schemas.OrderIn) -> None:
@@ -98,6 +110,8 @@ def _check_order(body: schemas.OrderIn) -> None:
                 field=f"lines.{index}.line_no",
             )
         seen.add(line.line_no)
+        if line.image_url is not None:
+            check_image_url(line.image_url, f"lines.{index}.image_url")
         if line.discount > line.unit_price * line.quantity:
             raise DomainError(
                 "discount_exceeds_price",

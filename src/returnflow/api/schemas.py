@@ -92,6 +92,17 @@ class OrderLineIn(Strict):
     quantity: int = Field(ge=1, le=MAX_QUANTITY)
     discount: OrderAmount = 0
     flags: list[ItemFlag] = Field(default_factory=list)
+    # issue 16: the product's picture, fetched once by the server (never hot-linked).
+    # http(s), at most 2,000 characters: checked in api/orders.py with their own codes;
+    # the schema only keeps the body bounded
+    image_url: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=8000,
+        description="The product's picture: http(s), at most 2,000 characters (422 "
+        "image_url_scheme, image_url_too_long, image_url_invalid). The server fetches it "
+        "once (JPEG, PNG or WebP, at most 2 MB) and shows only its own copy.",
+    )
 
 
 class AddressIn(Strict):

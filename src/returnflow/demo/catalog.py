@@ -24,12 +24,22 @@ DIGITAL = ItemFlag.DIGITAL_DOWNLOAD
 CONFIRMED = ItemFlag.NON_RETURNABLE_CONFIRMED
 
 
+# issue 16: the demo order system names its products' pictures here; nothing is ever
+# fetched from it (a reserved name): the demo stores its own tiles as the server's copies
+# (demo/product_tiles.py), so the portal shows pictures without any network
+IMAGE_HOST = "https://img.demo-shop.example/products/"
+
+
 @dataclass(frozen=True, slots=True)
 class Product:
     sku: str
     title: str
     price: int  # fen
     flags: frozenset[ItemFlag] = frozenset()
+
+    @property
+    def image_url(self) -> str:
+        return f"{IMAGE_HOST}{self.sku.lower()}.png"
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,8 @@ from datetime import UTC, datetime
 from itertools import accumulate
 
 from returnflow.app_context import AppContext
-from returnflow.demo import catalog, conversations, grievances, surveys
+from returnflow.demo import catalog, conversations, grievances, product_tiles, surveys
+from returnflow.demo import risk as demo_risk
 from returnflow.demo.journeys import World
 from returnflow.demo.orders_plan import CUSTOMERS_MAX, draw_shoppers, order_moments, plan_order
 from returnflow.demo.returns_plan import OrderPlan, ReturnPlan, with_return
@@ -113,6 +114,7 @@ def _write(
             ]
             replacements.feed(uow, merchant.id, prices, "integration:demo", now)
         uow.commit(now)
+    product_tiles.store_tiles(context, now)  # issue 16: the products' pictures, no network
     progress(0, total)
     with world.gateway.saves_deferred():  # its state file once, not once per refund
         for batch in _batches(_timeline(plans)):
@@ -128,6 +130,7 @@ def _write(
         grievances.play(context, world, plans, now, by_status)  # complaints, appeals, disputes
         surveys.answer(context, now, random.Random(total + 1))  # R7.2: survey answers
         conversations.play(context, now, random.Random(total + 2))  # issue 13: request threads
+        demo_risk.play(context, now)  # issue 15: the register rated, care, staff verdicts
         world.finish(context, now, random.Random(total))
     return by_status
 

@@ -159,6 +159,7 @@ def _order_lines(rng: random.Random, merchant: Merchant) -> tuple[OrderLine, ...
             quantity=quantity,
             discount=share,
             flags=product.flags,
+            image_url=product.image_url,
         )
         for number, (product, quantity, share) in enumerate(
             zip(products, quantities, shares, strict=True), start=1

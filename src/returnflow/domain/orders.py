@@ -53,6 +53,9 @@ class OrderLine:
     # this line's share of order-level discounts, for the whole quantity
     discount: Money
     flags: frozenset[ItemFlag] = frozenset()
+    # the product's picture as the order system names it (issue 16); pages show the
+    # server's own copy of it (services/product_images.py), never this address
+    image_url: str | None = None
 
     @property
     def gross(self) -> Money:

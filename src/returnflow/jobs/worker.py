@@ -17,12 +17,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from returnflow.app_context import AppContext
-from returnflow.jobs import complaint_mail, liability, onboarding, resolutions, sweeps
+from returnflow.jobs import (
+    complaint_mail,
+    liability,
+    onboarding,
+    product_images,
+    resolutions,
+    sweeps,
+)
 from returnflow.jobs.analytics import AnalyticsJobs
 from returnflow.jobs.carrier_calls import carrier_consumer
 from returnflow.jobs.complaints import ComplaintJobs
 from returnflow.jobs.incidents import IncidentJobs
 from returnflow.jobs.notices import notice_consumer  # R1.3, R7.3: inbox, email, SMS
+from returnflow.jobs.onboarding_retention import DailyDocumentRetention
 from returnflow.jobs.outbox import DispatchReport, OutboxDispatcher
 from returnflow.jobs.refunds import RefundJobs
 from returnflow.jobs.retention import DailyRetention
@@ -52,6 +60,7 @@ class Worker:
         self.refunds = RefundJobs(context)
         self.complaints = ComplaintJobs(context, self.mailer)  # R8.2: breaches, invitations
         self.retention = DailyRetention(context)  # R14.1: anonymise once a day
+        self.application_documents = DailyDocumentRetention(context)  # issue 15: rejected
         from returnflow.jobs.webhooks import WebhookJobs  # R15.1: outbound webhooks
 
         self.webhooks = WebhookJobs(context)
@@ -77,6 +86,7 @@ class Worker:
                 **self.reports.consumers(),  # issue 14: the periodic report's mail
                 "care.": care_consumer(context, self.mailer),  # issue 15: care advice
                 **onboarding.consumers(context, self.mailer),  # issue 15: applicants' mail
+                **product_images.consumers(context),  # issue 16: product pictures, fetched once
             },
             max_attempts=context.settings.outbox_max_attempts,
         )
@@ -103,6 +113,7 @@ class Worker:
         self.incidents.tick(now)  # R13.1: monitors every 15 minutes open incidents
         self.reports.tick(now)  # R9.3: last week's / month's report once due
         self.retention.tick(now)
+        self.application_documents.tick(now)  # rejected applications' documents, daily
         if self.counters_pruned_at is None or now - self.counters_pruned_at >= HOUR:
             sweeps.forget_quiet_counters(self.context, now)
             self.counters_pruned_at = now

@@ -13,17 +13,20 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from returnflow.domain.kinds import Outcome, Reason, RequestType, ShippingPayer
+from returnflow.domain.lifecycle import Status
 from returnflow.domain.orders import Order, OrderLine
 from returnflow.domain.policy import PolicyVersion
 from returnflow.domain.returns import ReturnRequest
 from returnflow.domain.rules import LineEligibility, RuleResult
 from returnflow.services import inspection as inspection_service
 from returnflow.services import orders as order_service
+from returnflow.services import product_images
 from returnflow.services import shipping as shipping_service
 from returnflow.services import tracking as tracking_service
 from returnflow.services.finance_queries import RefundView, refund_panel
 from returnflow.services.inspection import OfferView
 from returnflow.services.portal import customer_order, customer_request
+from returnflow.services.portal_progress import Progress, progress
 from returnflow.services.queries import ReturnFilter, ReturnSummary
 from returnflow.services.shipping import Carriers, Options
 from returnflow.services.tracking import TrackingPanel
@@ -51,11 +54,62 @@ class OptionView:
 
 
 @dataclass(frozen=True)
+class ReasonGroup:
+    """The kinds of claim one reason allows on a line, said once: no repeated lines."""
+
+    reason: Reason
+    options: tuple[OptionView, ...]
+    shipping: RuleResult | None
+    notes: tuple[RuleResult, ...]
+
+
+def by_reason(
+    options: tuple[OptionView, ...], *, failed_only: bool = False
+) -> tuple[ReasonGroup, ...]:
+    """Options grouped by reason, each rule message once (the same deadline, one line)."""
+    grouped: dict[Reason, list[OptionView]] = {}
+    for option in options:
+        grouped.setdefault(option.reason, []).append(option)
+    groups = []
+    for reason, members in grouped.items():
+        seen: set[tuple[str, str]] = set()
+        notes: list[RuleResult] = []
+        for option in members:
+            for result in option.why:
+                key = (result.message.zh, result.message.en)
+                if key in seen or (failed_only and result.verdict.value != "fail"):
+                    continue
+                seen.add(key)
+                notes.append(result)
+        shipping = next((o.shipping for o in members if o.shipping is not None), None)
+        groups.append(ReasonGroup(reason, tuple(members), shipping, tuple(notes)))
+    return tuple(groups)
+
+
+@dataclass(frozen=True)
 class LineView:
     line: OrderLine
     requestable_quantity: int
     allowed_types: tuple[RequestType, ...]
     options: tuple[OptionView, ...]
+    image_url: str | None = None  # our stored copy of the line's picture (never the outside URL)
+    days_left: int | None = None  # until the last day of the first allowed type, local
+
+    @property
+    def possible_options(self) -> tuple[OptionView, ...]:
+        return tuple(option for option in self.options if option.possible)
+
+    @property
+    def refused_options(self) -> tuple[OptionView, ...]:
+        return tuple(option for option in self.options if not option.possible)
+
+    @property
+    def possible_groups(self) -> tuple[ReasonGroup, ...]:
+        return by_reason(self.possible_options)
+
+    @property
+    def refused_groups(self) -> tuple[ReasonGroup, ...]:
+        return by_reason(self.refused_options, failed_only=True)
 
 
 @dataclass(frozen=True)
@@ -99,6 +153,8 @@ class CustomerRequestView:
     shipping: Options | None
     offer: OfferView | None
     refund: RefundView | None
+    progress: Progress
+    can_reapply: bool  # rejected, and policy still allows a request on this order
 
 
 def _option_views(item: LineEligibility) -> tuple[OptionView, ...]:
@@ -125,14 +181,30 @@ def _option_views(item: LineEligibility) -> tuple[OptionView, ...]:
     return tuple(options)
 
 
-def _line_view(order: Order, item: LineEligibility) -> LineView:
+def _days_left(
+    options: tuple[OptionView, ...], types: tuple[RequestType, ...], today: date
+) -> int | None:
+    """Days from today to the last day of the first type the customer may ask for."""
+    if not types:
+        return None
+    days = [o.until for o in options if o.possible and o.request_type is types[0] and o.until]
+    return (max(days) - today).days if days else None
+
+
+def _line_view(
+    order: Order, item: LineEligibility, today: date, images: dict[int, str]
+) -> LineView:
     line = order.line(item.line_no)
     assert line is not None
+    options = _option_views(item)
+    types = tuple(item.allowed_types)
     return LineView(
         line=line,
         requestable_quantity=item.requestable_quantity,
-        allowed_types=tuple(item.allowed_types),
-        options=_option_views(item),
+        allowed_types=types,
+        options=options,
+        image_url=images.get(line.line_no),
+        days_left=_days_left(options, types, today),
     )
 
 
@@ -141,11 +213,13 @@ def order_view(uow: UnitOfWork, order: Order, now: datetime) -> OrderView:
     _, policy, eligibility = order_service.eligibility(uow, order.order_no, now)
     where = ReturnFilter(order_no=order.order_no, customer_id=order.customer.id)
     requests = uow.return_queries.page(where, 1, _MAX_REQUESTS_SHOWN).items
+    images = product_images.image_paths(uow, order.lines)  # our stored copies only
+    today = policy.local_date(now)
     return OrderView(
         order=order,
         policy=policy,
         delivered=order.is_delivered(now),
-        lines=tuple(_line_view(order, item) for item in eligibility),
+        lines=tuple(_line_view(order, item, today, images) for item in eligibility),
         requests=requests,
     )
 
@@ -170,13 +244,18 @@ def request_page(
     if order is None:
         return None
     request = customer_request(uow, order, rma_no)
+    shipping = shipping_service.panel_in(uow, request.rma_no, now, carriers)
+    offer = inspection_service.offer_view(uow, request.rma_no)
+    rejected = request.status is Status.REJECTED
     return CustomerRequestView(
         order=order,
         request=request,
         tracking=tracking_service.customer_panel(uow, request.rma_no),
-        shipping=shipping_service.panel_in(uow, request.rma_no, now, carriers),
-        offer=inspection_service.offer_view(uow, request.rma_no),
+        shipping=shipping,
+        offer=offer,
         refund=refund_panel(uow, request.rma_no, now, language),
+        progress=progress(request, shipping, offer),
+        can_reapply=rejected and order_view(uow, order, now).can_apply,
     )
 
 

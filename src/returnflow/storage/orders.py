@@ -121,6 +121,7 @@ class OrderRepository:
             line_row.quantity = line.quantity
             line_row.discount = line.discount.cents
             line_row.flags = sorted(flag.value for flag in line.flags)
+            line_row.image_url = line.image_url
             self._save_product(order.merchant_id, line, products)
         return created
 
@@ -221,6 +222,7 @@ class OrderRepository:
                     quantity=line.quantity,
                     discount=money(line.discount),
                     flags=frozenset(ItemFlag(f) for f in line.flags),
+                    image_url=line.image_url,
                 )
                 for line in row.lines
             ),

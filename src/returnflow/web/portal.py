@@ -13,14 +13,22 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from returnflow.domain.text import Text
+from returnflow.entrypoints import params
 from returnflow.entrypoints.deps import Context
 from returnflow.entrypoints.params import ShortFormText
 from returnflow.entrypoints.steps import perform
 from returnflow.services import portal as portal_service
-from returnflow.services import portal_queries
+from returnflow.services import portal_queries, portal_returns
 from returnflow.services.errors import NotFound
 from returnflow.web import throttle
-from returnflow.web.portal_common import PortalRoute, access_of, lookup_page, notice, order_url
+from returnflow.web.portal_common import (
+    PortalRoute,
+    access_of,
+    categories,
+    lookup_page,
+    notice,
+    order_url,
+)
 from returnflow.web.portal_links import PortalAccess, link_invalid, make_token
 from returnflow.web.templating import render
 
@@ -72,8 +80,37 @@ def order_page(request: Request, token: str, context: Context) -> Response:
     return render(
         request,
         "portal/order.html",
-        {"token": token, "view": view, "order": view.order, "notice": notice(request)},
+        {
+            "token": token,
+            "view": view,
+            "order": view.order,
+            "categories": categories(view.order),
+            "notice": notice(request),
+        },
     )
+
+
+@router.get("/o/{token}/returns")
+def my_returns(request: Request, token: str, context: Context) -> Response:
+    """Every request of the link's customer, on any order, newest first (issue 16)."""
+    access = access_of(context, token)
+    page = params.digits(request.query_params.get("page", "1"), 1, 10_000) or 1
+    found = perform(
+        context,
+        lambda uow, _: portal_returns.my_returns(uow, access.order_no, access.customer_id, page),
+    )
+    if found is None:
+        raise link_invalid()
+    now = context.clock()
+    # a link per order: the customer proved who they are, and each row opens its own order
+    links = {
+        row.summary.order_no: make_token(
+            context.secret_key, PortalAccess(row.summary.order_no, access.customer_id), now
+        )
+        for row in found.rows
+    }
+    values = {"token": token, "found": found, "links": links, "order_no": access.order_no}
+    return render(request, "portal/returns.html", values)
 
 
 @router.get("/o/{token}/photos/{name}")

@@ -32,7 +32,7 @@ from returnflow.services import returns as return_service
 from returnflow.services.errors import NotFound
 from returnflow.services.portal_queries import OrderView
 from returnflow.services.unit_of_work import UnitOfWork
-from returnflow.web.portal_common import PortalRoute, access_of, actor, request_url
+from returnflow.web.portal_common import PortalRoute, access_of, actor, categories, request_url
 from returnflow.web.portal_links import PortalAccess, link_invalid
 from returnflow.web.templating import render
 
@@ -67,6 +67,8 @@ def _apply_page(
     status_code: int = 200,
 ) -> Response:
     customer = view.order.customer
+    chosen = [n for n, quantity in typed.quantities.items() if quantity not in ("", "0")]
+    focus = view.line(chosen[0]) if len(chosen) == 1 else None
     return render(
         request,
         "portal/apply.html",
@@ -75,6 +77,8 @@ def _apply_page(
             "view": view,
             "order": view.order,
             "typed": typed,
+            "focus": focus,  # the item the customer came from: the form starts with it
+            "categories": categories(view.order),
             "error": error,
             "request_types": list(RequestType),
             "reasons": list(Reason),

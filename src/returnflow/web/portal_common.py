@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from returnflow.app_context import AppContext
+from returnflow.domain.analyses import category_label
 from returnflow.domain.orders import Order
 from returnflow.domain.text import Text
 from returnflow.entrypoints.language import preferred_language
@@ -78,6 +79,11 @@ class PortalRoute(APIRoute):
             return response
 
         return handle
+
+
+def categories(order: Order) -> dict[str, Text]:
+    """Each line's category in words, for the tile that stands in for a missing picture."""
+    return {line.category: category_label(line.category) for line in order.lines}
 
 
 def actor(access: PortalAccess) -> str:

@@ -47,6 +47,8 @@ router = APIRouter(prefix="/portal", include_in_schema=False, route_class=Portal
 
 _TRACKING = re.compile(r"^[A-Za-z0-9\-]{4,64}$")
 _MAX_COMMENT = 1000
+_BEFORE_SENDING = frozenset({Status.REQUESTED, Status.PENDING_REVIEW, Status.APPROVED})
+_BEFORE_ARRIVAL = _BEFORE_SENDING | {Status.IN_TRANSIT}
 # a customer's step: the unit of work, who takes it, the locked request, now
 CustomerStep = Callable[[UnitOfWork, str, ReturnRequest, datetime], None]
 
@@ -91,6 +93,12 @@ def _page_values(view: CustomerRequestView) -> dict[str, Any]:
         "statuses": Status,
         "offer": view.offer,
         "refund_view": view.refund,  # portal/_refund.html
+        "progress": view.progress,  # portal/_progress.html
+        "can_reapply": view.can_reapply,
+        # panels that no longer apply once the request has moved on (issue 16)
+        "parcel_sent": found.status not in _BEFORE_SENDING,
+        "parcel_arrived": found.status not in _BEFORE_ARRIVAL,
+        "no_refund": found.status in (Status.REJECTED, Status.CANCELLED, Status.CLOSED),
     }
 
 

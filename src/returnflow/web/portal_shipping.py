@@ -8,14 +8,14 @@ that the request belongs to the link's order and customer.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from returnflow.app_context import AppContext
-from returnflow.domain.shipping import ReturnMethod
+from returnflow.domain.shipping import ReturnMethod, Slot
 from returnflow.domain.text import Text
 from returnflow.entrypoints.deps import Context
 from returnflow.entrypoints.files import attachment
@@ -29,7 +29,7 @@ from returnflow.services import shipping_queries
 from returnflow.services.unit_of_work import UnitOfWork
 from returnflow.web.portal_common import PortalRoute, access_of, actor, request_url
 from returnflow.web.portal_links import PortalAccess, link_invalid
-from returnflow.web.templating import render
+from returnflow.web.templating import DISPLAY_ZONE, render
 
 router = APIRouter(prefix="/portal", include_in_schema=False, route_class=PortalRoute)
 
@@ -42,6 +42,14 @@ def _open(uow: UnitOfWork, access: PortalAccess, rma_no: str, *, for_update: boo
     if order is None:
         raise link_invalid()
     portal_service.customer_request(uow, order, rma_no, for_update=for_update)
+
+
+def slot_days(slots: list[Slot]) -> list[tuple[date, list[Slot]]]:
+    """Pickup windows grouped by their local day (issue 16), in order."""
+    days: dict[date, list[Slot]] = {}
+    for slot in slots:
+        days.setdefault(slot.start.astimezone(DISPLAY_ZONE).date(), []).append(slot)
+    return list(days.items())
 
 
 def _choose_page(
@@ -70,6 +78,7 @@ def _choose_page(
             "order": found.order,
             "req": found.request,
             "shipping": found,
+            "slot_days": slot_days(found.slots),
             "brands": TRACKING_FORMATS,
             "error": error,
             "typed": typed or {},

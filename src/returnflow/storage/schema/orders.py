@@ -84,6 +84,8 @@ class OrderLineRow(Base):
     quantity: Mapped[int]
     discount: Mapped[int] = mapped_column(BigInteger)
     flags: Mapped[list[Any]]
+    # the product's picture as the order system names it (issue 16, migration 0036)
+    image_url: Mapped[str | None] = mapped_column(String(2000))
     order: Mapped[OrderRow] = relationship(back_populates="lines")
 
 
