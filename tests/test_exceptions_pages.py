@@ -270,16 +270,16 @@ def test_the_queue_shows_twenty_tasks_a_page_with_links_in_both_languages(
     assert first.count(" data-task=") == 20 and 'data-total="25"' in first
     assert 'data-kind="damaged"' in first  # oldest first
     assert 'rel="next" href="/staff/exceptions?page=2"' in first and 'rel="prev"' not in first
-    assert "Page 1 of 2" in first and "25 tasks" in first
+    assert "1–20 of 25" in first and "25 tasks" in first
     second = agent.get("/staff/exceptions?page=2", headers={"Accept-Language": "zh-CN"}).text
     assert second.count(" data-task=") == 5 and 'data-kind="damaged"' not in second
     assert 'rel="prev" href="/staff/exceptions"' in second and 'rel="next"' not in second
-    assert "第 2 页，共 2 页" in second and "共 25 个任务" in second
+    assert "第 21–25 条，共 25 条" in second and "共 25 个任务" in second
     lost = agent.get("/staff/exceptions?kind=lost", headers={"Accept-Language": "en"}).text
     assert lost.count(" data-task=") == 20 and 'data-total="24"' in lost
     assert 'href="/staff/exceptions?kind=lost&amp;page=2"' in lost
     beyond = agent.get("/staff/exceptions?page=999").text  # past the end: the last page
-    assert beyond.count(" data-task=") == 5 and 'data-page="2"' in beyond
+    assert beyond.count(" data-task=") == 5 and 'data-pager="2/2"' in beyond
     assert agent.get("/staff/exceptions?page=x%00").status_code in (200, 400, 422)
     assert agent.get("/staff/exceptions?page=abc").text.count(" data-task=") == 20
 

@@ -54,7 +54,7 @@ def test_request_page_refunds_and_shows_the_workings(
         assert done.status_code == 303
         page = finance.get(f"/staff/returns/{rma}", headers={"Accept-Language": "en"}).text
         assert 'data-refund-status="requested"' in page
-        assert "Requested by finance:fay" in page
+        assert "Requested by Finance fay" in page  # the role in words (issue 16)
         assert "Discount share" in page and "−CN¥5.00" in page  # 10.00 shared by two units
         assert re.search(r"data-refund-total>CN¥84.00<", page)
         pay_refunds(context)
@@ -141,5 +141,6 @@ def test_portal_request_page_tells_the_customer_the_money_was_paid(
     page = web.get(f"{order_url}/r/{rma}", headers={"Accept-Language": "en"}).text
     section = page.split('id="refund"')[1].split("</section>")[0]
     assert 'data-refund-status="succeeded"' in section
-    assert "Paid back to your original payment method (alipay)" in section
-    assert "Discount share" in section and "data-refund-total>CN¥84.00<" in section
+    assert "Paid back to your Alipay account" in section  # issue 16: no raw method code
+    assert "Less your share of the discount" in section
+    assert "data-refund-total>CN¥84.00<" in section

@@ -36,6 +36,9 @@ PAGES: dict[tuple[str, str], Permission | None] = {
     ("POST", "/staff/login"): PUBLIC,
     ("GET", "/staff"): P.RETURNS_VIEW,
     ("GET", "/staff/review"): P.RETURNS_REVIEW,
+    ("POST", "/staff/review/{rma_no}/take"): P.RETURNS_REVIEW,  # issue 16
+    ("POST", "/staff/review/{rma_no}/assign"): P.RETURNS_ASSIGN,
+    ("POST", "/staff/review/bulk"): P.RETURNS_REVIEW,
     ("GET", "/staff/returns"): P.RETURNS_VIEW,
     ("GET", "/staff/returns/{rma_no}"): P.RETURNS_VIEW,
     ("POST", "/staff/returns/{rma_no}/approve"): P.RETURNS_REVIEW,
@@ -76,6 +79,8 @@ PAGES: dict[tuple[str, str], Permission | None] = {
     ("GET", "/staff/risk/watch-list"): P.RISK_MANAGE,
     ("POST", "/staff/risk/watch-list"): P.RISK_MANAGE,
     ("POST", "/staff/risk/watch-list/{entry_id}/remove"): P.RISK_MANAGE,
+    ("GET", "/staff/risk/tuning"): P.RISK_MANAGE,  # issue 15: thresholds against verdicts
+    ("GET", "/staff/risk/tuning.csv"): P.RISK_MANAGE,
     ("GET", "/staff/risk/register"): P.RISK_VIEW,  # issue 15: the risk register (R10.1)
     ("POST", "/staff/risk/register/{code}"): P.RISK_MANAGE,
     ("GET", "/staff/risk/care"): P.RISK_JUDGE,  # frequent-returner care (R10.4)
@@ -100,6 +105,12 @@ PAGES: dict[tuple[str, str], Permission | None] = {
     ("GET", "/staff/exceptions"): P.LOGISTICS_EXCEPTIONS,
     ("POST", "/staff/exceptions/{task_id}/resolve"): P.LOGISTICS_EXCEPTIONS,
     # warehouse: inspection, disposition, inventory, RTV, figures (issue 4)
+    ("GET", "/staff/warehouse/awaiting-inspection"): P.WAREHOUSE_INSPECT,  # issue 16
+    ("GET", "/staff/warehouse/awaiting-disposition"): P.WAREHOUSE_DISPOSE,
+    ("GET", "/staff/admin/policy"): P.POLICY_PUBLISH,  # issue 16: policy versions
+    ("POST", "/staff/admin/policy"): P.POLICY_PUBLISH,
+    ("GET", "/staff/admin/return-methods"): P.POLICY_PUBLISH,  # issue 16: return methods
+    ("POST", "/staff/admin/return-methods/{name}"): P.POLICY_PUBLISH,
     ("GET", "/staff/warehouse/returns/{rma_no}/inspect"): P.WAREHOUSE_INSPECT,
     ("POST", "/staff/warehouse/returns/{rma_no}/inspect"): P.WAREHOUSE_INSPECT,
     ("GET", "/staff/warehouse/returns/{rma_no}/dispose"): P.WAREHOUSE_DISPOSE,
@@ -185,6 +196,8 @@ PAGES: dict[tuple[str, str], Permission | None] = {
     ("POST", "/staff/merchant/terms"): P.MERCHANT_TERMS,
     ("POST", "/staff/merchant/profile"): P.MERCHANT_TERMS,
     ("GET", "/help/returns"): PUBLIC,
+    ("GET", "/help"): PUBLIC,  # issue 16: the help centre's questions
+    ("GET", "/staff/manual"): P.RETURNS_VIEW,  # issue 16: the operator manual, every role
     ("GET", "/help/returns/merchants/{merchant_id}"): PUBLIC,
     ("GET", "/help/returns/merchants/{merchant_id}/categories/{category}"): PUBLIC,
     ("GET", "/help/returns/merchants/{merchant_id}/products/{sku}"): PUBLIC,
@@ -203,6 +216,7 @@ PAGES: dict[tuple[str, str], Permission | None] = {
     ("GET", "/staff/merchants/applications/{application_id}/documents/{name}"): (
         P.MERCHANTS_ONBOARD
     ),
+    ("GET", "/images/products/{key}"): PUBLIC,  # issue 16: product pictures, served local
     # last: it ends the session the other rows use
     ("POST", "/staff/logout"): PUBLIC,
 }

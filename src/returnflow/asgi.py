@@ -18,6 +18,7 @@ from returnflow import __version__, log_privacy
 from returnflow.api import analyses as api_analyses  # issue 14: R9.2, R9.5
 from returnflow.api import analytics as api_analytics  # issue 14: R9.1, R9.4
 from returnflow.api import appeals as api_appeals
+from returnflow.api import assignment as api_assignment  # issue 16: review work
 from returnflow.api import complaints as api_complaints
 from returnflow.api import conversations as api_conversations  # issue 13: R11.1
 from returnflow.api import customer_messages as api_messages
@@ -56,6 +57,8 @@ from returnflow.web import common as web_common
 from returnflow.web import console as web_console
 from returnflow.web import console_access_log as web_access_log
 from returnflow.web import console_actions as web_console_actions
+from returnflow.web import console_admin_methods as web_admin_methods  # issue 16
+from returnflow.web import console_admin_policy as web_admin_policy  # issue 16
 from returnflow.web import console_analytics as web_analytics  # issue 14: R9.3
 from returnflow.web import console_appeals as web_appeals
 from returnflow.web import console_complaint_forms as web_complaint_forms
@@ -88,6 +91,7 @@ from returnflow.web import console_users as web_users
 from returnflow.web import console_warehouse as web_warehouse
 from returnflow.web import console_webhooks as web_webhooks
 from returnflow.web import help_centre as web_help_centre  # issue 15: R2.1
+from returnflow.web import manual as web_manual  # issue 16: the operator manual
 from returnflow.web import onboarding_apply as web_onboarding_apply
 from returnflow.web import portal as web_portal
 from returnflow.web import portal_appeals as web_portal_appeals
@@ -101,6 +105,7 @@ from returnflow.web import portal_request as web_portal_request
 from returnflow.web import portal_resolutions as web_portal_resolutions
 from returnflow.web import portal_shipping as web_portal_shipping
 from returnflow.web import portal_surveys as web_portal_surveys
+from returnflow.web import product_images as web_product_images  # issue 16: pictures
 from returnflow.web.errors import error_page
 from returnflow.web.guards import SignInRequired
 
@@ -149,6 +154,7 @@ ROUTES = (
     web_warehouse,
     web_portal_offer,
     api_appeals,  # R3.2: appeals and overturns
+    api_assignment,  # issue 16: the review queue, take, assign
     api_disputes,
     api_conversations,  # issue 13: a conversation per request (R11.1)
     web_conversation,
@@ -168,6 +174,8 @@ ROUTES = (
     web_notifications,
     api_users,  # R12.1: staff accounts
     web_users,
+    web_admin_policy,
+    web_admin_methods,
     web_account_security,
     api_surveys,  # R7.2: the satisfaction survey
     api_analytics,  # issue 14: return rates and KPIs (R9.1, R9.4)
@@ -193,6 +201,8 @@ ROUTES = (
     api_policy_summary,  # the public policy summary (R2.1)
     web_merchant_terms,
     web_help_centre,
+    web_manual,  # issue 16: the operator manual per role
+    web_product_images,  # issue 16: the server's copies of product pictures
 )
 
 

@@ -29,6 +29,9 @@ RULES: dict[tuple[str, str], Permission | None] = {
     ("GET", "/api/v1/returns/{rma_no}"): P.RETURNS_VIEW,
     ("POST", "/api/v1/returns/{rma_no}/approve"): P.RETURNS_REVIEW,
     ("POST", "/api/v1/returns/{rma_no}/reject"): P.RETURNS_REVIEW,
+    ("GET", "/api/v1/review-queue"): P.RETURNS_REVIEW,  # issue 16
+    ("POST", "/api/v1/returns/{rma_no}/take"): P.RETURNS_REVIEW,
+    ("POST", "/api/v1/returns/{rma_no}/assign"): P.RETURNS_ASSIGN,
     ("POST", "/api/v1/returns/{rma_no}/ship"): P.RETURNS_SHIP,
     ("POST", "/api/v1/returns/{rma_no}/receive"): P.WAREHOUSE_RECEIVE,
     ("POST", "/api/v1/returns/{rma_no}/receipt"): P.WAREHOUSE_RECEIVE,

@@ -22,6 +22,7 @@ OrderViewer = Annotated[Principal, Depends(Allowed(P.ORDERS_VIEW))]
 Viewer = Annotated[Principal, Depends(Allowed(P.RETURNS_VIEW))]
 Filer = Annotated[Principal, Depends(Allowed(P.RETURNS_FILE))]
 Reviewer = Annotated[Principal, Depends(Allowed(P.RETURNS_REVIEW))]
+Assigner = Annotated[Principal, Depends(Allowed(P.RETURNS_ASSIGN))]  # issue 16
 Canceller = Annotated[Principal, Depends(Allowed(P.RETURNS_CANCEL))]
 Shipper = Annotated[Principal, Depends(Allowed(P.RETURNS_SHIP))]
 Receiver = Annotated[Principal, Depends(Allowed(P.WAREHOUSE_RECEIVE))]

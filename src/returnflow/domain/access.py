@@ -21,6 +21,7 @@ class Role(StrEnum):
     ADMIN = "admin"
     INTEGRATION = "integration"  # the order, warehouse and finance systems (R15.1)
     MEDIATOR = "mediator"  # the platform's dispute mediators (R8.3)
+    LOGISTICS = "logistics"  # carriers' side: tracking exceptions, shipments, claims (issue 16)
 
     @property
     def label(self) -> Text:
@@ -74,6 +75,8 @@ class Permission(StrEnum):
     RISK_MANAGE = "risk.manage"  # thresholds, the watch list, the risk register (R10.1–R10.3)
     MERCHANT_TERMS = "merchant.terms"  # a merchant's own terms, return methods, warehouse (R11.1)
     MERCHANTS_ONBOARD = "merchants.onboard"  # review merchants' applications (seed 000 §9.1)
+    # the console's lists (issue 16): give or move review work to a person (seed 000 §7.2.3)
+    RETURNS_ASSIGN = "returns.assign"  # managers; anyone who reviews may take unassigned work
 
 
 P = Permission
@@ -119,6 +122,11 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         | {P.COMPLAINTS_VIEW, P.COMPLAINTS_FILE, P.COMPLAINTS_HANDLE, P.CONTACT_VIEW}
         | {P.DISPUTES_VIEW, P.DISPUTES_EVIDENCE, P.DISPUTES_RULE, P.LOGISTICS_EXCEPTIONS}
         | {P.RETURNS_MESSAGE, P.RISK_VIEW}
+    ),
+    # logistics (issue 16): the exceptions queue and remedies, arranging and recording
+    # parcels, shipment requests, the shipping-cost report and carrier claims (reports)
+    Role.LOGISTICS: frozenset(
+        _STAFF_READ | {P.LOGISTICS_EXCEPTIONS, P.RETURNS_SHIP, P.REPORTS_VIEW}
     ),
     Role.MANAGER: frozenset(set(Permission) - {P.USERS_MANAGE, P.ACCESS_LOG_VIEW}),
     Role.ADMIN: frozenset(Permission),
@@ -208,4 +216,5 @@ _ROLE_LABELS = {
     Role.ADMIN: Text("管理员", "Administrator"),
     Role.INTEGRATION: Text("系统对接", "System integration"),
     Role.MEDIATOR: Text("平台调解员", "Mediator"),
+    Role.LOGISTICS: Text("物流", "Logistics"),
 }

@@ -276,10 +276,10 @@ def _service(f: Figures) -> list[Text]:
     if cost is not None and cost_before and cost > cost_before * (1 + COST_RISE):
         found.append(
             Text(
-                f"单件逆向物流成本由 ¥{cost_before / 100:.2f} 升至 ¥{cost / 100:.2f}："
+                f"单件逆向物流成本由 ¥{cost_before / 100:,.2f} 升至 ¥{cost / 100:,.2f}："
                 "比较各承运商报价，多用驿站自寄。",
-                f"Reverse-logistics cost per return rose to ¥{cost / 100:.2f} from "
-                f"¥{cost_before / 100:.2f}: compare carrier rates and steer to drop-off points.",
+                f"Reverse-logistics cost per return rose to CN¥{cost / 100:,.2f} from "
+                f"CN¥{cost_before / 100:,.2f}: compare carrier rates and steer to drop-off points.",
             )
         )
     return found

@@ -194,7 +194,7 @@ def _feature(line: SoldLine, factor: str) -> float | None:
 
 def _in_category(category: str) -> Text:
     label = rules.category_label(category)
-    return Text(f"品类：{label.zh}", f"category: {label.en}")
+    return Text(f"品类：{label.zh}", f"Category: {label.en}")
 
 
 def correlations(

@@ -72,6 +72,9 @@ def actor_label(actor: str, names: Mapping[str, str] | None = None) -> Text:
     role, _, name = actor.partition(":")
     if role == "customer":
         return _CUSTOMER
+    if role == "carrier":  # a carrier's scan: the offline simulated carrier by its name
+        shown = "演示快递" if name == "simulated" else name
+        return Text(f"承运商 {shown}", f"Carrier {'demo' if name == 'simulated' else name}")
     found = _ROLES.get(role)
     if found is None or not name:
         return Text(actor, actor)

@@ -334,6 +334,13 @@ def unidentified(
     return uow.parcels.listed(state)
 
 
+def unidentified_page(
+    uow: UnitOfWork, state: ParcelState | None, page: int, size: int
+) -> tuple[list[UnidentifiedParcel], int]:
+    """One page of `unidentified` for the console's pager (issue 16), and how many match."""
+    return uow.parcels.listed_page(state, (page - 1) * size, size)
+
+
 def get_parcel(uow: UnitOfWork, parcel_id: int) -> UnidentifiedParcel:
     parcel = uow.parcels.get(parcel_id)
     if parcel is None:

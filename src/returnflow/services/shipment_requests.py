@@ -84,6 +84,16 @@ def listing(
     return [ShipmentRequestView.of(request) for request in found]
 
 
+def listing_page(
+    uow: UnitOfWork, *, status: str | None, merchant_scope: str | None, page: int, size: int
+) -> tuple[list[ShipmentRequestView], int]:
+    """One page of `listing` for the console's pager (issue 16), and how many match."""
+    found, total = uow.shipment_requests.page(
+        status=status, merchant_scope=merchant_scope, offset=(page - 1) * size, limit=size
+    )
+    return [ShipmentRequestView.of(request) for request in found], total
+
+
 def request_shipment(
     uow: UnitOfWork,
     request: ReturnRequest,

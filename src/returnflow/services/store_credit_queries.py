@@ -33,3 +33,8 @@ def history(uow: UnitOfWork, customer_id: str, limit: int = 200) -> CreditHistor
 def accounts(uow: UnitOfWork, limit: int = 200) -> list[CreditAccountView]:
     """Customers with store credit, most recently changed first."""
     return uow.store_credit.customers(limit)
+
+
+def accounts_page(uow: UnitOfWork, page: int, size: int) -> tuple[list[CreditAccountView], int]:
+    """One page of `accounts` for the console's pager (issue 16), and how many there are."""
+    return uow.store_credit.customers_page((page - 1) * size, size)

@@ -200,6 +200,18 @@ class Parcels(TrackingRepository[int, UnidentifiedParcel, UnidentifiedParcelRow]
         query = query.order_by(UnidentifiedParcelRow.found_at, UnidentifiedParcelRow.id)
         return [_parcel(row) for row in self.session.scalars(query.limit(limit))]
 
+    def listed_page(
+        self, state: ParcelState | None, offset: int, limit: int
+    ) -> tuple[list[UnidentifiedParcel], int]:
+        """One page of `listed` and how many match (issue 16: the console's pager)."""
+        query = select(UnidentifiedParcelRow)
+        if state is not None:
+            query = query.where(UnidentifiedParcelRow.state == state.value)
+        total = self.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        query = query.order_by(UnidentifiedParcelRow.found_at, UnidentifiedParcelRow.id)
+        rows = self.session.scalars(query.offset(offset).limit(limit))
+        return [_parcel(row) for row in rows], int(total)
+
     def photo_known(self, name: str) -> bool:
         query = select(UnidentifiedParcelRow.photos).where(
             cast(UnidentifiedParcelRow.photos, String).contains(name)

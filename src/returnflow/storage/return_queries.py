@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select, String, cast, func, select
 from sqlalchemy.orm import Session
@@ -36,6 +37,8 @@ class ReturnFilter:
     rma_no: str | None = None
     created_from: datetime | None = None  # inclusive
     created_to: datetime | None = None  # exclusive
+    request_type: RequestType | None = None  # issue 16: the request list's type filter
+    sort: str = "newest"  # issue 16: a key of LIST_ORDERS
 
 
 @dataclass(frozen=True)
@@ -110,7 +113,19 @@ def _filtered(where: ReturnFilter) -> Select[ReturnRow]:
         query = query.where(ReturnRow.created_at >= where.created_from)
     if where.created_to:
         query = query.where(ReturnRow.created_at < where.created_to)
+    if where.request_type is not None:
+        query = query.where(ReturnRow.request_type == where.request_type.value)
     return query
+
+
+# how the request list may be ordered (issue 16); an unknown key is the newest first
+LIST_ORDERS: dict[str, tuple[Any, ...]] = {
+    "newest": (ReturnRow.created_at.desc(), ReturnRow.id.desc()),
+    "oldest": (ReturnRow.created_at.asc(), ReturnRow.id.asc()),
+    "amount_high": (ReturnRow.refund_total.desc(), ReturnRow.id.desc()),
+    "amount_low": (ReturnRow.refund_total.asc(), ReturnRow.id.desc()),
+    "updated": (ReturnRow.updated_at.desc(), ReturnRow.id.desc()),
+}
 
 
 class ReturnQueries:
@@ -124,7 +139,7 @@ class ReturnQueries:
         query = _filtered(where)
         total = self.session.scalar(select(func.count()).select_from(query.subquery())) or 0
         rows = self.session.scalars(
-            query.order_by(ReturnRow.created_at.desc(), ReturnRow.id.desc())
+            query.order_by(*LIST_ORDERS.get(where.sort, LIST_ORDERS["newest"]))
             .limit(page_size)
             .offset((page - 1) * page_size)
         ).all()

@@ -7,7 +7,7 @@ taken and the tracking pages follow it like any parcel.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from returnflow.domain.money import Money
@@ -61,6 +61,21 @@ class ShipmentRequests(TrackingRepository[int, ShipmentRequest, ShipmentRequestR
         if rma_no is not None:
             query = query.where(ShipmentRequestRow.rma_no == rma_no)
         return [_request(row) for row in self.session.scalars(query.limit(MAX_LISTED))]
+
+    def page(
+        self, *, status: str | None, merchant_scope: str | None, offset: int, limit: int
+    ) -> tuple[list[ShipmentRequest], int]:
+        """One page, oldest first, and how many match (issue 16: the console's pager)."""
+        query = select(ShipmentRequestRow)
+        if status:
+            query = query.where(ShipmentRequestRow.status == status)
+        if merchant_scope is not None:
+            query = query.where(ShipmentRequestRow.merchant_id == merchant_scope)
+        total = self.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        rows = self.session.scalars(
+            query.order_by(ShipmentRequestRow.id).offset(offset).limit(limit)
+        )
+        return [_request(row) for row in rows], int(total)
 
     def waybill_taken(self, carrier: str, waybill_no: str) -> bool:
         """Whether any parcel, coming or going, already carries this waybill."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from returnflow.domain.events import DomainEvent
@@ -224,6 +224,18 @@ class StoreCredit:
             .limit(limit)
         )
         return [CreditAccountView(row.customer_id, row.balance, row.currency) for row in rows]
+
+    def customers_page(self, offset: int, limit: int) -> tuple[list[CreditAccountView], int]:
+        """One page of accounts, most recently changed first, and how many there are."""
+        total = self.session.scalar(select(func.count()).select_from(StoreCreditAccountRow))
+        rows = self.session.scalars(
+            select(StoreCreditAccountRow)
+            .order_by(StoreCreditAccountRow.updated_at.desc(), StoreCreditAccountRow.customer_id)
+            .offset(offset)
+            .limit(limit)
+        )
+        views = [CreditAccountView(row.customer_id, row.balance, row.currency) for row in rows]
+        return views, int(total or 0)
 
 
 def _lot(row: StoreCreditLotRow) -> CreditLot:

@@ -24,6 +24,7 @@ from returnflow.storage.analysis_queries import AnalysisQueries
 from returnflow.storage.analytics import AnalyticsStore
 from returnflow.storage.analytics_series import AnalyticsSeries
 from returnflow.storage.appeals import AppealRepository
+from returnflow.storage.assignment import Assignments
 from returnflow.storage.attempts import Attempts
 from returnflow.storage.catalogue import Catalogue
 from returnflow.storage.complaints import ComplaintRepository
@@ -42,11 +43,13 @@ from returnflow.storage.merchant_profiles import MerchantProfileStore
 from returnflow.storage.notices import NoticeStore
 from returnflow.storage.on_call import OnCallStore
 from returnflow.storage.onboarding import OnboardingRepository
+from returnflow.storage.onboarding_retention import OnboardingRetention
 from returnflow.storage.orders import OrderRepository
 from returnflow.storage.outbox import Outbox
 from returnflow.storage.photo_records import PhotoRecords
 from returnflow.storage.policies import PolicyRepository
 from returnflow.storage.privacy import PrivacyRecords
+from returnflow.storage.product_images import ProductImageStore
 from returnflow.storage.receiving import Parcels, Receipts
 from returnflow.storage.refund_intents import RefundIntents
 from returnflow.storage.refunds import Approvals, Recoveries, RefundStore
@@ -55,6 +58,7 @@ from returnflow.storage.reports import ReportStore
 from returnflow.storage.return_queries import ReturnQueries
 from returnflow.storage.returns import ReturnRepository
 from returnflow.storage.risk import RiskStore
+from returnflow.storage.risk_tuning import RiskTuningReads
 from returnflow.storage.scorecard_queries import ScorecardQueries
 from returnflow.storage.shipment_requests import ShipmentRequests
 from returnflow.storage.shipments import Shipments
@@ -64,6 +68,7 @@ from returnflow.storage.store_credit import StoreCredit
 from returnflow.storage.surveys import SurveyRepository
 from returnflow.storage.tracking import TrackingStore
 from returnflow.storage.warehouse import Warehouse
+from returnflow.storage.warehouse_work import WarehouseWork
 from returnflow.storage.webhooks import WebhookStore
 
 
@@ -154,9 +159,11 @@ class UnitOfWork:
         self.privacy = PrivacyRecords(self.session)
         self.evidence = EvidenceRecords(self.session)
         self.photo_records = PhotoRecords(self.session)
+        self.product_images = ProductImageStore(self.session)  # issue 16: product pictures
         self.complaints = ComplaintRepository(self.session)  # complaints and labels (R8.1)
         self.appeals = AppealRepository(self.session)  # one appeal per request (R3.2)
         self.disputes = DisputeRepository(self.session)  # disputes and their evidence (R8.3)
+        self.assignments = Assignments(self.session)  # issue 16: who holds a request in review
         self._watching_repositories()
         return self
 
@@ -180,6 +187,9 @@ class UnitOfWork:
         self.merchant_profiles = MerchantProfileStore(self.session)  # issue 15: R11.1
         self.risk_register, self.returner_care = register.stores(self.session)  # issue 15: R10
         self.risk = RiskStore(self.session)  # issue 15: risk at intake (R10.3)
+        self.risk_tuning = RiskTuningReads(self.session)  # issue 15: verdicts × scores
+        self.onboarding_retention = OnboardingRetention(self.session)  # rejected documents
+        self.warehouse_work = WarehouseWork(self.session)  # issue 16: the warehouse's counts
 
     def __exit__(
         self,

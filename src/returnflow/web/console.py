@@ -25,17 +25,22 @@ from returnflow.services import privacy as privacy_service
 from returnflow.services import review as review_service
 from returnflow.services.errors import NotFound
 from returnflow.services.unit_of_work import UnitOfWork
+from returnflow.web import console_review, console_review_actions
 from returnflow.web.console_analytics import chart_values
 from returnflow.web.console_common import P
 from returnflow.web.console_disputes import waiting_disputes
 from returnflow.web.console_request import request_page_response as _request_page
+from returnflow.web.console_warehouse_queue import home_counts
 from returnflow.web.guards import StaffSession
-from returnflow.web.roles import Reviewer, Viewer
+from returnflow.web.roles import Viewer
 from returnflow.web.staff_page import render_staff
 
-__all__ = ["_request_page", "home", "photo", "review_queue", "router"]
+__all__ = ["_request_page", "home", "photo", "router"]
 
 router = APIRouter(include_in_schema=False)
+# the review queue and its actions (issue 16): paged, filtered, assigned, decided in bulk
+router.include_router(console_review.router)
+router.include_router(console_review_actions.router)
 
 
 @router.get("/staff")
@@ -59,6 +64,7 @@ def home(request: Request, context: Context, session: Viewer) -> Response:
         "disputes": waiting_disputes(context, principal),  # R8.3
         "my_scorecard": board,
         "dash": _dashboard(request, context, session),  # issue 14, R9.3: KPIs and charts
+        "warehouse_work": home_counts(context, principal),  # issue 16: the warehouse's work
     }
     return render_staff(request, session, "staff/home.html", values, section="home")
 
@@ -77,21 +83,6 @@ def _dashboard(request: Request, context: Context, session: StaffSession) -> dic
         "board": board,
         "filters": chosen,
     }
-
-
-@router.get("/staff/review")
-def review_queue(request: Request, context: Context, session: Reviewer) -> Response:
-    """R3.4: pending requests oldest first, with the time left to their review deadline."""
-    now = context.clock()
-    queue = perform(
-        context,
-        lambda uow, _: review_service.review_queue(
-            uow, now, merchant_scope=session.principal.merchant_scope
-        ),
-    )
-    return render_staff(
-        request, session, "staff/queue.html", {"queue": queue, "now": now}, section="review"
-    )
 
 
 def _photo_not_found() -> NotFound:

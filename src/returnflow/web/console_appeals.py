@@ -32,6 +32,7 @@ from returnflow.services.history_words import actor_label
 from returnflow.services.merchants import merchant_names
 from returnflow.services.unit_of_work import UnitOfWork
 from returnflow.web.guards import StaffSession, check_csrf
+from returnflow.web.paging import pager
 from returnflow.web.roles import Reviewer, Viewer
 from returnflow.web.staff_page import render_staff
 
@@ -73,6 +74,9 @@ def queue_page(
         "statuses": list(AppealStatus),
         "page": page,
         "pages": page_count(found.total, PAGE_SIZE),
+        "pager": pager(
+            "/staff/appeals", found.total, page, {"status": wanted.value if wanted else "all"}
+        ),  # issue 16: the console's one pager
     }
     return render_staff(request, session, "staff/appeals.html", values, section="appeals")
 

@@ -51,6 +51,7 @@ from returnflow.web.complaints_common import (
     time_left,
 )
 from returnflow.web.guards import StaffSession
+from returnflow.web.paging import pager
 from returnflow.web.roles import ComplaintFiler, ComplaintViewer
 from returnflow.web.staff_page import render_staff
 
@@ -170,6 +171,7 @@ def queue_page(
         "page": ask.page,
         "pages": max(1, found.pages),
         "page_url": page_url,
+        "pager": pager("/staff/complaints", found.total, ask.page, kept, PER_PAGE),  # issue 16
         "time_left": time_left,
         "labels": LABELS,
         "categories": list(Category),

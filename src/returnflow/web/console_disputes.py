@@ -57,6 +57,7 @@ from returnflow.web.console_dispute_forms import (
     with_photos,
 )
 from returnflow.web.guards import StaffSession, check_csrf
+from returnflow.web.paging import pager
 from returnflow.web.roles import DisputeParty, DisputeRuler, DisputeViewer
 from returnflow.web.staff_page import render_staff
 
@@ -134,6 +135,7 @@ def queue_page(
         "page": found.page,
         "pages": pages,
         "page_url": page_url,
+        "pager": pager("/staff/disputes", found.total, found.page, {"status": tab}, PER_PAGE),
         "statuses": DisputeStatus,
     }
     return render_staff(request, session, "staff/disputes.html", values, section="disputes")

@@ -4,8 +4,9 @@ filtered by kind, each resolved with a remedy and a note that keep who and when.
 The remedies a task's kind allows are offered with what each does (domain/
 exception_remedies.py): refund without the goods, a new label, compensation as store
 credit (typed in yuan), or the note alone; a resolved task shows the remedy taken.
-The queue shows 20 tasks a page, each open task's form folded away until it is wanted
-(a refused form comes back unfolded, on the page it was sent from).
+The queue shows 20 tasks a page (each a card of several lines) with the console's one
+pager (`web/paging.py`), each open task's form folded away until it is wanted (a
+refused form comes back unfolded, on the page it was sent from).
 """
 
 from __future__ import annotations
@@ -28,10 +29,12 @@ from returnflow.entrypoints.deps import Context
 from returnflow.entrypoints.language import preferred_language
 from returnflow.entrypoints.params import FormText, RowId, ShortFormText
 from returnflow.entrypoints.steps import Refused, attempt
+from returnflow.services.exception_queries import PER_PAGE
 from returnflow.services.exception_queries import exceptions_page as queue_page
 from returnflow.services.exception_remedies import RemedyChoice, RemedyDeps, resolve_with_remedy
 from returnflow.services.unit_of_work import UnitOfWork
 from returnflow.web.guards import StaffSession, check_csrf
+from returnflow.web.paging import page_number, pager
 from returnflow.web.roles import ExceptionHandler
 from returnflow.web.staff_page import render_staff
 
@@ -43,7 +46,12 @@ PageText = Annotated[str, Query(max_length=10)]
 
 def _page_number(value: str) -> int:
     """The page asked for; anything that is not one is the first page."""
-    return params.digits(value, 1, params.MAX_PAGE) or 1
+    return page_number(value)
+
+
+def _kept(kind: str, state: str) -> dict[str, str]:
+    """The filters the pager's links keep (the default "open" is left out)."""
+    return {"kind": kind, "state": "" if state == "open" else state}
 
 
 def _queue_url(kind: str, state: str, page: int, **extra: str) -> str:
@@ -79,7 +87,9 @@ def _queue(
         "tasks": found.tasks,
         "listing": found,
         "carried_by": found.carried_by,
-        "page_url": lambda number: _queue_url(chosen, state, number),
+        "pager": pager(
+            "/staff/exceptions", found.total, found.page, _kept(chosen, state), PER_PAGE
+        ),
         "kinds": list(AlertKind),
         "kind": chosen,
         "state": state,

@@ -19,6 +19,7 @@ from starlette.responses import RedirectResponse, Response
 
 from returnflow.domain.access import Permission
 from returnflow.domain.lifecycle import allowed_actions
+from returnflow.domain.refund_life import RefundState
 from returnflow.domain.returns import ReturnRequest
 from returnflow.domain.text import DomainError
 from returnflow.entrypoints.deps import Context
@@ -28,6 +29,7 @@ from returnflow.entrypoints.steps import perform
 from returnflow.services import approvals as approval_service
 from returnflow.services import finance_queries, reconciliation
 from returnflow.services import refunds as refund_service
+from returnflow.services.history_words import actor_label
 from returnflow.services.journal import ACCOUNT_LABELS
 from returnflow.services.unit_of_work import ConcurrentUpdate, UnitOfWork
 from returnflow.web import console_journal, templating
@@ -61,8 +63,17 @@ def finance_home(request: Request, context: Context, session: Reconciler) -> Res
     at_risk = refund_service.RefundRules.from_settings(context.settings).at_risk
     with context.uow() as uow:
         home = finance_queries.finance_home(uow, now, at_risk)
+        # issue 16: a refund over its requester's authority waits for a manager; say so
+        held = {a.subject: a for a in finance_queries.approvals(uow) if a.kind == "refund"}
     journal_days = console_journal.default_days(now)  # the download block's period
-    values = {"home": home, "journal_days": journal_days, "account_labels": ACCOUNT_LABELS}
+    values = {
+        "home": home,
+        "journal_days": journal_days,
+        "account_labels": ACCOUNT_LABELS,
+        "held": held,
+        "held_by": {rma: actor_label(a.requested_by) for rma, a in held.items()},
+        "refund_states": {state.value: state.label for state in RefundState},
+    }
     return _page(request, session, "staff/finance.html", values)
 
 

@@ -64,6 +64,7 @@ def _desk(
     typed: Typed | None = None,
     status_code: int = 200,
     notice: str | None = None,
+    received: str | None = None,
 ) -> Response:
     scope = session.principal.merchant_scope
     if parcel_id is not None:
@@ -79,6 +80,7 @@ def _desk(
         "typed": typed or Typed(),
         "parcel": None,
         "own_warehouse": own,
+        "received_rma": received,  # issue 16: just received, the next step is its inspection
         # issue 13: inspect-by countdowns; a merchant's own only (read scoped, so the
         # 100 oldest are its own, not the platform's filtered)
         "inspection_queue": [] if closed is not None else inspection_queue(context, scope),
@@ -152,8 +154,15 @@ def desk(
             ),
         )
     parcel_id = params.optional_row_id(parcel, "parcel")
+    received = done[:32] if done and notice is not None else None
     return _desk(
-        request, context, session, code=code.strip()[:64], parcel_id=parcel_id, notice=notice
+        request,
+        context,
+        session,
+        code=code.strip()[:64],
+        parcel_id=parcel_id,
+        notice=notice,
+        received=received,
     )
 
 

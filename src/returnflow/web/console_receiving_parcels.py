@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -34,6 +34,7 @@ from returnflow.web.console_receiving_forms import (
     text_field,
 )
 from returnflow.web.guards import StaffSession, check_csrf
+from returnflow.web.paging import PAGE_SIZE, page_number, pager
 from returnflow.web.roles import Receiver
 
 router = APIRouter(include_in_schema=False)
@@ -107,6 +108,7 @@ def _park_refused(request: Request, session: StaffSession, typed: Typed, message
     return page(request, session, "staff/receiving.html", values, status_code=422)
 
 
+PageText = Annotated[str, Query(max_length=10)]  # issue 16: the pager's page number
 _STATES = {"open": ParcelState.OPEN, "all": None, **{s.value: s for s in ParcelState}}
 
 
@@ -119,12 +121,15 @@ def _queue(
     error: Text | None = None,
     status_code: int = 200,
     notice: str | None = None,
+    page_no: int = 1,
 ) -> Response:
     wanted = _STATES.get(state, ParcelState.OPEN)
-    with context.uow() as uow:
-        parcels = receiving_service.unidentified(uow, wanted)
+    with context.uow() as uow:  # issue 16: 50 a page with the console's pager
+        parcels, total = receiving_service.unidentified_page(uow, wanted, page_no, PAGE_SIZE)
+    kept = {"state": state if state in _STATES and state != "open" else ""}
     values = {
         "parcels": parcels,
+        "pager": pager("/staff/receiving/unidentified", total, page_no, kept, PAGE_SIZE),
         "state": state if state in _STATES else "open",
         "states": list(ParcelState),
         "error": error,
@@ -146,6 +151,7 @@ def queue(
     session: PlatformReceiver,
     state: str = "open",
     closed: str = "",
+    page: PageText = "",
 ) -> Response:
     """Oldest first: match each to an RMA (then count it in) or let it go with a reason."""
     notice = None
@@ -153,7 +159,7 @@ def queue(
         notice = in_language(
             request, Text("包裹 #{id} 已处理", "Parcel #{id} dealt with").format(id=closed_id)
         )
-    return _queue(request, context, session, state, notice=notice)
+    return _queue(request, context, session, state, notice=notice, page_no=page_number(page))
 
 
 @router.post("/staff/receiving/unidentified/{parcel_id}/close")

@@ -35,6 +35,7 @@ from returnflow.services.resolution_errors import as_conflicts
 from returnflow.services.returns import get_return
 from returnflow.services.unit_of_work import UnitOfWork
 from returnflow.web.guards import StaffSession, check_csrf
+from returnflow.web.paging import PAGE_SIZE, page_number, pager
 from returnflow.web.roles import CreditManager, Payer, Resolver, Viewer
 from returnflow.web.staff_page import render_staff
 
@@ -184,21 +185,26 @@ def _staff_page(
 
 @router.get("/staff/shipment-requests")
 def shipment_requests(
-    request: Request, context: Context, session: Viewer, status: str = "pending"
+    request: Request, context: Context, session: Viewer, status: str = "pending", page: str = ""
 ) -> Response:
     """What the order system has been asked to ship; staff may record a waybill by hand."""
     wanted = status if status in ("pending", "shipped") else None
+    number = page_number(page)  # issue 16: 50 a page with the console's pager
     with context.uow() as uow:
-        rows = shipment_service.listing(
-            uow, status=wanted, merchant_scope=session.principal.merchant_scope
+        rows, total = shipment_service.listing_page(
+            uow,
+            status=wanted,
+            merchant_scope=session.principal.merchant_scope,
+            page=number,
+            size=PAGE_SIZE,
         )
-    return _staff_page(
-        request,
-        session,
-        "staff/shipment_requests.html",
-        {"rows": rows, "status": wanted or ""},
-        "shipments",
-    )
+    kept = {"status": status if status in ("pending", "shipped", "all") else ""}
+    values = {
+        "rows": rows,
+        "status": wanted or "",
+        "pager": pager("/staff/shipment-requests", total, number, kept, PAGE_SIZE),
+    }
+    return _staff_page(request, session, "staff/shipment_requests.html", values, "shipments")
 
 
 @router.post("/staff/shipment-requests/{request_id}/shipped")
@@ -231,17 +237,25 @@ def shipped(
 
 @router.get("/staff/store-credit")
 def store_credit_page(
-    request: Request, context: Context, session: CreditManager, customer_id: str = ""
+    request: Request,
+    context: Context,
+    session: CreditManager,
+    customer_id: str = "",
+    page: str = "",
 ) -> Response:
     """A customer's balance and every grant, bonus, spend and expiry (CREDIT_MANAGE)."""
     wanted = customer_id.strip()[:64]
+    number = page_number(page)  # issue 16: the accounts, 50 a page with the console's pager
     with context.uow() as uow:
         found = store_credit_queries.history(uow, wanted) if wanted else None
-        accounts = [] if wanted else store_credit_queries.accounts(uow)
+        accounts, total = (
+            ([], 0) if wanted else store_credit_queries.accounts_page(uow, number, PAGE_SIZE)
+        )
     values = {
         "customer_id": wanted,
         "balance": found.balance if found else None,
         "entries": found.entries if found else [],
         "accounts": accounts,
+        "pager": pager("/staff/store-credit", total, number, {}, PAGE_SIZE),
     }
     return _staff_page(request, session, "staff/store_credit.html", values, "credit")

@@ -1,34 +1,39 @@
-"""Finding requests in the console: every staff role, newest first, merchant-scoped.
+"""Finding requests in the console: every staff role, merchant-scoped, 50 a page.
 
-Dates are local days (inclusive) in the platform's zone; a hand-edited link with a bad
-date, status or page number is said on the page (422), not silently ignored.
+Filters: number, order, status, type, merchant, filing dates (local days, inclusive, in
+the platform's zone); sorted newest first unless asked otherwise (issue 16). A
+hand-edited link with a bad date, status, type or page number is said on the page
+(422), not silently ignored. The pager is the console's one (`web/paging.py`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
-from urllib.parse import urlencode
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from starlette.requests import Request
 from starlette.responses import Response
 
+from returnflow.domain.kinds import RequestType
 from returnflow.domain.lifecycle import Status
-from returnflow.domain.paging import page_count
 from returnflow.domain.text import DomainError, Text
 from returnflow.entrypoints import params
 from returnflow.entrypoints.deps import Context
 from returnflow.entrypoints.steps import perform
 from returnflow.services import review as review_service
 from returnflow.services.queries import ReturnFilter, ReturnPage
+from returnflow.web import paging
+from returnflow.web.paging import pager
 from returnflow.web.roles import Viewer
 from returnflow.web.staff_page import render_staff
 from returnflow.web.templating import DISPLAY_ZONE
 
 router = APIRouter(include_in_schema=False)
 
-PAGE_SIZE = 20
+PAGE_SIZE = paging.PAGE_SIZE
+SORTS = ("newest", "oldest", "amount_high", "amount_low", "updated")
 
 
 @dataclass
@@ -53,6 +58,16 @@ def _status(asked: _Asked) -> Status | None:
         return Status(asked.values["status"])
     except ValueError:
         asked.errors.append(Text("未知的状态", "Unknown status"))
+        return None
+
+
+def _type(asked: _Asked) -> RequestType | None:
+    if not asked.values["type"]:
+        return None
+    try:
+        return RequestType(asked.values["type"])
+    except ValueError:
+        asked.errors.append(Text("未知的申请类型", "Unknown request type"))
         return None
 
 
@@ -92,6 +107,8 @@ def _parse(values: dict[str, str], page: str) -> _Asked:
         merchant_id=values["merchant_id"] or None,
         created_from=created_from,
         created_to=created_to,
+        request_type=_type(asked),
+        sort=values["sort"] if values["sort"] in SORTS else "newest",
     )
     return asked
 
@@ -108,6 +125,8 @@ def search_page(
     date_from: str = "",
     date_to: str = "",
     page: str = "1",
+    kind: Annotated[str, Query(alias="type", max_length=20)] = "",
+    sort: str = "",
 ) -> Response:
     """Every staff role: newest first, merchant-scoped, dates in local days (inclusive)."""
     scope = session.principal.merchant_scope
@@ -119,6 +138,8 @@ def search_page(
             "merchant_id": merchant_id.strip(),
             "date_from": date_from.strip(),
             "date_to": date_to.strip(),
+            "type": kind.strip(),
+            "sort": sort.strip() if sort.strip() in SORTS[1:] else "",
         },
         page,
     )
@@ -131,19 +152,16 @@ def search_page(
             ),
         )
     kept = {key: value for key, value in asked.values.items() if value}
-
-    def page_url(number: int) -> str:
-        return "/staff/returns?" + urlencode({**kept, "page": str(number)})
-
+    control = pager("/staff/returns", found.total, asked.page, kept, PAGE_SIZE)
     values = {
         "values": asked.values,
         "statuses": list(Status),
+        "types": list(RequestType),
+        "sorts": SORTS,
         "errors": asked.errors,
         "results": found.items,
         "total": found.total,
-        "page": asked.page,
-        "pages": page_count(found.total, PAGE_SIZE),
-        "page_url": page_url,
+        "pager": control,
         "now": context.clock(),
     }
     return render_staff(

@@ -31,7 +31,7 @@ from returnflow.services import warehouse_queries as queries
 from returnflow.services.receiving_photos import FORM_BODY, MAX_PHOTOS, SavedPhotos
 from returnflow.services.unit_of_work import UnitOfWork
 from returnflow.services.warehouse_queries import RequestWarehouse
-from returnflow.web import console_warehouse_stock
+from returnflow.web import console_warehouse_queue, console_warehouse_stock
 from returnflow.web.guards import StaffSession, check_csrf
 from returnflow.web.roles import Disposer, Inspector
 from returnflow.web.staff_page import render_staff
@@ -319,3 +319,4 @@ def put_away(
 
 
 router.include_router(console_warehouse_stock.router)
+router.include_router(console_warehouse_queue.router)

@@ -1,5 +1,7 @@
 """The public help centre's return-policy pages (issue 15, R2.1): no sign-in.
 
+`/help` (issue 16) answers the questions customers ask, in plain words, with every
+figure read from the policy in force, the return-method book and the refund settings.
 `/help/returns` (the platform's promise, by category), `/help/returns/merchants/{id}`
 (what one merchant adds), `…/categories/{category}` and `…/products/{sku}` (what applies
 to one category or product). Phone-first, in the visitor's language (the header's
@@ -16,7 +18,7 @@ from starlette.responses import Response
 
 from returnflow.app_context import AppContext
 from returnflow.entrypoints.deps import Context
-from returnflow.services import policy_summary
+from returnflow.services import help_facts, policy_summary
 from returnflow.services.policy_words import EXCLUSIONS, INTACT, TERM_LABELS
 from returnflow.web.templating import render
 
@@ -31,6 +33,13 @@ def _render(request: Request, template: str, values: dict[str, Any]) -> Response
     response.headers["Cache-Control"] = "public, max-age=300"
     response.headers["Vary"] = "Cookie, Accept-Language"
     return response
+
+
+@router.get("/help")
+def faq_page(request: Request, context: Context) -> Response:
+    with context.uow() as uow:
+        facts = help_facts.customer_facts(uow, context.settings, context.clock())
+    return _render(request, "help/faq.html", {"facts": facts})
 
 
 @router.get(BASE)

@@ -18,6 +18,7 @@ from returnflow.web.guards import StaffPage, StaffSession
 Viewer = Annotated[StaffSession, Depends(StaffPage(P.RETURNS_VIEW))]
 Filer = Annotated[StaffSession, Depends(StaffPage(P.RETURNS_FILE))]
 Reviewer = Annotated[StaffSession, Depends(StaffPage(P.RETURNS_REVIEW))]
+Assigner = Annotated[StaffSession, Depends(StaffPage(P.RETURNS_ASSIGN))]  # issue 16
 Canceller = Annotated[StaffSession, Depends(StaffPage(P.RETURNS_CANCEL))]
 Confirmer = Annotated[StaffSession, Depends(StaffPage(P.RETURNS_CONFIRM))]
 Shipper = Annotated[StaffSession, Depends(StaffPage(P.RETURNS_SHIP))]
@@ -51,3 +52,4 @@ RiskJudge = Annotated[StaffSession, Depends(StaffPage(P.RISK_JUDGE))]  # fraud o
 RiskManager = Annotated[StaffSession, Depends(StaffPage(P.RISK_MANAGE))]  # watch list, register
 TermsKeeper = Annotated[StaffSession, Depends(StaffPage(P.MERCHANT_TERMS))]  # own terms
 Onboarder = Annotated[StaffSession, Depends(StaffPage(P.MERCHANTS_ONBOARD))]  # applications
+Publisher = Annotated[StaffSession, Depends(StaffPage(P.POLICY_PUBLISH))]  # issue 16: policy

@@ -8,7 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
-from babel.numbers import format_currency
+from babel.numbers import format_currency, format_decimal
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
@@ -16,6 +16,7 @@ from starlette.responses import HTMLResponse
 from returnflow.domain.money import Money
 from returnflow.domain.text import Text
 from returnflow.entrypoints.language import preferred_language
+from returnflow.web.code_words import label
 from returnflow.web.i18n import LANGUAGES, translations
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -45,6 +46,27 @@ def money(amount: Money | None, language: str) -> str:
     return format_currency(amount.cents / 100, amount.currency, locale=_BABEL_LOCALE[language])
 
 
+def yuan(fen: int | float | None, language: str, currency: str = "CNY") -> str:
+    """An amount held as a plain number of fen (read models that keep `int`), as money."""
+    if fen is None:
+        return ""
+    return format_currency(fen / 100, currency, locale=_BABEL_LOCALE[language])
+
+
+def number(value: float | int | None, language: str, digits: int = 1) -> str:
+    """A figure with at most `digits` decimals and no trailing ".0" (Babel)."""
+    if value is None:
+        return "—"
+    pattern = "#,##0" + ("." + "#" * digits if digits else "")
+    return format_decimal(value, format=pattern, locale=_BABEL_LOCALE[language])
+
+
+def words(value: object, language: str, kind: str = "") -> str:
+    """A code in the reader's language (web/code_words.py `label`)."""
+    found = label(value, kind)
+    return found.in_language(language) if isinstance(found, Text) else found
+
+
 def local_time(moment: datetime | None, language: str) -> str:
     """Stored in UTC, shown in the platform's local time (Asia/Shanghai)."""
     if moment is None:
@@ -63,6 +85,9 @@ def render(
         "lang": language,
         "languages": LANGUAGES,
         "money": lambda amount: money(amount, language),
+        "yuan": lambda fen, currency="CNY": yuan(fen, language, currency),
+        "number": lambda value, digits=1: number(value, language, digits),
+        "label": lambda value, kind="": words(value, language, kind),
         "local_time": lambda moment: local_time(moment, language),
         "text": lambda value: value.in_language(language) if isinstance(value, Text) else value,
         "current_path": request.url.path + (f"?{request.url.query}" if request.url.query else ""),

@@ -8,6 +8,7 @@ table module is imported here so the declarative registry knows them all.
 from returnflow.storage.schema import (  # noqa: F401 (registry)
     analytics,  # issue 14: daily rollups behind the KPIs
     appeals,
+    assignment,  # issue 16: who holds which request in review (seed 000 §7.2.3)
     complaints,
     conversations,  # issue 13: a conversation per request (R11.1)
     disputes,
@@ -16,6 +17,7 @@ from returnflow.storage.schema import (  # noqa: F401 (registry)
     notices,  # issue 13: notice channels, deliveries, inbox
     on_call,  # issue 14: who is on call for incidents (R13.1)
     onboarding,  # issue 15: merchants' applications (seed 000 §9.1)
+    product_images,  # issue 16: the server's copies of product pictures
     reports,  # issue 14: periodic reports and their subscribers (R9.3)
     risk,  # issue 15: risk at intake (R10.3)
     risk_register,  # issue 15: the risk register, its history, outreach (R10)
