@@ -93,7 +93,7 @@ def test_the_overall_rate_service_figures_and_problems_are_written_from_the_numb
     assert en[1].startswith("保温杯 (杯具小店) comes back for quality at 20.0%, 3.0× its category")
     assert "Only 88.0% of refunds were paid by their deadline" in en[2]
     assert en[3] == "CSAT fell to 78.0% from 86.5%: review the low-scoring cases."
-    assert "rose to ¥15.00 from ¥12.00" in en[4]
+    assert "rose to CN¥15.00 from CN¥12.00" in en[4]  # Babel's English form
 
 
 def test_few_units_or_a_steady_period_say_so_in_one_line() -> None:

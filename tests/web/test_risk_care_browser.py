@@ -85,7 +85,7 @@ def test_care_list_to_outreach_and_the_register(
     expect(card.locator("[data-rating]")).to_have_text("20")
     expect(card.locator("[data-owner]")).to_have_text("li.na")
     card.locator("[data-history] summary").click()
-    expect(card.locator("[data-history]")).to_contain_text("manager:zhang.wei")
+    expect(card.locator("[data-history]")).to_contain_text("运营经理 zhang.wei")
     expect(card.locator("[data-history]")).not_to_contain_text("应对措施")  # unchanged
     expect(card.locator("tr[data-indicator=return_rate]").first).to_be_visible()
     _shot(page, "register-zh")

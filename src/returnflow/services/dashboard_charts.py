@@ -217,8 +217,8 @@ def _sla_note(f: Filters) -> Text:
         f" {t.inspection_hours:g} 小时内；投诉：{t.first_response_hours:g} 小时内首次响应"
         "（普通投诉的时限，紧急投诉的 1 小时时限由投诉超时监控）。按结束当天计。",
         f"Refunds: paid by their deadline; reviews: decided within {t.review_hours:g} h of"
-        f" filing; inspections: within {t.inspection_hours:g} h of receipt; complaints: first"
-        f" answer within {t.first_response_hours:g} h (the ordinary target; urgent ones' 1 h"
+        f" filing; inspections: within {t.inspection_hours:g} h of receipt; first answers to"
+        f" complaints: within {t.first_response_hours:g} h (the ordinary target; urgent ones' 1 h"
         " is watched by the complaint breach monitor). Counted on the day each ended.",
     )
 
