@@ -18,6 +18,9 @@ os.environ.setdefault("RETURNFLOW_ARGON2_MEMORY_KIB", "64")
 # No secret has a default (returnflow/process_secrets.py): the tests pass their own.
 os.environ.setdefault("RETURNFLOW_SECRET_KEY", "test-portal-link-key")
 os.environ.setdefault("RETURNFLOW_SANDBOX_WEBHOOK_SECRET", "test-sandbox-notice-key")
+# Certification gates (issue 17) are on in the product; tests that inspect do so without
+# certificates, and the gate's own tests turn it on (tests/test_training*.py).
+os.environ.setdefault("RETURNFLOW_CERTIFICATION_GATES", "off")
 
 import socket
 from collections.abc import Callable, Iterator

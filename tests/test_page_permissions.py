@@ -217,6 +217,13 @@ PAGES: dict[tuple[str, str], Permission | None] = {
         P.MERCHANTS_ONBOARD
     ),
     ("GET", "/images/products/{key}"): PUBLIC,  # issue 16: product pictures, served local
+    # issue 17: training, every staff role; waivers by administrators (R16.8)
+    ("GET", "/staff/training"): P.TRAINING,
+    ("POST", "/staff/training/attempts"): P.TRAINING,
+    ("GET", "/staff/training/attempts/{attempt_id}"): P.TRAINING,
+    ("POST", "/staff/training/attempts/{attempt_id}/answers"): P.TRAINING,
+    ("POST", "/staff/training/waivers"): P.USERS_MANAGE,
+    ("GET", "/staff/training/team"): P.STAFF_SCORECARDS,
     # last: it ends the session the other rows use
     ("POST", "/staff/logout"): PUBLIC,
 }
@@ -240,6 +247,7 @@ SAMPLE = {
     "{subscription_id}": "999999",
     "{delivery_id}": "999999",
     "{notification_id}": "999999",
+    "{attempt_id}": "999999",
 }
 
 

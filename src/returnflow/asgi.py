@@ -44,6 +44,7 @@ from returnflow.api import statements as api_statements
 from returnflow.api import store_credit as api_store_credit
 from returnflow.api import surveys as api_surveys
 from returnflow.api import tracking as api_tracking
+from returnflow.api import training as api_training  # issue 17: R16.8
 from returnflow.api import users as api_users
 from returnflow.api import warehouse as api_warehouse
 from returnflow.api import webhooks as api_webhooks
@@ -87,6 +88,7 @@ from returnflow.web import console_search as web_console_search
 from returnflow.web import console_shipping as web_console_shipping
 from returnflow.web import console_statements as web_statements
 from returnflow.web import console_surveys as web_surveys
+from returnflow.web import console_training as web_training  # issue 17: R16.8
 from returnflow.web import console_users as web_users
 from returnflow.web import console_warehouse as web_warehouse
 from returnflow.web import console_webhooks as web_webhooks
@@ -198,6 +200,8 @@ ROUTES = (
     web_onboarding_apply,  # the public form and the private status link
     web_onboarding,  # the reviewers' pages
     api_merchant_terms,  # issue 15: a merchant's own terms and profile (R11.1)
+    api_training,  # issue 17: courses, checks, certificates, waivers (R16.8)
+    web_training,
     api_policy_summary,  # the public policy summary (R2.1)
     web_merchant_terms,
     web_help_centre,

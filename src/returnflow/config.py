@@ -174,3 +174,7 @@ class Settings(BaseSettings):
     inspection_timeout_days: float = 10
     reminder_hours: float = 24  # customer reminders this long before ship-by / confirm-by
     dispute_evidence_days: float = 3
+    # training and certification (issue 17, R16.8): inspecting needs a valid "inspection"
+    # certificate while gates are on; a pass certifies for this many days
+    certification_gates: bool = True
+    certificate_validity_days: int = 365

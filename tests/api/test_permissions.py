@@ -227,6 +227,12 @@ RULES: dict[tuple[str, str], Permission | None] = {
     ("GET", "/api/v1/merchants/{merchant_id}/profile"): P.MERCHANT_TERMS,
     ("PUT", "/api/v1/merchants/{merchant_id}/profile"): P.MERCHANT_TERMS,
     ("GET", "/api/v1/policy/summary"): None,
+    # issue 17: training, every staff role; waivers by administrators (R16.8)
+    ("GET", "/api/v1/training/skills"): P.TRAINING,
+    ("POST", "/api/v1/training/attempts"): P.TRAINING,
+    ("POST", "/api/v1/training/attempts/{attempt_id}/answers"): P.TRAINING,
+    ("POST", "/api/v1/training/waivers"): P.USERS_MANAGE,
+    ("GET", "/api/v1/training/team"): P.STAFF_SCORECARDS,
 }
 
 

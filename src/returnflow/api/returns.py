@@ -20,6 +20,7 @@ from returnflow.domain.text import DomainError, Text
 from returnflow.entrypoints.deps import Allowed, Context, Language
 from returnflow.entrypoints.steps import perform
 from returnflow.services import idempotency, merchant_desk
+from returnflow.services import inspection as inspection_service
 from returnflow.services import returns as return_service
 from returnflow.services import risk as risk_service
 from returnflow.services import shipping as shipping_service
@@ -218,8 +219,14 @@ def inspect(
     principal: Inspector,
 ) -> schemas.ReturnOut:
     merchant_desk.platform_only(principal.merchant_scope)  # issue 15: merchants use the checklist
-    action = Action.INSPECT_PASS if body.passed else Action.INSPECT_FAIL
-    return _step(context, rma_no, action, principal, language, note=body.notes)
+
+    def step(uow: UnitOfWork, now: datetime) -> schemas.ReturnOut:
+        request = inspection_service.record_verdict(
+            uow, rma_no, body.passed, principal.actor, now, note=body.notes
+        )
+        return _render(uow, request, principal, language, now)
+
+    return perform(context, step)
 
 
 def _note_step(action: Action, permission: Permission, summary: str) -> None:

@@ -58,3 +58,4 @@ RiskJudge = Annotated[Principal, Depends(Allowed(P.RISK_JUDGE))]  # fraud or saf
 RiskManager = Annotated[Principal, Depends(Allowed(P.RISK_MANAGE))]  # watch list, register
 TermsKeeper = Annotated[Principal, Depends(Allowed(P.MERCHANT_TERMS))]  # own terms
 Onboarder = Annotated[Principal, Depends(Allowed(P.MERCHANTS_ONBOARD))]  # applications
+Trainee = Annotated[Principal, Depends(Allowed(P.TRAINING))]  # issue 17: every staff role

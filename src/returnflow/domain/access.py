@@ -77,6 +77,7 @@ class Permission(StrEnum):
     MERCHANTS_ONBOARD = "merchants.onboard"  # review merchants' applications (seed 000 §9.1)
     # the console's lists (issue 16): give or move review work to a person (seed 000 §7.2.3)
     RETURNS_ASSIGN = "returns.assign"  # managers; anyone who reviews may take unassigned work
+    TRAINING = "training.take"  # issue 17: one's own courses, checks and certificates (R16.8)
 
 
 P = Permission
@@ -86,6 +87,7 @@ _STAFF_READ = {
     P.POLICY_VIEW,
     P.ACCOUNT_SECURITY,
     P.NOTIFICATIONS_VIEW,
+    P.TRAINING,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {

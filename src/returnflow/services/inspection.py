@@ -34,9 +34,10 @@ from returnflow.domain.orders import Order
 from returnflow.domain.refunds import Deduction
 from returnflow.domain.returns import ReturnRequest
 from returnflow.domain.text import Text
-from returnflow.services import merchant_desk, photo_refs
+from returnflow.domain.training import Skill
+from returnflow.services import merchant_desk, photo_refs, training
 from returnflow.services.errors import NotFound
-from returnflow.services.returns import get_return, policy_for
+from returnflow.services.returns import get_return, perform, policy_for
 from returnflow.services.unit_of_work import UnitOfWork
 
 __all__ = [
@@ -103,6 +104,16 @@ def goods_of(order: Order, request: ReturnRequest) -> list[Goods]:
     return goods
 
 
+def record_verdict(
+    uow: UnitOfWork, rma_no: str, passed: bool, actor: str, now: datetime, *, note: str = ""
+) -> ReturnRequest:
+    """The API's short inspection (passed or not, with a note) behind the same certificate
+    gate as the checklist: otherwise it would be the way round the gate (issue 17)."""
+    training.require(uow, actor, Skill.INSPECTION, now)
+    action = Action.INSPECT_PASS if passed else Action.INSPECT_FAIL
+    return perform(uow, rma_no, action, actor, now, note=note)
+
+
 def inspect(
     uow: UnitOfWork,
     rma_no: str,
@@ -111,12 +122,15 @@ def inspect(
     now: datetime,
     *,
     merchant_scope: str | None = None,
+    gates: training.TrainingRules | None = None,
 ) -> Outcome:
     """Judge the findings, move the request, store everything; the caller commits.
 
-    A merchant inspects only its own requests, and only at its own warehouse.
+    A merchant inspects only its own requests, and only at its own warehouse; with the
+    certification gates on (`gates`, else the settings) the inspector needs a certificate.
     """
     merchant_desk.own_warehouse(uow, merchant_scope)
+    training.require(uow, actor, Skill.INSPECTION, now, gates)  # issue 17: certified inspectors
     request = get_return(uow, rma_no, merchant_scope=merchant_scope, for_update=True)
     transition_for(Action.INSPECT_PASS, request.status, request.request_type)  # refuse early
     photo_refs.check_for_request(uow, given.photos, rma_no=request.rma_no)

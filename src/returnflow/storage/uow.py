@@ -67,6 +67,7 @@ from returnflow.storage.stock import Stock
 from returnflow.storage.store_credit import StoreCredit
 from returnflow.storage.surveys import SurveyRepository
 from returnflow.storage.tracking import TrackingStore
+from returnflow.storage.training import TrainingStore
 from returnflow.storage.warehouse import Warehouse
 from returnflow.storage.warehouse_work import WarehouseWork
 from returnflow.storage.webhooks import WebhookStore
@@ -190,6 +191,7 @@ class UnitOfWork:
         self.risk_tuning = RiskTuningReads(self.session)  # issue 15: verdicts × scores
         self.onboarding_retention = OnboardingRetention(self.session)  # rejected documents
         self.warehouse_work = WarehouseWork(self.session)  # issue 16: the warehouse's counts
+        self.training = TrainingStore(self.session)  # issue 17: checks, certificates
 
     def __exit__(
         self,

@@ -160,6 +160,8 @@ def _inspect_now(
         raise
     if isinstance(done, Refused):
         saved.discard()
+        if done.code == "certificate_required":  # issue 17: the way to the course, not a dead end
+            return RedirectResponse("/staff/training?needed=inspection", status_code=303)
         return _again(request, context, session, rma_no, typed, done.message, done.status)
     return RedirectResponse(f"{_base(rma_no)}/inspect?done=1", status_code=303)
 

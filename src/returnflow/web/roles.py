@@ -53,3 +53,4 @@ RiskManager = Annotated[StaffSession, Depends(StaffPage(P.RISK_MANAGE))]  # watc
 TermsKeeper = Annotated[StaffSession, Depends(StaffPage(P.MERCHANT_TERMS))]  # own terms
 Onboarder = Annotated[StaffSession, Depends(StaffPage(P.MERCHANTS_ONBOARD))]  # applications
 Publisher = Annotated[StaffSession, Depends(StaffPage(P.POLICY_PUBLISH))]  # issue 16: policy
+Trainee = Annotated[StaffSession, Depends(StaffPage(P.TRAINING))]  # issue 17: every staff role

@@ -58,7 +58,9 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         for table in chain.APPEND_ONLY_TABLES:
             op.execute(f"DROP TRIGGER IF EXISTS {_trigger(table)} ON {table}")
-        op.execute("DROP FUNCTION IF EXISTS returnflow_append_only()")
+        # CASCADE: later revisions guard their own trails with the same function (0037,
+        # 0038); a downgrade through them has dropped their triggers already
+        op.execute("DROP FUNCTION IF EXISTS returnflow_append_only() CASCADE")
     for item in reversed(chain.CHAINS):
         for name in ("row_hash", "prev_hash"):
             # native DROP COLUMN (SQLite 3.35+): a batch copy of ledger_entries would

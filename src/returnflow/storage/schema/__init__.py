@@ -23,6 +23,7 @@ from returnflow.storage.schema import (  # noqa: F401 (registry)
     risk_register,  # issue 15: the risk register, its history, outreach (R10)
     staff_notices,  # issue 13: staff and merchant notifications
     surveys,  # R7.2 satisfaction surveys
+    training,  # issue 17: knowledge checks and certificates (R16.8)
     webhooks,  # R15.1
 )
 from returnflow.storage.schema.accounts import (
