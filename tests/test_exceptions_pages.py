@@ -135,6 +135,7 @@ def test_resolving_needs_a_note_and_keeps_who_and_when(
         "/staff/exceptions", params={"state": "resolved"}, headers={"Accept-Language": "en"}
     )
     assert 'data-resolved-by="agent:li.na"' in resolved.text
+    assert "Resolved by Customer service li.na at" in resolved.text  # in words (issue 16)
     assert "carrier pays; customer called" in resolved.text
 
 

@@ -211,6 +211,7 @@ def test_the_table_says_what_follows_what(context: AppContext) -> None:
         "dispute.evidence_added": ["notify_mediators_when_heard"],
         "incident.opened": ["notify_on_call"],  # issue 14: the people on call, else managers
         "incident.assigned": ["notify_on_call"],  # its owner hears the assignment
+        "policy.published": ["mark_stale"],  # issue 17: lessons to re-read
     }
     assert set(EVENT_HANDLERS) == set(names)
 

@@ -224,6 +224,18 @@ PAGES: dict[tuple[str, str], Permission | None] = {
     ("POST", "/staff/training/attempts/{attempt_id}/answers"): P.TRAINING,
     ("POST", "/staff/training/waivers"): P.USERS_MANAGE,
     ("GET", "/staff/training/team"): P.STAFF_SCORECARDS,
+    # issue 17: improvement proposals and the quarterly process review (R16.11)
+    ("GET", "/staff/improvements"): P.IMPROVEMENTS_PROPOSE,
+    ("POST", "/staff/improvements"): P.IMPROVEMENTS_PROPOSE,
+    ("POST", "/staff/improvements/{proposal_id}/triage"): P.IMPROVEMENTS_MANAGE,
+    ("POST", "/staff/improvements/{proposal_id}/start"): P.IMPROVEMENTS_MANAGE,
+    ("POST", "/staff/improvements/{proposal_id}/close"): P.IMPROVEMENTS_MANAGE,
+    ("GET", "/staff/reviews/quarterly"): P.IMPROVEMENTS_MANAGE,
+    ("GET", "/staff/reviews/quarterly.csv"): P.IMPROVEMENTS_MANAGE,
+    ("GET", "/help/suggest"): PUBLIC,  # customers' suggestions (R16.11)
+    ("POST", "/help/suggest"): PUBLIC,
+    ("POST", "/staff/training/rereads"): P.TRAINING,  # a lesson re-read after a policy change
+    ("POST", "/staff/training/assessments"): P.STAFF_SCORECARDS,  # a supervisor records one
     # last: it ends the session the other rows use
     ("POST", "/staff/logout"): PUBLIC,
 }
@@ -248,6 +260,7 @@ SAMPLE = {
     "{delivery_id}": "999999",
     "{notification_id}": "999999",
     "{attempt_id}": "999999",
+    "{proposal_id}": "999999",
 }
 
 

@@ -33,6 +33,7 @@ from returnflow.api import notifications as api_notifications
 from returnflow.api import onboarding as api_onboarding  # issue 15
 from returnflow.api import policy_summary as api_policy_summary  # issue 15: R2.1
 from returnflow.api import privacy as api_privacy
+from returnflow.api import proposals as api_proposals  # issue 17: R16.11
 from returnflow.api import receiving as api_receiving
 from returnflow.api import refunds as api_refunds
 from returnflow.api import reports as api_reports  # issue 14: R9.3
@@ -70,12 +71,14 @@ from returnflow.web import console_disputes as web_disputes
 from returnflow.web import console_exceptions as web_exceptions
 from returnflow.web import console_finance as web_finance
 from returnflow.web import console_hotline as web_console_hotline
+from returnflow.web import console_improvements as web_improvements  # issue 17: R16.11
 from returnflow.web import console_incidents as web_incidents  # issue 14: R13.1
 from returnflow.web import console_insights as web_insights  # issue 14: R9.2, R9.5
 from returnflow.web import console_journal as web_journal
 from returnflow.web import console_merchant_terms as web_merchant_terms  # issue 15
 from returnflow.web import console_notifications as web_notifications
 from returnflow.web import console_onboarding as web_onboarding  # issue 15
+from returnflow.web import console_process_review as web_process_review
 from returnflow.web import console_receiving as web_receiving
 from returnflow.web import console_recoveries as web_recoveries
 from returnflow.web import console_reports as web_reports  # issue 14: R9.3
@@ -93,6 +96,7 @@ from returnflow.web import console_users as web_users
 from returnflow.web import console_warehouse as web_warehouse
 from returnflow.web import console_webhooks as web_webhooks
 from returnflow.web import help_centre as web_help_centre  # issue 15: R2.1
+from returnflow.web import help_suggest as web_help_suggest
 from returnflow.web import manual as web_manual  # issue 16: the operator manual
 from returnflow.web import onboarding_apply as web_onboarding_apply
 from returnflow.web import portal as web_portal
@@ -202,6 +206,10 @@ ROUTES = (
     api_merchant_terms,  # issue 15: a merchant's own terms and profile (R11.1)
     api_training,  # issue 17: courses, checks, certificates, waivers (R16.8)
     web_training,
+    api_proposals,  # issue 17: improvement proposals (R16.11)
+    web_improvements,
+    web_process_review,  # the quarterly process review
+    web_help_suggest,  # customers' suggestions from the help centre
     api_policy_summary,  # the public policy summary (R2.1)
     web_merchant_terms,
     web_help_centre,

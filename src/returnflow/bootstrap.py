@@ -33,6 +33,7 @@ from returnflow.services.staff_notice_handlers import (  # issue 13
     notify_mediators_when_heard,
     notify_staff,
 )
+from returnflow.services.training_stale import mark_stale  # issue 17: lessons to re-read
 from returnflow.services.unit_of_work import UnitOfWork
 
 if TYPE_CHECKING:  # app_context builds its bus here: a type-only import, no cycle
@@ -107,6 +108,8 @@ EVENT_HANDLERS: Mapping[str, Sequence[Follower]] = {
     # monitors and incidents (issue 14): managers hear a new incident, an owner its assignment
     "incident.opened": [plain(notify_on_call)],
     "incident.assigned": [plain(notify_on_call)],
+    # training (issue 17): a new policy version marks the lessons it changed for re-reading
+    "policy.published": [plain(mark_stale)],
 }
 
 

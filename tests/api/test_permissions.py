@@ -233,6 +233,15 @@ RULES: dict[tuple[str, str], Permission | None] = {
     ("POST", "/api/v1/training/attempts/{attempt_id}/answers"): P.TRAINING,
     ("POST", "/api/v1/training/waivers"): P.USERS_MANAGE,
     ("GET", "/api/v1/training/team"): P.STAFF_SCORECARDS,
+    ("GET", "/api/v1/training/upkeep"): P.TRAINING,  # re-reads and assessments due
+    ("POST", "/api/v1/training/rereads"): P.TRAINING,
+    ("POST", "/api/v1/training/assessments"): P.STAFF_SCORECARDS,
+    # issue 17: improvement proposals, any staff proposes; managers triage and close (R16.11)
+    ("GET", "/api/v1/proposals"): P.IMPROVEMENTS_PROPOSE,
+    ("POST", "/api/v1/proposals"): P.IMPROVEMENTS_PROPOSE,
+    ("POST", "/api/v1/proposals/{proposal_id}/triage"): P.IMPROVEMENTS_MANAGE,
+    ("POST", "/api/v1/proposals/{proposal_id}/start"): P.IMPROVEMENTS_MANAGE,
+    ("POST", "/api/v1/proposals/{proposal_id}/close"): P.IMPROVEMENTS_MANAGE,
 }
 
 

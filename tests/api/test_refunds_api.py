@@ -423,7 +423,7 @@ def test_instant_refund_at_first_scan_then_recovery_after_failed_inspection(
     assert client.get(f"/api/v1/returns/{rma}").json()["status"] == "in_transit"
     worker.tick()  # the "paid" notice leaves
     mails = _mail_texts(tmp_path)
-    assert any("84.00 CNY" in m and "Alipay" in m for m in mails)
+    assert any("CN¥84.00" in m and "Alipay" in m for m in mails)
     client.post(f"/api/v1/returns/{rma}/receive")
     client.post(f"/api/v1/returns/{rma}/inspect", json={"passed": False, "notes": "商品已使用"})
     worker.tick()
@@ -482,7 +482,7 @@ def test_instant_refund_then_passed_inspection_moves_to_refunded_silently(
     worker.tick()
     worker.tick()
     assert client.get(f"/api/v1/returns/{rma}").json()["status"] == "completed"  # paid: done
-    paid_mails = [m for m in _mail_texts(tmp_path) if "84.00 CNY" in m]
+    paid_mails = [m for m in _mail_texts(tmp_path) if "CN¥84.00" in m]
     assert len(paid_mails) == 1  # told once, when the money went
 
 

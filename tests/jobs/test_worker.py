@@ -75,7 +75,7 @@ def test_refund_notice_says_the_money_was_paid(
     subjects = [str(m["Subject"]) for m in smtp_server.messages]
     assert any("退款已到账" in s and "refund" in s for s in subjects)
     refund_mail = next(m for m in smtp_server.messages if "退款已到账" in str(m["Subject"]))
-    assert "84.00 CNY" in _body(refund_mail)
+    assert "¥84.00" in _body(refund_mail) and "CN¥84.00" in _body(refund_mail)  # Babel, zh and en
     assert "Alipay" in _body(refund_mail)  # where the money went back to, and when (issue 13)
     assert "working day" in _body(refund_mail)
 

@@ -8,7 +8,7 @@ from the stored seed and scores them; the client never holds an answer key.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter
@@ -17,12 +17,14 @@ from pydantic import BaseModel, Field
 from returnflow.api.roles import Admin, StaffScorer, Trainee
 from returnflow.app_context import AppContext
 from returnflow.domain.training import Certificate, Lesson, Skill
+from returnflow.domain.training_notice_words import LESSON_TITLES
 from returnflow.domain.training_questions import Question
+from returnflow.domain.training_schedule import AssessmentKind, Due
 from returnflow.entrypoints.deps import Context, Language
 from returnflow.entrypoints.params import RowId
 from returnflow.entrypoints.steps import perform
 from returnflow.services import training as service
-from returnflow.services import training_team
+from returnflow.services import training_schedule, training_stale, training_team
 from returnflow.services.unit_of_work import UnitOfWork
 
 router = APIRouter(prefix="/api/v1/training", tags=["training"])
@@ -224,6 +226,7 @@ class CellOut(BaseModel):
     skill: Skill
     standing: str
     expires_at: datetime | None
+    rereads: int = 0  # lessons a new policy version asks this person to re-read
 
 
 class MemberOut(BaseModel):
@@ -251,7 +254,12 @@ def team(context: Context, principal: StaffScorer) -> TeamOut:
             display_name=m.display_name,
             role=m.role.value,
             cells=[
-                CellOut(skill=skill, standing=cell.standing.value, expires_at=cell.expires_at)
+                CellOut(
+                    skill=skill,
+                    standing=cell.standing.value,
+                    expires_at=cell.expires_at,
+                    rereads=cell.rereads,
+                )
                 for skill, cell in m.cells.items()
             ],
         )
@@ -264,3 +272,94 @@ def team(context: Context, principal: StaffScorer) -> TeamOut:
 
 def context_rules(context: AppContext) -> service.TrainingRules:
     return service.TrainingRules.from_settings(context.settings)
+
+
+# --- upkeep: lessons to re-read after a policy change, periodic assessments -------------
+
+
+class RereadOut(BaseModel):
+    lesson: str  # "skill:generator"
+    skill: Skill
+    title: str
+    policy_version: int  # the version that changed what it teaches
+    marked_at: datetime
+
+
+class DueOut(BaseModel):
+    kind: AssessmentKind
+    label: str
+    due_on: date
+    last_done: date | None
+    state: str  # scheduled | due_soon | overdue
+
+
+class UpkeepOut(BaseModel):
+    rereads: list[RereadOut]
+    assessments: list[DueOut]
+
+
+class RereadIn(BaseModel):
+    lesson: str = Field(min_length=1, max_length=60)
+
+
+class AssessmentIn(BaseModel):
+    username: str = Field(min_length=1, max_length=100)
+    kind: AssessmentKind
+    note: str = Field(default="", max_length=500)
+
+
+def _due(due: Due, language: str) -> DueOut:
+    label = due.kind.label.in_language(language)
+    return DueOut(
+        kind=due.kind, label=label, due_on=due.due_on, last_done=due.last_done, state=due.state
+    )
+
+
+def _upkeep(uow: UnitOfWork, username: str, now: datetime, language: str) -> UpkeepOut:
+    rereads = [
+        RereadOut(
+            lesson=r.lesson,
+            skill=Skill(r.skill),
+            title=LESSON_TITLES[r.lesson].in_language(language)
+            if r.lesson in LESSON_TITLES
+            else r.lesson,
+            policy_version=r.policy_version,
+            marked_at=r.marked_at,
+        )
+        for r in training_stale.rereads_of(uow, username).values()
+    ]
+    dues = [_due(d, language) for d in training_schedule.schedule_of(uow, username, now)]
+    return UpkeepOut(rereads=rereads, assessments=dues)
+
+
+@router.get("/upkeep")
+def upkeep(context: Context, language: Language, principal: Trainee) -> UpkeepOut:
+    """My lessons to re-read after a policy change and my periodic assessments' due dates."""
+    return perform(context, lambda uow, now: _upkeep(uow, principal.username, now, language))
+
+
+@router.post("/rereads")
+def confirm_reread(
+    body: RereadIn, context: Context, language: Language, principal: Trainee
+) -> UpkeepOut:
+    """I have re-read a lesson: its mark is cleared (404 `reread_not_found` if none)."""
+
+    def step(uow: UnitOfWork, now: datetime) -> UpkeepOut:
+        training_stale.confirm_reread(uow, principal.username, body.lesson, now)
+        return _upkeep(uow, principal.username, now, language)
+
+    return perform(context, step)
+
+
+@router.post("/assessments", status_code=201)
+def record_assessment(
+    body: AssessmentIn, context: Context, language: Language, principal: StaffScorer
+) -> list[DueOut]:
+    """A supervisor records a periodic assessment done; the person's schedule after it."""
+
+    def step(uow: UnitOfWork, now: datetime) -> list[DueOut]:
+        username = body.username.strip()
+        training_schedule.record(uow, username, body.kind, principal.actor, now, body.note)
+        return [_due(d, language) for d in training_schedule.schedule_of(uow, username, now)]
+
+    return perform(context, step)

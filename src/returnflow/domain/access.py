@@ -78,6 +78,8 @@ class Permission(StrEnum):
     # the console's lists (issue 16): give or move review work to a person (seed 000 §7.2.3)
     RETURNS_ASSIGN = "returns.assign"  # managers; anyone who reviews may take unassigned work
     TRAINING = "training.take"  # issue 17: one's own courses, checks and certificates (R16.8)
+    IMPROVEMENTS_PROPOSE = "improvements.propose"  # issue 17: propose, see one's own (R16.11)
+    IMPROVEMENTS_MANAGE = "improvements.manage"  # triage, close, the quarterly review: managers
 
 
 P = Permission
@@ -88,6 +90,7 @@ _STAFF_READ = {
     P.ACCOUNT_SECURITY,
     P.NOTIFICATIONS_VIEW,
     P.TRAINING,
+    P.IMPROVEMENTS_PROPOSE,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {

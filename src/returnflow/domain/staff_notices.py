@@ -41,6 +41,7 @@ class Kind(StrEnum):
     MESSAGE = "message"  # a message in a request's conversation
     INCIDENT = "incident"  # managers: a monitor opened an incident; owners: assigned (R13.1)
     MERCHANT_APPLICATION = "merchant_application"  # reviewers: a new or answered application
+    TRAINING = "training"  # a person: lessons to re-read, an assessment due (issue 17)
 
     @property
     def label(self) -> Text:
@@ -178,6 +179,7 @@ _KIND_LABELS = {
     Kind.MESSAGE: Text("留言", "Message"),
     Kind.INCIDENT: Text("事件", "Incident"),
     Kind.MERCHANT_APPLICATION: Text("商家入驻", "Merchant application"),
+    Kind.TRAINING: Text("培训", "Training"),
 }
 
 

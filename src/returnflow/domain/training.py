@@ -73,6 +73,13 @@ ROLE_SKILLS: dict[Role, tuple[Skill, ...]] = {
 # the roles the inspection gate applies to: people at a desk (managers and admins
 # oversee and may waive; system accounts are not people)
 INSPECTION_GATED: frozenset[Role] = frozenset({Role.WAREHOUSE, Role.MERCHANT})
+# the roles the refund gate applies to, above `REFUND_ABOVE_FEN` (managers decide amounts)
+REFUND_GATED: frozenset[Role] = frozenset({Role.FINANCE, Role.AGENT})
+REFUND_ABOVE_FEN = 20_000  # ¥200: the default of RETURNFLOW_CERTIFIED_REFUND_ABOVE_FEN
+GATED: dict[Skill, frozenset[Role]] = {
+    Skill.INSPECTION: INSPECTION_GATED,
+    Skill.REFUND: REFUND_GATED,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +88,7 @@ class Lesson:
     title: Text
     body: Text
     example: Question  # a live case from the rules in force
+    key: str = ""  # "skill:generator" (domain/training_stale.py: what it teaches)
 
 
 def lessons(skill: Skill, policy: PolicyVersion, today: date) -> list[Lesson]:
@@ -89,7 +97,7 @@ def lessons(skill: Skill, policy: PolicyVersion, today: date) -> list[Lesson]:
     for index, (name, title, body, kind) in enumerate(LESSONS):
         if name == skill.value:
             example = GENERATORS[kind](random.Random(index), policy, today)
-            found.append(Lesson(skill, title, body, example))
+            found.append(Lesson(skill, title, body, example, f"{name}:{kind}"))
     return found
 
 

@@ -61,6 +61,9 @@ class Worker:
         self.complaints = ComplaintJobs(context, self.mailer)  # R8.2: breaches, invitations
         self.retention = DailyRetention(context)  # R14.1: anonymise once a day
         self.application_documents = DailyDocumentRetention(context)  # issue 15: rejected
+        from returnflow.jobs.training import DailyAssessmentReminders  # issue 17
+
+        self.assessments = DailyAssessmentReminders(context)  # due within a week, overdue
         from returnflow.jobs.webhooks import WebhookJobs  # R15.1: outbound webhooks
 
         self.webhooks = WebhookJobs(context)
@@ -114,6 +117,7 @@ class Worker:
         self.reports.tick(now)  # R9.3: last week's / month's report once due
         self.retention.tick(now)
         self.application_documents.tick(now)  # rejected applications' documents, daily
+        self.assessments.tick(now)  # issue 17: periodic assessments due or overdue, daily
         if self.counters_pruned_at is None or now - self.counters_pruned_at >= HOUR:
             sweeps.forget_quiet_counters(self.context, now)
             self.counters_pruned_at = now

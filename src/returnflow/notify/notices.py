@@ -12,9 +12,11 @@ from email.utils import make_msgid
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from returnflow.domain.money import Money
 from returnflow.domain.notices import refund_arrival, refund_route
 from returnflow.domain.text import Text
 from returnflow.notify import alerts
+from returnflow.notify.money_words import money_words
 
 # outbox topic -> (subject, body); {rma_no}, {detail} are filled in
 NOTICES: dict[str, tuple[Text, Text]] = {
@@ -253,7 +255,19 @@ def render_notice(topic: str, payload: dict[str, Any]) -> tuple[Text, Text] | No
         return None
     subject, body = template
     values = _values(payload)
-    return subject.format(**values), _tidy(body.format(**values))
+    amount = _amount(payload)  # each language in its own money format
+    zh, en = {**values, "amount": amount.zh}, {**values, "amount": amount.en}
+    return (
+        Text(subject.zh.format(**zh), subject.en.format(**en)),
+        _tidy(Text(body.zh.format(**zh), body.en.format(**en))),
+    )
+
+
+def _amount(payload: dict[str, Any]) -> Text:
+    """The payload's amount in fen, through the platform's one money format (Babel)."""
+    if "amount" not in payload:
+        return Text("", "")
+    return money_words(Money(int(payload["amount"]), str(payload.get("currency") or "CNY")))
 
 
 def _values(payload: dict[str, Any]) -> dict[str, str]:
@@ -261,10 +275,6 @@ def _values(payload: dict[str, Any]) -> dict[str, str]:
     outcome = _OUTCOMES.get(str(payload.get("outcome", "")), Text("", ""))
     reasons = payload.get("reasons") or []
     zone = payload.get("timezone")
-    amount = ""
-    if "amount" in payload:
-        whole, cents = divmod(int(payload["amount"]), 100)
-        amount = f"{whole}.{cents:02d} {payload.get('currency', '')}".strip()
     ship_by = _local_time(payload.get("ship_by"), zone)
     ship_line = _SHIP_BY.format(at=ship_by) if ship_by else Text("", "")
     dropoff = payload.get("dropoff_code")
@@ -274,7 +284,6 @@ def _values(payload: dict[str, Any]) -> dict[str, str]:
         "rma_no": str(payload.get("rma_no", "")),
         "order_no": str(payload.get("order_no", "")),
         "note": str(payload.get("note", "")),
-        "amount": amount,
         "method": str(payload.get("method", "")),
         "confirm_by": _local_time(payload.get("confirm_by"), zone),
         "ship_by": ship_by,

@@ -8,7 +8,7 @@ with SF Express → 顺丰速运（自行寄回）/ SF Express (self-shipped).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from returnflow.domain.paging import page_count
 from returnflow.domain.shipment import MANUAL_CARRIER
@@ -16,6 +16,7 @@ from returnflow.domain.shipment_tasks import ExceptionTask
 from returnflow.domain.text import Text
 from returnflow.logistics.carriers import Carrier
 from returnflow.services.carrier_names import carrier_label, known_carrier
+from returnflow.services.history_words import actor_label
 from returnflow.services.unit_of_work import UnitOfWork
 
 PER_PAGE = 20
@@ -28,6 +29,7 @@ class ExceptionsPage:
     page: int  # 1-based, within 1..pages
     per_page: int
     carried_by: Mapping[int, Text]  # task id → who carries its parcel, by name
+    resolved_by: Mapping[int, Text] = field(default_factory=dict)  # task id → who, by name
 
     @property
     def pages(self) -> int:
@@ -50,7 +52,16 @@ def exceptions_page(
     offset = (page - 1) * per_page
     tasks = uow.tracking.tasks(state=state, kind=kind, limit=per_page, offset=offset)
     names = {task.id: _carried_by(uow, task, carriers) for task in tasks}
-    return ExceptionsPage(tuple(tasks), total, page, per_page, names)
+    return ExceptionsPage(tuple(tasks), total, page, per_page, names, _resolvers(uow, tasks))
+
+
+def _resolvers(uow: UnitOfWork, tasks: list[ExceptionTask]) -> dict[int, Text]:
+    """Who resolved each resolved task: role and display name (one query for the page)."""
+    done = {task.id: task.resolved_by for task in tasks if task.resolved_by}
+    logins = {actor.partition(":")[2] for actor in done.values() if ":" in actor}
+    people = uow.accounts.display_names((), logins)
+    shown = {key: name for key, name in people.items() if isinstance(key, str)}
+    return {task_id: actor_label(actor, shown) for task_id, actor in done.items()}
 
 
 def _carried_by(

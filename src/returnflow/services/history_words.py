@@ -144,7 +144,9 @@ def _amount(amount: str, currency: str) -> Money | None:
     return Money(int(cents), currency) if cents == cents.to_integral_value() else None
 
 
-def _money_note(note: str) -> tuple[Money, Text | None, Text | None] | None:
+def _money_note(
+    note: str, names: Mapping[str, str] | None = None
+) -> tuple[Money, Text | None, Text | None] | None:
     """A refund's amount, who asked for it and who approved it; None if not such a note."""
     found = _REFUND_NOTE.match(note)
     amount = _amount(found["amount"], found["currency"]) if found else None
@@ -153,21 +155,25 @@ def _money_note(note: str) -> tuple[Money, Text | None, Text | None] | None:
     requested, approved = found["requested"], found["approved"]
     return (
         amount,
-        actor_label(requested) if requested else None,
-        actor_label(approved) if approved else None,
+        actor_label(requested, names) if requested else None,
+        actor_label(approved, names) if approved else None,
     )
 
 
-def history_line(change: StatusChange, words: Mapping[str, Text]) -> HistoryLine:
-    """One step in words: the rule codes said, a refund's note as amount and people."""
-    who = actor_label(change.actor)
+def history_line(
+    change: StatusChange, words: Mapping[str, Text], names: Mapping[str, str] | None = None
+) -> HistoryLine:
+    """One step in words: the rule codes said, a refund's note as amount and people.
+
+    `names`: display names by user name, so people read as "客服 李娜" (issue 16)."""
+    who = actor_label(change.actor, names)
     head = (change.at, who, change.action, change.from_status, change.to_status)
     note = change.note.strip()
     if not note:
         return HistoryLine(*head, None)
     if change.action in _CODED_NOTES:
         return HistoryLine(*head, _coded(note, words))
-    money = _money_note(note) if change.action in (Action.REFUND, Action.SETTLE) else None
+    money = _money_note(note, names) if change.action in (Action.REFUND, Action.SETTLE) else None
     if money is not None:
         amount, requested, approved = money
         return HistoryLine(*head, None, amount, requested, approved)
@@ -184,6 +190,22 @@ def _fixed(action: Action, note: str) -> Text:
 
 
 def history_lines(
-    history: Iterable[StatusChange], words: Mapping[str, Text]
+    history: Iterable[StatusChange],
+    words: Mapping[str, Text],
+    names: Mapping[str, str] | None = None,
 ) -> tuple[HistoryLine, ...]:
-    return tuple(history_line(change, words) for change in history)
+    return tuple(history_line(change, words, names) for change in history)
+
+
+def history_people(history: Iterable[StatusChange]) -> set[str]:
+    """The user names of the staff who took a step (and asked for or approved a refund)."""
+    found: set[str] = set()
+    for change in history:
+        found.add(change.actor)
+        note = _REFUND_NOTE.match(change.note.strip())
+        found.update(note.group(k) for k in ("requested", "approved") if note and note.group(k))
+    return {
+        a.partition(":")[2]
+        for a in found
+        if ":" in a and not a.startswith(("customer:", "carrier:"))
+    }

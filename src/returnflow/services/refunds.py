@@ -26,7 +26,7 @@ from returnflow.domain.refunds import Deduction, pays_money
 from returnflow.domain.returns import ReturnRequest
 from returnflow.domain.text import DomainError, Text
 from returnflow.payments.gateway import refund_idempotency_key
-from returnflow.services import approvals, refund_deductions
+from returnflow.services import approvals, refund_deductions, training_gate
 from returnflow.services.errors import Conflict
 from returnflow.services.refund_amounts import check_deductions, refund_amount, workings
 from returnflow.services.returns import get_return, policy_for
@@ -110,7 +110,7 @@ def request_refund(
         working["award"] = award.workings(amount)
         amount = award.total(amount)
     order, _ = policy_for(uow, request)
-    authority, actor = _authority(uow, request, actor, trigger, amount, rules)
+    authority, actor = _authority(uow, request, actor, trigger, amount, rules, now)
     # a declined refund asked for again pays under a new key: the old one paid nothing
     group = existing.key_group + 1 if existing is not None else 0
     terms = RefundTerms(
@@ -194,6 +194,7 @@ def _authority(
     trigger: str,
     amount: Money,
     rules: RefundRules,
+    now: datetime,
 ) -> tuple[AuthorityCheck, str]:
     """Whose limit bounds this refund, and who is named as asking for it (R12.3).
 
@@ -202,6 +203,8 @@ def _authority(
     pays nothing: the money goes out only because someone offered a partial refund,
     so the offer's maker is bounded too (and named, when the worker asks).
     """
+    if trigger == "manual":  # issue 17: a person's refund above the small amount
+        training_gate.require_refund(uow, actor, amount, now)  # needs a refund certificate
     # a ruling or a lost-parcel remedy is bounded by the person who decided it
     bounded = actor if trigger in ("manual", "approval", *SETTLING_TRIGGERS) else SYSTEM
     checks = [check_authority(bounded, amount, rules.limits)]

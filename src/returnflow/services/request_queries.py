@@ -16,20 +16,29 @@ from datetime import datetime
 
 from returnflow.domain.access import Permission, Principal, masked_contact
 from returnflow.domain.appeals import Appeal
+from returnflow.domain.lifecycle import Status
 from returnflow.domain.orders import Order, OrderLine
 from returnflow.domain.policy import PolicyVersion
 from returnflow.domain.receiving import Receipt
 from returnflow.domain.refunds import LineRefund
 from returnflow.domain.returns import ReturnLine, ReturnRequest
 from returnflow.domain.rules import LineEligibility
+from returnflow.services import assignment as assignment_service
 from returnflow.services import orders as order_service
 from returnflow.services import receiving as receiving_service
 from returnflow.services import returns as return_service
 from returnflow.services import review as review_service
 from returnflow.services import shipping as shipping_service
 from returnflow.services import tracking as tracking_service
+from returnflow.services.assignment import Assignee, Holding
 from returnflow.services.finance_queries import RefundView, refund_panel
-from returnflow.services.history_words import HistoryLine, history_lines, rule_words
+from returnflow.services.history_words import (
+    HistoryLine,
+    history_lines,
+    history_people,
+    rule_words,
+)
+from returnflow.services.merchants import merchant_name
 from returnflow.services.queries import ReturnSummary
 from returnflow.services.resolution_queries import Panel, panel
 from returnflow.services.shipping import Carriers, Options
@@ -67,6 +76,9 @@ class StaffRequestView:
     resolution: Panel
     appeal: Appeal | None = None  # the request's appeal (one at most), open or decided
     audit: tuple[HistoryLine, ...] = ()  # the history in words: people, rules, money
+    holding: Holding | None = None  # who holds it in review, and the assignment trail
+    reviewers: tuple[Assignee, ...] = ()  # whom a manager may give it to (in review only)
+    merchant_name: str = ""  # the merchant's display name ("" reads as its id)
 
 
 def line_policies(
@@ -122,5 +134,26 @@ def staff_request(
         warehouse=request_state(uow, request.rma_no, merchant_scope=scope),
         resolution=panel(uow, request, bonus_percent),
         appeal=uow.appeals.get(request.rma_no),
-        audit=history_lines(request.history, rule_words(request, order, policy)),
+        audit=history_lines(
+            request.history, rule_words(request, order, policy), _people(uow, request)
+        ),
+        holding=assignment_service.holding(uow, request.rma_no),
+        reviewers=_reviewers(uow, request, principal),
+        merchant_name=merchant_name(uow, request.merchant_id),
     )
+
+
+def _reviewers(
+    uow: UnitOfWork, request: ReturnRequest, principal: Principal
+) -> tuple[Assignee, ...]:
+    """The people a manager may give a request in review to (nobody else is offered any)."""
+    in_review = request.status is Status.PENDING_REVIEW
+    if not in_review or not principal.can(Permission.RETURNS_ASSIGN):
+        return ()
+    return assignment_service.reviewers(uow)
+
+
+def _people(uow: UnitOfWork, request: ReturnRequest) -> dict[str, str]:
+    """Display names of the staff in the request's history, by user name (one query)."""
+    found = uow.accounts.display_names((), history_people(request.history))
+    return {key: name for key, name in found.items() if isinstance(key, str)}

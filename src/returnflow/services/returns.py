@@ -19,7 +19,7 @@ from returnflow.domain.orders import Order
 from returnflow.domain.policy import PolicyVersion
 from returnflow.domain.returns import ReturnLine, ReturnRequest
 from returnflow.domain.review import assess
-from returnflow.services import photo_refs
+from returnflow.services import photo_refs, training_gate
 from returnflow.services import risk as risk_service
 from returnflow.services.errors import order_not_found, return_not_found
 from returnflow.services.repositories import ReturnsWork
@@ -140,6 +140,7 @@ def perform(
     _, policy = policy_for(uow, request)
     match action:
         case Action.APPROVE:
+            training_gate.check_approval(uow, request, actor, now)  # issue 17: refund-only
             request.approve(actor, now, policy, note)
         case Action.REJECT:
             request.reject(actor, now, note)

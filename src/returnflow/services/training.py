@@ -12,6 +12,7 @@ oversee (managers, admins, system accounts) are not gated.
 
 from __future__ import annotations
 
+import os
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from returnflow.domain.policy import PolicyVersion
 from returnflow.domain.text import DomainError, Text
 from returnflow.domain.training import Certificate, Lesson, Score, Skill, Standing
 from returnflow.domain.training_questions import Choice, Question
+from returnflow.services import training_schedule
 from returnflow.services.errors import Conflict, NotFound
 from returnflow.services.policies import policy_book
 from returnflow.services.unit_of_work import UnitOfWork
@@ -38,15 +40,26 @@ _BABEL_LOCALE = {"zh": "zh_Hans_CN", "en": "en_GB"}  # as web/templating.py's mo
 class TrainingRules:
     gates: bool = True
     validity_days: int = training.VALIDITY_DAYS
+    refund_above: int = training.REFUND_ABOVE_FEN  # fen: larger refunds need the certificate
 
     @classmethod
     def from_settings(cls, settings: Settings) -> TrainingRules:
-        return cls(settings.certification_gates, settings.certificate_validity_days)
+        return cls(
+            settings.certification_gates, settings.certificate_validity_days, _refund_above()
+        )
 
     @classmethod
     def configured(cls) -> TrainingRules:
         """From RETURNFLOW_CERTIFICATION_GATES / _CERTIFICATE_VALIDITY_DAYS, read per call."""
         return cls.from_settings(Settings())
+
+
+def _refund_above() -> int:
+    """RETURNFLOW_CERTIFIED_REFUND_ABOVE_FEN: a whole number of fen, 0 or more (else ¥200)."""
+    given = os.environ.get("RETURNFLOW_CERTIFIED_REFUND_ABOVE_FEN", "").strip()
+    if given.isdigit() and len(given) <= 12:
+        return int(given)
+    return training.REFUND_ABOVE_FEN
 
 
 @dataclass(frozen=True)
@@ -186,6 +199,7 @@ def answer_attempt(
     if marked.passed:
         certificate = training.certify(username, stored.skill, attempt_id, now, rules.validity_days)
         uow.training.add_certificate(certificate)
+    training_schedule.after_check(uow, username, now)  # the quarterly knowledge test
     return Result(attempt_id, stored.skill, marked, certificate)
 
 
@@ -215,7 +229,7 @@ def require(
     """
     rules = rules or TrainingRules.configured()
     role, username = training.person_of(actor)
-    if not rules.gates or role not in training.INSPECTION_GATED:
+    if not rules.gates or role not in training.GATED.get(skill, frozenset()):
         return None
     if not uow.accounts.user_exists(username):
         return None

@@ -23,6 +23,7 @@ LIMIT = 200
 class Cell:
     standing: Standing
     expires_at: datetime | None
+    rereads: int = 0  # lessons a new policy version asks this person to re-read
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,9 @@ def team_matrix(uow: UnitOfWork, now: datetime) -> TeamMatrix:
     held: dict[tuple[str, Skill], list[Certificate]] = defaultdict(list)
     for certificate in uow.training.certificates_since(now - timedelta(days=365)):
         held[(certificate.username, certificate.skill)].append(certificate)
+    rereads: dict[tuple[str, str], int] = defaultdict(int)
+    for reread in uow.training.open_rereads():
+        rereads[(reread.username, reread.skill)] += 1
     members = []
     for user in users:
         principal = user.principal
@@ -57,7 +61,8 @@ def team_matrix(uow: UnitOfWork, now: datetime) -> TeamMatrix:
             mine = held.get((principal.username, skill), [])
             best = max(mine, key=lambda c: c.expires_at, default=None)
             expires = best.expires_at if best else None
-            cells[skill] = Cell(training.standing_of(mine, now), expires)
+            waiting = rereads[(principal.username, skill.value)]
+            cells[skill] = Cell(training.standing_of(mine, now), expires, waiting)
         members.append(Member(principal.username, principal.display_name, principal.role, cells))
     every = [cell for member in members for cell in member.cells.values()]
     missing = sum(1 for cell in every if not cell.standing.allows_work)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from returnflow.domain.access import Principal, Role
@@ -202,6 +203,24 @@ class Accounts:
     def user(self, user_id: int) -> UserListing | None:
         row = self.session.get(UserRow, user_id)
         return None if row is None else _listing(row)
+
+    def display_names(
+        self, user_ids: Iterable[int] = (), usernames: Iterable[str] = ()
+    ) -> dict[int | str, str]:
+        """Display names of the accounts asked for, keyed by id (int) and user name (str);
+        pages call it once for all the people a page shows (issue 16)."""
+        ids, logins = sorted(set(user_ids)), sorted(set(usernames))
+        if not ids and not logins:
+            return {}
+        rows = self.session.execute(
+            select(UserRow.id, UserRow.username, UserRow.display_name)
+            .where(or_(UserRow.id.in_(ids), UserRow.username.in_(logins)))
+            .limit(len(ids) + len(logins))
+        )
+        found: dict[int | str, str] = {}
+        for user_id, username, shown in rows:
+            found[user_id] = found[username] = shown or username
+        return found
 
     def list_users(self, offset: int, limit: int) -> tuple[list[UserListing], int]:
         total = int(self.session.scalar(select(func.count()).select_from(UserRow)) or 0)

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from returnflow.domain.events import DomainEvent
 from returnflow.domain.policy import PolicyBook, PolicyVersion
 from returnflow.storage import codecs
 from returnflow.storage.schema import PolicyVersionRow
@@ -18,6 +19,7 @@ class PolicyRepository:
         # read once per unit of work: every eligibility check, review and refund asks for
         # it, and only `add` (through this repository) changes it
         self._book: PolicyBook | None = None
+        self._events: list[DomainEvent] = []  # "policy.published" (issue 17: stale lessons)
 
     def book(self) -> PolicyBook:
         if self._book is None:
@@ -40,3 +42,11 @@ class PolicyRepository:
                 published_by=by,
             )
         )
+        self._events.append(
+            DomainEvent("policy.published", now, {"version": policy.version, "published_by": by})
+        )
+
+    def flush_changes(self) -> list[DomainEvent]:
+        """The versions published in this unit of work, as events (handed over at commit)."""
+        events, self._events = self._events, []
+        return events

@@ -10,11 +10,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from returnflow.domain.training import Certificate, Skill
-from returnflow.storage.schema.training import TrainingAttemptRow, TrainingCertificateRow
+from returnflow.domain.training_stale import Reread
+from returnflow.storage.schema.accounts import UserRow
+from returnflow.storage.schema.training import (
+    TrainingAssessmentRow,
+    TrainingAttemptRow,
+    TrainingCertificateRow,
+    TrainingRereadRow,
+)
 
 LIMIT = 500
 
@@ -124,6 +131,129 @@ class TrainingStore:
             .limit(LIMIT * 4)
         )
         return [_certificate(row) for row in rows]
+
+    # --- lessons to re-read after a policy change (migration 0039) ---------------------
+
+    def holders(self, skill: Skill, expires_after: datetime) -> list[str]:
+        """Who holds a certificate in `skill` not expired before `expires_after`."""
+        rows = self.session.scalars(
+            select(TrainingCertificateRow.username)
+            .where(
+                TrainingCertificateRow.skill == skill.value,
+                TrainingCertificateRow.expires_at > expires_after,
+            )
+            .distinct()
+            .order_by(TrainingCertificateRow.username)
+            .limit(LIMIT * 4)
+        )
+        return list(rows)
+
+    def user_ids(self, usernames: list[str]) -> dict[str, int]:
+        if not usernames:
+            return {}
+        rows = self.session.execute(
+            select(UserRow.username, UserRow.id).where(
+                UserRow.username.in_(usernames), UserRow.active.is_(True)
+            )
+        )
+        return {name: user_id for name, user_id in rows}
+
+    def add_reread(self, reread: Reread) -> bool:
+        """Ask `username` to re-read a lesson; False if an open request already asks it."""
+        open_one = self.session.scalar(
+            select(TrainingRereadRow.id).where(
+                TrainingRereadRow.username == reread.username,
+                TrainingRereadRow.lesson == reread.lesson,
+                TrainingRereadRow.cleared_at.is_(None),
+            )
+        )
+        if open_one is not None:
+            return False
+        self.session.add(
+            TrainingRereadRow(
+                username=reread.username,
+                skill=reread.skill,
+                lesson=reread.lesson,
+                policy_version=reread.policy_version,
+                marked_at=reread.marked_at,
+            )
+        )
+        self.session.flush()
+        return True
+
+    def open_rereads(self, username: str | None = None) -> list[Reread]:
+        """Open re-read requests: one person's, or everyone's (the team matrix), bounded."""
+        query = select(TrainingRereadRow).where(TrainingRereadRow.cleared_at.is_(None))
+        if username is not None:
+            query = query.where(TrainingRereadRow.username == username)
+        rows = self.session.scalars(
+            query.order_by(TrainingRereadRow.username, TrainingRereadRow.id).limit(LIMIT * 4)
+        )
+        return [_reread(row) for row in rows]
+
+    def clear_reread(self, username: str, lesson: str, now: datetime) -> bool:
+        done = self.session.execute(
+            update(TrainingRereadRow)
+            .where(
+                TrainingRereadRow.username == username,
+                TrainingRereadRow.lesson == lesson,
+                TrainingRereadRow.cleared_at.is_(None),
+            )
+            .values(cleared_at=now)
+        )
+        return bool(getattr(done, "rowcount", 0))
+
+    # --- periodic assessments (migration 0039) -----------------------------------------
+
+    def add_assessment(
+        self, username: str, kind: str, now: datetime, recorded_by: str, note: str = ""
+    ) -> None:
+        self.session.add(
+            TrainingAssessmentRow(
+                username=username, kind=kind, completed_at=now, recorded_by=recorded_by, note=note
+            )
+        )
+        self.session.flush()
+
+    def last_assessments(self, usernames: list[str]) -> dict[tuple[str, str], datetime]:
+        """(username, kind) → the latest completion, for the people given."""
+        if not usernames:
+            return {}
+        rows = self.session.execute(
+            select(
+                TrainingAssessmentRow.username,
+                TrainingAssessmentRow.kind,
+                func.max(TrainingAssessmentRow.completed_at),
+            )
+            .where(TrainingAssessmentRow.username.in_(usernames))
+            .group_by(TrainingAssessmentRow.username, TrainingAssessmentRow.kind)
+        )
+        return {(name, kind): at for name, kind, at in rows}
+
+    def member(self, username: str) -> tuple[int, str, datetime] | None:
+        """(id, role, created_at) of an active account."""
+        row = self.session.execute(
+            select(UserRow.id, UserRow.role, UserRow.created_at).where(
+                UserRow.username == username, UserRow.active.is_(True)
+            )
+        ).first()
+        return None if row is None else (row[0], row[1], row[2])
+
+    def active_staff(self, limit: int = LIMIT) -> list[tuple[str, int, str, datetime]]:
+        """(username, id, role, created_at) of active accounts, by username, bounded."""
+        rows = self.session.execute(
+            select(UserRow.username, UserRow.id, UserRow.role, UserRow.created_at)
+            .where(UserRow.active.is_(True))
+            .order_by(UserRow.username)
+            .limit(min(limit, LIMIT))
+        )
+        return [(name, user_id, role, created) for name, user_id, role, created in rows]
+
+
+def _reread(row: TrainingRereadRow) -> Reread:
+    return Reread(
+        row.username, row.skill, row.lesson, row.policy_version, row.marked_at, row.cleared_at
+    )
 
 
 def _attempt(row: TrainingAttemptRow) -> StoredAttempt:

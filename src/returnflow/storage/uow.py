@@ -50,6 +50,7 @@ from returnflow.storage.photo_records import PhotoRecords
 from returnflow.storage.policies import PolicyRepository
 from returnflow.storage.privacy import PrivacyRecords
 from returnflow.storage.product_images import ProductImageStore
+from returnflow.storage.proposals import ProposalRepository
 from returnflow.storage.receiving import Parcels, Receipts
 from returnflow.storage.refund_intents import RefundIntents
 from returnflow.storage.refunds import Approvals, Recoveries, RefundStore
@@ -192,6 +193,7 @@ class UnitOfWork:
         self.onboarding_retention = OnboardingRetention(self.session)  # rejected documents
         self.warehouse_work = WarehouseWork(self.session)  # issue 16: the warehouse's counts
         self.training = TrainingStore(self.session)  # issue 17: checks, certificates
+        self.proposals = ProposalRepository(self.session)  # issue 17: improvements (R16.11)
 
     def __exit__(
         self,

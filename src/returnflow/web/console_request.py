@@ -55,6 +55,8 @@ _NOTICES = {
     "completed": Text("申请 {rma} 已完成", "Request {rma} was completed"),
     "confirmed": Text("已代顾客确认申请 {rma}", "Request {rma} was confirmed for the customer"),
     "filed": Text("已为顾客提交申请 {rma}", "Request {rma} was filed for the customer"),
+    "taken": Text("申请 {rma} 已分派给您", "Request {rma} is now yours"),
+    "assigned": Text("申请 {rma} 已改派", "Request {rma} was assigned"),
 }
 
 
@@ -106,6 +108,9 @@ def _page_values(view: StaffRequestView, now: datetime) -> dict[str, Any]:
         "refund_view": view.refund,  # staff/_refund.html
         "appeal": view.appeal,  # staff/_appeal.html
         "audit": view.audit,  # staff/history_macros.html
+        "holding": view.holding,  # who holds it in review, the assignment trail
+        "reviewers": view.reviewers,  # a manager's "Assign to" choices
+        "merchant_name": view.merchant_name or view.request.merchant_id,
     }
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends
 from starlette.requests import Request
@@ -32,6 +32,7 @@ from returnflow.services import assignment
 from returnflow.services.assignment_bulk import BULK_MAX, decide_one
 from returnflow.services.unit_of_work import ConcurrentUpdate, UnitOfWork
 from returnflow.web.console_actions import compose_reason
+from returnflow.web.console_request import request_page_response
 from returnflow.web.console_review import FILTER_KEYS, QueueAsk, ask, queue_response
 from returnflow.web.guards import StaffSession, check_csrf
 from returnflow.web.roles import Assigner, Reviewer
@@ -64,7 +65,9 @@ async def _posted(request: Request) -> QueueAsk:
 Posted = Annotated[QueueAsk, Depends(_posted)]
 
 
-def _back(asked: QueueAsk, done: str, rma_no: str) -> RedirectResponse:
+def _back(asked: QueueAsk, done: str, rma_no: str, back: str = "") -> RedirectResponse:
+    if back == "request":  # posted from the request page: back to it
+        return RedirectResponse(f"/staff/returns/{quote(rma_no)}?done={done}", status_code=303)
     query = {**asked.kept(), "done": done, "rma": rma_no}
     if asked.page > 1:
         query["page"] = str(asked.page)
@@ -79,16 +82,15 @@ def take(
     session: Reviewer,
     asked: Posted,
     csrf_token: FormText = "",
+    back: ShortFormText = "",
 ) -> Response:
-    """A reviewer takes an unassigned request for themselves."""
+    """A reviewer takes an unassigned request for themselves (from the queue or its page)."""
     check_csrf(session, csrf_token)
     principal = session.principal
     result = attempt(context, lambda uow, now: assignment.take(uow, rma_no, principal, now))
     if isinstance(result, Refused):
-        return queue_response(
-            request, context, session, asked, error=result.message, status_code=result.status
-        )
-    return _back(asked, "taken", rma_no)
+        return _refused(request, context, session, asked, result, rma_no, back)
+    return _back(asked, "taken", rma_no, back)
 
 
 @router.post("/staff/review/{rma_no}/assign")
@@ -100,8 +102,9 @@ def assign(
     asked: Posted,
     csrf_token: FormText = "",
     assignee: ShortFormText = "",
+    back: ShortFormText = "",
 ) -> Response:
-    """A manager gives or moves the request to a person who may review."""
+    """A manager gives or moves the request to a person who may review (queue or page)."""
     check_csrf(session, csrf_token)
     principal = session.principal
     person = params.digits(assignee, 1, params.MAX_ROW_ID) or 0
@@ -111,10 +114,27 @@ def assign(
 
     result = attempt(context, step)
     if isinstance(result, Refused):
-        return queue_response(
-            request, context, session, asked, error=result.message, status_code=result.status
+        return _refused(request, context, session, asked, result, rma_no, back)
+    return _back(asked, "assigned", rma_no, back)
+
+
+def _refused(
+    request: Request,
+    context: AppContext,
+    session: StaffSession,
+    asked: QueueAsk,
+    refused: Refused,
+    rma_no: str,
+    back: str,
+) -> Response:
+    """The page the action came from again, with the reason."""
+    if back == "request":
+        return request_page_response(
+            request, context, session, rma_no, error=refused.message, status_code=refused.status
         )
-    return _back(asked, "assigned", rma_no)
+    return queue_response(
+        request, context, session, asked, error=refused.message, status_code=refused.status
+    )
 
 
 def _decide_each(

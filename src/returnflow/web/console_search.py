@@ -16,6 +16,7 @@ from fastapi import APIRouter, Query
 from starlette.requests import Request
 from starlette.responses import Response
 
+from returnflow.app_context import AppContext
 from returnflow.domain.kinds import RequestType
 from returnflow.domain.lifecycle import Status
 from returnflow.domain.text import DomainError, Text
@@ -23,7 +24,9 @@ from returnflow.entrypoints import params
 from returnflow.entrypoints.deps import Context
 from returnflow.entrypoints.steps import perform
 from returnflow.services import review as review_service
+from returnflow.services.merchants import merchant_names
 from returnflow.services.queries import ReturnFilter, ReturnPage
+from returnflow.services.unit_of_work import UnitOfWork
 from returnflow.web import paging
 from returnflow.web.paging import pager
 from returnflow.web.roles import Viewer
@@ -113,6 +116,20 @@ def _parse(values: dict[str, str], page: str) -> _Asked:
     return asked
 
 
+def _found(
+    context: AppContext, asked: _Asked, scope: str | None
+) -> tuple[ReturnPage, dict[str, str]]:
+    """The page of requests asked for and its merchants' names (one query for the page)."""
+    if asked.errors:
+        return ReturnPage((), 0), {}
+
+    def read(uow: UnitOfWork, _: datetime) -> tuple[ReturnPage, dict[str, str]]:
+        page = review_service.search(uow, asked.where, asked.page, PAGE_SIZE, merchant_scope=scope)
+        return page, merchant_names(uow, (item.merchant_id for item in page.items))
+
+    return perform(context, read)
+
+
 @router.get("/staff/returns")
 def search_page(
     request: Request,
@@ -143,14 +160,7 @@ def search_page(
         },
         page,
     )
-    found = ReturnPage((), 0)
-    if not asked.errors:
-        found = perform(
-            context,
-            lambda uow, _: review_service.search(
-                uow, asked.where, asked.page, PAGE_SIZE, merchant_scope=scope
-            ),
-        )
+    found, names = _found(context, asked, scope)
     kept = {key: value for key, value in asked.values.items() if value}
     control = pager("/staff/returns", found.total, asked.page, kept, PAGE_SIZE)
     values = {
@@ -160,6 +170,7 @@ def search_page(
         "sorts": SORTS,
         "errors": asked.errors,
         "results": found.items,
+        "merchant_names": names,  # id → display name, one query for the page
         "total": found.total,
         "pager": control,
         "now": context.clock(),

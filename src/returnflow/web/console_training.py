@@ -19,11 +19,12 @@ from returnflow.app_context import AppContext
 from returnflow.domain.access import Permission
 from returnflow.domain.text import Text
 from returnflow.domain.training import Skill
+from returnflow.domain.training_schedule import AssessmentKind
 from returnflow.entrypoints.deps import Context
 from returnflow.entrypoints.params import RowId
 from returnflow.entrypoints.steps import Refused, attempt, perform
 from returnflow.services import training as service
-from returnflow.services import training_team
+from returnflow.services import training_schedule, training_stale, training_team
 from returnflow.services.unit_of_work import UnitOfWork
 from returnflow.web.guards import StaffSession, check_csrf
 from returnflow.web.roles import Admin, StaffScorer, Trainee
@@ -62,6 +63,8 @@ def _courses_page(
         return {
             "courses": service.courses(uow, principal.username, principal.role, now),
             "attempts": service.past_attempts(uow, principal.username),
+            "rereads": training_stale.rereads_of(uow, principal.username),
+            "assessments": training_schedule.schedule_of(uow, principal.username, now),
         }
 
     values = perform(context, read)
@@ -93,8 +96,46 @@ def courses_page(
 @router.get(PAGE + "/team")
 def team_page(request: Request, context: Context, session: StaffScorer) -> Response:
     """Managers: the team's skills matrix, expiring certificates and gaps."""
+    return _team_page(request, context, session)
+
+
+def _team_page(
+    request: Request,
+    context: AppContext,
+    session: StaffSession,
+    error: Text | None = None,
+    status_code: int = 200,
+    notice: Text | None = None,
+) -> Response:
     found = perform(context, lambda uow, now: training_team.team_matrix(uow, now))
-    return _render(request, session, {"mode": "team", "team": found})
+    shown = {"mode": "team", "team": found, "assessment_kinds": list(AssessmentKind)}
+    return _render(request, session, {**shown, "error": error, "done": notice}, status_code)
+
+
+@router.post(PAGE + "/assessments")
+def record_assessment(
+    request: Request,
+    context: Context,
+    session: StaffScorer,
+    csrf_token: Csrf = "",
+    username: Short = "",
+    kind: Short = "",
+    note: Reason = "",
+) -> Response:
+    """A supervisor records a periodic assessment done (practical, satisfaction, appraisal)."""
+    check_csrf(session, csrf_token)
+    if kind not in {k.value for k in AssessmentKind}:
+        return _team_page(request, context, session, _CHOOSE, 422)
+    actor = session.principal.actor
+    done = attempt(
+        context,
+        lambda uow, now: training_schedule.record(
+            uow, username.strip(), AssessmentKind(kind), actor, now, note
+        ),
+    )
+    if isinstance(done, Refused):
+        return _team_page(request, context, session, done.message, done.status)
+    return _team_page(request, context, session, notice=_RECORDED)
 
 
 @router.post(PAGE + "/attempts")
@@ -172,5 +213,22 @@ def waive(
     return _courses_page(request, context, session, notice=_WAIVED.format(name=done.username))
 
 
+@router.post(PAGE + "/rereads")
+def confirm_reread(
+    request: Request, context: Context, session: Trainee, csrf_token: Csrf = "", lesson: Short = ""
+) -> Response:
+    """I have re-read a lesson a new policy version changed: the mark is cleared."""
+    check_csrf(session, csrf_token)
+    username = session.principal.username
+    done = attempt(
+        context, lambda uow, now: training_stale.confirm_reread(uow, username, lesson, now)
+    )
+    if isinstance(done, Refused):
+        return _courses_page(request, context, session, done.message, done.status)
+    return _courses_page(request, context, session, notice=_REREAD)
+
+
+_RECORDED = Text("考核已记录", "Assessment recorded")
+_REREAD = Text("已确认重新学习", "Marked as re-read")
 _CHOOSE = Text("请选择课程", "Choose a course")
 _WAIVED = Text("已为 {name} 豁免，已记录原因", "Waived for {name}; the reason is on record")

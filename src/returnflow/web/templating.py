@@ -8,7 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
@@ -16,12 +16,13 @@ from starlette.responses import HTMLResponse
 from returnflow.domain.money import Money
 from returnflow.domain.text import Text
 from returnflow.entrypoints.language import preferred_language
+from returnflow.notify.money_words import BABEL_LOCALES, money_text, yuan_text
 from returnflow.web.code_words import label
 from returnflow.web.i18n import LANGUAGES, translations
 
 TEMPLATES = Path(__file__).parent / "templates"
 DISPLAY_ZONE = ZoneInfo("Asia/Shanghai")
-_BABEL_LOCALE = {"zh": "zh_Hans_CN", "en": "en_GB"}
+_BABEL_LOCALE = BABEL_LOCALES  # one locale per language for money, figures and dates
 
 
 def _environment(language: str) -> Environment:
@@ -41,16 +42,17 @@ _ENVIRONMENTS = {language: _environment(language) for language in LANGUAGES}
 
 
 def money(amount: Money | None, language: str) -> str:
+    """The one money format (`notify/money_words.py`, Babel), shared with notices."""
     if amount is None:
         return ""
-    return format_currency(amount.cents / 100, amount.currency, locale=_BABEL_LOCALE[language])
+    return money_text(amount, language)
 
 
 def yuan(fen: int | float | None, language: str, currency: str = "CNY") -> str:
     """An amount held as a plain number of fen (read models that keep `int`), as money."""
     if fen is None:
         return ""
-    return format_currency(fen / 100, currency, locale=_BABEL_LOCALE[language])
+    return yuan_text(fen, language, currency)
 
 
 def number(value: float | int | None, language: str, digits: int = 1) -> str:

@@ -18,6 +18,7 @@ from returnflow.storage.schema import (  # noqa: F401 (registry)
     on_call,  # issue 14: who is on call for incidents (R13.1)
     onboarding,  # issue 15: merchants' applications (seed 000 §9.1)
     product_images,  # issue 16: the server's copies of product pictures
+    proposals,  # issue 17: improvement proposals and their history (R16.11)
     reports,  # issue 14: periodic reports and their subscribers (R9.3)
     risk,  # issue 15: risk at intake (R10.3)
     risk_register,  # issue 15: the risk register, its history, outreach (R10)

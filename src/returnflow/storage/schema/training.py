@@ -47,3 +47,30 @@ class TrainingCertificateRow(Base):
     )
     waived_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
     reason: Mapped[str] = mapped_column(String(500), default="")
+
+
+class TrainingRereadRow(Base):
+    """A lesson a person must re-read: a new policy version changed what it teaches (0039)."""
+
+    __tablename__ = "training_rereads"
+    __table_args__ = (Index("ix_training_rereads_username_lesson", "username", "lesson"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(100))
+    skill: Mapped[str] = mapped_column(String(20))
+    lesson: Mapped[str] = mapped_column(String(60))
+    policy_version: Mapped[int] = mapped_column(Integer)
+    marked_at: Mapped[datetime]
+    cleared_at: Mapped[datetime | None]
+
+
+class TrainingAssessmentRow(Base):
+    """A periodic assessment completed (0039): the schedule counts from the last one."""
+
+    __tablename__ = "training_assessments"
+    __table_args__ = (Index("ix_training_assessments_username_kind", "username", "kind"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(20))
+    completed_at: Mapped[datetime]
+    recorded_by: Mapped[str] = mapped_column(String(100))
+    note: Mapped[str] = mapped_column(String(500), default="")
