@@ -64,6 +64,7 @@ def test_the_warehouse_opens_on_its_work_and_the_queue_is_oldest_first(
         assert 'data-count="rtv"' in home and f'href="{QUEUE}"' in home
         queue = desk.get(QUEUE, headers={"Accept-Language": "zh"})
         assert queue.status_code == 200 and 'data-total="2"' in queue.text
+        assert 'data-pager="1/1"' in queue.text and "第 1–2 条，共 2 条" in queue.text  # one pager
         assert queue.text.index(first) < queue.text.index(second)  # longest waiting first
         assert "3 小时" in queue.text and "待验收" in queue.text
         assert desk.get(QUEUE, params={"page": "99"}).status_code == 200  # clamped

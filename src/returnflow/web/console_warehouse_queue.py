@@ -21,6 +21,7 @@ from returnflow.entrypoints.deps import Context
 from returnflow.services import warehouse_work
 from returnflow.services.errors import Conflict
 from returnflow.services.timers import TimerRules
+from returnflow.web.paging import Pager, pager
 from returnflow.web.roles import Disposer, Inspector
 from returnflow.web.staff_page import render_staff
 
@@ -42,6 +43,11 @@ def age(span: timedelta, language: str) -> str:
     return " ".join(f"{n} {unit[index]}" for n, unit in shown)
 
 
+def _pager(path: str, total: int, page: int) -> Pager:
+    """The console's one paging control (web/paging.py) over a queue of 25 a page."""
+    return pager(path, total, page, {}, size=warehouse_work.PAGE_SIZE)
+
+
 @router.get(QUEUE_URL)
 def awaiting_inspection(
     request: Request, context: Context, session: Inspector, page: str = "1"
@@ -54,7 +60,8 @@ def awaiting_inspection(
     values: dict[str, object] = {"queue": None, "no_warehouse": None, "age": age}
     try:
         with context.uow() as uow:
-            values["queue"] = warehouse_work.inspection_queue(uow, rules, now, scope, number)
+            queue = warehouse_work.inspection_queue(uow, rules, now, scope, number)
+        values |= {"queue": queue, "pager": _pager(QUEUE_URL, queue.total, queue.page)}
     except Conflict as closed:
         values["no_warehouse"] = closed.message
     return render_staff(
@@ -71,7 +78,7 @@ def awaiting_disposition(
     now = context.clock()
     with context.uow() as uow:
         queue = warehouse_work.disposition_queue(uow, now, number)
-    values = {"queue": queue, "age": age}
+    values = {"queue": queue, "age": age, "pager": _pager(DISPOSITION_URL, queue.total, queue.page)}
     return render_staff(
         request, session, "staff/warehouse_dispositions.html", values, section="warehouse-dispose"
     )
