@@ -236,6 +236,7 @@ PAGES: dict[tuple[str, str], Permission | None] = {
     ("POST", "/help/suggest"): PUBLIC,
     ("POST", "/staff/training/rereads"): P.TRAINING,  # a lesson re-read after a policy change
     ("POST", "/staff/training/assessments"): P.STAFF_SCORECARDS,  # a supervisor records one
+    ("POST", "/staff/training/recognitions"): P.STAFF_SCORECARDS,  # reward or corrective action
     # last: it ends the session the other rows use
     ("POST", "/staff/logout"): PUBLIC,
 }

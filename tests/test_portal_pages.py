@@ -787,3 +787,20 @@ def test_my_returns_lists_every_order_of_the_customer_paged(
     assert web.get(f"{order_url}/returns?page=x").status_code == 200  # a bad page: the first
     other = _open(web, "SO-2002", "li@example.com")
     assert 'data-total="0"' in web.get(f"{other}/returns").text  # another customer's list
+
+
+def test_history_and_messages_fold_away_until_staff_answer(
+    web: TestClient, client: TestClient
+) -> None:
+    """Issue 16: on a phone the status and next step come first; the history and the
+    messages are one tap away, and the messages open by themselves on a reply to answer."""
+    request_url, rma = _filed(web, _open(web))
+    page = web.get(request_url).text
+    assert re.search(r'<details class="card fold" id="timeline">', page)  # closed
+    assert re.search(r'<details class="fold" id="messages">', page)
+    assert "进度详情" in page and 'name="body"' in page  # the form is kept, folded
+    said = client.post(f"/api/v1/returns/{rma}/messages", json={"body": "请补一张照片"})
+    assert said.status_code == 201, said.text
+    page = web.get(request_url).text
+    assert re.search(r'<details class="fold" id="messages" open>', page)
+    assert "data-reply" in page and "新回复" in page

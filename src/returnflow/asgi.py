@@ -46,6 +46,7 @@ from returnflow.api import store_credit as api_store_credit
 from returnflow.api import surveys as api_surveys
 from returnflow.api import tracking as api_tracking
 from returnflow.api import training as api_training  # issue 17: R16.8
+from returnflow.api import training_records as api_training_records  # issue 17: skill records
 from returnflow.api import users as api_users
 from returnflow.api import warehouse as api_warehouse
 from returnflow.api import webhooks as api_webhooks
@@ -205,6 +206,7 @@ ROUTES = (
     web_onboarding,  # the reviewers' pages
     api_merchant_terms,  # issue 15: a merchant's own terms and profile (R11.1)
     api_training,  # issue 17: courses, checks, certificates, waivers (R16.8)
+    api_training_records,  # practical figures, rewards and corrective actions
     web_training,
     api_proposals,  # issue 17: improvement proposals (R16.11)
     web_improvements,

@@ -236,6 +236,10 @@ RULES: dict[tuple[str, str], Permission | None] = {
     ("GET", "/api/v1/training/upkeep"): P.TRAINING,  # re-reads and assessments due
     ("POST", "/api/v1/training/rereads"): P.TRAINING,
     ("POST", "/api/v1/training/assessments"): P.STAFF_SCORECARDS,
+    ("GET", "/api/v1/training/practice"): P.STAFF_SCORECARDS,  # skill records (issue 17)
+    ("POST", "/api/v1/training/practicals"): P.STAFF_SCORECARDS,
+    ("POST", "/api/v1/training/recognitions"): P.STAFF_SCORECARDS,
+    ("GET", "/api/v1/training/recognitions"): P.TRAINING,
     # issue 17: improvement proposals, any staff proposes; managers triage and close (R16.11)
     ("GET", "/api/v1/proposals"): P.IMPROVEMENTS_PROPOSE,
     ("POST", "/api/v1/proposals"): P.IMPROVEMENTS_PROPOSE,

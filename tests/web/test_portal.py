@@ -181,6 +181,10 @@ def test_the_portal_on_a_phone_in_both_languages(
             expect(tab.locator("#progress li")).to_have_count(5)
             expect(tab.locator("#next")).to_have_attribute("data-next", "choose_method")
             shot("request")
+            # history and messages fold away: the status and the next step fit about two screens
+            height = tab.evaluate("document.documentElement.scrollHeight")
+            assert height < 2200, f"the {language} request page is {height} px tall"
+            expect(tab.locator("#timeline")).not_to_have_attribute("open", "")
             tab.click("#choose-method")
             expect(tab.locator("#return-address")).to_be_visible()
             shot("shipping")

@@ -15,7 +15,9 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from returnflow.api.roles import Admin, StaffScorer, Trainee
+from returnflow.api.training_records import RecognitionOut, recognition_out
 from returnflow.app_context import AppContext
+from returnflow.domain.staff_notices import LOCAL_ZONE
 from returnflow.domain.training import Certificate, Lesson, Skill
 from returnflow.domain.training_notice_words import LESSON_TITLES
 from returnflow.domain.training_questions import Question
@@ -24,7 +26,7 @@ from returnflow.entrypoints.deps import Context, Language
 from returnflow.entrypoints.params import RowId
 from returnflow.entrypoints.steps import perform
 from returnflow.services import training as service
-from returnflow.services import training_schedule, training_stale, training_team
+from returnflow.services import training_practice, training_schedule, training_stale, training_team
 from returnflow.services.unit_of_work import UnitOfWork
 
 router = APIRouter(prefix="/api/v1/training", tags=["training"])
@@ -234,6 +236,7 @@ class MemberOut(BaseModel):
     display_name: str
     role: str
     cells: list[CellOut]
+    recognitions: list[RecognitionOut] = []  # rewards and corrective actions, newest first
 
 
 class TeamOut(BaseModel):
@@ -244,7 +247,7 @@ class TeamOut(BaseModel):
 
 
 @router.get("/team")
-def team(context: Context, principal: StaffScorer) -> TeamOut:
+def team(context: Context, language: Language, principal: StaffScorer) -> TeamOut:
     """Managers: every person's standing per skill of their role, the gaps counted."""
     with context.uow() as uow:
         found = training_team.team_matrix(uow, context.clock())
@@ -262,6 +265,7 @@ def team(context: Context, principal: StaffScorer) -> TeamOut:
                 )
                 for skill, cell in m.cells.items()
             ],
+            recognitions=[recognition_out(r, language) for r in m.recognitions],
         )
         for m in found.members
     ]
@@ -359,7 +363,13 @@ def record_assessment(
 
     def step(uow: UnitOfWork, now: datetime) -> list[DueOut]:
         username = body.username.strip()
-        training_schedule.record(uow, username, body.kind, principal.actor, now, body.note)
+        if body.kind is AssessmentKind.PRACTICAL:  # the month's figures from real work
+            month = now.astimezone(LOCAL_ZONE).date()
+            training_practice.record_practical(
+                uow, username, month, principal.actor, now, body.note
+            )
+        else:
+            training_schedule.record(uow, username, body.kind, principal.actor, now, body.note)
         return [_due(d, language) for d in training_schedule.schedule_of(uow, username, now)]
 
     return perform(context, step)

@@ -15,14 +15,15 @@ from returnflow.domain.access import Role
 from returnflow.services import accounts, reports, training
 from returnflow.services.unit_of_work import UnitOfWork
 
+# display names are people's names (issue 16): pages put the role word before them
 DEMO_ACCOUNTS: tuple[tuple[str, str, Role, str | None], ...] = (
-    ("agent", "李娜（客服）", Role.AGENT, None),
-    ("warehouse", "张伟（仓储）", Role.WAREHOUSE, None),
-    ("finance", "刘洋（财务）", Role.FINANCE, None),
+    ("agent", "李娜", Role.AGENT, None),
+    ("warehouse", "张伟", Role.WAREHOUSE, None),
+    ("finance", "刘洋", Role.FINANCE, None),
     ("merchant", "贝乐母婴旗舰店", Role.MERCHANT, "m-babycare"),
-    ("manager", "王敏（运营经理）", Role.MANAGER, None),
-    ("mediator", "周婷（平台调解）", Role.MEDIATOR, None),
-    ("admin", "系统管理员", Role.ADMIN, None),
+    ("manager", "王敏", Role.MANAGER, None),
+    ("mediator", "周婷", Role.MEDIATOR, None),
+    ("admin", "陈静", Role.ADMIN, None),
 )
 # the manager reads the weekly report by mail (issue 14): an address and a subscription
 MANAGER_MAIL = "wang.min@demo.returnflow.example"

@@ -112,6 +112,26 @@ def history(uow: UnitOfWork, code: str) -> list[HistoryEntry]:
     ]
 
 
+def named_history(uow: UnitOfWork, code: str) -> list[HistoryEntry]:
+    """The history for a page: people by display name ("运营经理 王敏"), not user name."""
+    names = uow.risk_register.staff_names()
+    return [
+        HistoryEntry(e.at, _named_actor(e.actor, names), _named_owner(e.changes, names))
+        for e in history(uow, code)
+    ]
+
+
+def _named_actor(actor: str, names: dict[str, str]) -> str:
+    role, colon, login = actor.partition(":")
+    return f"{role}:{names.get(login, login)}" if colon else actor
+
+
+def _named_owner(changes: dict[str, list[str]], names: dict[str, str]) -> dict[str, list[str]]:
+    if "owner" not in changes:
+        return changes
+    return {**changes, "owner": [names.get(v, v) for v in changes["owner"]]}
+
+
 def owners(uow: UnitOfWork) -> dict[str, str]:
     """Who may own a risk: active staff accounts, user name → display name."""
     return uow.risk_register.staff_names()

@@ -8,12 +8,13 @@ Certificates expired longer than a year ago are not read: the cell says "missing
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from returnflow.domain import training
 from returnflow.domain.access import Role
 from returnflow.domain.training import Certificate, Skill, Standing
+from returnflow.domain.training_records import Recognition
 from returnflow.services.unit_of_work import UnitOfWork
 
 LIMIT = 200
@@ -32,6 +33,7 @@ class Member:
     display_name: str
     role: Role
     cells: dict[Skill, Cell]  # only the skills the role trains
+    recognitions: tuple[Recognition, ...] = ()  # rewards and corrective actions, newest first
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,16 @@ def team_matrix(uow: UnitOfWork, now: datetime) -> TeamMatrix:
             waiting = rereads[(principal.username, skill.value)]
             cells[skill] = Cell(training.standing_of(mine, now), expires, waiting)
         members.append(Member(principal.username, principal.display_name, principal.role, cells))
+    members = _with_recognitions(uow, members)
     every = [cell for member in members for cell in member.cells.values()]
     missing = sum(1 for cell in every if not cell.standing.allows_work)
     due = sum(1 for cell in every if cell.standing.allows_work and cell.standing.refresher_due)
     return TeamMatrix(tuple(Skill), members, missing, due)
+
+
+def _with_recognitions(uow: UnitOfWork, members: list[Member]) -> list[Member]:
+    """Each person's rewards and corrective actions on their row (one bounded read)."""
+    mine: dict[str, list[Recognition]] = defaultdict(list)
+    for made in uow.training.records.recognitions([m.username for m in members]):
+        mine[made.username].append(made)
+    return [replace(m, recognitions=tuple(mine[m.username])) for m in members]

@@ -22,6 +22,7 @@ from returnflow.storage.schema.training import (
     TrainingCertificateRow,
     TrainingRereadRow,
 )
+from returnflow.storage.training_records import TrainingRecords
 
 LIMIT = 500
 
@@ -45,6 +46,7 @@ class StoredAttempt:
 class TrainingStore:
     def __init__(self, session: Session) -> None:
         self.session = session
+        self.records = TrainingRecords(session)  # skill records: practice, recognitions
 
     def add_attempt(
         self,

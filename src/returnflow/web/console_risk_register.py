@@ -45,7 +45,7 @@ def _read(context: AppContext, uow: UnitOfWork, now: datetime) -> dict[str, Any]
     return {
         "names": incident_names.key_names(uow, keys, context.carrier_registry()),
         "entries": entries,
-        "histories": {e.risk.code: service.history(uow, e.risk.code) for e in entries},
+        "histories": {e.risk.code: service.named_history(uow, e.risk.code) for e in entries},
         "owners": service.owners(uow),
     }
 

@@ -8,7 +8,7 @@ question; administrators waive the gate for a person with a reason.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form
@@ -17,14 +17,16 @@ from starlette.responses import RedirectResponse, Response
 
 from returnflow.app_context import AppContext
 from returnflow.domain.access import Permission
+from returnflow.domain.staff_notices import LOCAL_ZONE
 from returnflow.domain.text import Text
 from returnflow.domain.training import Skill
+from returnflow.domain.training_records import RecognitionKind
 from returnflow.domain.training_schedule import AssessmentKind
 from returnflow.entrypoints.deps import Context
 from returnflow.entrypoints.params import RowId
 from returnflow.entrypoints.steps import Refused, attempt, perform
 from returnflow.services import training as service
-from returnflow.services import training_schedule, training_stale, training_team
+from returnflow.services import training_practice, training_schedule, training_stale, training_team
 from returnflow.services.unit_of_work import UnitOfWork
 from returnflow.web.guards import StaffSession, check_csrf
 from returnflow.web.roles import Admin, StaffScorer, Trainee
@@ -65,6 +67,7 @@ def _courses_page(
             "attempts": service.past_attempts(uow, principal.username),
             "rereads": training_stale.rereads_of(uow, principal.username),
             "assessments": training_schedule.schedule_of(uow, principal.username, now),
+            "recognitions": training_practice.recognitions_of(uow, [principal.username]),
         }
 
     values = perform(context, read)
@@ -108,7 +111,12 @@ def _team_page(
     notice: Text | None = None,
 ) -> Response:
     found = perform(context, lambda uow, now: training_team.team_matrix(uow, now))
-    shown = {"mode": "team", "team": found, "assessment_kinds": list(AssessmentKind)}
+    shown = {
+        "mode": "team",
+        "team": found,
+        "assessment_kinds": list(AssessmentKind),
+        "recognition_kinds": list(RecognitionKind),
+    }
     return _render(request, session, {**shown, "error": error, "done": notice}, status_code)
 
 
@@ -129,13 +137,51 @@ def record_assessment(
     actor = session.principal.actor
     done = attempt(
         context,
-        lambda uow, now: training_schedule.record(
-            uow, username.strip(), AssessmentKind(kind), actor, now, note
-        ),
+        lambda uow, now: _record(uow, username.strip(), AssessmentKind(kind), actor, now, note),
     )
     if isinstance(done, Refused):
         return _team_page(request, context, session, done.message, done.status)
     return _team_page(request, context, session, notice=_RECORDED)
+
+
+def _record(
+    uow: UnitOfWork, username: str, kind: AssessmentKind, actor: str, now: datetime, note: str
+) -> None:
+    """A practical assessment carries this month's figures from real work (computed)."""
+    if kind is AssessmentKind.PRACTICAL:
+        month = now.astimezone(LOCAL_ZONE).date()
+        training_practice.record_practical(uow, username, month, actor, now, note)
+    else:
+        training_schedule.record(uow, username, kind, actor, now, note)
+
+
+@router.post(PAGE + "/recognitions")
+def recognize(
+    request: Request,
+    context: Context,
+    session: StaffScorer,
+    csrf_token: Csrf = "",
+    username: Short = "",
+    kind: Short = "",
+    reason: Reason = "",
+    on: Short = "",
+) -> Response:
+    """A manager records a reward or a corrective action for a person, with the reason."""
+    check_csrf(session, csrf_token)
+    try:
+        chosen, day = RecognitionKind(kind), date.fromisoformat(on)
+    except ValueError:
+        return _team_page(request, context, session, _CHOOSE_KIND, 422)
+    actor = session.principal.actor
+    done = attempt(
+        context,
+        lambda uow, now: training_practice.recognize(
+            uow, username.strip(), chosen, reason, day, actor, now
+        ),
+    )
+    if isinstance(done, Refused):
+        return _team_page(request, context, session, done.message, done.status)
+    return _team_page(request, context, session, notice=_RECOGNIZED)
 
 
 @router.post(PAGE + "/attempts")
@@ -229,6 +275,10 @@ def confirm_reread(
 
 
 _RECORDED = Text("考核已记录", "Assessment recorded")
+_RECOGNIZED = Text("已记录，附原因", "Recorded with its reason")
+_CHOOSE_KIND = Text(
+    "请选择奖励或纠正措施，并填写日期", "Choose a reward or a corrective action and a date"
+)
 _REREAD = Text("已确认重新学习", "Marked as re-read")
 _CHOOSE = Text("请选择课程", "Choose a course")
 _WAIVED = Text("已为 {name} 豁免，已记录原因", "Waived for {name}; the reason is on record")

@@ -3,7 +3,7 @@ work by web/console_request.py, shown by staff/_risk.html; risk.view only."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from returnflow.domain.access import Permission, Principal
@@ -29,4 +29,14 @@ def risk_panel(uow: Any, rma_no: str, principal: Principal) -> RiskPanel | None:
     if view is None:
         return None
     labels = {v: risk_staff.verdict_label(v) for v in risk_staff.VERDICTS}
-    return RiskPanel(view, risk_staff.feedback(uow, rma_no), labels)
+    return RiskPanel(view, _named(uow, risk_staff.feedback(uow, rma_no)), labels)
+
+
+def _named(uow: Any, found: list[StoredFeedback]) -> list[StoredFeedback]:
+    """Who judged, as "role:display name" so the page reads "客服 李娜" (issue 16)."""
+    names = uow.accounts.display_names((), {f.by.partition(":")[2] for f in found})
+    return [
+        replace(f, by=f"{role}:{names.get(login, login)}")
+        for f in found
+        for role, _, login in [f.by.partition(":")]
+    ]

@@ -74,3 +74,17 @@ class TrainingAssessmentRow(Base):
     completed_at: Mapped[datetime]
     recorded_by: Mapped[str] = mapped_column(String(100))
     note: Mapped[str] = mapped_column(String(500), default="")
+
+
+class TrainingRecognitionRow(Base):
+    """A reward or corrective action with its reason (0041): append-only on PostgreSQL."""
+
+    __tablename__ = "training_recognitions"
+    __table_args__ = (Index("ix_training_recognitions_username", "username", "on_day"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(12))
+    reason: Mapped[str] = mapped_column(String(500))
+    on_day: Mapped[date] = mapped_column(Date)
+    recorded_by: Mapped[str] = mapped_column(String(100))
+    recorded_at: Mapped[datetime]
