@@ -67,6 +67,7 @@ def test_customer_and_agent_talk_about_a_request(
     tab.click(f"#requests a:has-text('{rma}')")
     thread = tab.locator("#conversation")
     expect(thread).to_contain_text("与客服沟通")
+    thread.locator("#messages > summary").click()  # the messages are folded until asked for
     thread.locator("textarea[name=body]").fill("围兜洗了一次就掉色了，照片见附件。请问怎么处理？")
     thread.locator("input[type=file]").set_input_files(str(picture))
     thread.locator("button[type=submit]").click()
