@@ -17,8 +17,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-
-from babel.numbers import format_currency
+from typing import Protocol, runtime_checkable
 
 from returnflow.config import Settings
 from returnflow.domain import training
@@ -28,12 +27,11 @@ from returnflow.domain.policy import PolicyVersion
 from returnflow.domain.text import DomainError, Text
 from returnflow.domain.training import Certificate, Lesson, Score, Skill, Standing
 from returnflow.domain.training_questions import Choice, Question
+from returnflow.notify.money_words import money_text
 from returnflow.services import training_schedule
 from returnflow.services.errors import Conflict, NotFound
 from returnflow.services.policies import policy_book
 from returnflow.services.unit_of_work import UnitOfWork
-
-_BABEL_LOCALE = {"zh": "zh_Hans_CN", "en": "en_GB"}  # as web/templating.py's money
 
 
 @dataclass(frozen=True)
@@ -100,8 +98,7 @@ def choice_text(choice: Choice, language: str) -> str:
     if isinstance(choice, Text):
         return choice.in_language(language)
     if isinstance(choice, Money):
-        locale = _BABEL_LOCALE["en" if language.startswith("en") else "zh"]
-        return format_currency(choice.cents / 100, choice.currency, locale=locale)
+        return money_text(choice, "en" if language.startswith("en") else "zh")
     return choice.isoformat()
 
 
@@ -219,13 +216,34 @@ def past_attempts(uow: UnitOfWork, username: str) -> list[PastAttempt]:
     ]
 
 
+class _Accounts(Protocol):
+    def user_exists(self, username: str) -> bool: ...
+
+
+class _Certificates(Protocol):
+    def certificates_of(self, username: str, skill: Skill | None = None) -> list[Certificate]: ...
+
+
+@runtime_checkable
+class GateWork(Protocol):
+    """What the gate reads: the account and its certificates."""
+
+    @property
+    def accounts(self) -> _Accounts: ...
+
+    @property
+    def training(self) -> _Certificates: ...
+
+
 def require(
-    uow: UnitOfWork, actor: str, skill: Skill, now: datetime, rules: TrainingRules | None = None
+    uow: GateWork, actor: str, skill: Skill, now: datetime, rules: TrainingRules | None = None
 ) -> Standing | None:
     """The gate: refuse (`certificate_required`) without a certificate that allows work.
 
     Returns the standing (GRACE or REFRESHER_DUE ask for a refresher), or None where the
-    gate does not apply: gates off, a role that is not gated, a name with no account.
+    gate does not apply: gates off, a role that is not gated (`training.GATED`), a name
+    with no account. The inspection gate and the refund gate (`training_gate.py`) both
+    come here.
     """
     rules = rules or TrainingRules.configured()
     role, username = training.person_of(actor)
@@ -233,7 +251,7 @@ def require(
         return None
     if not uow.accounts.user_exists(username):
         return None
-    held, _ = standing(uow, username, skill, now)
+    held = training.standing_of(uow.training.certificates_of(username, skill), now)
     if not held.allows_work:
         raise training.certificate_required(skill)
     return held
