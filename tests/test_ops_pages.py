@@ -15,6 +15,7 @@ from returnflow.app_context import AppContext
 from returnflow.domain.access import Role
 from tests.support.clock import FakeClock
 from tests.test_console_pages import csrf_from, sign_in
+from tests.test_merchant_desk import _shipped
 
 Payload = Callable[..., dict[str, Any]]
 Tokens = Callable[..., str]
@@ -22,18 +23,7 @@ QUEUE = "/staff/warehouse/awaiting-inspection"
 
 
 def _received(client: TestClient, order_no: str, waybill: str) -> str:
-    body = {
-        "order_no": order_no,
-        "type": "refund",
-        "lines": [{"line_no": 1, "quantity": 1, "reason_code": "no_reason"}],
-    }
-    filed = client.post("/api/v1/returns", json=body)
-    assert filed.status_code == 201, filed.text
-    rma: str = filed.json()["rma_no"]
-    shipped = client.post(
-        f"/api/v1/returns/{rma}/ship", json={"carrier": "SF", "tracking_no": waybill}
-    )
-    assert shipped.status_code == 200, shipped.text
+    rma = _shipped(client, order_no, waybill)  # filed and shipped, as on the merchant's desk
     assert client.post(f"/api/v1/returns/{rma}/receive").status_code == 200
     return rma
 
