@@ -27,6 +27,7 @@ from returnflow.domain.onboarding_words import (
     REQUIRED_DOCUMENTS,
     document_label,
 )
+from returnflow.domain.paging import page_count
 from returnflow.domain.text import DomainError, Text
 
 
@@ -385,4 +386,4 @@ class SummaryPage:
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.page_size))
+        return page_count(self.total, self.page_size)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from returnflow.domain.access import Permission, Principal, mask_email, mask_phone
+from returnflow.domain.paging import page_count
 from returnflow.domain.returner_care import (
     MIN_REQUESTS,
     WINDOW,
@@ -79,7 +80,7 @@ def listing(uow: UnitOfWork, theme: str | None, page: int, now: datetime) -> Car
     latest = uow.returner_care.latest_for(ids)
     rows = tuple((r, latest.get(r.customer_id)) for r in found)
     names = uow.returner_care.names_of(ids)
-    return CarePage(rows, names, total, page, max(1, -(-total // PAGE_SIZE)), since)
+    return CarePage(rows, names, total, page, page_count(total, PAGE_SIZE), since)
 
 
 def customer(uow: UnitOfWork, customer_id: str, viewer: Principal, now: datetime) -> CareCustomer:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from returnflow.domain.lifecycle import Status
+from returnflow.domain.paging import page_count
 from returnflow.domain.staff_notices import LOCAL_ZONE
 from returnflow.services import merchant_desk
 from returnflow.services.merchants import merchant_names
@@ -92,7 +93,7 @@ def inspection_queue(
     """One page of the received requests not inspected yet, longest waiting first."""
     merchant_desk.own_warehouse(uow, merchant_scope)
     total = uow.warehouse_work.received(merchant_scope)
-    pages = max(1, min(MAX_PAGE, -(-total // size)))
+    pages = min(MAX_PAGE, page_count(total, size))
     page = max(1, min(page, pages))
     start = (page - 1) * size
     waiting = uow.journeys.resting_since(
@@ -147,7 +148,7 @@ def disposition_queue(
     platform's warehouse: merchants do not dispose)."""
     work = uow.warehouse_work
     total = work.awaiting_disposition(None)
-    pages = max(1, min(MAX_PAGE, -(-total // size)))
+    pages = min(MAX_PAGE, page_count(total, size))
     page = max(1, min(page, pages))
     found = work.disposition_waiting(None, (page - 1) * size, size)
     names = merchant_names(uow, (merchant for _, merchant, _, _ in found))
