@@ -109,8 +109,9 @@ def test_a_customer_applies_with_a_photo_and_follows_the_request(
     expect(page.locator("ol.timeline li").first).to_contain_text("2026-11-20 10:00 · 您")
     image = page.locator(".photos img")
     expect(image).to_have_count(1)
-    # under load the picture may still be on its way: wait for it, then measure
-    page.wait_for_function("document.querySelector('.photos img').complete")
+    # under load the picture may still be on its way: wait for it (decode() settles once
+    # it has loaded; wait_for_function would eval a string, which our CSP forbids)
+    image.evaluate("img => img.decode()")
     assert page.evaluate("document.querySelector('.photos img').naturalWidth") == 240
     screenshot(page, "portal-request-zh")
 
