@@ -62,12 +62,23 @@ def _find_order(tab: Page, base: str, contact: str = "13800138000") -> None:
 
 
 def _fill_application(tab: Page, photo: Path | None = None) -> None:
-    tab.check("input[name=type][value=refund]")
+    """Step by step: with JavaScript one step shows at a time (static/apply_steps.js);
+    without it the whole form is there and there is no "next step" to press."""
     tab.fill("input[name=qty_1]", "1")
     tab.select_option("select[name=reason]", "quality")
     tab.fill("textarea[name=reason_text]", "瓶身有一道裂纹")
     if photo is not None:
         tab.set_input_files("input[name=photos]", str(photo))
+    _next_step(tab)
+    tab.check("input[name=type][value=refund]")
+    _next_step(tab)
+    _next_step(tab)
+
+
+def _next_step(tab: Page) -> None:
+    shown = tab.locator("fieldset.form-step:not([hidden]) .step-next")
+    if shown.count():
+        shown.click()
 
 
 def test_a_customer_applies_with_a_photo_and_follows_the_request(
@@ -176,8 +187,18 @@ def test_the_portal_on_a_phone_in_both_languages(
             shot("order")
             tab.click("#line-1 .apply-item")
             expect(tab.locator(".form-step legend .n")).to_have_count(4)
-            _fill_application(tab, photo)
+            # one step at a time; "next" checks the step first (no reason chosen yet)
+            expect(tab.locator("fieldset.form-step:visible")).to_have_count(1)
+            expect(tab.locator("#step-count")).to_have_text(
+                "第 1 步，共 4 步" if language == "zh" else "Step 1 of 4"
+            )
+            tab.click("#step-what-happened .step-next")
+            expect(tab.locator("#step-what-happened")).to_be_visible()
+            expect(tab.locator("#step-what-you-want")).to_be_hidden()
             shot("apply")
+            _fill_application(tab, photo)
+            expect(tab.locator("fieldset.form-step:visible")).to_have_count(1)
+            expect(tab.locator("#step-confirm")).to_be_visible()
             tab.click("main button[type=submit]")
             expect(tab.locator("#progress li")).to_have_count(5)
             expect(tab.locator("#next")).to_have_attribute("data-next", "choose_method")
@@ -188,6 +209,8 @@ def test_the_portal_on_a_phone_in_both_languages(
             expect(tab.locator("#timeline")).not_to_have_attribute("open", "")
             tab.click("#choose-method")
             expect(tab.locator("#return-address")).to_be_visible()
+            # no delivery address on this order: the courier's address is typed in
+            expect(tab.locator("#method-pickup input[name=pickup_phone]")).to_be_visible()
             shot("shipping")
             tab.goto(tab.url.split("/r/")[0] + "/returns")
             expect(tab.locator("#my-returns article.item")).to_have_count(

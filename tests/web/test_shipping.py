@@ -67,12 +67,20 @@ def test_customer_books_a_pickup_and_downloads_the_label(
     screenshot(page, "portal-return-methods")
     pickup = page.locator("#method-pickup")
     pickup.locator("input[name=slot]").nth(1).check()
+    # issue 16: the order's address is kept unless the customer types another one
+    expect(pickup.locator("input[name=pickup_phone]")).to_be_hidden()
+    pickup.locator("input[name=pickup_where][value=other]").check()
+    for name, value in (("name", "李四"), ("phone", "13900001111"), ("province", "广东省")):
+        pickup.locator(f"input[name=pickup_{name}]").fill(value)
+    pickup.locator("input[name=pickup_city]").fill("深圳市")
+    pickup.locator("textarea[name=pickup_detail]").fill("科技园路 1 号")
     pickup.locator("button[type=submit]").click()
     expect(page.locator("#waiting-for-carrier")).to_be_visible()
+    expect(page.locator("#pickup-to")).to_contain_text("李四 · 13900001111 · 广东省深圳市")
 
     # the worker asks the carrier, then the customer reloads the page
     Worker(context, FileMailer(tmp_path)).dispatcher.run_once(context.clock())
-    assert len(carrier.pickups) == 1
+    assert len(carrier.pickups) == 1 and carrier.pickups[0].sender.name == "李四"
     page.reload()
     expect(page.locator("#waybill")).to_have_text("SIM0000000001")
     expect(page.locator("#pickup-window")).to_be_visible()

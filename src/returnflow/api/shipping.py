@@ -28,6 +28,7 @@ from returnflow.api.shipping_schemas import (
     options_out,
     shipment_out,
 )
+from returnflow.domain.pickup_address import pickup_address
 from returnflow.domain.shipping import ANY
 from returnflow.entrypoints.deps import Context, Language
 from returnflow.entrypoints.files import attachment
@@ -76,13 +77,17 @@ def choose_method(
     principal: Shipper,
 ) -> ShipmentOut:
     """Arrange the return. Pickup and drop-off answer "requested" at once; the carrier's
-    waybill follows through the worker. Self-ship moves the request to in transit."""
+    waybill follows through the worker. Self-ship moves the request to in transit.
+    A pickup comes to `pickup_to` when given (checked: 422 `pickup_phone_invalid`,
+    `pickup_address_incomplete`, `pickup_address_too_long`), else to the order's address."""
+    typed = body.pickup_to
     choice = service.Choice(
         body.method,
         slot=body.slot,
         brand=body.carrier.strip().lower(),
         brand_name=body.carrier_name,
         tracking_no=body.tracking_no,
+        pickup_to=pickup_address(**typed.model_dump()) if typed else None,
     )
 
     def step(uow: UnitOfWork, now: datetime) -> ShipmentOut:

@@ -11,6 +11,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from returnflow.domain.kinds import ShippingPayer
+from returnflow.domain.pickup_address import PickupAddress
 from returnflow.domain.shipment import Shipment
 from returnflow.domain.shipping import (
     WAREHOUSE_FIELDS,
@@ -51,6 +52,15 @@ class OfferOut(BaseModel):
     instructions: str
 
 
+class PickupAddressOut(BaseModel):
+    """Where the courier comes, as the API shows it: the region and a masked phone (R14.1)."""
+
+    name: str
+    phone: str
+    province: str
+    city: str
+
+
 class ShipmentOut(BaseModel):
     id: int
     rma_no: str
@@ -71,6 +81,7 @@ class ShipmentOut(BaseModel):
     insurance_cost: Amount
     last_error: str | None
     created_at: datetime
+    pickup_to: PickupAddressOut | None = None
 
 
 class OptionsOut(BaseModel):
@@ -83,6 +94,17 @@ class OptionsOut(BaseModel):
     shipments: list[ShipmentOut]
 
 
+class PickupAddressIn(BaseModel):
+    """Another address for the courier; each part is checked by the domain (issue 16)."""
+
+    name: str = Field(default="", max_length=200)
+    phone: str = Field(default="", max_length=200)
+    province: str = Field(default="", max_length=200)
+    city: str = Field(default="", max_length=200)
+    district: str = Field(default="", max_length=200)
+    detail: str = Field(default="", max_length=600)
+
+
 class ChoiceIn(BaseModel):
     method: ReturnMethod
     slot: str = Field(default="", max_length=40, description="pickup: a slot key from the options")
@@ -91,6 +113,9 @@ class ChoiceIn(BaseModel):
     )
     carrier_name: str = Field(default="", max_length=64, description="self-ship with other")
     tracking_no: str = Field(default="", max_length=64)
+    pickup_to: PickupAddressIn | None = Field(
+        default=None, description="pickup: where the courier comes; omitted: the order's address"
+    )
 
 
 class TextIn(BaseModel):
@@ -209,6 +234,16 @@ def shipment_out(row: Shipment | ShipmentView) -> ShipmentOut:
         insurance_cost=_amount(row.insurance_cost, cur),
         last_error=row.last_error,
         created_at=row.created_at,
+        pickup_to=_pickup_out(row.pickup_to),
+    )
+
+
+def _pickup_out(address: PickupAddress | None) -> PickupAddressOut | None:
+    if address is None:
+        return None
+    shown = address.masked
+    return PickupAddressOut(
+        name=shown.name, phone=shown.phone, province=shown.province, city=shown.city
     )
 
 

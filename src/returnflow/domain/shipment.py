@@ -11,13 +11,12 @@ Its methods are the only way to change it:
   (`domain/tracking.py`, so order and repeats never matter) and move the status on;
 - exceptions: `exception_opened` and `resolve_exception`, at most one open task per kind.
 
-It appends a `DomainEvent` for each change others act on, named by the outbox topic
-their consumer listens to (the unit of work stores them in the outbox on commit):
-"carrier.arrange" and "carrier.cancel_pickup" for the carrier worker
-(`jobs/carrier_calls.py`), "tracking.cancel_pickup" for a pickup let go by the tracking
-sweep, and "staff.alert.shipment" for the operations mail about a new exception task.
-Changes nobody acts on (a scan moving the status on, a task resolved) record no event.
-Statuses stay plain strings, as the shipments table and other capabilities use them.
+It appends a `DomainEvent` for each change others act on, named by the outbox topic their consumer
+listens to (the unit of work stores them in the outbox on commit): "carrier.arrange" and
+"carrier.cancel_pickup" for the carrier worker (`jobs/carrier_calls.py`), "tracking.cancel_pickup"
+for a pickup let go by the tracking sweep, and "staff.alert.shipment" for the operations mail about
+a new exception task. Changes nobody acts on (a scan moving the status on, a task resolved) record
+no event. Statuses stay plain strings, as the shipments table and other capabilities use them.
 """
 
 from __future__ import annotations
@@ -30,6 +29,7 @@ from typing import Any
 from returnflow.domain.events import DomainEvent
 from returnflow.domain.exception_remedies import RemedyTaken
 from returnflow.domain.kinds import ShippingPayer
+from returnflow.domain.pickup_address import PickupAddress
 from returnflow.domain.scans import TrackingEvent
 from returnflow.domain.shipment_alerts import Finding, ShipmentFacts, Thresholds, findings
 from returnflow.domain.shipment_tasks import DEAD, ExceptionTask, ShipmentView, cancellable
@@ -72,6 +72,7 @@ class Shipment:
     requested_by: str = ""
     last_error: str | None = None
     return_to: Warehouse | None = None  # the address the waybill was made out to
+    pickup_to: PickupAddress | None = None  # a pickup: where the courier comes (the sender)
     pickup_id: str | None = None
     pickup_start: datetime | None = None
     pickup_end: datetime | None = None
@@ -102,6 +103,7 @@ class Shipment:
         *,
         slot: Slot | None = None,
         dropoff_code: str | None = None,
+        pickup_to: PickupAddress | None = None,
     ) -> Shipment:
         """The customer's (or an agent's) choice of method: a parcel waiting for the carrier."""
         pickup = offer.method is ReturnMethod.PICKUP
@@ -118,6 +120,7 @@ class Shipment:
             updated_at=now,
             requested_by=actor,
             return_to=warehouse,
+            pickup_to=pickup_to if pickup else None,
             pickup_start=slot.start if slot else None,
             pickup_end=slot.end if slot else None,
             dropoff_code=dropoff_code if offer.method is ReturnMethod.DROPOFF else None,

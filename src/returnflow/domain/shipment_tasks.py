@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from returnflow.domain.exception_remedies import RemedyTaken
 from returnflow.domain.money import Money
+from returnflow.domain.pickup_address import PickupAddress
 from returnflow.domain.shipment_alerts import AlertKind
 from returnflow.domain.shipping import ReturnMethod
 from returnflow.domain.text import Text
@@ -82,6 +83,7 @@ class ShipmentView:
     insurance_cost: int
     last_error: str | None
     created_at: datetime
+    pickup_to: PickupAddress | None = None  # a door pickup: where the courier comes
 
     @property
     def is_live(self) -> bool:

@@ -66,6 +66,8 @@ class ReturnLabel:
     reason: str
     created_at: datetime
     timezone: str = "Asia/Shanghai"
+    # where the courier collected it, province to district only: the street stays off the box
+    sender_region: str = ""
 
 
 @cache
@@ -125,6 +127,9 @@ def _draw_addresses(canvas: Canvas, label: ReturnLabel, y: float, bottom_top: fl
     width = PAGE_WIDTH - 2 * MARGIN
     left = MARGIN
     sender_lines = [f"{label.sender_name}  {mask_phone(label.sender_phone)}"]
+    sender_lines.extend(
+        _wrap(label.sender_region, CJK_FONT, 10, width) if label.sender_region else []
+    )
     address_lines: list[str] = [label.warehouse_name]
     for line in label.return_address:
         address_lines.extend(_wrap(line, CJK_FONT, 10, width))

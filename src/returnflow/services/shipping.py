@@ -17,6 +17,7 @@ from datetime import datetime
 from returnflow.domain.kinds import ShippingPayer
 from returnflow.domain.lifecycle import Action, Status, transition_for
 from returnflow.domain.orders import Order
+from returnflow.domain.pickup_address import PickupAddress
 from returnflow.domain.returns import ReturnRequest
 from returnflow.domain.shipment import ACTIVE, Shipment
 from returnflow.domain.shipment_tasks import ShipmentView
@@ -80,10 +81,16 @@ class Choice:
     brand: str = ""  # self-ship: sf, zto, … or "other"
     brand_name: str = ""  # self-ship with "other": the carrier's name
     tracking_no: str = ""  # self-ship: the customer's number
+    pickup_to: PickupAddress | None = None  # pickup: another address; None: the order's
 
 
 def province_of(order: Order) -> str:
     return order.ship_to.province if order.ship_to is not None else ANY
+
+
+def order_address(order: Order) -> PickupAddress | None:
+    """Where the order was delivered, as the pickup address the customer may keep."""
+    return PickupAddress.of(order.ship_to) if order.ship_to is not None else None
 
 
 def book_for_order(uow: UnitOfWork, order: Order) -> MethodBook:
@@ -172,6 +179,7 @@ def choose(
         actor,
         slot=slot,
         dropoff_code=new_dropoff_code() if choice.method is ReturnMethod.DROPOFF else None,
+        pickup_to=choice.pickup_to or order_address(order),
     )
     if choice.method is ReturnMethod.SELF_SHIP:
         _self_ship(uow, request, shipment, choice, now, actor, carriers[terms.carrier])

@@ -27,7 +27,7 @@ def arrange_step(uow: UnitOfWork, shipment_id: int, now: datetime, carriers: Car
     if shipment is None or shipment.next_call is None:
         return False  # cancelled meanwhile, or a repeated delivery of the same message
     carrier = carriers[shipment.carrier]
-    sender = sender_of(order_of(uow, shipment.rma_no))
+    sender = sender_of(order_of(uow, shipment.rma_no), shipment)
     if shipment.next_call == "waybill":
         waybill = carrier.create_waybill(
             WaybillRequest(
@@ -108,8 +108,12 @@ def order_of(uow: UnitOfWork, rma_no: str) -> Order:
     return order
 
 
-def sender_of(order: Order) -> Party:
-    """The customer as the waybill's sender: the delivery address the courier comes to."""
+def sender_of(order: Order, shipment: Shipment | None = None) -> Party:
+    """The customer as the waybill's sender: the address the courier comes to, the one
+    chosen with the pickup (issue 16), else the order's delivery address."""
+    if shipment is not None and shipment.pickup_to is not None:
+        chosen = shipment.pickup_to
+        return Party(chosen.name, chosen.phone, chosen.lines)
     if order.ship_to is not None:
         address = order.ship_to
         return Party(address.name, address.phone, address.lines)

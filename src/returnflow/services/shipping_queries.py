@@ -53,13 +53,14 @@ def label_for(uow: UnitOfWork, rma_no: str, *, merchant_scope: str | None = None
             ),
         )
     warehouse = shipment.return_to or book_for_order(uow, order).warehouse
-    sender = sender_of(order)
+    sender = sender_of(order, shipment)
     return ReturnLabel(
         rma_no=rma_no,
         waybill_no=shipment.waybill_no,
         carrier_name=shipment.carrier_name,
         sender_name=sender.name,
         sender_phone=sender.phone,
+        sender_region=sender.address[0] if sender.address else "",
         return_address=warehouse.lines,
         warehouse_name=warehouse.name,
         warehouse_phone=warehouse.phone,

@@ -96,6 +96,8 @@ def _warehouse_records(session: Session, rmas: list[str], cleared: Cleared) -> N
     scans = select(TrackingEventRow).where(TrackingEventRow.shipment_id.in_(shipments))
     for scan in session.scalars(scans):
         scan.description = ""
+    for shipment in session.scalars(select(ShipmentRow).where(ShipmentRow.rma_no.in_(rmas))):
+        shipment.pickup_to = _address(shipment.pickup_to)  # issue 16: a typed pickup address
     parcels = select(UnidentifiedParcelRow).where(UnidentifiedParcelRow.matched_rma.in_(rmas))
     for parcel in session.scalars(parcels):
         cleared.photos.extend(str(name) for name in parcel.photos or [])

@@ -19,6 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from returnflow.domain.events import DomainEvent
 from returnflow.domain.exception_remedies import RemedyTaken
+from returnflow.domain.pickup_address import PICKUP_FIELDS, PickupAddress
 from returnflow.domain.scans import TrackingEvent, TrackingProblem, TrackingStatus
 from returnflow.domain.shipment import Shipment
 from returnflow.domain.shipment_alerts import AlertKind
@@ -30,11 +31,11 @@ from returnflow.storage.identity_map import IdentityMap, one_row
 from returnflow.storage.schema import ShipmentExceptionRow, ShipmentRow, TrackingEventRow
 
 _KEY = "returnflow.shipments"
-# the columns the aggregate carries one to one (return_to is converted)
+# the columns the aggregate carries one to one (return_to and pickup_to are converted)
 _PLAIN = tuple(
     name
     for name in ShipmentRow.__table__.columns.keys()  # noqa: SIM118 - a column collection
-    if name not in ("id", "return_to")
+    if name not in ("id", "return_to", "pickup_to")
 )
 
 
@@ -75,6 +76,12 @@ def _warehouse_json(warehouse: Warehouse | None) -> dict[str, Any] | None:
     return {name: getattr(warehouse, name) for name in WAREHOUSE_FIELDS}
 
 
+def _pickup_json(address: PickupAddress | None) -> dict[str, Any] | None:
+    if address is None:
+        return None
+    return {name: getattr(address, name) for name in PICKUP_FIELDS}
+
+
 def _aggregate(
     row: ShipmentRow, scans: list[TrackingEvent], tasks: list[ShipmentExceptionRow]
 ) -> Shipment:
@@ -82,6 +89,7 @@ def _aggregate(
     return Shipment(
         id=row.id,
         return_to=Warehouse(**row.return_to) if row.return_to else None,
+        pickup_to=PickupAddress(**row.pickup_to) if row.pickup_to else None,
         scans=scans,
         exceptions=[task_of(task, row.carrier, row.waybill_no) for task in tasks],
         **values,
@@ -97,6 +105,9 @@ def _write(shipment: Shipment, row: ShipmentRow) -> None:
     warehouse = _warehouse_json(shipment.return_to)
     if row.return_to != warehouse:
         row.return_to = warehouse
+    pickup_to = _pickup_json(shipment.pickup_to)
+    if row.pickup_to != pickup_to:
+        row.pickup_to = pickup_to
 
 
 class ShipmentMap:

@@ -8,15 +8,18 @@ that the request belongs to the link's order and customer.
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from returnflow.app_context import AppContext
+from returnflow.domain.pickup_address import PickupAddress, pickup_address
 from returnflow.domain.shipping import ReturnMethod, Slot
-from returnflow.domain.text import Text
+from returnflow.domain.text import DomainError, Text
 from returnflow.entrypoints.deps import Context
 from returnflow.entrypoints.files import attachment
 from returnflow.entrypoints.params import RowId
@@ -52,6 +55,52 @@ def slot_days(slots: list[Slot]) -> list[tuple[date, list[Slot]]]:
     return list(days.items())
 
 
+@dataclass(frozen=True)
+class PickupForm:
+    """The pickup address part of the form: the order's, or another one typed (issue 16)."""
+
+    pickup_where: str = ""  # "order" | "other"
+    pickup_name: str = ""
+    pickup_phone: str = ""
+    pickup_province: str = ""
+    pickup_city: str = ""
+    pickup_district: str = ""
+    pickup_detail: str = ""
+
+    def address(self) -> PickupAddress | None:
+        """None keeps the order's address; another one is checked by the domain."""
+        if self.pickup_where != "other":
+            return None
+        return pickup_address(
+            self.pickup_name,
+            self.pickup_phone,
+            self.pickup_province,
+            self.pickup_city,
+            self.pickup_district,
+            self.pickup_detail,
+        )
+
+
+def pickup_form(
+    pickup_where: FormText = "",
+    pickup_name: FormText = "",
+    pickup_phone: FormText = "",
+    pickup_province: FormText = "",
+    pickup_city: FormText = "",
+    pickup_district: FormText = "",
+    pickup_detail: FormText = "",
+) -> PickupForm:
+    return PickupForm(
+        pickup_where,
+        pickup_name,
+        pickup_phone,
+        pickup_province,
+        pickup_city,
+        pickup_district,
+        pickup_detail,
+    )
+
+
 def _choose_page(
     request: Request,
     context: AppContext,
@@ -61,6 +110,7 @@ def _choose_page(
     error: Text | None = None,
     typed: dict[str, str] | None = None,
     status_code: int = 200,
+    refused_part: DomainError | None = None,
 ) -> Response:
     access = access_of(context, token)
     carriers = context.carrier_registry()
@@ -82,6 +132,8 @@ def _choose_page(
             "brands": TRACKING_FORMATS,
             "error": error,
             "typed": typed or {},
+            "pickup_error": refused_part.message if refused_part else None,
+            "pickup_field": refused_part.field if refused_part else None,
         },
         status_code=status_code,
     )
@@ -103,6 +155,7 @@ def choose(
     brand: FormText = "",
     brand_name: FormText = "",
     tracking_no: FormText = "",
+    pickup: Annotated[PickupForm, Depends(pickup_form)] = PickupForm(),
 ) -> Response:
     typed = {
         "method": method,
@@ -110,10 +163,17 @@ def choose(
         "brand": brand,
         "brand_name": brand_name,
         "tracking_no": tracking_no,
+        **asdict(pickup),
     }
     if method not in {m.value for m in ReturnMethod}:
         return _choose_page(
             request, context, token, rma_no, error=_CHOOSE, typed=typed, status_code=422
+        )
+    try:
+        pickup_to = pickup.address() if method == ReturnMethod.PICKUP.value else None
+    except DomainError as refused:
+        return _choose_page(
+            request, context, token, rma_no, typed=typed, status_code=422, refused_part=refused
         )
     access = access_of(context, token)
     choice = shipping_service.Choice(
@@ -122,6 +182,7 @@ def choose(
         brand=brand.strip().lower(),
         brand_name=brand_name,
         tracking_no=tracking_no,
+        pickup_to=pickup_to,
     )
 
     def step(uow: UnitOfWork, now: datetime) -> object:

@@ -55,6 +55,8 @@ class ShipmentRow(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     # the warehouse address the waybill was made out to, as it was then
     return_to: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # a door pickup: where the courier comes, as the customer chose it (issue 16, migration 0043)
+    pickup_to: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     pickup_id: Mapped[str | None] = mapped_column(String(64))
     pickup_start: Mapped[datetime | None]
     pickup_end: Mapped[datetime | None]
