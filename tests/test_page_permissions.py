@@ -237,6 +237,11 @@ PAGES: dict[tuple[str, str], Permission | None] = {
     ("POST", "/staff/training/rereads"): P.TRAINING,  # a lesson re-read after a policy change
     ("POST", "/staff/training/assessments"): P.STAFF_SCORECARDS,  # a supervisor records one
     ("POST", "/staff/training/recognitions"): P.STAFF_SCORECARDS,  # reward or corrective action
+    ("GET", "/staff/training/second-grades"): P.WAREHOUSE_INSPECT,  # a second inspector's grade
+    ("POST", "/staff/training/second-grades"): P.WAREHOUSE_INSPECT,
+    ("GET", "/staff/training/due"): P.STAFF_SCORECARDS,  # who is due
+    ("GET", "/staff/training/due.csv"): P.STAFF_SCORECARDS,
+    ("GET", "/staff/training/people/{user_id}"): P.TRAINING,  # one's own; managers anyone's
     # last: it ends the session the other rows use
     ("POST", "/staff/logout"): PUBLIC,
 }

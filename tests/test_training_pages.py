@@ -12,6 +12,7 @@ from returnflow.app_context import AppContext
 from returnflow.domain.access import Role
 from returnflow.domain.policy import DEFAULT_POLICY
 from returnflow.domain.training import Skill, draw
+from returnflow.notify.money_words import money_words
 from returnflow.storage.schema.training import TrainingAttemptRow
 from tests.support.apps import shared_app
 from tests.support.staff import post_login
@@ -30,7 +31,7 @@ def test_a_warehouse_account_takes_the_inspection_check(
         assert "检验清单" in page.text and 'data-standing="missing"' in page.text  # zh default
         assert 'data-menu="training"' in page.text  # in the account menu
         sent = browser.get("/staff/training?needed=inspection")  # the inspection gate's way here
-        assert "验收前需要取得“验收”证书" in sent.text and "验收前需要" not in page.text
+        assert "验收前需要取得“退货检验”证书" in sent.text and "验收前需要" not in page.text
         csrf = _CSRF.search(page.text)
         assert csrf is not None
         started = browser.post(
@@ -41,7 +42,7 @@ def test_a_warehouse_account_takes_the_inspection_check(
         assert 'data-page="training-check"' in started.text
         with context.session_factory() as session:
             row = session.scalars(select(TrainingAttemptRow)).one()
-        right = draw(Skill.INSPECTION, row.seed, DEFAULT_POLICY, row.drawn_on)
+        right = draw(Skill.INSPECTION, row.seed, DEFAULT_POLICY, row.drawn_on, money_words)
         form = {"csrf_token": csrf.group(1)}
         for number, question in enumerate(right, start=1):
             form |= {f"present_{number}": "1", f"q{number}": str(question.answer)}

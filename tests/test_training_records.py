@@ -4,8 +4,8 @@ seeded month, the recognitions API and its permissions, the page, the append-onl
 The seeded March 2026 (China time): warehouse:zhao inspected R-1..R-4 (and R-9 in
 February, outside the month); an appeal overturned R-2's inspection → 3 of 4 stand: 75 %.
 agent:wang approved R-1 and rejected R-3 and R-4; an appeal overturned R-3's rejection →
-2 of 3 decisions stand: 67 %. (Each request is inspected once: there is no second
-inspector's grade, so "later overturned on appeal" is the accuracy signal.)
+2 of 3 decisions stand: 67 %. (A second inspector's grade, the other accuracy signal, is
+tested in test_training_people_pages.py.)
 """
 
 from __future__ import annotations

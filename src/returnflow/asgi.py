@@ -46,6 +46,7 @@ from returnflow.api import store_credit as api_store_credit
 from returnflow.api import surveys as api_surveys
 from returnflow.api import tracking as api_tracking
 from returnflow.api import training as api_training  # issue 17: R16.8
+from returnflow.api import training_people as api_training_people  # second grades, who is due
 from returnflow.api import training_records as api_training_records  # issue 17: skill records
 from returnflow.api import users as api_users
 from returnflow.api import warehouse as api_warehouse
@@ -93,6 +94,7 @@ from returnflow.web import console_shipping as web_console_shipping
 from returnflow.web import console_statements as web_statements
 from returnflow.web import console_surveys as web_surveys
 from returnflow.web import console_training as web_training  # issue 17: R16.8
+from returnflow.web import console_training_people as web_training_people  # skill records
 from returnflow.web import console_users as web_users
 from returnflow.web import console_warehouse as web_warehouse
 from returnflow.web import console_webhooks as web_webhooks
@@ -207,7 +209,9 @@ ROUTES = (
     api_merchant_terms,  # issue 15: a merchant's own terms and profile (R11.1)
     api_training,  # issue 17: courses, checks, certificates, waivers (R16.8)
     api_training_records,  # practical figures, rewards and corrective actions
+    api_training_people,  # second grades, who is due, one person's record
     web_training,
+    web_training_people,
     api_proposals,  # issue 17: improvement proposals (R16.11)
     web_improvements,
     web_process_review,  # the quarterly process review

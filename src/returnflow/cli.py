@@ -99,6 +99,9 @@ def _load_demo(context: AppContext, orders: int, seed: int) -> None:
         console.print(
             f"  {account.role.value:<10} {account.username:<10} {account.password}{scope}"
         )
+    from returnflow.demo.training import train_demo_team  # issue 17: the team's training past
+
+    train_demo_team(context, context.clock(), seed)
     from returnflow.demo.incidents import replay as replay_monitors  # issue 14, R13.1
 
     replay_monitors(context, context.clock())  # the festival surge opens incidents

@@ -7,6 +7,8 @@ import ipaddress
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from returnflow.domain.access import Role
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="RETURNFLOW_")
@@ -58,8 +60,7 @@ class Settings(BaseSettings):
     @field_validator("totp_required_roles")
     @classmethod
     def _roles_exist(cls, value: list[str]) -> list[str]:
-        known = {"agent", "warehouse", "finance", "merchant", "manager", "admin", "integration"}
-        known.add("mediator")
+        known = {role.value for role in Role}
         unknown = sorted(set(value) - known)
         if unknown:
             raise ValueError(f"unknown roles: {', '.join(unknown)}")
@@ -178,3 +179,6 @@ class Settings(BaseSettings):
     # certificate while gates are on; a pass certifies for this many days
     certification_gates: bool = True
     certificate_validity_days: int = 365
+    # above this refund (fen), a finance or customer-service person needs a valid refund
+    # certificate while the gates are on (RETURNFLOW_CERTIFIED_REFUND_ABOVE_FEN, ¥200)
+    certified_refund_above_fen: int = Field(default=20_000, ge=0, le=10**12)

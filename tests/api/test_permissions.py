@@ -240,6 +240,10 @@ RULES: dict[tuple[str, str], Permission | None] = {
     ("POST", "/api/v1/training/practicals"): P.STAFF_SCORECARDS,
     ("POST", "/api/v1/training/recognitions"): P.STAFF_SCORECARDS,
     ("GET", "/api/v1/training/recognitions"): P.TRAINING,
+    ("GET", "/api/v1/training/second-grades"): P.WAREHOUSE_INSPECT,  # a second inspector
+    ("POST", "/api/v1/training/second-grades"): P.WAREHOUSE_INSPECT,
+    ("GET", "/api/v1/training/due"): P.STAFF_SCORECARDS,  # who is due
+    ("GET", "/api/v1/training/people/{user_id}"): P.TRAINING,  # one's own; managers anyone's
     # issue 17: improvement proposals, any staff proposes; managers triage and close (R16.11)
     ("GET", "/api/v1/proposals"): P.IMPROVEMENTS_PROPOSE,
     ("POST", "/api/v1/proposals"): P.IMPROVEMENTS_PROPOSE,

@@ -20,6 +20,7 @@ from returnflow.domain.inspection import Grade, Responsibility
 from returnflow.domain.policy import DEFAULT_POLICY
 from returnflow.domain.text import DomainError
 from returnflow.domain.training import GRACE_DAYS, Certificate, Skill, draw
+from returnflow.notify.money_words import money_words
 from returnflow.services import inspection, training
 from returnflow.storage.schema.training import TrainingAttemptRow
 
@@ -86,7 +87,10 @@ def _right_answers(context: AppContext, attempt_id: int) -> list[int]:
     with context.session_factory() as session:
         row = session.get(TrainingAttemptRow, attempt_id)
         assert row is not None
-        return [q.answer for q in draw(Skill(row.skill), row.seed, DEFAULT_POLICY, row.drawn_on)]
+        return [
+            q.answer
+            for q in draw(Skill(row.skill), row.seed, DEFAULT_POLICY, row.drawn_on, money_words)
+        ]
 
 
 def test_a_new_warehouse_account_inspects_once_it_passes(

@@ -27,17 +27,18 @@ from returnflow.domain.training import (
     waive,
 )
 from returnflow.domain.training_questions import no_reason_last_day, refund_amount
+from returnflow.notify.money_words import money_text, money_words
 
 TODAY = date(2026, 12, 7)
 NOW = datetime(2026, 12, 7, 4, tzinfo=UTC)
 
 
 def test_last_day_is_the_engines_and_moves_with_the_policy() -> None:
-    question = no_reason_last_day(random.Random(3), DEFAULT_POLICY, TODAY)
+    question = no_reason_last_day(random.Random(3), DEFAULT_POLICY, TODAY, money_words)
     right = question.choices[question.answer]
     assert isinstance(right, date)
     generous = replace(DEFAULT_POLICY, version=2, baseline=Terms(no_reason_days=10), categories={})
-    changed = no_reason_last_day(random.Random(3), generous, TODAY)
+    changed = no_reason_last_day(random.Random(3), generous, TODAY, money_words)
     moved = changed.choices[changed.answer]
     assert isinstance(moved, date)
     assert moved - right == timedelta(days=3)  # same delivery, 10 days instead of 7
@@ -45,18 +46,19 @@ def test_last_day_is_the_engines_and_moves_with_the_policy() -> None:
 
 
 def test_refund_amount_is_the_calculators() -> None:
-    question = refund_amount(random.Random(11), DEFAULT_POLICY, TODAY)
+    question = refund_amount(random.Random(11), DEFAULT_POLICY, TODAY, money_words)
     right = question.choices[question.answer]
     assert isinstance(right, Money) and right.cents > 0
     wrong = [c for i, c in enumerate(question.choices) if i != question.answer]
     assert wrong and right not in wrong
-    assert f"{right.cents / 100:.2f}" in question.explanation.en
+    assert money_text(right, "en") in question.explanation.en
+    assert money_text(right, "zh") in question.explanation.zh
 
 
 def test_a_draw_is_reproducible_from_its_seed() -> None:
-    first = draw(Skill.INSPECTION, 1234, DEFAULT_POLICY, TODAY)
-    again = draw(Skill.INSPECTION, 1234, DEFAULT_POLICY, TODAY)
-    other = draw(Skill.INSPECTION, 1235, DEFAULT_POLICY, TODAY)
+    first = draw(Skill.INSPECTION, 1234, DEFAULT_POLICY, TODAY, money_words)
+    again = draw(Skill.INSPECTION, 1234, DEFAULT_POLICY, TODAY, money_words)
+    other = draw(Skill.INSPECTION, 1235, DEFAULT_POLICY, TODAY, money_words)
     assert first == again and first != other and len(first) == 5
 
 
@@ -68,7 +70,7 @@ def test_pass_mark_boundaries(correct: int, total: int, passed: bool) -> None:
 
 
 def test_scoring_marks_each_question_with_its_explanation() -> None:
-    questions = draw(Skill.REFUND, 7, DEFAULT_POLICY, TODAY)
+    questions = draw(Skill.REFUND, 7, DEFAULT_POLICY, TODAY, money_words)
     right = [q.answer for q in questions]
     assert score(questions, right).passed and score(questions, right).percent == 100
     four = [*right[:4], (right[4] + 1) % len(questions[4].choices)]
@@ -105,6 +107,6 @@ def test_a_waiver_needs_a_reason_and_names_who_gave_it() -> None:
 
 
 def test_lessons_carry_live_examples_in_both_languages() -> None:
-    found = lessons(Skill.REVIEW, DEFAULT_POLICY, TODAY)
+    found = lessons(Skill.REVIEW, DEFAULT_POLICY, TODAY, money_words)
     assert found and all(lesson.example.explanation.zh for lesson in found)
     assert all(lesson.title.en and lesson.title.zh != lesson.title.en for lesson in found)

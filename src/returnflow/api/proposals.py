@@ -10,11 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from returnflow.domain.access import Permission as P
-from returnflow.domain.access import Principal
+from returnflow.api.roles import ImprovementManager, Proposer
 from returnflow.domain.proposals import (
     MAX_NOTE,
     MAX_TEXT,
@@ -24,16 +23,13 @@ from returnflow.domain.proposals import (
     Proposal,
     Status,
 )
-from returnflow.entrypoints.deps import Allowed, Context
+from returnflow.entrypoints.deps import Context
 from returnflow.entrypoints.params import MAX_PAGE, RowId
 from returnflow.entrypoints.steps import perform
 from returnflow.services import proposals as service
 from returnflow.services.unit_of_work import UnitOfWork
 
 router = APIRouter(prefix="/api/v1/proposals", tags=["improvements"])
-# one alias per permission, as in api/roles.py (issue 17, R16.11)
-Proposer = Annotated[Principal, Depends(Allowed(P.IMPROVEMENTS_PROPOSE))]
-ImprovementManager = Annotated[Principal, Depends(Allowed(P.IMPROVEMENTS_MANAGE))]
 
 
 class ProposeIn(BaseModel):

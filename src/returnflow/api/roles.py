@@ -15,12 +15,14 @@ from fastapi import Depends
 
 from returnflow.domain.access import Permission as P
 from returnflow.domain.access import Principal
-from returnflow.entrypoints.deps import Allowed
+from returnflow.entrypoints.deps import Allowed, AllowedWork, Work
 
 Feeder = Annotated[Principal, Depends(Allowed(P.ORDERS_IMPORT))]
 OrderViewer = Annotated[Principal, Depends(Allowed(P.ORDERS_VIEW))]
 Viewer = Annotated[Principal, Depends(Allowed(P.RETURNS_VIEW))]
 Filer = Annotated[Principal, Depends(Allowed(P.RETURNS_FILE))]
+# the same permission, its unit of work kept open for the route (filing: one connection)
+FilerWork = Annotated[Work, Depends(AllowedWork(P.RETURNS_FILE), scope="function")]
 Reviewer = Annotated[Principal, Depends(Allowed(P.RETURNS_REVIEW))]
 Assigner = Annotated[Principal, Depends(Allowed(P.RETURNS_ASSIGN))]  # issue 16
 Canceller = Annotated[Principal, Depends(Allowed(P.RETURNS_CANCEL))]
@@ -59,3 +61,5 @@ RiskManager = Annotated[Principal, Depends(Allowed(P.RISK_MANAGE))]  # watch lis
 TermsKeeper = Annotated[Principal, Depends(Allowed(P.MERCHANT_TERMS))]  # own terms
 Onboarder = Annotated[Principal, Depends(Allowed(P.MERCHANTS_ONBOARD))]  # applications
 Trainee = Annotated[Principal, Depends(Allowed(P.TRAINING))]  # issue 17: every staff role
+Proposer = Annotated[Principal, Depends(Allowed(P.IMPROVEMENTS_PROPOSE))]  # issue 17: R16.11
+ImprovementManager = Annotated[Principal, Depends(Allowed(P.IMPROVEMENTS_MANAGE))]  # triage

@@ -26,8 +26,11 @@ class PracticeOut(BaseModel):
     since: date
     until: date  # exclusive
     inspections: int
-    inspections_overturned: int  # later overturned on appeal (no second inspector's grade)
+    inspections_overturned: int  # later overturned on appeal
     inspection_accuracy: int | None  # percent standing; null without inspections
+    second_graded: int  # inspections a second inspector graded again, blind
+    second_matched: int  # of which the grades matched
+    grade_accuracy: int | None  # percent matched; null without second grades
     decisions: int
     decisions_overturned: int
     decisions_standing: int | None
@@ -68,6 +71,9 @@ def practice_out(found: Practice) -> PracticeOut:
         inspections=found.inspections,
         inspections_overturned=found.inspections_overturned,
         inspection_accuracy=found.inspection_accuracy,
+        second_graded=found.second_graded,
+        second_matched=found.second_matched,
+        grade_accuracy=found.grade_accuracy,
         decisions=found.decisions,
         decisions_overturned=found.decisions_overturned,
         decisions_standing=found.decisions_standing,

@@ -23,6 +23,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from returnflow.domain.access import Forbidden, Role
+from returnflow.domain.amount_words import MoneyWords
 from returnflow.domain.policy import PolicyVersion
 from returnflow.domain.text import DomainError, Text
 from returnflow.domain.training_questions import GENERATORS, Question
@@ -91,21 +92,27 @@ class Lesson:
     key: str = ""  # "skill:generator" (domain/training_stale.py: what it teaches)
 
 
-def lessons(skill: Skill, policy: PolicyVersion, today: date) -> list[Lesson]:
-    """The skill's lessons, each with a worked case computed from `policy` today."""
+def lessons(skill: Skill, policy: PolicyVersion, today: date, money: MoneyWords) -> list[Lesson]:
+    """The skill's lessons, each with a worked case computed from `policy` today (its
+    amounts in the caller's money format)."""
     found = []
     for index, (name, title, body, kind) in enumerate(LESSONS):
         if name == skill.value:
-            example = GENERATORS[kind](random.Random(index), policy, today)
+            example = GENERATORS[kind](random.Random(index), policy, today, money)
             found.append(Lesson(skill, title, body, example, f"{name}:{kind}"))
     return found
 
 
-def draw(skill: Skill, seed: int, policy: PolicyVersion, today: date) -> tuple[Question, ...]:
-    """The attempt's questions: reproducible from (seed, policy, today)."""
+def draw(
+    skill: Skill, seed: int, policy: PolicyVersion, today: date, money: MoneyWords
+) -> tuple[Question, ...]:
+    """The attempt's questions: reproducible from (seed, policy, today); `money` only words
+    the amounts, never what is asked."""
     rng = random.Random(f"{skill.value}:{seed}")
     kinds = SKILL_QUESTIONS[skill]
-    return tuple(GENERATORS[kinds[i % len(kinds)]](rng, policy, today) for i in range(QUESTIONS))
+    return tuple(
+        GENERATORS[kinds[i % len(kinds)]](rng, policy, today, money) for i in range(QUESTIONS)
+    )
 
 
 def new_seed(rng: random.Random) -> int:

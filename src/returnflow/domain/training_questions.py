@@ -6,6 +6,11 @@ calculator (`refunds.estimate_refund`) or the inspection checklist
 (`inspection.checklist_for`) for the answer, and derives the wrong choices from it: a
 day either side, the price before the discount, the fee forgotten. Nobody types an
 answer by hand, so a new policy version changes the answers with it.
+
+Amounts stay `Money` here: a generator's `money` argument (the service passes Babel's
+`notify/money_words.money_words`) words them in the prompt and the explanation, and
+choices are worded by `services/training.choice_text`. The format never changes what
+is asked or which choice is right.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from returnflow.domain.amount_words import MoneyWords, worded
 from returnflow.domain.catalog import ItemFlag
 from returnflow.domain.inspection import Check, checklist_for
 from returnflow.domain.kinds import Outcome, Reason, RequestType, ShippingPayer
@@ -43,7 +49,8 @@ class Question:
     explanation: Text
 
 
-Generator = Callable[[random.Random, PolicyVersion, date], Question]
+# the caller's money format (`amount_words.MoneyWords`) fills the amounts in the words
+Generator = Callable[[random.Random, PolicyVersion, date, MoneyWords], Question]
 
 
 def _shuffle(
@@ -129,17 +136,23 @@ def _day_question(
     )
 
 
-def no_reason_last_day(rng: random.Random, policy: PolicyVersion, today: date) -> Question:
+def no_reason_last_day(
+    rng: random.Random, policy: PolicyVersion, today: date, money: MoneyWords
+) -> Question:
     """Delivered on day D under version N: the last day to ask for a no-reason return."""
     return _day_question("no_reason_last_day", Reason.NO_REASON, rng, policy, today)
 
 
-def quality_last_day(rng: random.Random, policy: PolicyVersion, today: date) -> Question:
+def quality_last_day(
+    rng: random.Random, policy: PolicyVersion, today: date, money: MoneyWords
+) -> Question:
     """Delivered on day D: the last day to ask for a refund of a faulty item."""
     return _day_question("quality_last_day", Reason.QUALITY, rng, policy, today)
 
 
-def refund_amount(rng: random.Random, policy: PolicyVersion, today: date) -> Question:
+def refund_amount(
+    rng: random.Random, policy: PolicyVersion, today: date, money: MoneyWords
+) -> Question:
     """This line, this discount, this fee, these units: how much goes back?"""
     quantity = rng.randint(1, 3)
     price = rng.randint(20, 400) * 100 + rng.choice((0, 50, 90))
@@ -161,28 +174,34 @@ def refund_amount(rng: random.Random, policy: PolicyVersion, today: date) -> Que
         right + Money(100),
     ]
     choices, answer = _shuffle(rng, right, [w for w in wrong if w.cents > 0])
-    values = {
-        "price": f"{price / 100:.2f}",
-        "quantity": quantity,
-        "discount": f"{discount / 100:.2f}",
-        "fee": f"{fee / 100:.2f}",
-        "units": units,
-        "goods": f"{goods.cents / 100:.2f}",
-        "total": f"{right.cents / 100:.2f}",
+    amounts = {
+        "price": Money(price),
+        "discount": Money(discount),
+        "fee": Money(fee),
+        "goods": goods,
+        "total": right,
     }
+    values = {"quantity": quantity, "units": units}
     why = "refund_amount.why_fee" if estimate.refunds_shipping else "refund_amount.why_no_fee"
     return Question(
         "refund_amount",
-        Q["refund_amount.prompt"].format(
-            **values, reason_zh=reason.label.zh, reason_en=reason.label.en
+        worded(
+            Q["refund_amount.prompt"],
+            money,
+            amounts,
+            **values,
+            reason_zh=reason.label.zh,
+            reason_en=reason.label.en,
         ),
         choices,
         answer,
-        Q[why].format(**values),
+        worded(Q[why], money, amounts, **values),
     )
 
 
-def excluded_goods(rng: random.Random, policy: PolicyVersion, today: date) -> Question:
+def excluded_goods(
+    rng: random.Random, policy: PolicyVersion, today: date, money: MoneyWords
+) -> Question:
     """An item with a legal flag, sealed or opened: may it go back without a reason?"""
     flag = rng.choice(tuple(FLAG_WORDS))
     opened = rng.choice((True, False))
@@ -216,7 +235,9 @@ def excluded_goods(rng: random.Random, policy: PolicyVersion, today: date) -> Qu
     )
 
 
-def shipping_payer(rng: random.Random, policy: PolicyVersion, today: date) -> Question:
+def shipping_payer(
+    rng: random.Random, policy: PolicyVersion, today: date, money: MoneyWords
+) -> Question:
     """Who pays for the parcel back, by reason and insurance (R2.4)."""
     reason = rng.choice((Reason.NO_REASON, Reason.QUALITY, Reason.WRONG_ITEM))
     insured = rng.choice((True, False))
@@ -250,7 +271,9 @@ def shipping_payer(rng: random.Random, policy: PolicyVersion, today: date) -> Qu
     )
 
 
-def inspection_check(rng: random.Random, policy: PolicyVersion, today: date) -> Question:
+def inspection_check(
+    rng: random.Random, policy: PolicyVersion, today: date, money: MoneyWords
+) -> Question:
     """Which of these checks does this category's checklist require?"""
     category = rng.choice(CATEGORIES)
     required = checklist_for(category)

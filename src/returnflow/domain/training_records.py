@@ -1,9 +1,9 @@
 """Skill records (issue 17, R16.8, R12.2): practical figures observed on real work, and
 rewards and corrective actions with their reasons.
 
-Inspections are recorded once per request (`inspections.rma_no` is unique), so there is
-no second inspector's grade to compare with: an inspection's accuracy signal is whether
-an appeal later overturned it. A reviewer's signal is the same for their rejections.
+An inspection has two accuracy signals: whether an appeal later overturned it, and,
+where a second inspector graded the goods again blind (`training_grades.py`), whether
+the grades match. A reviewer's signal is the appeals against their rejections.
 """
 
 from __future__ import annotations
@@ -68,11 +68,18 @@ class Practice:
     inspections_overturned: int
     decisions: int  # approvals and rejections made as a reviewer
     decisions_overturned: int
+    second_graded: int = 0  # inspections a second inspector graded again (blind)
+    second_matched: int = 0  # of which the second grade matched
 
     @property
     def inspection_accuracy(self) -> int | None:
         """Percent of inspections standing (not overturned on appeal); None if none."""
         return _share(self.inspections - self.inspections_overturned, self.inspections)
+
+    @property
+    def grade_accuracy(self) -> int | None:
+        """Percent of re-graded inspections whose second grade matched; None if none."""
+        return _share(self.second_matched, self.second_graded)
 
     @property
     def decisions_standing(self) -> int | None:
@@ -85,6 +92,11 @@ class Practice:
             parts.append(
                 f"验收 inspections {self.inspections}, 申诉改判 overturned "
                 f"{self.inspections_overturned}, 准确率 accuracy {self.inspection_accuracy}%"
+            )
+        if self.second_graded:
+            parts.append(
+                f"复核 second grades {self.second_graded}, 一致 matched {self.second_matched}, "
+                f"评级准确率 grade accuracy {self.grade_accuracy}%"
             )
         if self.decisions:
             parts.append(

@@ -2,7 +2,8 @@
 
 Lessons say the rule in plain words; the numbers in them come from the policy engine
 at the moment they are read (a live example per lesson), so no text here holds a day
-count or an amount.
+count or an amount. Amounts are placeholders filled in the one money format
+(`amount_words.worded`, Babel's format handed in by the service), never written here.
 """
 
 from __future__ import annotations
@@ -67,25 +68,25 @@ Q: dict[str, Text] = {
         "delivered {on}, the last day is {last}.",
     ),
     "refund_amount.prompt": Text(
-        "订单一行：单价 ¥{price} × {quantity} 件，该行优惠 ¥{discount}，运费 ¥{fee}。"
+        "订单一行：单价 {price} × {quantity} 件，该行优惠 {discount}，运费 {fee}。"
         "顾客以“{reason_zh}”退回 {units} 件。应退多少？",
-        "One order line: {quantity} × {price} CNY, a discount of {discount} CNY on the line, "
-        "delivery fee {fee} CNY. The customer returns {units} for “{reason_en}”. How much is "
+        "One order line: {quantity} × {price}, a discount of {discount} on the line, "
+        "delivery fee {fee}. The customer returns {units} for “{reason_en}”. How much is "
         "refunded?",
     ),
     "refund_amount.why_fee": Text(
-        "退回的件数按实付分摊（扣除优惠）为 ¥{goods}；"
-        "整单全部退回且非无理由，原运费 ¥{fee} 一并退还，合计 ¥{total}。",
-        "The returned units cost {goods} CNY after their share of the discount; the whole "
-        "order comes back for a fault, so the delivery fee of {fee} CNY is refunded too: "
-        "{total} CNY.",
+        "退回的件数按实付分摊（扣除优惠）为 {goods}；"
+        "整单全部退回且非无理由，原运费 {fee} 一并退还，合计 {total}。",
+        "The returned units cost {goods} after their share of the discount; the whole "
+        "order comes back for a fault, so the delivery fee of {fee} is refunded too: "
+        "{total}.",
     ),
     "refund_amount.why_no_fee": Text(
-        "退款按实付金额（扣除优惠分摊）计算：¥{goods}。"
-        "原运费只在整单退回且非无理由时退还，本次不退：合计 ¥{total}。",
+        "退款按实付金额（扣除优惠分摊）计算：{goods}。"
+        "原运费只在整单退回且非无理由时退还，本次不退：合计 {total}。",
         "A refund is what was paid for those units after their share of the discount: "
-        "{goods} CNY. The delivery fee comes back only when the whole order returns for a "
-        "fault, so not here: {total} CNY.",
+        "{goods}. The delivery fee comes back only when the whole order returns for a "
+        "fault, so not here: {total}.",
     ),
     "excluded_goods.prompt": Text(
         "顾客想以七天无理由退回{flag_zh}，商品{state_zh}。可以吗？",

@@ -12,7 +12,6 @@ oversee (managers, admins, system accounts) are not gated.
 
 from __future__ import annotations
 
-import os
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,7 +26,7 @@ from returnflow.domain.policy import PolicyVersion
 from returnflow.domain.text import DomainError, Text
 from returnflow.domain.training import Certificate, Lesson, Score, Skill, Standing
 from returnflow.domain.training_questions import Choice, Question
-from returnflow.notify.money_words import money_text
+from returnflow.notify.money_words import money_text, money_words
 from returnflow.services import training_schedule
 from returnflow.services.errors import Conflict, NotFound
 from returnflow.services.policies import policy_book
@@ -43,21 +42,16 @@ class TrainingRules:
     @classmethod
     def from_settings(cls, settings: Settings) -> TrainingRules:
         return cls(
-            settings.certification_gates, settings.certificate_validity_days, _refund_above()
+            settings.certification_gates,
+            settings.certificate_validity_days,
+            settings.certified_refund_above_fen,
         )
 
     @classmethod
     def configured(cls) -> TrainingRules:
-        """From RETURNFLOW_CERTIFICATION_GATES / _CERTIFICATE_VALIDITY_DAYS, read per call."""
+        """From RETURNFLOW_CERTIFICATION_GATES / _CERTIFICATE_VALIDITY_DAYS /
+        _CERTIFIED_REFUND_ABOVE_FEN (config.Settings), read per call."""
         return cls.from_settings(Settings())
-
-
-def _refund_above() -> int:
-    """RETURNFLOW_CERTIFIED_REFUND_ABOVE_FEN: a whole number of fen, 0 or more (else ¥200)."""
-    given = os.environ.get("RETURNFLOW_CERTIFIED_REFUND_ABOVE_FEN", "").strip()
-    if given.isdigit() and len(given) <= 12:
-        return int(given)
-    return training.REFUND_ABOVE_FEN
 
 
 @dataclass(frozen=True)
@@ -132,7 +126,7 @@ def courses(uow: UnitOfWork, username: str, role: Role, now: datetime) -> list[C
     found = []
     for skill in skills_for(role):
         held, best = standing(uow, username, skill, now)
-        found.append(Course(skill, training.lessons(skill, policy, today), held, best))
+        found.append(Course(skill, training.lessons(skill, policy, today, money_words), held, best))
     return found
 
 
@@ -143,7 +137,7 @@ def start_attempt(
     policy = _policy_now(uow, now)
     today = policy.local_date(now)
     chosen = seed if seed is not None else training.new_seed(random.SystemRandom())
-    questions = training.draw(skill, chosen, policy, today)
+    questions = training.draw(skill, chosen, policy, today, money_words)
     attempt_id = uow.training.add_attempt(
         username, skill, chosen, policy.version, today, len(questions), now
     )
@@ -155,7 +149,7 @@ def _drawn_again(
 ) -> tuple[Question, ...]:
     book = policy_book(uow)
     policy = next((v for v in book.versions if v.version == version), book.latest())
-    return training.draw(skill, seed, policy, day)
+    return training.draw(skill, seed, policy, day, money_words)
 
 
 def open_attempt(uow: UnitOfWork, attempt_id: int, username: str) -> Started:

@@ -3,10 +3,11 @@
 While `certification_gates` is on, a finance or customer-service account may ask for a
 refund (finance's own refund, `refunds.request_refund` with the "manual" trigger) or
 approve a refund-only request (the approval pays it: `returns.perform`) above
-`TrainingRules.refund_above` fen (RETURNFLOW_CERTIFIED_REFUND_ABOVE_FEN, ¥200 by
-default) only with a refund certificate that allows work: valid, due for a refresher
-or in its grace, as `training.require` judges inspecting. Smaller amounts, managers
-(they decide amounts), system accounts and names with no account are not gated.
+`TrainingRules.refund_above` fen (`config.Settings.certified_refund_above_fen`, set by
+RETURNFLOW_CERTIFIED_REFUND_ABOVE_FEN, ¥200 by default) only with a refund certificate
+that allows work: valid, due for a refresher or in its grace, as `training.require`
+judges inspecting. Smaller amounts, managers (they decide amounts), system accounts
+and names with no account are not gated.
 """
 
 from __future__ import annotations

@@ -2,10 +2,11 @@
 (issue 17, R16.8, R12.2: skill records and appraisal).
 
 `practice_of` computes a person's figures for a month (China time) from the records:
-inspections made and those an appeal overturned (there is no second inspector's grade:
-each request is inspected once), review decisions made and the rejections an appeal
-overturned. `record_practical` stores the monthly practical assessment with those
-figures as its note. `recognize` records a reward or a corrective action with its reason.
+inspections made and those an appeal overturned, those a second inspector graded again
+and how many of those grades matched (`training_grades.py`), review decisions made and
+the rejections an appeal overturned. `record_practical` stores the monthly practical
+assessment with those figures as its note. `recognize` records a reward or a corrective
+action with its reason.
 """
 
 from __future__ import annotations
@@ -44,9 +45,10 @@ def practice_of(uow: UnitOfWork, username: str, month: date) -> Practice:
     records = uow.training.records
     inspected, inspections_overturned = records.inspections(username, since, until)
     decided, decisions_overturned = records.decisions(username, since, until)
+    graded, matched = uow.training.grades.accuracy(username, since, until)
     return Practice(
         username, first, following, inspected, inspections_overturned, decided,
-        decisions_overturned,
+        decisions_overturned, graded, matched,
     )  # fmt: skip
 
 

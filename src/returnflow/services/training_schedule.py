@@ -39,6 +39,11 @@ def _last_done(uow: UnitOfWork, usernames: list[str]) -> dict[str, dict[Assessme
     return found
 
 
+def last_done(uow: UnitOfWork, usernames: list[str]) -> dict[str, dict[AssessmentKind, date]]:
+    """Each person's latest completion of each kind, as local days (the "who is due" list)."""
+    return _last_done(uow, usernames)
+
+
 def schedule_of(uow: UnitOfWork, username: str, now: datetime) -> list[Due]:
     """My assessments, each with its due date and whether it is due soon or overdue."""
     member = uow.training.member(username)

@@ -34,6 +34,7 @@ class Member:
     role: Role
     cells: dict[Skill, Cell]  # only the skills the role trains
     recognitions: tuple[Recognition, ...] = ()  # rewards and corrective actions, newest first
+    user_id: int = 0  # the skill record's page: /staff/training/people/{user_id}
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,8 @@ def team_matrix(uow: UnitOfWork, now: datetime) -> TeamMatrix:
             expires = best.expires_at if best else None
             waiting = rereads[(principal.username, skill.value)]
             cells[skill] = Cell(training.standing_of(mine, now), expires, waiting)
-        members.append(Member(principal.username, principal.display_name, principal.role, cells))
+        member = Member(principal.username, principal.display_name, principal.role, cells)
+        members.append(replace(member, user_id=principal.user_id))
     members = _with_recognitions(uow, members)
     every = [cell for member in members for cell in member.cells.values()]
     missing = sum(1 for cell in every if not cell.standing.allows_work)

@@ -22,6 +22,7 @@ from returnflow.storage.schema.training import (
     TrainingCertificateRow,
     TrainingRereadRow,
 )
+from returnflow.storage.training_grades import TrainingGrades
 from returnflow.storage.training_records import TrainingRecords
 
 LIMIT = 500
@@ -47,6 +48,7 @@ class TrainingStore:
     def __init__(self, session: Session) -> None:
         self.session = session
         self.records = TrainingRecords(session)  # skill records: practice, recognitions
+        self.grades = TrainingGrades(session)  # second inspectors' grades (0042)
 
     def add_attempt(
         self,

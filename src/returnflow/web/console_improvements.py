@@ -11,12 +11,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Depends, Form
+from fastapi import APIRouter, Form
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from returnflow.app_context import AppContext
-from returnflow.domain.access import Permission as P
 from returnflow.domain.proposals import MAX_TEXT, Area, Outcome, Priority, Status
 from returnflow.domain.text import Text
 from returnflow.entrypoints.deps import Context
@@ -25,16 +24,14 @@ from returnflow.entrypoints.params import RowId
 from returnflow.entrypoints.steps import Refused, attempt, perform
 from returnflow.services import proposals as service
 from returnflow.services.unit_of_work import UnitOfWork
-from returnflow.web.guards import StaffPage, StaffSession, check_csrf
+from returnflow.web.guards import StaffSession, check_csrf
 from returnflow.web.improvement_words import word
 from returnflow.web.paging import PAGE_SIZE, Pager, page_number
+from returnflow.web.roles import ImprovementManager, Proposer
 from returnflow.web.staff_page import render_staff
 
 router = APIRouter(include_in_schema=False)
 PAGE = "/staff/improvements"
-# one alias per permission, as in web/roles.py (issue 17, R16.11)
-Proposer = Annotated[StaffSession, Depends(StaffPage(P.IMPROVEMENTS_PROPOSE))]
-ImprovementManager = Annotated[StaffSession, Depends(StaffPage(P.IMPROVEMENTS_MANAGE))]
 Csrf = Annotated[str, Form(max_length=100)]
 Short = Annotated[str, Form(max_length=100)]
 Body = Annotated[str, Form(max_length=MAX_TEXT + 100)]

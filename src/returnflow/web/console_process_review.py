@@ -13,12 +13,11 @@ import io
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from starlette.requests import Request
 from starlette.responses import Response
 
 from returnflow.app_context import AppContext
-from returnflow.domain.access import Permission as P
 from returnflow.domain.quarters import Quarter
 from returnflow.domain.text import Text
 from returnflow.entrypoints.deps import Context
@@ -27,14 +26,13 @@ from returnflow.entrypoints.language import preferred_language
 from returnflow.entrypoints.steps import perform
 from returnflow.services import process_review as service
 from returnflow.services.dashboard_model import SlaTargets
-from returnflow.web.guards import StaffPage, StaffSession
 from returnflow.web.improvement_words import word
+from returnflow.web.roles import ImprovementManager
 from returnflow.web.staff_page import render_staff
 from returnflow.web.templating import yuan
 
 router = APIRouter(include_in_schema=False)
 PAGE = "/staff/reviews/quarterly"
-ImprovementManager = Annotated[StaffSession, Depends(StaffPage(P.IMPROVEMENTS_MANAGE))]
 QuarterName = Annotated[str, Query(max_length=10)]
 
 

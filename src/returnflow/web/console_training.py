@@ -75,13 +75,14 @@ def _courses_page(
         error=error,
         done=notice,
         may_waive=principal.can(Permission.USERS_MANAGE),
+        user_id=principal.user_id,
         skills=list(Skill),
     )
     return _render(request, session, values, status_code)
 
 
 _NEEDED = Text(
-    "验收前需要取得“验收”证书：请先学习下面的验收课程并通过测验。",
+    "验收前需要取得“退货检验”证书：请先学习下面的“退货检验”课程并通过测验。",
     "Inspecting needs the inspection certificate: take the inspection course below and pass"
     " its check.",
 )

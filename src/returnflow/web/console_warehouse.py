@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from returnflow.app_context import AppContext
-from returnflow.domain.access import Permission
+from returnflow.domain.access import Forbidden, Permission
 from returnflow.domain.disposition import Disposition
 from returnflow.domain.inspection import Check, CheckResult, Grade, Mark, Responsibility
 from returnflow.domain.text import DomainError, Text
@@ -155,13 +155,16 @@ def _inspect_now(
 
     try:
         done = attempt(context, step)
+    except Forbidden as refused:
+        saved.discard()
+        if refused.code == "certificate_required":  # issue 17: the way to the course
+            return RedirectResponse("/staff/training?needed=inspection", status_code=303)
+        raise
     except BaseException:
         saved.discard()
         raise
     if isinstance(done, Refused):
         saved.discard()
-        if done.code == "certificate_required":  # issue 17: the way to the course, not a dead end
-            return RedirectResponse("/staff/training?needed=inspection", status_code=303)
         return _again(request, context, session, rma_no, typed, done.message, done.status)
     return RedirectResponse(f"{_base(rma_no)}/inspect?done=1", status_code=303)
 

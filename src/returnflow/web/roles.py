@@ -54,3 +54,5 @@ TermsKeeper = Annotated[StaffSession, Depends(StaffPage(P.MERCHANT_TERMS))]  # o
 Onboarder = Annotated[StaffSession, Depends(StaffPage(P.MERCHANTS_ONBOARD))]  # applications
 Publisher = Annotated[StaffSession, Depends(StaffPage(P.POLICY_PUBLISH))]  # issue 16: policy
 Trainee = Annotated[StaffSession, Depends(StaffPage(P.TRAINING))]  # issue 17: every staff role
+Proposer = Annotated[StaffSession, Depends(StaffPage(P.IMPROVEMENTS_PROPOSE))]  # issue 17: R16.11
+ImprovementManager = Annotated[StaffSession, Depends(StaffPage(P.IMPROVEMENTS_MANAGE))]

@@ -88,3 +88,19 @@ class TrainingRecognitionRow(Base):
     on_day: Mapped[date] = mapped_column(Date)
     recorded_by: Mapped[str] = mapped_column(String(100))
     recorded_at: Mapped[datetime]
+
+
+class TrainingSecondGradeRow(Base):
+    """A second inspector's blind grade of an inspected request (0042): append-only on
+    PostgreSQL, one per request; the first grade is copied at the time of grading."""
+
+    __tablename__ = "training_second_grades"
+    __table_args__ = (Index("ix_training_second_grades_original", "original_by", "inspected_at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rma_no: Mapped[str] = mapped_column(String(32), unique=True)
+    original_grade: Mapped[str] = mapped_column(String(2))
+    original_by: Mapped[str] = mapped_column(String(100))
+    inspected_at: Mapped[datetime]
+    grade: Mapped[str] = mapped_column(String(2))
+    graded_by: Mapped[str] = mapped_column(String(100))
+    graded_at: Mapped[datetime]
