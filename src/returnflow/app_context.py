@@ -92,13 +92,19 @@ class AppContext:
         with self.uow(publish=False) as uow:
             return training_corrections(uow)
 
-    def uow(self, *, publish: bool = True) -> UnitOfWork:
+    def uow(self, *, publish: bool = True, hold_connection: bool = False) -> UnitOfWork:
         """One transaction; its committed events go to the bus unless `publish` is False.
 
         False is for a writer that plays every follow-on step itself at its own moments
         (the demo generator writing a made-up past); the events still reach the outbox.
+        `hold_connection`: one pooled connection for the work and its follow-ons (a
+        request's, entrypoints/deps.AllowedWork; see storage/uow.py).
         """
-        return UnitOfWork(self.session_factory, self.bus.publish if publish else None)
+        return UnitOfWork(
+            self.session_factory,
+            self.bus.publish if publish else None,
+            hold_connection=hold_connection,
+        )
 
     @property
     def photos(self) -> PhotoStore:

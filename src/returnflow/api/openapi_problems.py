@@ -106,8 +106,13 @@ def statuses(path: str, method: str, dependant: Dependant) -> set[int]:
 
 
 def _needs_principal(dependant: Dependant) -> bool:
+    """`current_principal`, or `AllowedWork`'s opener (it recognises the caller inside the
+    route's own unit of work and carries the permission it checks)."""
     return any(
-        sub.call is current_principal or _needs_principal(sub) for sub in dependant.dependencies
+        sub.call is current_principal
+        or getattr(sub.call, "permission", None) is not None
+        or _needs_principal(sub)
+        for sub in dependant.dependencies
     )
 
 

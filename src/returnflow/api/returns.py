@@ -11,14 +11,14 @@ from starlette.responses import JSONResponse
 
 from returnflow.api import risk as risk_api
 from returnflow.api import schemas, views
-from returnflow.api.roles import Filer, Inspector, Reviewer, Shipper, Viewer
+from returnflow.api.roles import FilerWork, Inspector, Reviewer, Shipper, Viewer
 from returnflow.app_context import AppContext
 from returnflow.domain.access import Permission, Principal
 from returnflow.domain.lifecycle import Action, Status
 from returnflow.domain.returns import ReturnLine, ReturnRequest
 from returnflow.domain.text import DomainError, Text
 from returnflow.entrypoints.deps import Allowed, Context, Language
-from returnflow.entrypoints.steps import perform
+from returnflow.entrypoints.steps import perform, perform_in
 from returnflow.services import idempotency, merchant_desk
 from returnflow.services import inspection as inspection_service
 from returnflow.services import returns as return_service
@@ -40,7 +40,7 @@ def create_return(
     body: risk_api.FiledReturnIn,
     context: Context,
     language: Language,
-    principal: Filer,
+    work: FilerWork,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """File a request: an RMA number and the automated decision come back at once.
@@ -49,6 +49,7 @@ def create_return(
     an `Idempotency-Key`, a retry returns the first answer and creates nothing.
     """
     new = _new_return(body)
+    principal = work.principal
 
     def file(uow: UnitOfWork, now: datetime) -> idempotency.Answer:
         def work() -> tuple[int, dict[str, Any]]:
@@ -64,7 +65,7 @@ def create_return(
         request_hash = hashlib.sha256(body.model_dump_json().encode()).hexdigest()
         return idempotency.once(uow, _SCOPE, idempotency_key, request_hash, now, work)
 
-    answer = perform(context, file)
+    answer = perform_in(context, work.uow, file)  # the unit of work the caller was read in
     headers = {"Idempotent-Replayed": "true"} if answer.replayed else None
     return JSONResponse(answer.body, status_code=answer.status_code, headers=headers)
 

@@ -13,7 +13,9 @@ call), so it cannot review, pay, approve or manage anything a person does.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends
@@ -24,6 +26,7 @@ from returnflow.domain.access import Forbidden, Permission, Principal
 from returnflow.domain.text import DomainError, Text
 from returnflow.entrypoints.language import preferred_language
 from returnflow.services import accounts
+from returnflow.services.unit_of_work import UnitOfWork
 
 SESSION_COOKIE = "rf_session"
 CSRF_HEADER = "x-csrf-token"
@@ -88,11 +91,15 @@ def integration_route(request: Request) -> bool:
 
 
 def current_principal(request: Request, context: Context) -> Principal:
+    with context.uow() as uow:
+        return recognise(uow, request, context.clock())
+
+
+def recognise(uow: UnitOfWork, request: Request, now: datetime) -> Principal:
+    """Who is calling, read in `uow`; a session cookie's sliding expiry is committed at once."""
     header = request.headers.get("authorization", "")
-    now = context.clock()
     if header.lower().startswith("bearer "):
-        with context.uow() as uow:
-            found = accounts.token_principal(uow, header[7:].strip())
+        found = accounts.token_principal(uow, header[7:].strip())
         if found is None:
             raise _unauthenticated()
         principal, scope = found
@@ -108,12 +115,11 @@ def current_principal(request: Request, context: Context) -> Principal:
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
         raise _unauthenticated()
-    with context.uow() as uow:
-        found = accounts.session_principal(uow, cookie, now)
-        uow.commit(now)
-    if found is None:
+    found_session = accounts.session_principal(uow, cookie, now)
+    uow.commit(now)
+    if found_session is None:
         raise _unauthenticated()
-    principal, csrf = found
+    principal, csrf = found_session
     sent = request.headers.get(CSRF_HEADER, "")
     if request.method not in _SAFE_METHODS and not same_token(sent, csrf):
         raise DomainError(
@@ -132,3 +138,26 @@ def Allowed(permission: Permission) -> Callable[..., Principal]:
 
     check.permission = permission  # type: ignore[attr-defined]
     return check
+
+
+@dataclass(frozen=True, slots=True)
+class Work:
+    """A caller and the unit of work they were recognised in, left open for the route's
+    step (`steps.perform_in`): a hot write route then takes one pool connection, not two."""
+
+    principal: Principal
+    uow: UnitOfWork
+
+
+def AllowedWork(permission: Permission) -> Callable[..., Iterator[Work]]:
+    """`Allowed`, keeping its unit of work open for the route (use with scope="function",
+    so the work is closed, and a lost race reported, before the answer is sent)."""
+
+    def open_work(request: Request, context: Context) -> Iterator[Work]:
+        with context.uow(hold_connection=True) as uow:
+            principal = recognise(uow, request, context.clock())
+            principal.require(permission)
+            yield Work(principal, uow)
+
+    open_work.permission = permission  # type: ignore[attr-defined]
+    return open_work

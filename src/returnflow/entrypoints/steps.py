@@ -41,6 +41,15 @@ def perform(context: AppContext, step: Step[T]) -> T:
     return result
 
 
+def perform_in(context: AppContext, uow: UnitOfWork, step: Step[T]) -> T:
+    """`perform` in a unit of work already open (deps.AllowedWork's, where the caller was
+    recognised): the same step and commit, on the connection the request already holds."""
+    now = context.clock()
+    result = step(uow, now)
+    uow.commit(now)
+    return result
+
+
 def attempt(context: AppContext, step: Step[T]) -> T | Refused:
     """`perform`, with a refusal or a lost race returned instead of raised (for pages)."""
     try:

@@ -116,7 +116,9 @@ def reveal_contact(
     """R14.1: whether `viewer` sees the contact unmasked; every unmasked look is logged."""
     shown = viewer.can(Permission.CONTACT_VIEW)
     if shown:
-        uow.accounts.log_access(viewer.actor, request.rma_no, "contact", now)
+        uow.accounts.log_access(
+            viewer.actor, request.rma_no, "contact", now, customer_id=request.customer_id
+        )
     return shown
 
 

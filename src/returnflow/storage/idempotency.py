@@ -12,7 +12,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from returnflow.domain.text import DomainError, Text
@@ -50,14 +51,16 @@ class IdempotencyStore:
         return StoredResponse(row.request_hash, row.status_code, row.response)
 
     def claim(self, scope: str, key: str, request_hash: str, now: datetime) -> None:
-        """Insert the key first; `KeyTaken` when a twin holds it (this transaction goes on)."""
-        try:
-            with self.session.begin_nested():
-                self.session.add(
-                    IdempotencyRow(scope=scope, key=key, request_hash=request_hash, created_at=now)
-                )
-        except IntegrityError as taken:
-            raise KeyTaken() from taken
+        """Insert the key first; `KeyTaken` when a twin holds it (this transaction goes on).
+
+        One statement, INSERT … ON CONFLICT DO NOTHING RETURNING: no savepoint around it.
+        """
+        dialect = self.session.get_bind().dialect.name
+        statement = _CLAIM[dialect if dialect in _CLAIM else "sqlite"].values(
+            scope=scope, key=key, request_hash=request_hash, created_at=now
+        )
+        if self.session.execute(statement).first() is None:
+            raise KeyTaken()
 
     def store(self, scope: str, key: str, status_code: int, body: dict[str, Any]) -> None:
         self.session.execute(
@@ -65,3 +68,12 @@ class IdempotencyStore:
             .where(IdempotencyRow.scope == scope, IdempotencyRow.key == key)
             .values(status_code=status_code, response=body)
         )
+
+
+# a key, claimed once per dialect: the twin that came second gets no row back
+_CLAIM = {
+    name: make(IdempotencyRow)
+    .on_conflict_do_nothing(index_elements=["scope", "key"])
+    .returning(IdempotencyRow.scope)
+    for name, make in (("postgresql", postgresql_insert), ("sqlite", sqlite_insert))
+}

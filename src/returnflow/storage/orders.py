@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from returnflow.domain.catalog import ItemFlag
 from returnflow.domain.money import Money
@@ -34,6 +34,7 @@ class OrderRepository:
         self._customers: dict[str, CustomerRow] = {}
         self._rows: dict[str, OrderRow] = {}
         self._catalogue: dict[tuple[str, str], ProductRow] = {}
+        self._ids: dict[str, int] = {}  # order number → row id, of orders `get` loaded
 
     def _row(self, order_no: str, *, for_update: bool = False) -> OrderRow | None:
         query = select(OrderRow).where(OrderRow.order_no == order_no)
@@ -51,19 +52,35 @@ class OrderRepository:
         if transaction is not self._read_in:
             self._read, self._read_in = {}, transaction
             self._merchants, self._customers = {}, {}
-            self._rows, self._catalogue = {}, {}
+            self._rows, self._catalogue, self._ids = {}, {}, {}
 
     def get(self, order_no: str, *, for_update: bool = False) -> Order | None:
         self._same_transaction()
         if not for_update and order_no in self._read:
             return self._read[order_no]
-        row = self._row(order_no, for_update=for_update)
-        if row is None:
+        # the order, its lines and its customer in one statement (a filing's first read);
+        # FOR UPDATE OF orders locks the order row alone, as the two reads it replaces did
+        query = (
+            select(OrderRow, CustomerRow)
+            .join(CustomerRow, CustomerRow.id == OrderRow.customer_id)
+            .where(OrderRow.order_no == order_no)
+            .options(joinedload(OrderRow.lines))
+        )
+        if for_update:
+            query = query.with_for_update(of=OrderRow)
+        found = self.session.execute(query).unique().first()
+        if found is None:
             return None
+        row, customer = found  # held: _to_domain finds the customer in the identity map
+        self._ids[order_no] = row.id
         order = self._read[order_no] = self._to_domain(row)
+        del customer
         return order
 
     def id_of(self, order_no: str) -> int:
+        self._same_transaction()
+        if order_no in self._ids:  # loaded by `get` in this transaction
+            return self._ids[order_no]
         row_id = self.session.scalar(select(OrderRow.id).where(OrderRow.order_no == order_no))
         if row_id is None:
             raise KeyError(order_no)

@@ -10,7 +10,7 @@ most `LINK_ROUNDS` rounds (three hops) and `LINK_CAP` rows a round.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, insert, or_, select
@@ -78,6 +78,10 @@ class WatchEntry:
 class RiskStore:
     def __init__(self, session: Session) -> None:
         self.session = session
+        # scores `add` kept in the current transaction, as `get` would read them back:
+        # the filing's answer shows the score without asking for the row it just wrote
+        self._added: dict[str, StoredRisk] = {}
+        self._added_in: object = None
 
     # --- the signals' reads --------------------------------------------------------
 
@@ -216,25 +220,33 @@ class RiskStore:
         self, rma_no: str, customer_id: str, merchant_id: str, scored: Score, now: datetime
     ) -> None:
         """Keep the score (a prebuilt INSERT: only values are bound at filing)."""
-        self.session.connection().execute(
-            _ADD_ASSESSMENT,
-            {
-                "rma_no": rma_no,
-                "customer_id": customer_id,
-                "merchant_id": merchant_id,
-                "score": scored.score,
-                "level": scored.level.value,
-                "signals": [
-                    {"code": s.code, "points": s.points, "zh": s.message.zh, "en": s.message.en}
-                    for s in scored.signals
-                ],
-                "actions": sorted(a.value for a in scored.actions),
-                "thresholds_version": scored.thresholds_version,
-                "created_at": now,
-            },
+        signals = tuple(
+            {"code": s.code, "points": s.points, "zh": s.message.zh, "en": s.message.en}
+            for s in scored.signals
         )
+        actions = sorted(a.value for a in scored.actions)
+        stored = StoredRisk(
+            rma_no,
+            customer_id,
+            merchant_id,
+            scored.score,
+            scored.level.value,
+            signals,
+            frozenset(actions),
+            scored.thresholds_version,
+            now.astimezone(UTC),  # as the column gives it back
+        )
+        values = {f: getattr(stored, f) for f in StoredRisk.__slots__}
+        values.update(signals=list(signals), actions=actions)
+        self.session.connection().execute(_ADD_ASSESSMENT, values)
+        if (transaction := self.session.get_transaction()) is not self._added_in:
+            self._added, self._added_in = {}, transaction
+        self._added[rma_no] = stored
 
     def get(self, rma_no: str) -> StoredRisk | None:
+        transaction = self.session.get_transaction()
+        if transaction is not None and transaction is self._added_in and rma_no in self._added:
+            return self._added[rma_no]
         row = self.session.scalar(
             select(RiskAssessmentRow).where(RiskAssessmentRow.rma_no == rma_no)
         )
@@ -257,6 +269,7 @@ class RiskStore:
         row = self.session.scalar(
             select(RiskAssessmentRow).where(RiskAssessmentRow.rma_no == rma_no)
         )
+        self._added.pop(rma_no, None)
         if row is not None and action in row.actions:
             row.actions = [a for a in row.actions if a != action]
             self.session.flush()

@@ -14,7 +14,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from returnflow.domain.access import Role
@@ -49,34 +50,30 @@ class StaffNoticeStore:
     # --- making ------------------------------------------------------------------------
 
     def add(self, draft: Draft, now: datetime) -> int | None:
-        """Store a notification once; its id, or None when its dedupe key was taken."""
-        if self._id_of(draft.dedupe_key) is not None:
-            return None
-        row = StaffNoticeRow(
-            dedupe_key=draft.dedupe_key,
-            kind=draft.kind.value,
-            audience_kind=draft.audience.kind.value,
-            audience=draft.audience.value[:64],
-            rma_no=draft.rma_no[:40],
-            complaint_no=draft.complaint_no[:40],
-            dispute_no=draft.dispute_no[:40],
-            link=draft.path[:200],
-            subject_zh=draft.subject.zh[:300],
-            subject_en=draft.subject.en[:300],
-            body_zh=draft.body.zh,
-            body_en=draft.body.en,
-            created_at=now,
-        )
-        try:
-            with self.session.begin_nested():  # a twin made meanwhile loses quietly
-                self.session.add(row)
-        except IntegrityError:
-            return None
-        return row.id
+        """Store a notification once; its id, or None when its dedupe key was taken.
 
-    def _id_of(self, dedupe_key: str) -> int | None:
-        query = select(StaffNoticeRow.id).where(StaffNoticeRow.dedupe_key == dedupe_key)
-        return self.session.scalar(query)
+        One statement: INSERT … ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, so a
+        twin made meanwhile (or earlier) loses quietly without a savepoint or a look first.
+        """
+        values = {
+            "dedupe_key": draft.dedupe_key,
+            "kind": draft.kind.value,
+            "audience_kind": draft.audience.kind.value,
+            "audience": draft.audience.value[:64],
+            "rma_no": draft.rma_no[:40],
+            "complaint_no": draft.complaint_no[:40],
+            "dispute_no": draft.dispute_no[:40],
+            "link": draft.path[:200],
+            "subject_zh": draft.subject.zh[:300],
+            "subject_en": draft.subject.en[:300],
+            "body_zh": draft.body.zh,
+            "body_en": draft.body.en,
+            "created_at": now,
+        }
+        dialect = self.session.get_bind().dialect.name
+        statement = _ADD[dialect if dialect in _ADD else "sqlite"].values(**values)
+        found = self.session.execute(statement).scalar()
+        return None if found is None else int(found)
 
     # --- reading -----------------------------------------------------------------------
 
@@ -339,3 +336,12 @@ def _notice(row: StaffNoticeRow, read_at: datetime | None) -> StaffNotice:
         row.created_at,
         read_at,
     )
+
+
+# a notification, once per dedupe key, per dialect: the twin that came second gets no id
+_ADD = {
+    name: make(StaffNoticeRow)
+    .on_conflict_do_nothing(index_elements=["dedupe_key"])
+    .returning(StaffNoticeRow.id)
+    for name, make in (("postgresql", postgresql_insert), ("sqlite", sqlite_insert))
+}

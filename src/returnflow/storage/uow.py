@@ -9,10 +9,12 @@ message bus, services/messagebus.py), which runs what follows them in this proce
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol, cast, runtime_checkable
 
+from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -89,6 +91,23 @@ class TracksChanges(Protocol):
     def flush_changes(self) -> list[DomainEvent]: ...
 
 
+# the connection a holding unit of work lends to the follow-ons of its commit (see __init__)
+_lent: ContextVar[Connection | None] = ContextVar("returnflow_lent_connection", default=None)
+
+
+_TRACKS: dict[type[object], bool] = {}
+
+
+def _tracks_changes(repository: object) -> bool:
+    """`isinstance(repository, TracksChanges)`, asked once per class: a runtime protocol
+    check walks the protocol's attributes each time (~70 repositories, every commit)."""
+    kind = type(repository)
+    found = _TRACKS.get(kind)
+    if found is None:
+        found = _TRACKS[kind] = isinstance(repository, TracksChanges)
+    return found
+
+
 class UnitOfWork:
     session: Session
     orders: OrderRepository
@@ -124,14 +143,33 @@ class UnitOfWork:
     complaints: ComplaintRepository  # complaints, their history and agents' labels (R8.1)
 
     def __init__(
-        self, session_factory: sessionmaker[Session], publish: Publish | None = None
+        self,
+        session_factory: sessionmaker[Session],
+        publish: Publish | None = None,
+        *,
+        hold_connection: bool = False,
     ) -> None:
-        """`publish` hears the events of each commit once they are stored (None: nobody)."""
+        """`publish` hears the events of each commit once they are stored (None: nobody).
+
+        `hold_connection` keeps one pooled connection from `__enter__` to `__exit__`,
+        across commits, and lends it to the units of work of what the commits' events
+        set off (their handlers run right after, in this thread): a request and its
+        follow-ons then take one connection from the pool instead of one per transaction.
+        """
         self._session_factory = session_factory
         self._publish = publish
+        self._hold = hold_connection
+        self._held: Connection | None = None
 
     def __enter__(self) -> UnitOfWork:
-        self.session = self._session_factory()
+        lent = _lent.get()
+        if self._hold:
+            self._held = self._session_factory.kw["bind"].connect()
+            self.session = self._session_factory(bind=self._held)
+        elif lent is not None and not lent.closed and not lent.in_transaction():
+            self.session = self._session_factory(bind=lent)  # a follow-on of a holder's commit
+        else:
+            self.session = self._session_factory()
         self.orders = OrderRepository(self.session)
         self.returns = ReturnRepository(self.session)
         self.policies = PolicyRepository(self.session)
@@ -201,8 +239,13 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.session.rollback()
-        self.session.close()
+        try:
+            self.session.rollback()
+            self.session.close()
+        finally:
+            if self._held is not None:
+                self._held.close()
+                self._held = None
         if isinstance(exc, (StaleDataError, IntegrityError)):
             # a unique key or a version lost a race inside the block: say so in our words,
             # so nothing above storage/ needs to know SQLAlchemy's exceptions
@@ -225,7 +268,12 @@ class UnitOfWork:
             self.session.rollback()
             raise ConcurrentUpdate(str(exc)) from exc
         if events and self._publish is not None:
-            self._publish(events)
+            lending = _lent.set(self._held) if self._held is not None else None
+            try:
+                self._publish(events)
+            finally:
+                if lending is not None:
+                    _lent.reset(lending)
 
     def _collect_events(self) -> list[DomainEvent]:
         """The new events of every repository that tracks aggregates, in __enter__'s order.
@@ -235,7 +283,7 @@ class UnitOfWork:
         """
         events: list[DomainEvent] = []
         for name, repository in vars(self).items():
-            if not name.startswith("_") and isinstance(repository, TracksChanges):
+            if not name.startswith("_") and _tracks_changes(repository):
                 events.extend(repository.flush_changes())
         return events
 
@@ -247,6 +295,6 @@ class UnitOfWork:
         """
         self.session.rollback()
         for name, repository in list(vars(self).items()):
-            if not name.startswith("_") and isinstance(repository, TracksChanges):
+            if not name.startswith("_") and _tracks_changes(repository):
                 fresh = cast("Callable[[Session], TracksChanges]", type(repository))
                 setattr(self, name, fresh(self.session))  # as __enter__ built it
