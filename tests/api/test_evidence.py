@@ -92,7 +92,7 @@ def test_the_bundle_holds_every_record_and_checks_itself(
     )
     assert rma in text and "Evidence summary" in text
     assert "Policy version" in text and "SO-1001" in text and "approved by" in text
-    assert "CNY" in text and timeline[-1]["row_hash"] in text
+    assert "CN¥" in text and timeline[-1]["row_hash"] in text  # Babel's money (issue 16)
     # photos went out: the look is logged (R14.1)
     with context.session_factory() as session:
         looks = session.scalars(select(AccessLogRow.what).where(AccessLogRow.subject == rma)).all()

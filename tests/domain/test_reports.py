@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 
 from returnflow.domain import reports as r
 from returnflow.domain.text import Text
+from returnflow.notify.money_words import money_words
 
 
 def test_the_last_complete_week_runs_monday_to_sunday() -> None:
@@ -66,7 +67,7 @@ def test_a_category_whose_quality_returns_rose_gets_its_merchants_asked() -> Non
             r.CategoryFault(Text("服装", "apparel"), r.Rate(0.05, 0.049, 3000), ("A",)),
         ),
     )
-    said = r.suggestions(figures)
+    said = r.suggestions(figures, money_words)
     assert said == [
         Text(
             "数码电子的质量与描述不符退货由 2.7% 升至 4.1%：请星辰数码、极客、乐活等前 3 家商家"
@@ -85,7 +86,7 @@ def test_the_overall_rate_service_figures_and_problems_are_written_from_the_numb
         csat=(78.0, 86.5),
         cost_per_return=(1500.0, 1200.0),
     )
-    en = [t.en for t in r.suggestions(figures)]
+    en = [t.en for t in r.suggestions(figures, money_words)]
     assert en[0] == (
         "The return rate rose to 12.0% from 9.0%: start with the categories and problem "
         "products below that rose most."
@@ -94,12 +95,14 @@ def test_the_overall_rate_service_figures_and_problems_are_written_from_the_numb
     assert "Only 88.0% of refunds were paid by their deadline" in en[2]
     assert en[3] == "CSAT fell to 78.0% from 86.5%: review the low-scoring cases."
     assert "rose to CN¥15.00 from CN¥12.00" in en[4]  # Babel's English form
+    zh = r.suggestions(figures, money_words)[4].zh
+    assert zh.startswith("单件逆向物流成本由 ¥12.00 升至 ¥15.00")  # and its Chinese one
 
 
 def test_few_units_or_a_steady_period_say_so_in_one_line() -> None:
     small = r.Figures(return_rate=r.Rate(0.5, 0.1, 6))  # 6 units: too few to call a rise
-    assert [t.en for t in r.suggestions(small)] == [
+    assert [t.en for t in r.suggestions(small, money_words)] == [
         "No figure moved enough against the previous period to call for action."
     ]
-    fell = r.suggestions(r.Figures(return_rate=r.Rate(0.06, 0.09, 500)))
+    fell = r.suggestions(r.Figures(return_rate=r.Rate(0.06, 0.09, 500)), money_words)
     assert fell[0].zh.startswith("退货率由 9.0% 降至 6.0%")

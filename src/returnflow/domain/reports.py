@@ -17,6 +17,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from returnflow.domain.amount_words import MoneyWords, worded
+from returnflow.domain.money import Money
 from returnflow.domain.text import DomainError, Text
 
 Kind = Literal["week", "month"]
@@ -253,7 +255,7 @@ def _problems(problems: tuple[Problem, ...]) -> list[Text]:
     ]
 
 
-def _service(f: Figures) -> list[Text]:
+def _service(f: Figures, money: MoneyWords) -> list[Text]:
     found = []
     if f.compliance is not None and f.compliance < COMPLIANCE_FLOOR:
         found.append(
@@ -275,24 +277,29 @@ def _service(f: Figures) -> list[Text]:
     cost, cost_before = f.cost_per_return
     if cost is not None and cost_before and cost > cost_before * (1 + COST_RISE):
         found.append(
-            Text(
-                f"单件逆向物流成本由 ¥{cost_before / 100:,.2f} 升至 ¥{cost / 100:,.2f}："
-                "比较各承运商报价，多用驿站自寄。",
-                f"Reverse-logistics cost per return rose to CN¥{cost / 100:,.2f} from "
-                f"CN¥{cost_before / 100:,.2f}: compare carrier rates and steer to drop-off points.",
+            worded(
+                Text(
+                    "单件逆向物流成本由 {before} 升至 {now}：比较各承运商报价，多用驿站自寄。",
+                    "Reverse-logistics cost per return rose to {now} from {before}: compare "
+                    "carrier rates and steer to drop-off points.",
+                ),
+                money,
+                {"now": Money(round(cost)), "before": Money(round(cost_before))},
             )
         )
     return found
 
 
-def suggestions(f: Figures) -> list[Text]:
-    """The improvement suggestions, most pressing first; one steady line when none."""
+def suggestions(f: Figures, money: MoneyWords) -> list[Text]:
+    """The improvement suggestions, most pressing first; one steady line when none.
+
+    Amounts in them are worded by `money`, the caller's one money format (Babel's)."""
     found = [
         *_overall(f.return_rate),
         *_categories(f.categories),
         *_problems(f.problems),
         *_reasons(f.reasons),
-        *_service(f),
+        *_service(f, money),
     ]
     if not found:
         found.append(

@@ -125,7 +125,7 @@ class OutreachAsk:
         if self.action is Action.COUPON and not COUPON_MIN <= self.coupon_fen <= COUPON_MAX:
             raise DomainError(
                 "invalid_coupon_value",
-                Text("优惠券金额须在 1 到 100 元之间", "A coupon is worth ¥1 to ¥100"),
+                Text("优惠券金额须在 1 到 100 元之间", "A coupon is worth CN¥1.00 to CN¥100.00"),
                 field="coupon_fen",
             )
 

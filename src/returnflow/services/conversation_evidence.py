@@ -21,7 +21,7 @@ from returnflow.services.unit_of_work import UnitOfWork
 
 ZONE = ZoneInfo("Asia/Shanghai")
 HEADING = Text("留言记录（北京时间）", "Conversation (China Standard Time)")
-NONE = Text("无", "none")
+NONE = Text("无", "None")
 COLUMNS = [
     "id",
     "at_local",

@@ -4,6 +4,11 @@ Plain text on A4 pages, in the caller's language, times in China Standard Time.
 Chinese uses reportlab's built-in CID font STSong-Light like the return labels
 (logistics/labels.py): no font file to ship, and the PDF keeps the text as text,
 so it can be searched and copied.
+
+A reader sees words, not codes (issue 16): statuses, actions, reasons, outcomes, people
+and payment channels through `services/code_words.label`, notes as the request page says
+them (`history_words.history_line`), amounts in the one money format
+(`notify/money_words.money_text`). The codes themselves stay in the bundle's JSON files.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import io
 from collections.abc import Callable
 from datetime import datetime
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from reportlab.lib.pagesizes import A4  # type: ignore[import-untyped]
@@ -22,8 +27,14 @@ from reportlab.pdfbase import pdfmetrics  # type: ignore[import-untyped]
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont  # type: ignore[import-untyped]
 from reportlab.pdfgen.canvas import Canvas  # type: ignore[import-untyped]
 
+from returnflow.domain.lifecycle import Action, Status
+from returnflow.domain.money import Money
+from returnflow.domain.returns import StatusChange
 from returnflow.domain.text import Text
+from returnflow.notify.money_words import money_text
 from returnflow.services import conversation_evidence
+from returnflow.services.code_words import label
+from returnflow.services.history_words import history_line
 
 if TYPE_CHECKING:
     from returnflow.services.evidence import Records
@@ -48,7 +59,7 @@ T = {
     "chain": Text("记录完整性", "Record integrity"),
     "intact": Text("历史记录哈希链完整", "History hash chain intact"),
     "broken": Text("历史记录哈希链已损坏", "History hash chain BROKEN"),
-    "none": Text("无", "none"),
+    "none": Text("无", "None"),
     "merchant": Text("商家", "merchant"),
     "customer": Text("顾客", "customer"),
     "shipping": Text("运费", "shipping"),
@@ -66,11 +77,25 @@ def _font() -> None:
     pdfmetrics.registerFont(UnicodeCIDFont(FONT))
 
 
-def money(cents: int | None, currency: str = "CNY") -> str:
+def money(cents: int | None, currency: str, language: str) -> str:
+    """An amount in the platform's one money format (Babel's), "-" where none is known."""
     if cents is None:
         return "-"
-    sign = "-" if cents < 0 else ""
-    return f"{sign}{currency} {abs(cents) // 100}.{abs(cents) % 100:02d}"
+    return money_text(Money(int(cents), currency or "CNY"), language)
+
+
+def _word(code: object, kind: str, language: str) -> str:
+    """A code in the reader's words (services/code_words.py), "-" where there is none."""
+    if code is None or code == "":
+        return "-"
+    said = label(code, kind)
+    return said.in_language(language) if isinstance(said, Text) else said
+
+
+def _paid_through(refund: dict[str, Any], language: str) -> str:
+    if refund.get("gateway"):
+        return _word(refund["gateway"], "gateway", language)
+    return _word(refund.get("method"), "payment", language)
 
 
 def _local(iso: str | None) -> str:
@@ -130,14 +155,10 @@ def render(records: Records, *, language: str, generated_at: datetime) -> bytes:
 
     page.heading(f"{say('title')} | {records.rma_no}")
     page.line(f"{say('generated')}: {_local(generated_at.isoformat())}")
-    _request(page, records, say)
+    _request(page, records, say, language)
     _decision(page, records, say, language)
-    _refund(page, records, say)
-    page.heading(say("timeline"))
-    for event in records.timeline:
-        moved = f"{event['from_status'] or '-'} → {event['to_status']}"
-        note = f" | {event['note']}" if event["note"] else ""
-        page.line(f"{_local(event['at'])}  {event['actor']}  {event['action']}  {moved}{note}")
+    _refund(page, records, say, language)
+    _timeline(page, records, say, language)
     conversation_evidence.pdf_section(page, records.conversation, language)  # issue 13
     page.heading(say("photos"))
     taken = [f"{kind}: {name}" for kind, names in records.photos.items() for name in names]
@@ -151,11 +172,53 @@ def render(records: Records, *, language: str, generated_at: datetime) -> bytes:
     return buffer.getvalue()
 
 
-def _request(page: _Page, records: Records, say: Say) -> None:
+def _timeline(page: _Page, records: Records, say: Say, language: str) -> None:
+    page.heading(say("timeline"))
+    decision = records.decision or {}
+    words = {r["code"]: Text(r["zh"], r["en"]) for r in decision.get("reasons", [])}
+    for event in records.timeline:
+        moved = (
+            f"{_word(event['from_status'], 'status', language)} → "
+            f"{_word(event['to_status'], 'status', language)}"
+        )
+        note = _note(event, words, say, language)
+        who = _word(event["actor"], "actor", language)
+        did = _word(event["action"], "action", language)
+        page.line(f"{_local(event['at'])}  {who}  {did}  {moved}{' | ' if note else ''}{note}")
+
+
+def _note(event: dict[str, Any], words: dict[str, Text], say: Say, language: str) -> str:
+    """A step's note as the request page says it (services/history_words.py): rule codes
+    in the rules' words, a refund's audit note as its amount (the one money format) and
+    the people who asked for and approved it."""
+    if not event["note"]:
+        return ""
+    try:
+        change = StatusChange(
+            datetime.fromisoformat(event["at"]),
+            event["actor"],
+            Action(event["action"]),
+            Status(event["from_status"]) if event["from_status"] else None,
+            Status(event["to_status"]),
+            event["note"],
+        )
+    except ValueError:  # a step this code does not know: its note as written
+        return str(event["note"])
+    line = history_line(change, words)
+    if line.amount is None:
+        return line.note.in_language(language) if line.note else ""
+    people = [("requested_by", line.requested_by), ("approved_by", line.approved_by)]
+    said = [f"{say(key)} {who.in_language(language)}" for key, who in people if who]
+    return " | ".join([money_text(line.amount, language), *said])
+
+
+def _request(page: _Page, records: Records, say: Say, language: str) -> None:
     request, order = records.request, records.order
     page.heading(say("request"))
     page.line(
-        f"{request['rma_no']} | {request['type']} | {request['channel']} | {request['status']}"
+        f"{request['rma_no']} | {_word(request['type'], 'request_type', language)} | "
+        f"{_word(request['channel'], 'channel', language)} | "
+        f"{_word(request['status'], 'status', language)}"
     )
     page.line(
         f"{say('order')}: {request['order_no']} | {say('merchant')} {request['merchant_id']} | "
@@ -166,8 +229,8 @@ def _request(page: _Page, records: Records, say: Say) -> None:
     page.heading(say("lines"))
     for line in request["lines"]:
         bought = titles.get(line["line_no"], {})
-        price = money(bought.get("unit_price"), order.get("currency", "CNY"))
-        reason = f"{line['reason']} {line['reason_text']}".strip()
+        price = money(bought.get("unit_price"), order.get("currency", "CNY"), language)
+        reason = f"{_word(line['reason'], 'reason', language)} {line['reason_text']}".strip()
         page.line(
             f"#{line['line_no']} {bought.get('sku', '')} {bought.get('title', '')} | "
             f"{line['quantity']} / {bought.get('quantity', '-')} × {price} | {reason}"
@@ -181,39 +244,45 @@ def _decision(page: _Page, records: Records, say: Say, language: str) -> None:
         page.line(say("none"))
         return
     page.line(
-        f"{decision['outcome']} | {say('policy')} {decision['policy_version']} | "
-        f"{decision['decided_by']} | {_local(decision['decided_at'])}"
+        f"{_word(decision['outcome'], 'outcome', language)} | "
+        f"{say('policy')} {decision['policy_version']} | "
+        f"{_word(decision['decided_by'], 'actor', language)} | {_local(decision['decided_at'])}"
     )
-    for reason in decision["reasons"]:
-        page.line(f"  {reason['code']} ({reason['verdict']}): {reason[language]}")
+    for reason in decision["reasons"]:  # the rule's own words; its code is in decision.json
+        page.line(f"  {reason[language]} ({_word(reason['verdict'], 'verdict', language)})")
 
 
-def _refund(page: _Page, records: Records, say: Say) -> None:
+def _refund(page: _Page, records: Records, say: Say, language: str) -> None:
     page.heading(say("refund"))
     estimate = records.request["estimate"] or {}
     currency = estimate.get("currency", "CNY")
+
+    def amount(cents: int | None, of: str = currency) -> str:
+        return money(cents, of, language)
+
     for line in estimate.get("lines", []):
         page.line(
-            f"#{line['line_no']} {line['quantity']} × {money(line['unit_price'], currency)} = "
-            f"{money(line['gross'], currency)} - {money(line['discount_share'], currency)} → "
-            f"{money(line['amount'], currency)}"
+            f"#{line['line_no']} {line['quantity']} × {amount(line['unit_price'])} = "
+            f"{amount(line['gross'])} - {amount(line['discount_share'])} → "
+            f"{amount(line['amount'])}"
         )
     page.line(
-        f"{say('shipping')} {money(estimate.get('shipping_fee'), currency)} | "
-        f"{say('deductions')} {money(estimate.get('deductions'), currency)} | "
-        f"{say('total')} {money(estimate.get('total'), currency)}"
+        f"{say('shipping')} {amount(estimate.get('shipping_fee'))} | "
+        f"{say('deductions')} {amount(estimate.get('deductions'))} | "
+        f"{say('total')} {amount(estimate.get('total'))}"
     )
     refund = records.refund
     if refund is None:
         page.line(say("none"))
         return
     page.line(
-        f"{refund['status']} {money(refund['amount'], refund['currency'])} | "
-        f"{refund.get('gateway') or refund['method']} {refund.get('gateway_refund_id') or ''} | "
+        f"{_word(refund['status'], 'refund_state', language)} "
+        f"{amount(refund['amount'], refund['currency'])} | {_paid_through(refund, language)} "
+        f"{refund.get('gateway_refund_id') or ''} | "
         f"{say('key')} {refund.get('idempotency_key') or '-'}"
     )
     page.line(
-        f"{say('requested_by')} {refund.get('requested_by') or '-'} | "
-        f"{say('approved_by')} {refund.get('approved_by') or '-'} | "
+        f"{say('requested_by')} {_word(refund.get('requested_by'), 'actor', language)} | "
+        f"{say('approved_by')} {_word(refund.get('approved_by'), 'actor', language)} | "
         f"{say('paid')} {_local(refund.get('paid_at'))}"
     )

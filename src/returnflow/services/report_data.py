@@ -19,6 +19,7 @@ from returnflow.domain.analyses import FAULT_REASONS, category_label
 from returnflow.domain.kinds import reason_label
 from returnflow.domain.metrics import rate
 from returnflow.domain.text import Text
+from returnflow.notify.money_words import money_words
 from returnflow.services import analyses, analytics
 from returnflow.services.liability_queries import Period
 from returnflow.services.merchants import merchant_names
@@ -276,6 +277,6 @@ def gather(uow: UnitOfWork, p: rules.ReportPeriod) -> ReportData:
         period=p, previous=p.previous(), orders=int(inputs["orders"] or 0),
         units_delivered=delivered, units_returned=int(inputs["units_returned"] or 0),
         kpis=kpis, categories=categories, reasons=reasons, merchants=_merchants(uow, p),
-        segments=segments, problems=problems, suggestions=tuple(rules.suggestions(figures)),
-        days=_days(uow, p),
+        segments=segments, problems=problems,
+        suggestions=tuple(rules.suggestions(figures, money_words)), days=_days(uow, p),
     )  # fmt: skip

@@ -1,12 +1,15 @@
 """The periodic report's words and number formats (issue 14, R9.3), shared by PDF, XLSX, mail.
 
 Rates as percentages with one decimal, changes of rates in percentage points, durations
-in hours or days, money in yuan with the ¥ sign and thousands separators.
+in hours or days, money in the platform's one format (`notify/money_words`, Babel's:
+"¥1,234.50" in Chinese, "CN¥1,234.50" in English). The workbook keeps amounts as numbers
+of yuan (`report_xlsx.py`), so a spreadsheet can add them up.
 """
 
 from __future__ import annotations
 
 from returnflow.domain.text import Text
+from returnflow.notify.money_words import yuan_text
 from returnflow.services.report_data import KpiLine
 
 W: dict[str, Text] = {
@@ -117,10 +120,6 @@ PROBLEM_COLUMNS = tuple(
 )  # fmt: skip
 
 
-def yuan(fen: float) -> str:
-    return f"¥{fen / 100:,.2f}"
-
-
 def _duration(seconds: float, language: str) -> str:
     zh = language == "zh"
     if seconds >= 86400:
@@ -143,7 +142,7 @@ def value(number: float | None, unit: str, name: str, language: str) -> str:
     if unit == "seconds":
         return _duration(number, language)
     if unit == "fen":
-        return yuan(number)
+        return yuan_text(number, language)  # the one money format (Babel)
     return f"{number:,.2f}"
 
 

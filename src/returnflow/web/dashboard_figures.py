@@ -285,7 +285,7 @@ def cost(chart: Chart, language: str) -> Figure:
         "yaxis": "y2",
         "marker": {"color": "#bbf7d0"},
     }
-    yuan = "¥"
+    yuan = "CN¥" if language == "en" else "¥"  # the symbol money_text uses per language
     layout = _layout(
         language,
         xaxis=_time_axis(chart),
