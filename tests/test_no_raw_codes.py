@@ -124,11 +124,17 @@ KNOWN: dict[str, str] = {
     **{
         f"/staff/users · code: '{login}' in '{login}'": "the users page's sign-in names column:"
         " the demo's user names are role words, kept (README and tests sign in with them)"
-        for login in ("admin", "agent", "finance", "manager", "mediator", "merchant", "warehouse")
+        for login in [
+            "admin",
+            "agent",
+            "finance",
+            "logistics",
+            "manager",
+            "mediator",
+            "merchant",
+            "warehouse",
+        ]
     },
-    "/staff/incidents/on-call · code: 'manager' in '王敏 (manager)'": "the rota's picker: name"
-    " (sign-in name); the browser test picks by that label",
-    "/staff/incidents/on-call · code: 'admin' in '陈静 (admin)'": "the rota's picker, as above",
     "不支持页 · 快充协议 · 页面写": "a text cluster's key words are the customers' own words",
 }
 

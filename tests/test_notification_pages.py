@@ -189,18 +189,20 @@ def test_the_list_is_paged_when_it_is_longer_than_a_page(
         uow.commit(now)
     first = merchant.get("/staff/notifications").text
     assert len(re.findall(r'data-notification="\d+"', first)) == service.PAGE_SIZE
-    pager = first.split('<nav class="nt-foot pages">')[1].split("</nav>")[0]
-    assert "第 1 页，共 2 页" in pager and 'href="?page=2" rel="next"' in pager
-    assert 'rel="prev"' not in pager
+    pager = first.split('<nav class="pager"')[1].split("</nav>")[0]  # the console's one pager
+    assert 'data-pager="1/2"' in pager and "第 1–20 条，共 23 条" in pager
+    assert 'rel="next" href="/staff/notifications?page=2"' in pager and 'rel="prev"' not in pager
     second = merchant.get("/staff/notifications?page=2", headers=EN).text
     assert len(re.findall(r'data-notification="\d+"', second)) == 3
-    pager = second.split('<nav class="nt-foot pages">')[1].split("</nav>")[0]
-    assert "Page 2 of 2" in pager and 'href="?page=1" rel="prev"' in pager
+    pager = second.split('<nav class="pager"')[1].split("</nav>")[0]
+    assert "21–23 of 23" in pager and 'rel="prev" href="/staff/notifications"' in pager
     assert 'rel="next"' not in pager
     # the badge says the kind in words, never its code
     assert '<span class="nt-kind nt-kind-complaint_filed">Complaint</span>' in second
     unread = merchant.get("/staff/notifications?unread=true&page=2").text
-    assert 'href="?page=1&unread=true" rel="prev"' in unread.replace("&amp;", "&")
+    assert 'rel="prev" href="/staff/notifications?unread=true"' in unread  # the filter is kept
+    beyond = merchant.get("/staff/notifications?unread=true&page=9").text
+    assert 'data-pager="2/2"' in beyond  # past the last page: the last
 
 
 def test_one_page_of_notifications_has_no_pager(context: AppContext, merchant: TestClient) -> None:
@@ -210,4 +212,4 @@ def test_one_page_of_notifications_has_no_pager(context: AppContext, merchant: T
         service.notify(uow, drafts_for("complaint.filed", data), now)
         uow.commit(now)
     page = merchant.get("/staff/notifications").text
-    assert 'data-notification="' in page and '<nav class="nt-foot pages">' not in page
+    assert 'data-notification="' in page and 'data-pager="1/1"' in page

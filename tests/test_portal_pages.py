@@ -776,14 +776,17 @@ def test_my_returns_lists_every_order_of_the_customer_paged(
     _, second = _filed(web, _open(web, "SO-1002"), qty_1="0", qty_2="1")
     order_url = _open(web)
     page = web.get(f"{order_url}/returns").text
-    assert 'data-total="2"' in page and "第 1 页，共 2 页" in page
+    assert 'data-total="2"' in page and "第 1–1 条，共 2 条" in page  # the one pager
+    assert f'rel="next" href="{order_url}/returns?page=2"' in page
     assert f'data-rma="{second}"' in page and f'data-rma="{first}"' not in page  # newest first
     assert "审核通过，待寄回" in page and ">approved<" not in page  # the status in words
     assert "婴儿围兜三条装" in page  # the item's title, not only a number
     link = re.search(rf'href="(/portal/o/[^"]+/r/{second})"', page)
     assert link is not None and web.get(link.group(1)).status_code == 200  # its own order
     older = web.get(f"{order_url}/returns?page=2").text
-    assert f'data-rma="{first}"' in older and 'rel="prev"' in older
+    assert f'data-rma="{first}"' in older and f'rel="prev" href="{order_url}/returns"' in older
+    beyond = web.get(f"{order_url}/returns?page=9").text  # past the last page: the last
+    assert f'data-rma="{first}"' in beyond and 'data-pager="2/2"' in beyond
     assert web.get(f"{order_url}/returns?page=x").status_code == 200  # a bad page: the first
     other = _open(web, "SO-2002", "li@example.com")
     assert 'data-total="0"' in web.get(f"{other}/returns").text  # another customer's list

@@ -51,7 +51,7 @@ def test_the_manager_keeps_the_rota_and_reads_named_incidents(
     page.fill("input[name=password]", PASSWORD)
     page.keyboard.press("Enter")
     expect(page.locator("[data-on-call-now]")).to_contain_text("li.ming")
-    page.select_option("select[name=user_id]", label="zhang.wei (zhang.wei)")
+    page.select_option("select[name=user_id]", label="zhang.wei（运营经理）")
     page.fill("input[name=starts_at]", "2026-11-21T09:00")
     page.fill("input[name=ends_at]", "2026-11-21T21:00")
     page.click("form[data-form=add-shift] button")

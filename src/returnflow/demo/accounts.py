@@ -24,6 +24,7 @@ DEMO_ACCOUNTS: tuple[tuple[str, str, Role, str | None], ...] = (
     ("manager", "王敏", Role.MANAGER, None),
     ("mediator", "周婷", Role.MEDIATOR, None),
     ("admin", "陈静", Role.ADMIN, None),
+    ("logistics", "赵磊", Role.LOGISTICS, None),  # issue 16: carriers' exceptions, parcels
 )
 # the manager reads the weekly report by mail (issue 14): an address and a subscription
 MANAGER_MAIL = "wang.min@demo.returnflow.example"

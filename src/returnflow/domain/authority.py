@@ -23,6 +23,11 @@ DEFAULT_LIMITS: Mapping[str, int | None] = {
     Role.FINANCE.value: 500_000,  # 5,000.00
     Role.INTEGRATION.value: 500_000,
     Role.MEDIATOR.value: 200_000,  # 2,000.00: a ruling above it waits for a manager
+    # 200.00 (issue 16): a lost parcel's refund or a delay's store credit from the
+    # exceptions queue; the role takes no refund course, and 200.00 is the most a refund
+    # may be without a refund certificate (certified_refund_above_fen's default), so
+    # above it a manager approves (refund) or grants (store credit)
+    Role.LOGISTICS.value: 20_000,
     Role.MANAGER.value: None,
     Role.ADMIN.value: None,
     SYSTEM: None,

@@ -8,7 +8,6 @@ the export posts to `/staff/customers/export` under CUSTOMERS_EXPORT, like
 from __future__ import annotations
 
 from typing import Annotated, Literal
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form
 from starlette.requests import Request
@@ -21,12 +20,14 @@ from returnflow.entrypoints.problems import status_for
 from returnflow.entrypoints.steps import perform
 from returnflow.services import privacy as service
 from returnflow.web.guards import check_csrf
+from returnflow.web.paging import pager
 from returnflow.web.roles import Auditor, Exporter
 from returnflow.web.staff_page import render_staff
 
 router = APIRouter(include_in_schema=False)
 
 Field = Annotated[str, Form(max_length=200)]
+LOG = "/staff/access-log"
 
 KIND_LABELS = {
     "contact": Text("联系方式", "Contact details"),
@@ -36,12 +37,7 @@ KIND_LABELS = {
 }
 
 
-def _page_link(values: dict[str, str], page: int) -> str:
-    kept = {key: value for key, value in values.items() if value}
-    return "/staff/access-log?" + urlencode({**kept, "page": page})
-
-
-@router.get("/staff/access-log")
+@router.get(LOG)
 def access_log_page(
     request: Request,
     context: Context,
@@ -71,6 +67,8 @@ def access_log_page(
         number = service.parse_page(page)
         with context.uow() as uow:
             found = service.read_access_log(uow, wanted, number)
+            if found.page > found.pages:  # past the last page: the last
+                found = service.read_access_log(uow, wanted, found.pages)
     except DomainError as refused:
         error, status = refused.message, status_for(refused)
     values = {
@@ -78,8 +76,7 @@ def access_log_page(
         "found": found,
         "error": error,
         "kinds": KIND_LABELS,
-        "previous": _page_link(form, found.page - 1) if found and found.page > 1 else None,
-        "next": _page_link(form, found.page + 1) if found and found.page < found.pages else None,
+        "pager": pager(LOG, found.total, found.page, form, found.page_size) if found else None,
     }
     return render_staff(
         request, session, "staff/access_log.html", values, section="access-log", status_code=status

@@ -27,6 +27,7 @@ from returnflow.entrypoints.steps import Refused, attempt
 from returnflow.services import policies, policy_words
 from returnflow.services.unit_of_work import UnitOfWork
 from returnflow.web.guards import StaffSession, check_csrf
+from returnflow.web.paging import page_number, page_of
 from returnflow.web.roles import Publisher
 from returnflow.web.staff_page import render_staff
 
@@ -87,8 +88,13 @@ def _page(
         book = policies.policy_book(uow)
     in_force = book.in_force_at(now)
     shown = next((v for v in book.versions if v.version == chosen), in_force)
+    newest = sorted(book.versions, key=lambda v: v.version, reverse=True)
+    kept = {"version": str(chosen) if chosen else ""}
+    asked = page_number(request.query_params.get("page", ""))
+    versions, control = page_of(URL, newest, asked, kept)  # issue 16: every list pages
     values = {
-        "versions": sorted(book.versions, key=lambda v: v.version, reverse=True),
+        "versions": versions,
+        "pager": control,
         "in_force": in_force,
         "shown": shown,
         "scopes": scopes(shown),

@@ -41,6 +41,7 @@ from returnflow.services.dashboard_model import Chart, Filters, SlaTargets
 from returnflow.services.errors import NotFound
 from returnflow.services.unit_of_work import UnitOfWork
 from returnflow.web import dashboard_figures as figures
+from returnflow.web.paging import PageAsked, page_number, pager
 from returnflow.web.roles import Analyst
 from returnflow.web.staff_page import render_staff
 from returnflow.web.templating import money
@@ -51,7 +52,6 @@ PAGE_SIZE = 25
 DateFrom = Annotated[str, Query(alias="from", max_length=10)]
 DateTo = Annotated[str, Query(alias="to", max_length=10)]
 Key = Annotated[str, Query(max_length=64, pattern=r"^[A-Za-z0-9_.:-]*$")]
-Page = Annotated[int, Query(ge=1, le=10_000)]
 PLOTLY = "/static/vendor/plotly.min.js"
 TILES = (  # the KPIs on the tiles, in this order, with their short names
     ("return_rate", Text("退货率", "Return rate")),
@@ -205,21 +205,24 @@ def drill_down(
     session: Analyst,
     chosen: Chosen,
     reason: Key = "",
-    page: Page = 1,
+    page: PageAsked = "1",
 ) -> Response:
     """The requests behind a point of the return-rate or reasons chart, 25 a page."""
+    number = page_number(page)
 
     def read(uow: UnitOfWork, now: datetime) -> dashboards.DrillDown:
-        return dashboards.drill_down(uow, chosen, reason, (page - 1) * PAGE_SIZE, PAGE_SIZE, now)
+        at = (number - 1) * PAGE_SIZE
+        return dashboards.drill_down(uow, chosen, reason, at, PAGE_SIZE, now)
 
     found = perform(context, read)
-    pages = page_count(found.page.requests, PAGE_SIZE)
+    if number > page_count(found.page.requests, PAGE_SIZE):  # past the last page: the last
+        number = page_count(found.page.requests, PAGE_SIZE)
+        found = perform(context, read)
+    kept = chosen.query(reason=reason or None)
     values = {
         "found": found,
         "filters": chosen,
-        "page": page,
-        "pages": pages,
-        "query": chosen.query(reason=reason or None),
+        "pager": pager(request.url.path, found.page.requests, number, kept, PAGE_SIZE),
         "back": "/staff/analytics" + _back(chosen),
         "status_label": _label_of,
         "reason_label": reason_label,

@@ -11,6 +11,7 @@ Included by web/console_risk_register.py.
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Path, Query
@@ -35,7 +36,9 @@ from returnflow.entrypoints.deps import Context
 from returnflow.entrypoints.params import RowId
 from returnflow.entrypoints.steps import Refused, attempt, perform
 from returnflow.services import returner_care as care
+from returnflow.services.unit_of_work import UnitOfWork
 from returnflow.web.guards import StaffSession, check_csrf
+from returnflow.web.paging import PageAsked, page_number, pager
 from returnflow.web.roles import RiskJudge
 from returnflow.web.staff_page import render_staff
 
@@ -63,12 +66,20 @@ def care_list(
     context: Context,
     session: RiskJudge,
     reason: Annotated[str, Query(max_length=30)] = "",
-    page: Annotated[int, Query(ge=1, le=care.MAX_PAGE)] = 1,
+    page: PageAsked = "1",
 ) -> Response:
     if reason and reason not in THEMES:
         raise DomainError("invalid_reason", Text("原因无效", "Unknown reason"), field="reason")
-    found = perform(context, lambda uow, now: care.listing(uow, reason or None, page, now))
-    values = {**WORDS, "found": found, "reason": reason}
+
+    def read(uow: UnitOfWork, now: datetime) -> care.CarePage:
+        found = care.listing(uow, reason or None, page_number(page), now)
+        if found.page > found.pages:  # past the last page: the last
+            found = care.listing(uow, reason or None, found.pages, now)
+        return found
+
+    found = perform(context, read)
+    control = pager(LIST, found.total, found.page, {"reason": reason}, care.PAGE_SIZE)
+    values = {**WORDS, "found": found, "reason": reason, "pager": control}
     return render_staff(request, session, "staff/risk_care.html", values, section="risk")
 
 

@@ -24,7 +24,7 @@ from returnflow.entrypoints import params
 from returnflow.entrypoints.deps import Context
 from returnflow.entrypoints.params import FormList, FormText
 from returnflow.entrypoints.steps import Refused, attempt, perform
-from returnflow.services import hotline_queries
+from returnflow.services import hotline_queries, merchants
 from returnflow.services import review as review_service
 from returnflow.services.errors import NotFound
 from returnflow.services.review import PhoneFiled, PhoneFiling
@@ -61,11 +61,13 @@ def _hotline_page(
     }
     if order_no:
         principal = session.principal
+
+        def read(uow: UnitOfWork, now: datetime) -> tuple[hotline_queries.CallerOrder, str]:
+            found = hotline_queries.caller_order(uow, order_no, principal, now)
+            return found, merchants.merchant_name(uow, found.order.merchant_id)
+
         try:
-            found = perform(
-                context,
-                lambda uow, now: hotline_queries.caller_order(uow, order_no, principal, now),
-            )
+            found, merchant = perform(context, read)
         except NotFound as missing:
             values["error"] = error or missing.message
             status_code = status_code if error else 404
@@ -75,6 +77,7 @@ def _hotline_page(
                 caller=found.caller,
                 eligibility=found.eligibility,
                 delivered=found.delivered,
+                merchant=merchant,  # the merchant's name, as the review queue shows it
             )
     return render_staff(
         request, session, "staff/hotline.html", values, section="hotline", status_code=status_code

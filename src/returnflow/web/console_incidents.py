@@ -22,7 +22,7 @@ from starlette.responses import RedirectResponse, Response
 
 from returnflow.app_context import AppContext
 from returnflow.domain import playbooks as playbook_rules
-from returnflow.domain.incidents import MAX_REVIEW, Incident, IncidentStatus
+from returnflow.domain.incidents import MAX_REVIEW, IncidentStatus
 from returnflow.domain.monitors import Indicator, Severity, key_label
 from returnflow.domain.text import DomainError, Text
 from returnflow.entrypoints.deps import Context
@@ -34,6 +34,7 @@ from returnflow.services import monitors as monitor_service
 from returnflow.services.unit_of_work import UnitOfWork
 from returnflow.web import console_on_call
 from returnflow.web.guards import StaffSession, check_csrf
+from returnflow.web.paging import CARDS_SIZE, page_number, page_of
 from returnflow.web.roles import IncidentManager
 from returnflow.web.staff_page import render_staff
 
@@ -73,25 +74,23 @@ def incidents_page(
     request: Request, context: Context, session: IncidentManager, error: Text | None = None
 ) -> Response:
     carriers = context.carrier_registry()
+    asked = page_number(request.query_params.get("page", ""))
 
-    def read(
-        uow: UnitOfWork, now: datetime
-    ) -> tuple[list[Incident], dict[int, Any], dict[str, str]]:
+    def read(uow: UnitOfWork, now: datetime) -> dict[str, Any]:
         found = incident_service.listing(uow)
-        return found, incident_names.incident_words(uow, found, carriers), _people(uow)
+        shown, control = page_of("/staff/incidents", found, asked, {}, CARDS_SIZE)
+        active = [i for i in found if i.status is not IncidentStatus.CLOSED]
+        return {
+            "incidents": shown,
+            "pager": control,  # issue 16: 20 cards a page
+            "words": incident_names.incident_words(uow, shown, carriers),
+            "people": _people(uow),
+            "active": len(active),
+            "critical": sum(1 for i in active if i.severity is Severity.CRITICAL),
+            "drills": sum(1 for i in active if i.drill),
+        }
 
-    found, words, people = perform(context, read)
-    active = [i for i in found if i.status is not IncidentStatus.CLOSED]
-    values = {
-        **_shared(),
-        "incidents": found,
-        "words": words,
-        "people": people,
-        "active": len(active),
-        "critical": sum(1 for i in active if i.severity is Severity.CRITICAL),
-        "drills": sum(1 for i in active if i.drill),
-        "error": error,
-    }
+    values = {**_shared(), **perform(context, read), "error": error}
     return render_staff(request, session, "staff/incidents.html", values, section="incidents")
 
 

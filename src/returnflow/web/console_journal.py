@@ -24,6 +24,7 @@ from returnflow.services.journal import JournalFile, JournalRow
 from returnflow.services.liability_queries import ZONE
 from returnflow.services.unit_of_work import UnitOfWork
 from returnflow.web.guards import StaffSession
+from returnflow.web.paging import PageAsked, page_number, pager
 from returnflow.web.roles import Reconciler
 from returnflow.web.staff_page import render_staff
 
@@ -65,7 +66,7 @@ def journal_page(
     session: Reconciler,
     date_from: DateFrom = "",
     date_to: DateTo = "",
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    page: PageAsked = "1",
 ) -> Response:
     """The period's entries, a page at a time, with the download buttons."""
     if not date_from and not date_to:
@@ -77,12 +78,17 @@ def journal_page(
         return _page(request, session, {"form": form, "error": refused.message}, 422)
 
     def read(uow: UnitOfWork, now: datetime) -> journal.JournalPage:
-        return journal.journal_page(uow, when, page, PAGE_SIZE)
+        found = journal.journal_page(uow, when, page_number(page), PAGE_SIZE)
+        if found.page > found.pages:  # past the last page: the last
+            found = journal.journal_page(uow, when, found.pages, PAGE_SIZE)
+        return found
 
     found = perform(context, read)
+    kept = {"from": date_from, "to": date_to}
     values = {
         "form": form,
         "found": found,
+        "pager": pager("/staff/finance/journal", found.total_entries, found.page, kept, PAGE_SIZE),
         "entries": _entries(found.rows),
         "unbalanced": journal.unbalanced_entries(found.rows),
         "labels": journal.ACCOUNT_LABELS,

@@ -9,20 +9,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Query
+from fastapi import APIRouter, Form
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from returnflow.entrypoints.deps import Context
-from returnflow.entrypoints.params import MAX_PAGE, RowId
+from returnflow.entrypoints.params import RowId
 from returnflow.entrypoints.steps import perform
 from returnflow.services import staff_notices as service
 from returnflow.web.guards import check_csrf
+from returnflow.web.paging import PageAsked, page_number, pager
 from returnflow.web.roles import NoticeReader
 from returnflow.web.staff_page import render_staff
 
 router = APIRouter(include_in_schema=False)
-PageNo = Annotated[int, Query(ge=1, le=MAX_PAGE)]
 
 
 @router.get("/staff/notifications")
@@ -30,13 +30,17 @@ def notifications_page(
     request: Request,
     context: Context,
     session: NoticeReader,
-    page: PageNo = 1,
+    page: PageAsked = "1",
     unread: bool = False,
 ) -> Response:
     """Newest first, the unread marked; each opens what it is about."""
     with context.uow() as uow:
-        found = service.notices_for(uow, session.principal, page, unread_only=unread)
-    values = {"found": found, "unread_only": unread}
+        found = service.notices_for(uow, session.principal, page_number(page), unread_only=unread)
+        if found.page > found.pages:  # past the last page: the last
+            found = service.notices_for(uow, session.principal, found.pages, unread_only=unread)
+    kept = {"unread": "true"} if unread else {}
+    control = pager("/staff/notifications", found.total, found.page, kept, found.page_size)
+    values = {"found": found, "unread_only": unread, "pager": control}
     return render_staff(
         request, session, "staff/notifications.html", values, section="notifications"
     )

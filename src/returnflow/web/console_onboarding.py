@@ -9,6 +9,7 @@ page with the new merchant account's one-time password, shown this once.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Path, Query
@@ -17,16 +18,17 @@ from starlette.responses import RedirectResponse, Response
 
 from returnflow.app_context import AppContext
 from returnflow.domain.analyses import category_label
-from returnflow.domain.input_bounds import MAX_PAGE
-from returnflow.domain.onboarding import Status
+from returnflow.domain.onboarding import Status, SummaryPage
 from returnflow.domain.onboarding_words import CHECKS, DOCUMENT_KINDS, current_agreement
 from returnflow.domain.text import Text
 from returnflow.entrypoints.deps import Context
 from returnflow.entrypoints.params import RowId
 from returnflow.entrypoints.steps import Refused, attempt, perform
 from returnflow.services import onboarding as service
+from returnflow.services.unit_of_work import UnitOfWork
 from returnflow.web.guards import StaffSession, check_csrf
 from returnflow.web.onboarding_apply import document_response
+from returnflow.web.paging import PageAsked, page_number, pager
 from returnflow.web.roles import Onboarder
 from returnflow.web.staff_page import render_staff
 
@@ -43,12 +45,21 @@ def list_page(
     context: Context,
     session: Onboarder,
     status: Annotated[str, Query(max_length=30)] = "",
-    page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
+    page: PageAsked = "1",
 ) -> Response:
     chosen = Status(status) if status in set(Status) else None
-    found = perform(context, lambda uow, now: service.applications(uow, chosen, page))
+
+    def read(uow: UnitOfWork, now: datetime) -> SummaryPage:
+        found = service.applications(uow, chosen, page_number(page))
+        if found.page > found.pages:  # past the last page: the last
+            found = service.applications(uow, chosen, found.pages)
+        return found
+
+    found = perform(context, read)
+    kept = {"status": chosen.value if chosen else ""}
     values = {
         "found": found,
+        "pager": pager(PAGE, found.total, found.page, kept, found.page_size),
         "chosen": chosen,
         "statuses": list(Status),
         "category_label": category_label,

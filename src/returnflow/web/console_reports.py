@@ -24,6 +24,7 @@ from returnflow.entrypoints.steps import Refused, attempt, perform
 from returnflow.services import reports
 from returnflow.services.unit_of_work import UnitOfWork
 from returnflow.web.guards import StaffSession, check_csrf
+from returnflow.web.paging import PageAsked, page_number, pager
 from returnflow.web.roles import Reporter
 from returnflow.web.staff_page import render_staff
 
@@ -31,7 +32,6 @@ router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 20
 Csrf = Annotated[str, Form(max_length=100)]
-Page = Annotated[int, Query(ge=1, le=10_000)]
 PATH = "/staff/reports/periodic"
 
 
@@ -54,6 +54,7 @@ def _page(
     found, mine, addressed = perform(context, read)
     values: dict[str, Any] = {
         "found": found,
+        "pager": pager(PATH, found.total, found.page, {}, PAGE_SIZE),
         "mine": mine,
         "addressed": addressed,
         "kinds": KIND_LABELS,
@@ -73,9 +74,9 @@ def _size(count: int) -> str:
 
 @router.get(PATH)
 def periodic_reports(
-    request: Request, context: Context, session: Reporter, page: Page = 1
+    request: Request, context: Context, session: Reporter, page: PageAsked = "1"
 ) -> Response:
-    return _page(request, context, session, page)
+    return _page(request, context, session, page_number(page))
 
 
 @router.get(PATH + "/{report_id}.pdf")

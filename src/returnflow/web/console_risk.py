@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query
+from fastapi import APIRouter, Form
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -30,8 +30,10 @@ from returnflow.entrypoints.params import RowId
 from returnflow.entrypoints.steps import Refused, attempt, perform
 from returnflow.services import risk_staff, risk_tuning
 from returnflow.services.risk_staff import WatchPage
+from returnflow.services.unit_of_work import UnitOfWork
 from returnflow.web.console_request import request_page_response
 from returnflow.web.guards import StaffSession, check_csrf
+from returnflow.web.paging import PageAsked, page_number, pager
 from returnflow.web.roles import RiskJudge, RiskManager
 from returnflow.web.staff_page import render_staff
 
@@ -85,10 +87,15 @@ def _watch_page(
     form: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
-    found: WatchPage = perform(
-        context, lambda uow, now: risk_staff.watch_list(uow, now, page, PAGE_SIZE)
-    )
-    values: dict[str, Any] = {"found": found, "error": error, "form": form or {}}
+    def read(uow: UnitOfWork, now: datetime) -> WatchPage:
+        found = risk_staff.watch_list(uow, now, page, PAGE_SIZE)
+        if found.page > found.pages:  # past the last page: the last
+            found = risk_staff.watch_list(uow, now, found.pages, PAGE_SIZE)
+        return found
+
+    found = perform(context, read)
+    control = pager(WATCH, found.total, found.page, {}, PAGE_SIZE)
+    values: dict[str, Any] = {"found": found, "error": error, "form": form or {}, "pager": control}
     return render_staff(
         request,
         session,
@@ -104,9 +111,9 @@ def watch_list(
     request: Request,
     context: Context,
     session: RiskManager,
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    page: PageAsked = "1",
 ) -> Response:
-    return _watch_page(request, context, session, page)
+    return _watch_page(request, context, session, page_number(page))
 
 
 def _last_day(value: str) -> datetime | None:

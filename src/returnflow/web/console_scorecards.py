@@ -22,14 +22,15 @@ from starlette.responses import Response
 
 from returnflow.domain.access import Role
 from returnflow.domain.money import Money
-from returnflow.domain.paging import page_count
 from returnflow.domain.text import Text
 from returnflow.entrypoints.deps import Context
 from returnflow.entrypoints.files import attachment
 from returnflow.entrypoints.language import preferred_language
 from returnflow.entrypoints.steps import perform
 from returnflow.services import analysis_exports, scorecards
+from returnflow.services.liability_queries import Period
 from returnflow.services.unit_of_work import UnitOfWork
+from returnflow.web.paging import PageAsked, page_number, page_of
 from returnflow.web.roles import Analyst, StaffScorer
 from returnflow.web.staff_page import render_staff
 
@@ -39,15 +40,18 @@ PAGE_SIZE = 25
 DateFrom = Annotated[str, Query(alias="from", max_length=10)]
 DateTo = Annotated[str, Query(alias="to", max_length=10)]
 Team = Annotated[str, Query(max_length=64, pattern=r"^[a-z_]*$")]
-Page = Annotated[int, Query(ge=1, le=10_000)]
+MERCHANTS, STAFF = "/staff/scorecards/merchants", "/staff/scorecards/staff"
 Fmt = Annotated[Literal["csv", "xlsx"], Path()]
 
 
-def _paged(items: tuple[Any, ...], page: int) -> dict[str, Any]:
-    pages = page_count(len(items), PAGE_SIZE)
-    page = min(page, pages)
-    start = (page - 1) * PAGE_SIZE
-    return {"items": items[start : start + PAGE_SIZE], "page": page, "pages": pages}
+def _paged(items: tuple[Any, ...], page: int, path: str, kept: dict[str, str]) -> dict[str, Any]:
+    """One page of the board's lines and the console's pager over them (keeps the period)."""
+    rows, control = page_of(path, items, page, kept, PAGE_SIZE)
+    return {"items": rows, "pager": control}
+
+
+def _period(when: Period) -> dict[str, str]:
+    return {"from": when.start.isoformat(), "to": when.end.isoformat()}
 
 
 def team_label(team: str) -> Text:
@@ -60,14 +64,14 @@ def team_label(team: str) -> Text:
         return Text(team, team)
 
 
-@router.get("/staff/scorecards/merchants")
+@router.get(MERCHANTS)
 def merchant_scorecards(
     request: Request,
     context: Context,
     session: Analyst,
     date_from: DateFrom = "",
     date_to: DateTo = "",
-    page: Page = 1,
+    page: PageAsked = "1",
 ) -> Response:
     """Merchants ranked by the composite; a merchant account: its own card."""
     when = scorecards.period(date_from, date_to, context.clock())
@@ -82,7 +86,7 @@ def merchant_scorecards(
         "period": when,
         "before": scorecards.previous(when),
         "own": scope is not None,
-        "listing": _paged(board.cards, page),
+        "listing": _paged(board.cards, page_number(page), MERCHANTS, _period(when)),
         "fen": lambda cents: Money(int(cents)),
     }
     return render_staff(
@@ -90,7 +94,7 @@ def merchant_scorecards(
     )
 
 
-@router.get("/staff/scorecards/staff")
+@router.get(STAFF)
 def staff_scorecards(
     request: Request,
     context: Context,
@@ -98,7 +102,7 @@ def staff_scorecards(
     date_from: DateFrom = "",
     date_to: DateTo = "",
     team: Team = "",
-    page: Page = 1,
+    page: PageAsked = "1",
 ) -> Response:
     """Per person and per team, for managers."""
     when = scorecards.period(date_from, date_to, context.clock())
@@ -113,7 +117,7 @@ def staff_scorecards(
         "team": team,
         "teams": [*scorecards.STAFF_ROLES, "key_accounts"],
         "team_label": team_label,
-        "listing": _paged(board.people, page),
+        "listing": _paged(board.people, page_number(page), STAFF, {**_period(when), "team": team}),
     }
     return render_staff(
         request, session, "staff/scorecards_staff.html", values, section="scorecards"

@@ -25,6 +25,7 @@ from returnflow.services import liability_queries as queries
 from returnflow.services.liability_queries import Statement
 from returnflow.services.merchants import merchant_names
 from returnflow.web.guards import StaffSession
+from returnflow.web.paging import page_number, page_of
 from returnflow.web.roles import Reporter, Viewer
 from returnflow.web.staff_page import render_staff
 
@@ -41,6 +42,17 @@ def _page(
     request: Request, session: StaffSession, template: str, values: dict[str, Any], section: str
 ) -> Response:
     return render_staff(request, session, template, values, section=section)
+
+
+def _paged(request: Request, statement: Statement | None, kept: dict[str, str]) -> dict[str, Any]:
+    """The statement's lines a page at a time (the running balance stays each line's own)."""
+    if statement is None:
+        return {"lines": (), "pager": None}
+    asked = page_number(request.query_params.get("page", ""))
+    kept = {**kept, "from": statement.period.start.isoformat()}
+    kept["to"] = statement.period.end.isoformat()
+    lines, control = page_of(request.url.path, statement.lines, asked, kept)
+    return {"lines": lines, "pager": control}
 
 
 def _download_statement(request: Request, statement: Statement, fmt: str) -> Response:
@@ -76,6 +88,7 @@ def merchant_statements(
     if statement is not None and format in FORMATS:
         return _download_statement(request, statement, format)
     values = {"merchants": merchants, "statement": statement, "period": when, "own": False}
+    values |= _paged(request, statement, {"merchant_id": merchant})
     return _page(request, session, "staff/statements.html", values, "finance")
 
 
@@ -99,6 +112,7 @@ def own_statement(
     if format in FORMATS:
         return _download_statement(request, statement, format)
     values = {"merchants": [], "statement": statement, "period": when, "own": True}
+    values |= _paged(request, statement, {})
     return _page(request, session, "staff/statements.html", values, "statement")
 
 

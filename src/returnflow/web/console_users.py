@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query
+from fastapi import APIRouter, Form
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -17,17 +17,17 @@ from returnflow.app_context import AppContext
 from returnflow.domain.access import Role
 from returnflow.domain.text import DomainError, Text
 from returnflow.entrypoints.deps import Context
-from returnflow.entrypoints.params import MAX_PAGE, RowId
+from returnflow.entrypoints.params import RowId
 from returnflow.entrypoints.steps import Refused, attempt
 from returnflow.services import user_admin
 from returnflow.services.unit_of_work import UnitOfWork
 from returnflow.web.guards import StaffSession, check_csrf
+from returnflow.web.paging import PageAsked, page_number, pager
 from returnflow.web.roles import Admin
 from returnflow.web.staff_page import render_staff
 
 router = APIRouter(include_in_schema=False)
 Csrf = Annotated[str, Form(max_length=100)]
-PageNo = Annotated[int, Query(ge=1, le=MAX_PAGE)]
 _ROLES = [role for role in Role]
 
 
@@ -43,15 +43,21 @@ def _page(
 ) -> Response:
     with context.uow() as uow:
         listing = user_admin.list_users(uow, page)
+        if listing.page > listing.pages:  # past the last page: the last
+            listing = user_admin.list_users(uow, listing.pages)
+    control = pager("/staff/users", listing.total, listing.page, {}, user_admin.PER_PAGE)
     values = {"listing": listing, "roles": _ROLES, "shown": shown, "error": error}
+    values["pager"] = control
     return render_staff(
         request, session, "staff/users.html", values, section="users", status_code=status_code
     )
 
 
 @router.get("/staff/users")
-def users_page(request: Request, context: Context, session: Admin, page: PageNo = 1) -> Response:
-    return _page(request, context, session, page)
+def users_page(
+    request: Request, context: Context, session: Admin, page: PageAsked = "1"
+) -> Response:
+    return _page(request, context, session, page_number(page))
 
 
 def _refused(

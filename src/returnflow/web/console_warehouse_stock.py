@@ -26,6 +26,7 @@ from returnflow.services.unit_of_work import UnitOfWork
 from returnflow.services.warehouse_figures import figures_around
 from returnflow.services.warehouse_labels import bin_label as bin_label_file
 from returnflow.web.guards import StaffSession, check_csrf
+from returnflow.web.paging import page_number, page_of
 from returnflow.web.roles import Disposer, Reporter, StockViewer
 from returnflow.web.staff_page import render_staff
 
@@ -60,10 +61,14 @@ def inventory(
     where = queries.stock_filter(merchant_id, sku, location, grade)
     with context.uow() as uow:
         found = queries.inventory(uow, where, 100)
+    filters = {"merchant_id": merchant_id, "sku": sku, "location": location, "grade": grade}
+    asked = page_number(request.query_params.get("page", ""))
+    stock, control = page_of("/staff/warehouse/inventory", found.stock, asked, filters)
     values = {
-        "stock": found.stock,
+        "stock": stock,
+        "pager": control,  # issue 16: 50 stock lines a page, the filters kept
         "movements": found.movements,
-        "filters": {"merchant_id": merchant_id, "sku": sku, "location": location, "grade": grade},
+        "filters": filters,
         "grades": list(Grade),
     }
     return render_staff(request, session, "staff/inventory.html", values, section="inventory")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query
+from fastapi import APIRouter, Form
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -22,17 +22,17 @@ from returnflow.domain.webhooks import (
     DeliveryStatus,
 )
 from returnflow.entrypoints.deps import Context
-from returnflow.entrypoints.params import MAX_PAGE, RowId
+from returnflow.entrypoints.params import RowId
 from returnflow.entrypoints.steps import Refused, attempt
 from returnflow.services import webhook_queries
 from returnflow.services import webhooks as webhook_service
 from returnflow.web.guards import StaffSession, check_csrf
+from returnflow.web.paging import PageAsked, page_number, pager
 from returnflow.web.roles import Admin
 from returnflow.web.staff_page import render_staff
 
 router = APIRouter(include_in_schema=False)
 Csrf = Annotated[str, Form(max_length=100)]
-PageNo = Annotated[int, Query(ge=1, le=MAX_PAGE)]
 PAGE_SIZE = 50
 
 
@@ -50,12 +50,14 @@ def _page(
     with context.uow() as uow:
         subscriptions = webhook_queries.subscriptions(uow)
         deliveries, total = webhook_queries.deliveries(uow, None, status, page, PAGE_SIZE)
+        if page > page_count(total, PAGE_SIZE):  # past the last page: the last
+            page = page_count(total, PAGE_SIZE)
+            deliveries, total = webhook_queries.deliveries(uow, None, status, page, PAGE_SIZE)
+    kept = {"status": status.value if status else ""}
     values = {
         "subscriptions": subscriptions,
         "deliveries": deliveries,
-        "total": total,
-        "page": page,
-        "pages": page_count(total, PAGE_SIZE),
+        "pager": pager("/staff/webhooks", total, page, kept, PAGE_SIZE),
         "status": status.value if status else "",
         "statuses": list(DeliveryStatus),
         "families": FAMILIES,
@@ -73,10 +75,10 @@ def webhooks_page(
     request: Request,
     context: Context,
     session: Admin,
-    page: PageNo = 1,
+    page: PageAsked = "1",
     status: DeliveryStatus | None = None,
 ) -> Response:
-    return _page(request, context, session, page=page, status=status)
+    return _page(request, context, session, page=page_number(page), status=status)
 
 
 @router.post("/staff/webhooks")

@@ -8,19 +8,22 @@ Applying is `portal_apply`, one request and the customer's steps on it `portal_r
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from returnflow.domain.text import Text
-from returnflow.entrypoints import params
 from returnflow.entrypoints.deps import Context
 from returnflow.entrypoints.params import ShortFormText
 from returnflow.entrypoints.steps import perform
 from returnflow.services import portal as portal_service
 from returnflow.services import portal_queries, portal_returns
 from returnflow.services.errors import NotFound
+from returnflow.services.unit_of_work import UnitOfWork
 from returnflow.web import throttle
+from returnflow.web.paging import page_number, pager
 from returnflow.web.portal_common import (
     PortalRoute,
     access_of,
@@ -94,11 +97,15 @@ def order_page(request: Request, token: str, context: Context) -> Response:
 def my_returns(request: Request, token: str, context: Context) -> Response:
     """Every request of the link's customer, on any order, newest first (issue 16)."""
     access = access_of(context, token)
-    page = params.digits(request.query_params.get("page", "1"), 1, 10_000) or 1
-    found = perform(
-        context,
-        lambda uow, _: portal_returns.my_returns(uow, access.order_no, access.customer_id, page),
-    )
+    page = page_number(request.query_params.get("page", "1"))
+
+    def read(uow: UnitOfWork, _: datetime) -> portal_returns.MyReturns | None:
+        found = portal_returns.my_returns(uow, access.order_no, access.customer_id, page)
+        if found is not None and found.page > found.pages:  # past the last page: the last
+            found = portal_returns.my_returns(uow, access.order_no, access.customer_id, found.pages)
+        return found
+
+    found = perform(context, read)
     if found is None:
         raise link_invalid()
     now = context.clock()
@@ -109,7 +116,9 @@ def my_returns(request: Request, token: str, context: Context) -> Response:
         )
         for row in found.rows
     }
+    control = pager(request.url.path, found.total, found.page, {}, portal_returns.PAGE_SIZE)
     values = {"token": token, "found": found, "links": links, "order_no": access.order_no}
+    values["pager"] = control
     return render(request, "portal/returns.html", values)
 
 

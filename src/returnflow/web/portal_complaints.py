@@ -41,6 +41,7 @@ from returnflow.services.portal_queries import OrderView
 from returnflow.services.unit_of_work import UnitOfWork
 from returnflow.web.complaints_common import customer_history
 from returnflow.web.console_complaints import LABELS
+from returnflow.web.paging import CARDS_SIZE, page_number, page_of
 from returnflow.web.portal_common import PortalRoute, access_of, actor
 from returnflow.web.portal_links import PortalAccess, link_invalid
 from returnflow.web.templating import render
@@ -98,7 +99,10 @@ def my_complaints(request: Request, token: str, context: Context) -> Response:
         return order, complaint_queries.for_customer(uow, access.customer_id, now)
 
     order, found = perform(context, read)
-    values = {"token": token, "order": order, "complaints": found, "labels": LABELS}
+    asked = page_number(request.query_params.get("page", ""))
+    shown, control = page_of(request.url.path, found, asked, {}, CARDS_SIZE)
+    values = {"token": token, "order": order, "complaints": shown, "labels": LABELS}
+    values["pager"] = control
     return render(request, "portal/complaints.html", {**values, "notice": _notice(request)})
 
 

@@ -20,6 +20,7 @@ from returnflow.entrypoints.steps import perform
 from returnflow.services import inbox as service
 from returnflow.services import portal as portal_service
 from returnflow.services.unit_of_work import UnitOfWork
+from returnflow.web.paging import PageAsked, page_number, pager
 from returnflow.web.portal_common import PortalRoute, access_of, actor
 from returnflow.web.portal_links import link_invalid
 from returnflow.web.templating import render
@@ -28,7 +29,9 @@ router = APIRouter(prefix="/portal", include_in_schema=False, route_class=Portal
 
 
 @router.get("/o/{token}/messages")
-def messages_page(request: Request, token: str, context: Context, page: int = 1) -> Response:
+def messages_page(
+    request: Request, token: str, context: Context, page: PageAsked = "1"
+) -> Response:
     """Newest first; unread ones marked, then marked read."""
     access = access_of(context, token)
     sms_on = bool(context.settings.twilio_account_sid and context.settings.twilio_auth_token)
@@ -37,8 +40,11 @@ def messages_page(request: Request, token: str, context: Context, page: int = 1)
         if portal_service.customer_order(uow, access.order_no, access.customer_id) is None:
             raise link_invalid()
         choice = service.channel_choice(uow, access.customer_id, sms_on)
-        found = service.open_inbox(uow, access.customer_id, min(max(page, 1), 100_000), now)
-        return {"inbox": found, "choice": choice}
+        found = service.open_inbox(uow, access.customer_id, page_number(page), now)
+        if found.page > found.pages:  # past the last page: the last
+            found = service.open_inbox(uow, access.customer_id, found.pages, now)
+        control = pager(request.url.path, found.total, found.page, {}, found.page_size)
+        return {"inbox": found, "choice": choice, "pager": control}
 
     values = perform(context, read)
     saved = request.query_params.get("done") == "channels"
