@@ -23,7 +23,8 @@ Tokens = Callable[..., str]
 SHIP = {"carrier": "顺丰速运", "tracking_no": "SF1234567890"}
 
 
-def _inspected(client: TestClient, order_payload: OrderPayload) -> str:
+def received(client: TestClient, order_payload: OrderPayload) -> str:
+    """A no-reason return of SO-1001's first line, shipped and received (through the API)."""
     client.post("/api/v1/orders", json=order_payload())
     body = {
         "order_no": "SO-1001",
@@ -31,8 +32,15 @@ def _inspected(client: TestClient, order_payload: OrderPayload) -> str:
         "lines": [{"line_no": 1, "quantity": 1, "reason_code": "no_reason"}],
     }
     rma = str(client.post("/api/v1/returns", json=body).json()["rma_no"])
-    for action, step in (("ship", SHIP), ("receive", None), ("inspect", {"passed": True})):
+    for action, step in (("ship", SHIP), ("receive", None)):
         assert client.post(f"/api/v1/returns/{rma}/{action}", json=step).status_code == 200
+    return rma
+
+
+def _inspected(client: TestClient, order_payload: OrderPayload) -> str:
+    rma = received(client, order_payload)
+    passed = client.post(f"/api/v1/returns/{rma}/inspect", json={"passed": True})
+    assert passed.status_code == 200
     return rma
 
 
@@ -60,6 +68,28 @@ def test_request_page_refunds_and_shows_the_workings(
         pay_refunds(context)
         page = finance.get(f"/staff/returns/{rma}").text
         assert 'data-refund-status="succeeded"' in page
+
+
+def test_finance_home_opens_on_inspected_returns_waiting_for_a_refund(
+    client: TestClient, context: AppContext, tokens: Tokens, order_payload: OrderPayload
+) -> None:
+    """Issue 16: finance's next work is on its home, in words, with the way to it."""
+    context.settings.instant_refund_enabled = False
+    context.settings.refund_auto_request = False  # finance asks by hand, policy does not
+    tokens(Role.FINANCE, username="fay")
+    with sign_in(context, "fay") as finance:
+        empty = finance.get("/staff/finance").text
+        assert 'data-count="awaiting-refund"' not in empty
+        rma = _inspected(client, order_payload)
+        page = finance.get("/staff/finance").text
+        waiting = page.split('id="awaiting-refund"')[1].split("</section>")[0]
+        assert "验货通过，等待退款" in waiting
+        assert 'data-count="awaiting-refund">1<' in waiting
+        assert "/staff/returns?status=inspected&amp;type=refund" in waiting
+        listed = finance.get("/staff/returns?status=inspected&type=refund").text
+        assert rma in listed
+        english = finance.get("/staff/finance", headers={"Accept-Language": "en"}).text
+        assert "Inspected, waiting for a refund" in english
 
 
 def test_finance_page_lists_breached_refunds_and_the_ledger(

@@ -91,6 +91,8 @@ def test_inspect_dispose_put_away_and_print(
 
     dispose = manager.get(f"/staff/warehouse/returns/{rma}/dispose")
     assert 'data-suggested="restock"' in dispose.text
+    # the rule by its place in the book, not its key ("a-restock")
+    assert "(rule 1, version" in dispose.text and "a-restock" not in dispose.text
     decided = manager.post(
         f"/staff/warehouse/returns/{rma}/dispose",
         data={"csrf_token": csrf, "line_no": "1", "disposition": "restock", "bin": ""},

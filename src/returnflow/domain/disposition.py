@@ -125,15 +125,16 @@ class RuleBook:
 @dataclass(frozen=True, slots=True)
 class Suggestion:
     disposition: Disposition
-    rule_id: str
+    rule_id: str  # the administrator's key for the rule (APIs and records)
     version: int
+    number: int = 0  # the rule's place in its book, from 1: what pages show (issue 16)
 
 
 def suggest(book: RuleBook, item: Item) -> Suggestion:
     """The first matching rule's disposition; the last rule always matches."""
-    for rule in book.rules:
+    for number, rule in enumerate(book.rules, start=1):
         if rule.matches(item):
-            return Suggestion(rule.disposition, rule.id, book.version)
+            return Suggestion(rule.disposition, rule.id, book.version, number)
     raise AssertionError("a rule book always ends with an unconditional rule")
 
 

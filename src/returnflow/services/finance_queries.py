@@ -13,7 +13,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from returnflow.domain.approvals import AmountApproval
+from returnflow.domain.kinds import RequestType
 from returnflow.domain.ledger import Account
+from returnflow.domain.lifecycle import Status
 from returnflow.domain.money import Money
 from returnflow.domain.recoveries import RefundRecovery
 from returnflow.domain.refund import Refund
@@ -23,6 +25,7 @@ from returnflow.services.errors import NotFound
 from returnflow.services.returns import get_return
 from returnflow.services.unit_of_work import UnitOfWork
 from returnflow.storage.refund_queries import RefundListing
+from returnflow.storage.return_queries import ReturnFilter
 
 __all__ = ["RefundListing"]
 
@@ -261,6 +264,8 @@ class FinanceHome:
     lists: Mapping[str, list[RefundLine]]
     recoveries: list[RefundRecovery]
     balances: list[Balance]  # the accounts that hold money
+    # issue 16: returns that passed inspection and have no refund yet, finance's next work
+    awaiting_refund: int = 0
 
 
 def finance_home(uow: UnitOfWork, now: datetime, at_risk: timedelta) -> FinanceHome:
@@ -269,7 +274,9 @@ def finance_home(uow: UnitOfWork, now: datetime, at_risk: timedelta) -> FinanceH
     }
     books = uow.ledger.balances()
     held = [Balance(a, books.of(a)) for a in Account if not books.of(a).is_zero]
-    return FinanceHome(lists, uow.recoveries.listing("open"), held)
+    inspected = ReturnFilter(status=Status.INSPECTED, request_type=RequestType.REFUND)
+    waiting = uow.return_queries.page(inspected, 1, 1).total
+    return FinanceHome(lists, uow.recoveries.listing("open"), held, waiting)
 
 
 def approvals(uow: UnitOfWork, status: str = "pending") -> list[AmountApproval]:

@@ -25,7 +25,7 @@ from returnflow.services import privacy as privacy_service
 from returnflow.services import review as review_service
 from returnflow.services.errors import NotFound
 from returnflow.services.unit_of_work import UnitOfWork
-from returnflow.web import console_review, console_review_actions
+from returnflow.web import console_exceptions, console_review, console_review_actions
 from returnflow.web.console_analytics import chart_values
 from returnflow.web.console_common import P
 from returnflow.web.console_disputes import waiting_disputes
@@ -65,6 +65,7 @@ def home(request: Request, context: Context, session: Viewer) -> Response:
         "my_scorecard": board,
         "dash": _dashboard(request, context, session),  # issue 14, R9.3: KPIs and charts
         "warehouse_work": home_counts(context, principal),  # issue 16: the warehouse's work
+        "exceptions_open": console_exceptions.open_count(context, principal),  # issue 16
     }
     return render_staff(request, session, "staff/home.html", values, section="home")
 

@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from returnflow.app_context import AppContext
+from returnflow.domain.access import Permission, Principal
 from returnflow.domain.exception_remedies import Remedy, offered
 from returnflow.domain.input_bounds import MAX_AMOUNT
 from returnflow.domain.shipment_alerts import AlertKind
@@ -42,6 +43,15 @@ router = APIRouter(include_in_schema=False)
 
 _STATES = ("open", "resolved", "all")
 PageText = Annotated[str, Query(max_length=10)]
+
+
+def open_count(context: AppContext, principal: Principal) -> int | None:
+    """The open exceptions, for the console home's tile (issue 16: a role's home opens on
+    its work); None for a reader who does not work the queue."""
+    if not principal.can(Permission.LOGISTICS_EXCEPTIONS):
+        return None
+    with context.uow() as uow:
+        return queue_page(uow, state="open", per_page=1).total
 
 
 def _page_number(value: str) -> int:

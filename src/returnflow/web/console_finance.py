@@ -9,6 +9,7 @@ portal) is read the same way, by the request pages themselves, and handed to
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from contextlib import suppress
 from datetime import datetime
 from typing import Any
@@ -34,6 +35,7 @@ from returnflow.services.journal import ACCOUNT_LABELS
 from returnflow.services.unit_of_work import ConcurrentUpdate, UnitOfWork
 from returnflow.web import console_journal, templating
 from returnflow.web.guards import StaffSession, check_csrf
+from returnflow.web.paging import page_number, page_of
 from returnflow.web.roles import Approver, Payer, Reconciler
 from returnflow.web.staff_page import render_staff
 
@@ -57,6 +59,20 @@ def _page(
     return render_staff(request, session, template, values, section="finance")
 
 
+def _panels(request: Request, lists: Mapping[str, Sequence[Any]]) -> dict[str, Any]:
+    """Each list of the finance home a page at a time (issue 16): `?view=escalated&page=2`
+    turns the escalated list's page; the others show their first."""
+    view = request.query_params.get("view", "")
+    asked = page_number(request.query_params.get("page", ""))
+    panels: dict[str, Any] = {}
+    for name, rows in lists.items():
+        shown, control = page_of(
+            "/staff/finance", rows, asked if name == view else 1, {"view": name}
+        )
+        panels[name] = {"rows": shown, "pager": control}
+    return panels
+
+
 @router.get("/staff/finance")
 def finance_home(request: Request, context: Context, session: Reconciler) -> Response:
     now = context.clock()
@@ -68,6 +84,7 @@ def finance_home(request: Request, context: Context, session: Reconciler) -> Res
     journal_days = console_journal.default_days(now)  # the download block's period
     values = {
         "home": home,
+        "panels": _panels(request, {**home.lists, "recoveries": home.recoveries}),
         "journal_days": journal_days,
         "account_labels": ACCOUNT_LABELS,
         "held": held,
@@ -81,7 +98,10 @@ def finance_home(request: Request, context: Context, session: Reconciler) -> Res
 def approvals_page(request: Request, context: Context, session: Approver) -> Response:
     with context.uow() as uow:
         pending = finance_queries.approvals(uow, "pending")
-    return _page(request, session, "staff/finance_approvals.html", {"pending": pending})
+    asked = page_number(request.query_params.get("page", ""))
+    shown, control = page_of("/staff/finance/approvals", pending, asked, {})
+    values = {"pending": shown, "pager": control}
+    return _page(request, session, "staff/finance_approvals.html", values)
 
 
 @router.post("/staff/finance/approvals/{approval_id}/{decision}")

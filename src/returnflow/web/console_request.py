@@ -23,6 +23,7 @@ from returnflow.domain.text import Text
 from returnflow.entrypoints.deps import Context
 from returnflow.entrypoints.language import preferred_language
 from returnflow.entrypoints.steps import perform
+from returnflow.logistics.carriers import TRACKING_FORMATS
 from returnflow.services import conversations, request_queries
 from returnflow.services.conversations import PAGE_SIZE_MAX, ThreadPage
 from returnflow.services.request_queries import StaffRequestView
@@ -111,6 +112,7 @@ def _page_values(view: StaffRequestView, now: datetime) -> dict[str, Any]:
         "holding": view.holding,  # who holds it in review, the assignment trail
         "reviewers": view.reviewers,  # a manager's "Assign to" choices
         "merchant_name": view.merchant_name or view.request.merchant_id,
+        "brands": TRACKING_FORMATS,  # staff/_shipment.html: carriers by name, not code
     }
 
 
