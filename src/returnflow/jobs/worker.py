@@ -7,13 +7,21 @@ the first scan, a released approval, a called-off pickup, a completed request) r
 the message bus right after the change is committed (bootstrap.py); the pollers find
 what a failed handler, or a crash between commit and handler, left undone. The outbox
 delivers what leaves the platform: mail, carrier calls, payments, webhooks.
+
+Idle, the loop does not sweep every few seconds (issue 11: an idle server and worker
+under 2 % of a core). Each interval it delivers the outbox and reads the newest outbox
+id, which moves with every committed change that announced anything; the whole tick
+runs when that id moved, when the last tick still found work, and otherwise every
+`SWEEP_EVERY`: the clock's moves (deadlines of hours and days, retries of minutes) come
+at most that much later, the safety nets look as often as before whenever anything
+happens. `tick()` is still the whole round, for tests and benchmarks.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, is_dataclass
 from datetime import datetime, timedelta
 
 from returnflow.app_context import AppContext
@@ -40,6 +48,7 @@ from returnflow.notify.mailer import Mailer, mailer_from_settings
 
 log = logging.getLogger("returnflow.worker")
 HOUR = timedelta(hours=1)
+SWEEP_EVERY = timedelta(seconds=30)  # the whole tick at least this often, even when idle
 
 
 @dataclass(frozen=True)
@@ -48,13 +57,22 @@ class TickReport:
     confirmed: int
     outbox: DispatchReport
     completed: int = 0  # delivered requests the bus left behind (safety net)
+    moved: int = 0  # what the other sweeps and safety nets moved, sent or retried
 
 
 class Worker:
     """One process's loop; several may run side by side (claims and row locks)."""
 
-    def __init__(self, context: AppContext, mailer: Mailer | None = None) -> None:
+    def __init__(
+        self,
+        context: AppContext,
+        mailer: Mailer | None = None,
+        sweep_every: timedelta = SWEEP_EVERY,
+    ) -> None:
         self.context = context
+        self.sweep_every = sweep_every
+        self.swept: tuple[datetime, int] | None = None  # the last whole tick: when, newest id
+        self.busy = True  # the last whole tick moved or delivered something
         self.mailer = mailer or mailer_from_settings(context.settings)
         self.tracking = TrackingJobs(context, self.mailer)
         self.refunds = RefundJobs(context)
@@ -100,18 +118,18 @@ class Worker:
         closed = sweeps.close_unshipped(self.context, now)
         confirmed = sweeps.confirm_due(self.context, now)
         completed = sweeps.complete_delivered(self.context, now)
-        sweeps.run_timers(self.context, now)  # issue 13: review, inspection deadlines
-        self.staff_notices.tick(now)  # issue 13: deadlines at risk, handlers' safety net
-        self.tracking.tick(now)
-        self.refunds.tick(now)
-        self.complaints.tick(now)  # R8.2: breached deadlines, escalated to a manager
+        moved: list[object] = [sweeps.run_timers(self.context, now)]  # issue 13: deadlines
+        moved.append(self.staff_notices.tick(now))  # issue 13: deadlines at risk, safety net
+        moved.append(self.tracking.tick(now))
+        moved.append(self.refunds.tick(now))
+        moved.append(self.complaints.tick(now))  # R8.2: breached deadlines, escalated
         complaint_mail.poll(self.context, now)  # R8.1: complaints mailed to the inbound Maildir
-        resolutions.sweep(self.context, now)
+        moved.append(resolutions.sweep(self.context, now))
         from returnflow.jobs import disputes  # R8.3: the silent side loses at the deadline
 
-        disputes.rule_overdue(self.context, now)
-        liability.book_left_unbooked(self.context, now)  # R8.4: what the bus left
-        self.webhooks.tick(now)  # R15.1: outbound webhooks, in outbox order per subscriber
+        moved.append(disputes.rule_overdue(self.context, now))
+        moved.append(liability.book_left_unbooked(self.context, now))  # R8.4: what the bus left
+        moved.append(self.webhooks.tick(now))  # R15.1: outbound webhooks, in outbox order
         self.rollups.refresh(now)  # issue 14: KPI rollups (R9.4)
         self.incidents.tick(now)  # R13.1: monitors every 15 minutes open incidents
         self.reports.tick(now)  # R9.3: last week's / month's report once due
@@ -122,13 +140,31 @@ class Worker:
             sweeps.forget_quiet_counters(self.context, now)
             self.counters_pruned_at = now
         outbox = self.dispatcher.run_once(now)
-        return TickReport(closed, confirmed, outbox, completed)
+        return TickReport(closed, confirmed, outbox, completed, sum(map(_count, moved)))
+
+    def step(self) -> TickReport:
+        """What the loop runs each interval: the whole tick when something may wait for
+        it (see the module's docstring), else the outbox alone."""
+        now = self.context.clock()
+        with self.context.uow(publish=False) as uow:
+            newest = uow.outbox.newest_id()
+        last = self.swept
+        if (
+            self.busy
+            or last is None
+            or last[1] != newest
+            or not (timedelta(0) <= now - last[0] < self.sweep_every)
+        ):
+            report = self.tick()
+            self.swept, self.busy = (now, newest), _worth_logging(report) or report.moved > 0
+            return report
+        return TickReport(0, 0, self.dispatcher.run_once(now))
 
     def run(self, stop: threading.Event) -> None:
         interval = self.context.settings.worker_interval_seconds
         while not stop.is_set():
             try:
-                report = self.tick()
+                report = self.step()
                 if _worth_logging(report):
                     log.info("worker: %s", report)
             except Exception:
@@ -142,6 +178,18 @@ class Worker:
         )
         thread.start()
         return thread, stop
+
+
+def _count(report: object) -> int:
+    """How many things a step's report says it moved: an int, or a report's int fields."""
+    if isinstance(report, bool) or report is None:
+        return 0
+    if isinstance(report, int):
+        return report
+    if is_dataclass(report):
+        values = (getattr(report, f.name) for f in fields(report))
+        return sum(v for v in values if isinstance(v, int) and not isinstance(v, bool))
+    return 0
 
 
 def _worth_logging(report: TickReport) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from returnflow.storage.schema import OutboxRow
@@ -27,6 +27,11 @@ class Outbox:
             .values(sent_at=now, last_error=reason)
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
+
+    def newest_id(self) -> int:
+        """The last message's id (0: none): it moves with every committed change that
+        announced anything, so an idle worker reads it instead of sweeping (issue 11)."""
+        return int(self.session.scalar(select(func.max(OutboxRow.id))) or 0)
 
     def put(self, topic: str, payload: dict[str, Any], now: datetime) -> None:
         self.session.add(OutboxRow(topic=topic, payload=payload, created_at=now, available_at=now))
