@@ -12,7 +12,6 @@ a file that shows no money at all.
 from __future__ import annotations
 
 import html
-import io
 import json
 import random
 import subprocess
@@ -34,6 +33,7 @@ from returnflow.domain.training_questions import refund_amount
 from returnflow.notify.money_words import money_text, money_words
 from returnflow.services import reports
 from returnflow.services.training import choice_text
+from tests.api.test_evidence import evidence_bundle
 from tests.support.clock import FakeClock
 from tests.support.raw_codes import findings
 from tests.support.records import refunded_return
@@ -161,11 +161,7 @@ def test_the_evidence_summary_shows_babel_money(
 ) -> None:
     rma = refunded_return(client, context, clock, tmp_path, order_payload())
     for language in ("en", "zh-CN"):
-        response = client.get(
-            f"/api/v1/returns/{rma}/evidence.zip", headers={"Accept-Language": language}
-        )
-        assert response.status_code == 200, response.text
-        bundle = zipfile.ZipFile(io.BytesIO(response.content))
+        bundle = evidence_bundle(client, rma, **{"Accept-Language": language})
         refund = json.loads(bundle.read("refund.json"))
         text = pdf_text(bundle.read("summary.pdf"), tmp_path)
         lang = language[:2]

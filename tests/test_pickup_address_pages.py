@@ -17,9 +17,9 @@ from returnflow.domain.access import Role
 from returnflow.jobs.worker import Worker
 from returnflow.logistics.carriers import ManualCarrier
 from returnflow.notify.mailer import FileMailer
-from tests.api.test_shipping_api import SHIP_TO
 from tests.support.booking_carrier import BookingCarrier
 from tests.test_console_pages import sign_in
+from tests.test_shipping_pages import approved_return
 
 OrderPayload = Callable[..., dict[str, Any]]
 ELSEWHERE = {
@@ -42,15 +42,7 @@ def booking(context: AppContext) -> BookingCarrier:
 
 @pytest.fixture
 def rma(client: TestClient, order_payload: OrderPayload) -> str:
-    assert client.post("/api/v1/orders", json=order_payload(ship_to=SHIP_TO)).status_code == 201
-    body = {
-        "order_no": "SO-1001",
-        "type": "refund",
-        "lines": [{"line_no": 2, "quantity": 1, "reason_code": "no_reason"}],
-    }
-    filed = client.post("/api/v1/returns", json=body).json()
-    assert filed["status"] == "approved"
-    return str(filed["rma_no"])
+    return approved_return(client, order_payload)
 
 
 @pytest.fixture

@@ -39,8 +39,8 @@ def portal_context(context: AppContext, carrier: BookingCarrier) -> AppContext:
     return dataclasses.replace(context, settings=settings)
 
 
-@pytest.fixture
-def rma(client: TestClient, order_payload: OrderPayload) -> str:
+def approved_return(client: TestClient, order_payload: OrderPayload) -> str:
+    """A no-reason return of line 2 of an order delivered to SHIP_TO: approved at once."""
     order = order_payload(ship_to=SHIP_TO)
     assert client.post("/api/v1/orders", json=order).status_code == 201
     body = {
@@ -51,6 +51,11 @@ def rma(client: TestClient, order_payload: OrderPayload) -> str:
     filed = client.post("/api/v1/returns", json=body).json()
     assert filed["status"] == "approved"
     return str(filed["rma_no"])
+
+
+@pytest.fixture
+def rma(client: TestClient, order_payload: OrderPayload) -> str:
+    return approved_return(client, order_payload)
 
 
 @pytest.fixture

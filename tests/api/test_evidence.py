@@ -26,7 +26,7 @@ from tests.test_console_pages import sign_in
 OrderPayload = Callable[..., dict[str, Any]]
 
 
-def _bundle(client: TestClient, rma: str, **headers: str) -> zipfile.ZipFile:
+def evidence_bundle(client: TestClient, rma: str, **headers: str) -> zipfile.ZipFile:
     response = client.get(f"/api/v1/returns/{rma}/evidence.zip", headers=headers)
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "application/zip"
@@ -41,7 +41,7 @@ def test_the_bundle_holds_every_record_and_checks_itself(
     order_payload: OrderPayload,
 ) -> None:
     rma = refunded_return(client, context, clock, tmp_path, order_payload())
-    bundle = _bundle(client, rma, **{"Accept-Language": "en"})
+    bundle = evidence_bundle(client, rma, **{"Accept-Language": "en"})
     manifest = json.loads(bundle.read("manifest.json"))
     names = set(bundle.namelist()) - {"manifest.json"}
     assert names == set(manifest["files"])
@@ -107,7 +107,7 @@ def test_the_summary_speaks_chinese(
     order_payload: OrderPayload,
 ) -> None:
     rma = refunded_return(client, context, clock, tmp_path, order_payload())
-    pdf = _bundle(client, rma, **{"Accept-Language": "zh-CN"}).read("summary.pdf")
+    pdf = evidence_bundle(client, rma, **{"Accept-Language": "zh-CN"}).read("summary.pdf")
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     assert "退货证据摘要" in text and "宽口径玻璃奶瓶" in text and "批准人" in text
 
@@ -124,7 +124,8 @@ def test_merchants_take_only_their_own_evidence(
     mine = client.post("/api/v1/returns", json={"order_no": "A-1", **body}).json()["rma_no"]
     theirs = client.post("/api/v1/returns", json={"order_no": "B-1", **body}).json()["rma_no"]
     merchant = {"Authorization": f"Bearer {tokens(Role.MERCHANT, merchant_id='m-a')}"}
-    assert json.loads(_bundle(client, mine, **merchant).read("manifest.json"))["rma_no"] == mine
+    manifest = evidence_bundle(client, mine, **merchant).read("manifest.json")
+    assert json.loads(manifest)["rma_no"] == mine
     other = client.get(f"/api/v1/returns/{theirs}/evidence.zip", headers=merchant)
     assert (other.status_code, other.json()["code"]) == (404, "return_not_found")
     missing = client.get("/api/v1/returns/RMA-NOPE/evidence.zip")
@@ -171,7 +172,7 @@ def test_photos_taken_at_receiving_are_in_the_bundle(
     }
     received = client.post(f"/api/v1/returns/{rma}/receipt", json=receipt)
     assert received.status_code in (200, 201), received.text
-    bundle = _bundle(client, rma)
+    bundle = evidence_bundle(client, rma)
     (photo,) = [n for n in bundle.namelist() if n.startswith("photos/receipt/")]
     assert bundle.read(photo) == seen
 
