@@ -34,11 +34,8 @@ class Refused:
 
 def perform(context: AppContext, step: Step[T]) -> T:
     """Run `step` in one transaction and commit it; whatever it returns is returned."""
-    now = context.clock()
     with context.uow() as uow:
-        result = step(uow, now)
-        uow.commit(now)
-    return result
+        return perform_in(context, uow, step)
 
 
 def perform_in(context: AppContext, uow: UnitOfWork, step: Step[T]) -> T:
