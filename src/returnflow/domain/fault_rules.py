@@ -9,8 +9,9 @@ being refused, and so does a claim without photos of the goods.
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 
-from returnflow.domain.kinds import RequestType
+from returnflow.domain.kinds import Reason, RequestType
 from returnflow.domain.orders import Order
 from returnflow.domain.policy import PolicyVersion, Terms
 from returnflow.domain.text import Text
@@ -47,21 +48,27 @@ def fault_rules(
     assert order.delivered_at is not None
     days: int = getattr(terms, _FAULT_WINDOWS[request_type])
     last_day = policy.last_day(order.delivered_at, days)
-    results = [_period_rule(request_type, claim, days, last_day, policy.local_date(now))]
+    late = policy.local_date(now) > last_day
+    results = [_period_rule(request_type, claim.reason, days, last_day, late)]
     if claim.reason.needs_photos and not has_photos:
         results.append(_EVIDENCE_MISSING)
     return results, last_day
 
 
+_REPAIR_NOT_OFFERED = failed(
+    "repair_not_offered",
+    Text("该品类不提供维修服务", "This category has no repair service"),
+)
+
+
+# many claims share a type, a reason and a last day: their results are built once, up to a bound
+@lru_cache(maxsize=1024, typed=True)
 def _period_rule(
-    request_type: RequestType, claim: LineClaim, days: int, last_day: date, today: date
+    request_type: RequestType, reason: Reason, days: int, last_day: date, late: bool
 ) -> RuleResult:
     if request_type is RequestType.REPAIR and days == 0:
-        return failed(
-            "repair_not_offered",
-            Text("该品类不提供维修服务", "This category has no repair service"),
-        )
-    if today > last_day:
+        return _REPAIR_NOT_OFFERED
+    if late:
         return to_review(
             "fault_window_passed",
             Text(
@@ -79,8 +86,8 @@ def _period_rule(
             "{reason_zh}：{last_day} 前可申请{type_zh}",
             "{reason_en}: {type_en} possible until {last_day}",
         ).format(
-            reason_zh=claim.reason.label.zh,
-            reason_en=claim.reason.label.en.capitalize(),
+            reason_zh=reason.label.zh,
+            reason_en=reason.label.en.capitalize(),
             type_zh=request_type.label.zh,
             type_en=request_type.label.en,
             last_day=last_day.isoformat(),

@@ -21,7 +21,7 @@ class RequestType(StrEnum):
     @property
     def ships_back(self) -> bool:
         """Whether the customer sends goods back to the warehouse."""
-        return self in (RequestType.REFUND, RequestType.EXCHANGE, RequestType.REPAIR)
+        return self in _SHIPS_BACK
 
 
 class Reason(StrEnum):
@@ -45,7 +45,7 @@ class Reason(StrEnum):
     @property
     def needs_photos(self) -> bool:
         """Damage and faults are judged on photos (R1.2)."""
-        return self in (Reason.QUALITY, Reason.NOT_AS_DESCRIBED, Reason.DAMAGED_IN_TRANSIT)
+        return self in _NEEDS_PHOTOS
 
 
 def reason_label(code: str) -> Text:
@@ -66,6 +66,11 @@ FAULT_REASONS = frozenset(
         Reason.MISSING_PARTS,
     }
 )
+
+
+# sets, not tuples: the policy asks these for every line it judges
+_SHIPS_BACK = frozenset({RequestType.REFUND, RequestType.EXCHANGE, RequestType.REPAIR})
+_NEEDS_PHOTOS = frozenset({Reason.QUALITY, Reason.NOT_AS_DESCRIBED, Reason.DAMAGED_IN_TRANSIT})
 
 
 class Channel(StrEnum):

@@ -8,6 +8,7 @@ seal is opened (media, hygiene goods).
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 
 from returnflow.domain.catalog import ItemFlag
 from returnflow.domain.orders import Order, OrderLine
@@ -87,6 +88,8 @@ _SEAL_CONDITION = Text(
     "Only while the original seal is unbroken; once opened it cannot be returned without a reason",
 )
 
+_SEALED_ONLY = passed("sealed_only", _SEAL_CONDITION)
+
 
 def no_reason_rules(
     order: Order,
@@ -98,33 +101,35 @@ def no_reason_rules(
 ) -> tuple[list[RuleResult], date]:
     """R2.2: the no-reason period from delivery, then the legal exclusions of the line."""
     assert order.delivered_at is not None
-    results: list[RuleResult] = []
     last_day = policy.last_day(order.delivered_at, terms.no_reason_days)
-    if policy.local_date(now) > last_day:
-        results.append(
-            failed(
-                "window_expired",
-                Text(
-                    "已超过{days}天无理由退货期限（最后申请日 {last_day}）",
-                    "The {days}-day no-reason period ended on {last_day}",
-                ).format(days=terms.no_reason_days, last_day=last_day.isoformat()),
-            )
-        )
-    else:
-        results.append(
-            passed(
-                "window_open",
-                Text(
-                    "{last_day} 前可申请{days}天无理由退换",
-                    "No-reason returns and exchanges until {last_day} ({days} days)",
-                ).format(days=terms.no_reason_days, last_day=last_day.isoformat()),
-            )
-        )
-    for flag, only_if_opened, code, message in _EXCLUSIONS:
-        if flag not in line.flags:
-            continue
-        if not only_if_opened or claim.opened:
-            results.append(failed(code, message))
-        else:
-            results.append(passed("sealed_only", _SEAL_CONDITION))
+    expired = policy.local_date(now) > last_day
+    results = [_window_rule(terms.no_reason_days, last_day, expired)]
+    if line.flags:
+        for flag, only_if_opened, code, message in _EXCLUSIONS:
+            if flag not in line.flags:
+                continue
+            if not only_if_opened or claim.opened:
+                results.append(failed(code, message))
+            else:
+                results.append(_SEALED_ONLY)
     return results, last_day
+
+
+# many lines share a period and a last day: their results are built once, up to a bound
+@lru_cache(maxsize=1024, typed=True)
+def _window_rule(days: int, last_day: date, expired: bool) -> RuleResult:
+    if expired:
+        return failed(
+            "window_expired",
+            Text(
+                "已超过{days}天无理由退货期限（最后申请日 {last_day}）",
+                "The {days}-day no-reason period ended on {last_day}",
+            ).format(days=days, last_day=last_day.isoformat()),
+        )
+    return passed(
+        "window_open",
+        Text(
+            "{last_day} 前可申请{days}天无理由退换",
+            "No-reason returns and exchanges until {last_day} ({days} days)",
+        ).format(days=days, last_day=last_day.isoformat()),
+    )

@@ -85,11 +85,15 @@ class OrderLine:
         `paid mod quantity` units one cent more, so the sum has a closed form and a
         line of 100,000 units costs no more to judge than a line of one.
         """
+        currency = self.paid.currency  # refuses a discount in another currency
+        return Money(self.paid_cents_for_first(units), currency)
+
+    def paid_cents_for_first(self, units: int) -> int:
+        """`_paid_for_first` in minor units (the refund estimate's hot path, issue 11)."""
         units = max(0, min(units, self.quantity))
-        paid = self.paid
-        sign = -1 if paid.cents < 0 else 1
-        base, extra = divmod(abs(paid.cents), self.quantity)
-        return Money(sign * (units * base + min(units, extra)), paid.currency)
+        paid = self.unit_price.cents * self.quantity - self.discount.cents
+        base, extra = divmod(abs(paid), self.quantity)
+        return (-1 if paid < 0 else 1) * (units * base + min(units, extra))
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ changes the rules for goods already sold.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -57,7 +57,17 @@ class PolicyVersion:
     # days the customer has to confirm the result before it confirms itself (R7.1)
     confirm_within_days: int = 7
 
+    # Built once in __post_init__ from `merchants` (see `_MerchantIndex`): which
+    # merchants improve on the platform, so a line is judged in the same time whether
+    # the policy holds 4 merchant overrides or 10,000.
+    _index: Mapping[str, _MerchantIndex] = field(
+        init=False, repr=False, compare=False, default_factory=dict
+    )
+    # the time zone, looked up on first use (every period of every line needs it)
+    _zone: ZoneInfo | None = field(init=False, repr=False, compare=False, default=None)
+
     def __post_init__(self) -> None:
+        index: dict[str, _MerchantIndex] = {}
         for merchant in self.merchants:
             unknown = set(merchant.overrides) - set(TERM_FIELDS)
             if unknown:
@@ -81,37 +91,98 @@ class PolicyVersion:
                     ).format(merchant=merchant.merchant_id, names=", ".join(worse)),
                     field="merchants",
                 )
+            own = index.get(merchant.merchant_id)
+            if own is None:
+                own = index[merchant.merchant_id] = _MerchantIndex()
+            own.add(merchant)
+        object.__setattr__(self, "_index", index)
 
     @property
     def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
+        zone = self._zone
+        if zone is None:
+            zone = ZoneInfo(self.timezone)
+            object.__setattr__(self, "_zone", zone)
+        return zone
 
     def category_terms(self, category: str) -> Terms:
         return self.categories.get(category, self.baseline)
 
     def terms_for(self, merchant_id: str, category: str) -> Terms:
-        """The terms a line gets: the category baseline, improved by the merchant."""
-        terms = self.category_terms(category)
-        for scope in (None, category):
-            for merchant in self.merchants:
-                if merchant.merchant_id == merchant_id and merchant.category == scope:
-                    better = {
-                        name: value
-                        for name, value in merchant.overrides.items()
-                        if value > getattr(terms, name)
-                    }
-                    terms = replace(terms, **better)  # type: ignore[arg-type]
-        return terms
+        """The terms a line gets: the category baseline, improved by the merchant.
+
+        One dictionary look-up for a merchant without terms of its own; a merchant's
+        terms are worked out once per category and then remembered (`_MerchantIndex`).
+        """
+        own = self._index.get(merchant_id)
+        if own is None:
+            return self.categories.get(category, self.baseline)
+        found = own.resolved.get(category)
+        return found if found is not None else own.terms(self, category)
 
     def last_day(self, start: datetime, days: int) -> date:
         """The last calendar day of a period of `days` counted from the day after start.
 
         Delivered on day D (in the platform's time zone), a 7-day period ends on D+7.
         """
-        return start.astimezone(self.zone).date() + timedelta(days=days)
+        return start.astimezone(self._zone or self.zone).date() + _ONE_DAY * days
 
     def local_date(self, moment: datetime) -> date:
-        return moment.astimezone(self.zone).date()
+        return moment.astimezone(self._zone or self.zone).date()
+
+
+_ONE_DAY = timedelta(days=1)
+
+
+class _MerchantIndex:
+    """One merchant's better terms, merged per scope, and the terms they give per category.
+
+    Applying a merchant's entries one after another, each field taken only where it is
+    larger, leaves the largest of the category's value and every entry's: the first
+    largest on ties, as `max` keeps. So the entries of a scope merge into one mapping,
+    and a line's terms are the largest of the category, the merchant-wide and the
+    category's merged values. They are remembered per category in `resolved`: a pure
+    answer of the policy's own entries, at most one per category the policy names, the
+    merchant's own categories and the baseline (any category the policy does not name).
+    """
+
+    __slots__ = ("by_category", "general", "resolved")
+
+    def __init__(self) -> None:
+        self.general: dict[str, int | bool] = {}
+        self.by_category: dict[str, dict[str, int | bool]] = {}
+        # terms per category asked for; None stands for every category the policy
+        # does not name (they all get the baseline), so the keys stay bounded
+        self.resolved: dict[str | None, Terms] = {}
+
+    def add(self, merchant: MerchantTerms) -> None:
+        if merchant.category is None:
+            merged = self.general
+        else:
+            merged = self.by_category.setdefault(merchant.category, {})
+        for name, value in merchant.overrides.items():
+            if name not in merged or value > merged[name]:
+                merged[name] = value
+
+    def terms(self, policy: PolicyVersion, category: str) -> Terms:
+        known = category in policy.categories or category in self.by_category
+        key = category if known else None
+        found = self.resolved.get(key)
+        if found is None:
+            found = self.resolved[key] = self._resolve(
+                policy.categories.get(category, policy.baseline), self.by_category.get(category)
+            )
+        return found
+
+    def _resolve(self, base: Terms, scoped: Mapping[str, int | bool] | None) -> Terms:
+        values: dict[str, int | bool] = {}
+        for name in TERM_FIELDS:
+            value: int | bool = getattr(base, name)
+            for merged in (self.general, scoped or {}):
+                if name in merged and merged[name] > value:
+                    value = merged[name]
+            values[name] = value
+        return Terms(**values)  # type: ignore[arg-type]
 
 
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)

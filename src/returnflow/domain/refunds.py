@@ -12,9 +12,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from returnflow.domain.kinds import Reason, RequestType
-from returnflow.domain.money import Money
+from returnflow.domain.money import CurrencyMismatch, Money
 from returnflow.domain.orders import Order
 from returnflow.domain.rules import LineClaim
 from returnflow.domain.text import Text
@@ -36,7 +37,10 @@ class OrderHistory:
     no_reason_refund: bool = False  # some of the order went back without a reason
 
     def line(self, line_no: int) -> LineHistory:
-        return self.lines.get(line_no, LineHistory())
+        return self.lines.get(line_no, _NO_HISTORY)
+
+
+_NO_HISTORY = LineHistory()  # immutable: one value serves every line nobody holds
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +101,15 @@ class RefundEstimate:
 
 
 def pays_money(request_type: RequestType) -> bool:
-    return request_type in (RequestType.REFUND, RequestType.REFUND_ONLY)
+    return request_type in _PAYS_MONEY
+
+
+_PAYS_MONEY = frozenset({RequestType.REFUND, RequestType.REFUND_ONLY})
+
+
+@lru_cache(maxsize=16)  # a zero per currency: one immutable value serves every estimate
+def _zero(currency: str) -> Money:
+    return Money(0, currency)
 
 
 def estimate_refund(
@@ -106,43 +118,66 @@ def estimate_refund(
     claims: Sequence[LineClaim],
     history: OrderHistory,
 ) -> RefundEstimate:
+    """The refund of a request; its cost grows with its lines, never with their quantities.
+
+    Worked in integer minor units, all in the order's currency (always, for orders the
+    order system sends); an amount in another currency is refused as `Money` would.
+    """
     currency = order.currency
-    zero = Money.zero(currency)
+    zero = _zero(currency)
+    pays = request_type in _PAYS_MONEY
     lines: list[LineRefund] = []
-    goods_value = zero
+    goods = 0
     for claim in claims:
         line = order.line(claim.line_no)
         if line is None:
             raise KeyError(claim.line_no)
         past = history.line(claim.line_no)
+        unit, claimed = line.unit_price, past.refund_amount
+        if (
+            unit.currency != currency
+            or line.discount.currency != currency
+            or (claimed is not None and claimed.currency != currency)
+        ):
+            raise CurrencyMismatch(f"{currency} order with amounts in another currency")
         count = min(claim.quantity, max(line.quantity - past.refund_units, 0))
-        claimed = past.refund_amount or zero
-        value = max(line.paid_for_units(0, past.refund_units + count) - claimed, zero)
-        gross = line.unit_price * count
-        goods_value = goods_value + value
-        lines.append(
-            LineRefund(
-                line_no=claim.line_no,
-                quantity=count,
-                unit_price=line.unit_price,
-                gross=gross,
-                discount_share=gross - value,
-                amount=value if pays_money(request_type) else zero,
-            )
-        )
-    shipping = zero
-    # the original delivery fee comes back once, with the request that returns the
-    # last unit of the order, unless the customer changed their mind about any of it
+        paid = line.paid_cents_for_first(past.refund_units + count)
+        value = max(paid - (0 if claimed is None else claimed.cents), 0)
+        gross = unit.cents * count
+        goods += value
+        amount = Money(value, currency) if pays and value else zero
+        share = Money(gross - value, currency) if gross != value else zero
+        whole = unit if count == 1 else Money(gross, currency)  # one unit: its price
+        lines.append(LineRefund(claim.line_no, count, unit, whole, share, amount))
+    # one value may stand for equal amounts: Money is immutable and compared by value
+    value_of_goods = lines[0].amount if pays and len(lines) == 1 else Money(goods, currency)
+    total = value_of_goods if pays else zero
+    shipping = _shipping_back(order, pays, claims, history, lines, zero)
+    if shipping is not zero:
+        total = total + shipping
+    return RefundEstimate(tuple(lines), shipping, zero, total, value_of_goods)
+
+
+def _shipping_back(
+    order: Order,
+    pays: bool,
+    claims: Sequence[LineClaim],
+    history: OrderHistory,
+    lines: Sequence[LineRefund],
+    zero: Money,
+) -> Money:
+    """The original delivery fee comes back once, with the request that returns the last
+    unit of the order, unless the customer changed their mind about any of it.
+    (The cheap conditions are asked first; none of them has a side effect.)"""
     if (
-        pays_money(request_type)
-        and _completes_full_refund(order, lines, history)
+        pays
         and not history.shipping_claimed
         and not history.no_reason_refund
         and all(c.reason is not Reason.NO_REASON for c in claims)
+        and _completes_full_refund(order, lines, history)
     ):
-        shipping = order.shipping_fee
-    refund_total = sum((line.amount for line in lines), zero) + shipping
-    return RefundEstimate(tuple(lines), shipping, zero, refund_total, goods_value)
+        return order.shipping_fee
+    return zero
 
 
 def _completes_full_refund(

@@ -19,7 +19,13 @@ from returnflow.domain.policy import PolicyVersion
 from returnflow.domain.refunds import OrderHistory, RefundEstimate, estimate_refund
 from returnflow.domain.rules import judge_line
 from returnflow.domain.text import DomainError, Text
-from returnflow.domain.verdicts import LineClaim, LineVerdict, RuleResult, Verdict
+from returnflow.domain.verdicts import (
+    DECIDING_VERDICT,
+    LineClaim,
+    LineVerdict,
+    RuleResult,
+    Verdict,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,14 +46,13 @@ def validate_claims(order: Order, claims: Sequence[LineClaim]) -> None:
         )
     seen: set[int] = set()
     for index, claim in enumerate(claims):
-        where = f"lines.{index}.line_no"
         if order.line(claim.line_no) is None:
             raise DomainError(
                 "unknown_line",
                 Text("订单 {order} 中没有第 {line} 行", "Order {order} has no line {line}").format(
                     order=order.order_no, line=claim.line_no
                 ),
-                field=where,
+                field=f"lines.{index}.line_no",
             )
         if claim.line_no in seen:
             raise DomainError(
@@ -55,7 +60,7 @@ def validate_claims(order: Order, claims: Sequence[LineClaim]) -> None:
                 Text("第 {line} 行重复出现", "Line {line} appears twice").format(
                     line=claim.line_no
                 ),
-                field=where,
+                field=f"lines.{index}.line_no",
             )
         if claim.quantity < 1:
             raise DomainError(
@@ -76,6 +81,8 @@ def assess(
     now: datetime,
     policy: PolicyVersion,
 ) -> Assessment:
+    """Judge every line, estimate the refund, decide; the cost grows with the claimed
+    lines only, never with their quantities or the merchant terms in the policy."""
     validate_claims(order, claims)
     verdicts = []
     for claim in claims:
@@ -94,35 +101,46 @@ def assess(
             )
         )
     estimate = estimate_refund(order, request_type, claims, history)
-    outcomes = {v.outcome for v in verdicts}
-    extra: list[RuleResult] = []
-    if Outcome.REJECTED in outcomes:
-        outcome = Outcome.REJECTED
-    elif Outcome.PENDING_REVIEW in outcomes:
-        outcome = Outcome.PENDING_REVIEW
-    elif estimate.goods_value.cents > policy.auto_approve_limit:
-        outcome = Outcome.PENDING_REVIEW
-        extra.append(
-            RuleResult(
-                "value_above_auto_limit",
-                Verdict.REVIEW,
-                Text(
-                    "申请金额超过自动审核上限，将由客服审核",
-                    "The value is above the automatic approval limit: a person will review it",
-                ),
-            )
-        )
-    else:
-        outcome = Outcome.APPROVED
+    outcome, extra = _outcome(verdicts, estimate, policy)
     reasons: list[RuleResult] = []
+    wanted = DECIDING_VERDICT[outcome]
+    payer = verdicts[0].shipping_payer
     for verdict in verdicts:
-        if verdict.outcome is outcome:
-            for result in verdict.deciding_results():
-                if result not in reasons:
+        if verdict.shipping_payer.rank > payer.rank:
+            payer = verdict.shipping_payer
+        if verdict.outcome is outcome:  # its deciding results (`deciding_results`)
+            for result in verdict.results:
+                if result.verdict is wanted and result not in reasons:
                     reasons.append(result)
     reasons.extend(extra)
-    payer = max((v.shipping_payer for v in verdicts), key=lambda p: p.rank)
     return Assessment(outcome, tuple(reasons), tuple(verdicts), payer, estimate, policy.version)
+
+
+def _outcome(
+    verdicts: Sequence[LineVerdict], estimate: RefundEstimate, policy: PolicyVersion
+) -> tuple[Outcome, tuple[RuleResult, ...]]:
+    """Any refused line refuses; else any line for review, or a value above the limit,
+    leaves it to a person; else it is approved."""
+    review = False
+    for verdict in verdicts:
+        if verdict.outcome == Outcome.REJECTED:
+            return Outcome.REJECTED, ()
+        review = review or verdict.outcome == Outcome.PENDING_REVIEW
+    if review:
+        return Outcome.PENDING_REVIEW, ()
+    if estimate.goods_value.cents > policy.auto_approve_limit:
+        return Outcome.PENDING_REVIEW, (_ABOVE_AUTO_LIMIT,)
+    return Outcome.APPROVED, ()
+
+
+_ABOVE_AUTO_LIMIT = RuleResult(
+    "value_above_auto_limit",
+    Verdict.REVIEW,
+    Text(
+        "申请金额超过自动审核上限，将由客服审核",
+        "The value is above the automatic approval limit: a person will review it",
+    ),
+)
 
 
 def with_risk(assessment: Assessment, reason: RuleResult | None) -> Assessment:

@@ -9,6 +9,7 @@ it or leaves it to a person, and why: every rule that ran leaves a `RuleResult` 
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import cache, lru_cache
 
 from returnflow.domain.fault_rules import fault_rules
 from returnflow.domain.kinds import Reason, RequestType, ShippingPayer
@@ -63,22 +64,42 @@ def judge_line(
     now: datetime,
     policy: PolicyVersion,
 ) -> LineVerdict:
-    """Apply every rule to one line; `already_requested` counts units in other live requests."""
+    """Apply every rule to one line; `already_requested` counts units in other live requests.
+
+    Its cost depends on neither the line's quantity nor the number of merchant terms in
+    the policy (`PolicyVersion.terms_for` is a look-up); results whose words repeat are
+    built once and shared (they are immutable values).
+    """
     terms = policy.terms_for(order.merchant_id, line.category)
+    reason = claim.reason
     results = [_quantity_rule(line.quantity - already_requested, claim.quantity)]
-    if claim.reason not in ALLOWED_REASONS[request_type]:
-        results.append(_type_not_allowed(request_type, claim.reason))
-    period, last_day = _period_rules(
-        order, line, request_type, claim, terms, has_photos, now, policy
-    )
-    results.extend(period)
-    if request_type is RequestType.REFUND_ONLY and order.is_delivered(now):
-        results.append(_REFUND_ONLY_REVIEW)
-    payer = shipping_payer(order, request_type, claim.reason, terms)
-    results.append(passed(f"shipping_paid_by_{payer.value}", _PAYER_TEXT[payer]))
+    if reason not in ALLOWED_REASONS[request_type]:
+        results.append(_type_not_allowed(request_type, reason))
+    last_day: date | None = None
+    # the rules of the period the claim falls under, and its last day if it has one
+    if not order.is_delivered(now):
+        refund_only = request_type is RequestType.REFUND_ONLY
+        results.append(_UNDELIVERED_REFUND_ONLY if refund_only else _NOT_DELIVERED)
+    else:
+        if reason is Reason.NOT_DELIVERED:
+            results.append(_DELIVERY_DISPUTED)
+        elif reason is Reason.NO_REASON:
+            period, last_day = no_reason_rules(order, line, claim, terms, now, policy)
+            results.extend(period)
+        else:
+            period, last_day = fault_rules(
+                order, request_type, claim, terms, has_photos, now, policy
+            )
+            results.extend(period)
+        if request_type is RequestType.REFUND_ONLY:
+            results.append(_REFUND_ONLY_REVIEW)
+    payer = shipping_payer(order, request_type, reason, terms)
+    results.append(_PAYER_RESULT[payer])
     return LineVerdict(claim.line_no, outcome_of(results), tuple(results), payer, last_day)
 
 
+# the quantities people ask for are few and small: their results are shared, up to a bound
+@lru_cache(maxsize=4096)
 def _quantity_rule(available: int, asked: int) -> RuleResult:
     if asked > available:
         return failed(
@@ -94,6 +115,7 @@ def _quantity_rule(available: int, asked: int) -> RuleResult:
     )
 
 
+@cache  # one per pair of the two enumerations
 def _type_not_allowed(request_type: RequestType, reason: Reason) -> RuleResult:
     return failed(
         "type_not_allowed",
@@ -107,26 +129,6 @@ def _type_not_allowed(request_type: RequestType, reason: Reason) -> RuleResult:
             reason_en=reason.label.en,
         ),
     )
-
-
-def _period_rules(
-    order: Order,
-    line: OrderLine,
-    request_type: RequestType,
-    claim: LineClaim,
-    terms: Terms,
-    has_photos: bool,
-    now: datetime,
-    policy: PolicyVersion,
-) -> tuple[list[RuleResult], date | None]:
-    """The rules of the period the claim falls under, and its last day if it has one."""
-    if not order.is_delivered(now):
-        return _undelivered_rules(request_type), None
-    if claim.reason is Reason.NOT_DELIVERED:
-        return [_DELIVERY_DISPUTED], None
-    if claim.reason is Reason.NO_REASON:
-        return no_reason_rules(order, line, claim, terms, now, policy)
-    return fault_rules(order, request_type, claim, terms, has_photos, now, policy)
 
 
 _DELIVERY_DISPUTED = to_review(
@@ -146,26 +148,18 @@ _REFUND_ONLY_REVIEW = to_review(
 )
 
 
-def _undelivered_rules(request_type: RequestType) -> list[RuleResult]:
-    if request_type is RequestType.REFUND_ONLY:
-        return [
-            passed(
-                "undelivered_refund_only",
-                Text(
-                    "订单未签收，可申请仅退款",
-                    "Not delivered yet: a refund without return is possible",
-                ),
-            )
-        ]
-    return [
-        failed(
-            "not_delivered",
-            Text(
-                "订单尚未签收，只能申请仅退款",
-                "The order has not been delivered: only a refund without return is possible",
-            ),
-        )
-    ]
+_UNDELIVERED_REFUND_ONLY = passed(
+    "undelivered_refund_only",
+    Text("订单未签收，可申请仅退款", "Not delivered yet: a refund without return is possible"),
+)
+
+_NOT_DELIVERED = failed(
+    "not_delivered",
+    Text(
+        "订单尚未签收，只能申请仅退款",
+        "The order has not been delivered: only a refund without return is possible",
+    ),
+)
 
 
 def shipping_payer(
@@ -192,4 +186,8 @@ _PAYER_TEXT = {
         "退货运费由您购买的运费险承担", "Your return-shipping insurance pays return shipping"
     ),
     ShippingPayer.NONE: Text("无需寄回商品", "Nothing needs to be sent back"),
+}
+
+_PAYER_RESULT = {
+    payer: passed(f"shipping_paid_by_{payer.value}", text) for payer, text in _PAYER_TEXT.items()
 }

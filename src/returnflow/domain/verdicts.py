@@ -44,12 +44,18 @@ def failed(code: str, message: Text) -> RuleResult:
 
 def outcome_of(results: Iterable[RuleResult]) -> Outcome:
     """Any failure refuses; else any review leaves it to a person; else it is approved."""
-    verdicts = {r.verdict for r in results}
-    if Verdict.FAIL in verdicts:
-        return Outcome.REJECTED
-    if Verdict.REVIEW in verdicts:
-        return Outcome.PENDING_REVIEW
-    return Outcome.APPROVED
+    outcome = _APPROVED
+    for result in results:
+        if result.verdict == _FAIL:
+            return _REJECTED
+        if result.verdict == _REVIEW:
+            outcome = _PENDING_REVIEW
+    return outcome
+
+
+# plain names for the members the loop above compares (a class attribute costs more)
+_FAIL, _REVIEW = Verdict.FAIL, Verdict.REVIEW
+_APPROVED, _PENDING_REVIEW, _REJECTED = Outcome.APPROVED, Outcome.PENDING_REVIEW, Outcome.REJECTED
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,12 +78,16 @@ class LineVerdict:
 
     def deciding_results(self) -> tuple[RuleResult, ...]:
         """The results that made the outcome: failures, else reviews, else passes."""
-        wanted = {
-            Outcome.REJECTED: Verdict.FAIL,
-            Outcome.PENDING_REVIEW: Verdict.REVIEW,
-            Outcome.APPROVED: Verdict.PASS,
-        }[self.outcome]
-        return tuple(r for r in self.results if r.verdict is wanted)
+        wanted = DECIDING_VERDICT[self.outcome]
+        return tuple([r for r in self.results if r.verdict is wanted])
+
+
+# which results made each outcome: failures, else reviews, else passes
+DECIDING_VERDICT = {
+    Outcome.REJECTED: Verdict.FAIL,
+    Outcome.PENDING_REVIEW: Verdict.REVIEW,
+    Outcome.APPROVED: Verdict.PASS,
+}
 
 
 @dataclass(frozen=True, slots=True)
