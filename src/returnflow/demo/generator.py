@@ -1,36 +1,38 @@
 """The demo marketplace: months of orders and the after-sales stories that followed them.
 
-Everything goes through the services (`import_order`, `file_return`, `perform`) at the
-simulated moment each step happened, so demo data obeys the same policy, transition
-table and refund arithmetic as real traffic. The automated review, not the generator,
-decides what is approved, referred or refused; the generator only plays the people:
-customers who file late or forget photos, agents who review, warehouse staff who
-inspect, finance who pay. A run depends on nothing but its seed and `now`.
+Every request goes through the services (`file_return`, `perform`) at the simulated
+moment each step happened, so demo data obeys the same policy, transition table and
+refund arithmetic as real traffic. The automated review, not the generator, decides
+what is approved, referred or refused; the generator only plays the people: customers
+who file late or forget photos, agents who review, warehouse staff who inspect, finance
+who pay. A run depends on nothing but its seed and `now`.
 
-Planning and writing are separate: the whole marketplace is drawn from one
-`random.Random(seed)` first, then written in the order things happened, so RMA
-numbers rise with their filing dates and each request's story runs up to `now`.
+Orders are facts the order system reports, not decisions: they go in as rows in bulk
+(`storage/bulk.py`, issue 11), each batch just before the next request is filed, so a
+request sees exactly the orders placed before it. Planning streams (`demo/marketplace.py`):
+the marketplace is drawn from one `random.Random(seed)` in placement order and written in
+the order things happened, so RMA numbers rise with their filing dates and each request's
+story runs up to `now`; only a brief of each order is kept for the complaints after.
 """
 
 from __future__ import annotations
 
 import random
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from itertools import accumulate
 
 from returnflow.app_context import AppContext
-from returnflow.demo import catalog, conversations, grievances, product_tiles, surveys
+from returnflow.demo import catalog, conversations, grievances, marketplace, product_tiles, surveys
 from returnflow.demo import risk as demo_risk
 from returnflow.demo.journeys import World
-from returnflow.demo.orders_plan import CUSTOMERS_MAX, draw_shoppers, order_moments, plan_order
-from returnflow.demo.returns_plan import OrderPlan, ReturnPlan, with_return
+from returnflow.demo.marketplace import Book
+from returnflow.demo.returns_plan import OrderPlan, ReturnPlan
 from returnflow.demo.stories import play
 from returnflow.domain.orders import Order
 from returnflow.services import replacements
-from returnflow.services.orders import import_order
+from returnflow.storage.bulk import NewOrders
 from returnflow.storage.catalogue import PriceUpdate
 
 BATCH_ORDERS = 200  # orders per unit of work: big enough to be fast, small enough to lock briefly
@@ -62,12 +64,13 @@ def generate(
     if orders < 1:
         raise ValueError("orders must be at least 1")
     now = now.astimezone(UTC)
-    plans = plan_marketplace(random.Random(seed), orders, now)
-    by_status = _write(context, plans, now, progress or _quiet)
+    book = Book()
+    stream = marketplace.plans(random.Random(seed), orders, now, book)
+    by_status = _write(context, stream, book, now, (orders, progress or _quiet))
     return DemoSummary(
-        merchants=len({plan.order.merchant_id for plan in plans}),
-        customers=len({plan.order.customer.id for plan in plans}),
-        orders=len(plans),
+        merchants=len(book.merchants),
+        customers=len(book.orders_of),
+        orders=book.count,
         returns=sum(by_status.values()),
         by_status=dict(sorted(by_status.items())),
     )
@@ -89,23 +92,17 @@ def _quiet(done: int, total: int) -> None:
 
 def plan_marketplace(rng: random.Random, orders: int, now: datetime) -> list[OrderPlan]:
     """Every order and return request, drawn in order-placement order (pure, no I/O)."""
-    shoppers = draw_shoppers(rng, min(CUSTOMERS_MAX, max(20, orders // 5)))
-    shopper_weights = list(accumulate(s.weight for s in shoppers))
-    merchant_weights = list(accumulate(m.weight for m in catalog.MERCHANTS))
-    plans = []
-    for index, placed_at in enumerate(order_moments(rng, orders, now)):
-        merchant = rng.choices(catalog.MERCHANTS, cum_weights=merchant_weights)[0]
-        shopper = rng.choices(shoppers, cum_weights=shopper_weights)[0]
-        order = plan_order(rng, index, placed_at, merchant, shopper.customer, now)
-        plans.append(with_return(rng, order, merchant.category, shopper, now))
-    return plans
+    return list(marketplace.plans(rng, orders, now, Book()))
 
 
 def _write(
-    context: AppContext, plans: list[OrderPlan], now: datetime, progress: Callable[[int, int], None]
+    context: AppContext,
+    stream: Iterable[OrderPlan],
+    book: Book,
+    now: datetime,
+    counting: tuple[int, Callable[[int, int], None]],
 ) -> Counter[str]:
-    total, done = len(plans), 0
-    by_status: Counter[str] = Counter()
+    total, progress = counting
     world = World.for_context(context)
     with context.uow() as uow:  # the order system's price feed: replacements are priced here
         for merchant in catalog.MERCHANTS:
@@ -117,21 +114,44 @@ def _write(
     product_tiles.store_tiles(context, now)  # issue 16: the products' pictures, no network
     progress(0, total)
     with world.gateway.saves_deferred():  # its state file once, not once per refund
-        for batch in _batches(_timeline(plans)):
-            with context.uow(publish=False) as uow:  # the stories play every follow-on step
-                for item in batch:
-                    if isinstance(item, OrderPlan):
-                        import_order(uow, item.order, _known_at(item.order))
-                        done += 1
-                    else:
-                        by_status[play(uow, world, item, now).value] += 1
-                uow.commit(now)
-            progress(done, total)
-        grievances.play(context, world, plans, now, by_status)  # complaints, appeals, disputes
+        by_status = _play_timeline(context, world, stream, now, counting)
+        grievances.play(context, world, book, now, by_status)  # complaints, appeals, disputes
         surveys.answer(context, now, random.Random(total + 1))  # R7.2: survey answers
         conversations.play(context, now, random.Random(total + 2))  # issue 13: request threads
         demo_risk.play(context, now)  # issue 15: the register rated, care, staff verdicts
         world.finish(context, now, random.Random(total))
+    return by_status
+
+
+def _play_timeline(
+    context: AppContext,
+    world: World,
+    stream: Iterable[OrderPlan],
+    now: datetime,
+    counting: tuple[int, Callable[[int, int], None]],
+) -> Counter[str]:
+    """Orders and stories in time order, BATCH_ORDERS orders per unit of work.
+
+    Orders go in as rows in bulk (`storage/bulk.py`), those due before a request all at
+    once just before it is filed: a request sees exactly the orders placed before it, as
+    when each was imported on its own, and its story still plays through the services.
+    """
+    (total, progress), by_status = counting, Counter[str]()
+    rows, done = NewOrders(), 0
+    for batch in _batches(marketplace.timeline(stream)):
+        with context.uow(publish=False) as uow:  # the stories play every follow-on step
+            due: list[tuple[Order, datetime]] = []
+            for item in batch:
+                if isinstance(item, OrderPlan):
+                    due.append((item.order, _known_at(item.order)))
+                    continue
+                rows.insert(uow.session, due)
+                due = []
+                by_status[play(uow, world, item, now).value] += 1
+            rows.insert(uow.session, due)
+            done += sum(isinstance(item, OrderPlan) for item in batch)
+            uow.commit(now)
+        progress(done, total)
     return by_status
 
 
@@ -140,21 +160,7 @@ def _known_at(order: Order) -> datetime:
     return order.delivered_at or order.paid_at or order.placed_at
 
 
-def _timeline(plans: list[OrderPlan]) -> list[OrderPlan | ReturnPlan]:
-    """Orders at placement and requests at filing, interleaved by time.
-
-    Filing in time order makes RMA numbers (date + global sequence) rise with their dates.
-    """
-    moments: list[tuple[datetime, int, OrderPlan | ReturnPlan]] = []
-    for index, plan in enumerate(plans):
-        moments.append((plan.order.placed_at, index, plan))
-        if plan.ret is not None:
-            moments.append((plan.ret.filed_at, index, plan.ret))
-    moments.sort(key=lambda m: (m[0], m[1]))
-    return [item for _, _, item in moments]
-
-
-def _batches(items: list[OrderPlan | ReturnPlan]) -> Iterator[list[OrderPlan | ReturnPlan]]:
+def _batches(items: Iterable[OrderPlan | ReturnPlan]) -> Iterator[list[OrderPlan | ReturnPlan]]:
     batch: list[OrderPlan | ReturnPlan] = []
     orders = 0
     for item in items:

@@ -14,7 +14,6 @@ bus does after "refund.paid").
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -33,7 +32,7 @@ from returnflow.demo.grievance_timelines import (
     dispute,
 )
 from returnflow.demo.journeys import World
-from returnflow.demo.returns_plan import OrderPlan, ReturnPlan
+from returnflow.demo.returns_plan import ReturnPlan
 from returnflow.demo.stories import Story
 from returnflow.domain.disputes import Party, Side
 from returnflow.domain.kinds import RequestType
@@ -65,12 +64,14 @@ class Plan:
 def play(
     context: AppContext,
     world: World,
-    plans: Sequence[OrderPlan],
+    stories: dict[str, ReturnPlan],
     rng: random.Random,
     now: datetime,
 ) -> None:
-    """Plan from what the stories left, then write each case in its own unit of work."""
-    stories = {p.order.order_no: p.ret for p in plans if p.ret is not None}
+    """Plan from what the stories left, then write each case in its own unit of work.
+
+    `stories`: each request's plan by its order's number.
+    """
     with context.uow(publish=False) as uow:
         cases = _plan(uow, rng, now)
         failed = _listed(uow, Status.INSPECTION_FAILED)

@@ -9,17 +9,14 @@ which `demo/grievances.py` plays through the services.
 from __future__ import annotations
 
 import random
-from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from returnflow.demo import catalog, catalog_grievances, catalog_staff
 from returnflow.demo.catalog_grievances import Wording
-from returnflow.demo.returns_plan import OrderPlan
+from returnflow.demo.marketplace import Book, Brief
 from returnflow.demo.timing import AGENT_HOURS, CUSTOMER_HOURS, open_hours
-from returnflow.domain.orders import Order
 
 CHANNELS = ("portal", "app", "hotline", "email")
 CHANNEL_WEIGHTS = (40, 30, 20, 10)
@@ -68,7 +65,7 @@ class ComplaintPlan:
 class _Who:
     customer_id: str | None
     email: str
-    order: Order | None
+    order: Brief | None
 
 
 def complaint_count(orders: int) -> int:
@@ -76,22 +73,22 @@ def complaint_count(orders: int) -> int:
 
 
 def plan_complaints(
-    rng: random.Random, plans: Sequence[OrderPlan], now: datetime
+    rng: random.Random, book: Book, now: datetime
 ) -> tuple[list[ComplaintPlan], tuple[str, ...]]:
     """The complaints in filing order, and the key-account customers among them."""
-    orders = [plan.order for plan in plans if plan.order.placed_at < now - timedelta(days=1)]
+    orders = [brief for brief in book.briefs if brief.placed_at < now - timedelta(days=1)]
     if not orders:
         return [], ()
-    keys = _key_accounts(plans, complaint_count(len(plans)))
-    risky = sorted({p.ret.shopper.customer.id for p in plans if p.ret and p.ret.shopper.serial})
-    fates = _fates(complaint_count(len(plans)))
+    keys = _key_accounts(book, complaint_count(book.count))
+    risky = sorted(book.serial)
+    fates = _fates(complaint_count(book.count))
     channels = list(CHANNELS) + rng.choices(CHANNELS, CHANNEL_WEIGHTS, k=len(fates) - 4)
     categories = list(CATEGORY_WEIGHTS) + rng.choices(
         list(CATEGORY_WEIGHTS), list(CATEGORY_WEIGHTS.values()), k=len(fates) - 8
     )
     rng.shuffle(channels)
     rng.shuffle(categories)
-    by_customer: dict[str, list[Order]] = {}
+    by_customer: dict[str, list[Brief]] = {}
     for order in orders:
         by_customer.setdefault(order.customer.id, []).append(order)
     wanted_keys = [key for key in keys for _ in range(2)]
@@ -142,18 +139,17 @@ def _fates(count: int) -> list[Fate]:
     return fates + [Fate.PROMPT] * (count - len(fates))
 
 
-def _key_accounts(plans: Sequence[OrderPlan], count: int) -> tuple[str, ...]:
+def _key_accounts(book: Book, count: int) -> tuple[str, ...]:
     """The marketplace's biggest buyers who are not serial returners."""
-    serial = {p.ret.shopper.customer.id for p in plans if p.ret and p.ret.shopper.serial}
-    orders = Counter(p.order.customer.id for p in plans if p.order.customer.id not in serial)
-    ranked = sorted(orders.items(), key=lambda item: (-item[1], item[0]))
+    orders = [item for item in book.orders_of.items() if item[0] not in book.serial]
+    ranked = sorted(orders, key=lambda item: (-item[1], item[0]))
     return tuple(customer for customer, _ in ranked[: 1 + (count >= 100)])
 
 
 def _who(
     rng: random.Random,
-    orders: list[Order],
-    by_customer: dict[str, list[Order]],
+    orders: list[Brief],
+    by_customer: dict[str, list[Brief]],
     owner: str | None,
     category: str,
 ) -> _Who:
@@ -166,7 +162,7 @@ def _who(
     return _Who(order.customer.id, order.customer.email, order)
 
 
-def _wording(rng: random.Random, category: str, order: Order | None) -> Wording:
+def _wording(rng: random.Random, category: str, order: Brief | None) -> Wording:
     if category == "product_quality":
         merchant = _MERCHANT_CATEGORY.get(order.merchant_id, "home") if order else "home"
         choices = catalog_grievances.QUALITY.get(merchant) or catalog_grievances.QUALITY["home"]
@@ -183,7 +179,7 @@ def _filed_at(
     fate: Fate,
     channel: str,
     category: str,
-    order: Order | None,
+    order: Brief | None,
     span: tuple[datetime, datetime],
 ) -> datetime:
     """Near now for the ones still waiting; otherwise some days after the order."""

@@ -22,7 +22,7 @@ from returnflow.demo import catalog_grievances as words
 from returnflow.demo import catalog_staff, grievance_cases
 from returnflow.demo.grievance_plan import ComplaintPlan, Fate, plan_complaints
 from returnflow.demo.journeys import MANAGER, World
-from returnflow.demo.returns_plan import OrderPlan
+from returnflow.demo.marketplace import Book
 from returnflow.demo.timing import AGENT_HOURS, CUSTOMER_HOURS, open_hours
 from returnflow.domain.complaints import Complaint
 from returnflow.domain.lifecycle import Status
@@ -39,7 +39,7 @@ BATCH = 50  # complaints per unit of work: the breach sweep writes back what one
 def play(
     context: AppContext,
     world: World,
-    plans: Sequence[OrderPlan],
+    book: Book,
     now: datetime,
     by_status: Counter[str] | None = None,
 ) -> None:
@@ -48,14 +48,14 @@ def play(
     `by_status` (requests per status, the generator's summary) is counted again after:
     an overturned appeal or a ruling moves a request on.
     """
-    if not plans:
+    if not book.briefs:
         return
-    rng = random.Random(f"grievances:{len(plans)}:{plans[0].order.order_no}")
-    planned, key_accounts = plan_complaints(rng, plans, now)
+    rng = random.Random(f"grievances:{book.count}:{book.briefs[0].order_no}")
+    planned, key_accounts = plan_complaints(rng, book, now)
     classifier = context.complaint_classifier  # before any unit of work is open
     rules = ComplaintRules.from_settings(context.settings)
     with context.uow(publish=False) as uow:
-        _tell_key_accounts(uow, plans, key_accounts)
+        _tell_key_accounts(uow, book, key_accounts)
         uow.commit(now)
     for start in range(0, len(planned), BATCH):
         with context.uow(publish=False) as uow:
@@ -65,7 +65,7 @@ def play(
     with context.uow(publish=False) as uow:
         corrections = complaints.training_corrections(uow)
     classifier.learn(corrections)  # this process suggests with what its agents corrected
-    grievance_cases.play(context, world, plans, random.Random(rng.getrandbits(64)), now)
+    grievance_cases.play(context, world, book.stories, random.Random(rng.getrandbits(64)), now)
     if by_status is not None:
         with context.uow(publish=False) as uow:
             counts = {
@@ -75,13 +75,12 @@ def play(
         by_status.update({status: count for status, count in counts.items() if count})
 
 
-def _tell_key_accounts(
-    uow: UnitOfWork, plans: Sequence[OrderPlan], customers: Sequence[str]
-) -> None:
+def _tell_key_accounts(uow: UnitOfWork, book: Book, customers: Sequence[str]) -> None:
     """The order system reports each key-account customer's first order again, now
     saying they are one (R8.5): their complaints go to the key-account team."""
     for customer_id in customers:
-        order = next(p.order for p in plans if p.order.customer.id == customer_id)
+        order = uow.orders.get(book.first_order_of(customer_id))
+        assert order is not None  # written by the stories' batches
         flagged = replace(order, customer=replace(order.customer, key_account=True))
         import_order(uow, flagged, order.delivered_at or order.paid_at or order.placed_at)
 

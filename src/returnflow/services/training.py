@@ -12,10 +12,12 @@ oversee (managers, admins, system accounts) are not gated.
 
 from __future__ import annotations
 
+import os
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Protocol, runtime_checkable
 
 from returnflow.config import Settings
@@ -50,8 +52,22 @@ class TrainingRules:
     @classmethod
     def configured(cls) -> TrainingRules:
         """From RETURNFLOW_CERTIFICATION_GATES / _CERTIFICATE_VALIDITY_DAYS /
-        _CERTIFIED_REFUND_ABOVE_FEN (config.Settings), read per call."""
-        return cls.from_settings(Settings())
+        _CERTIFIED_REFUND_ABOVE_FEN (config.Settings), read per call but parsed again only
+        when one of them changed: a whole Settings() per inspection and refund cost the
+        demo's stories a few percent of their time (issue 11)."""
+        found = (item for item in os.environ.items() if item[0].lower() in _VARIABLES)
+        return _rules_for(tuple(sorted(found)))
+
+
+_VARIABLES = frozenset(  # as pydantic-settings reads them: any case
+    f"returnflow_{field}"
+    for field in ("certification_gates", "certificate_validity_days", "certified_refund_above_fen")
+)
+
+
+@lru_cache(maxsize=16)
+def _rules_for(variables: tuple[tuple[str, str], ...]) -> TrainingRules:
+    return TrainingRules.from_settings(Settings())
 
 
 @dataclass(frozen=True)
