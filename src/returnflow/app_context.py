@@ -23,8 +23,9 @@ from returnflow.payments.registry import gateway_from_settings
 from returnflow.process_secrets import require, with_demo_secrets
 from returnflow.services.classifying import ComplaintClassifier, LabelledText
 from returnflow.services.messagebus import MessageBus
-from returnflow.storage.database import make_engine, make_session_factory
+from returnflow.storage.database import make_engine, make_session_factory, read_engine
 from returnflow.storage.photos import PhotoStore
+from returnflow.storage.read_uow import ReadUnitOfWork
 from returnflow.storage.uow import UnitOfWork
 
 
@@ -40,6 +41,8 @@ class AppContext:
     gateway: PaymentGateway | None = None
     # suggests a complaint's category and urgency; None builds the learned one (tests inject one)
     classifier: ComplaintClassifier | None = None
+    # the read path (`read_uow`); None builds it on the first read from settings
+    read_session_factory: sessionmaker[Session] | None = None
     # what follows each committed change (bootstrap.py); built for this context
     bus: MessageBus = field(init=False, repr=False, compare=False)
 
@@ -105,6 +108,16 @@ class AppContext:
             self.bus.publish if publish else None,
             hold_connection=hold_connection,
         )
+
+    def read_uow(self) -> UnitOfWork:
+        """A read-only unit of work for reports and analytics: on RETURNFLOW_READ_DATABASE_URL
+        (a replica, which may lag the primary) or else the primary in read-only transactions
+        (on SQLite a deferred BEGIN: it reads beside a writer instead of queueing for its
+        lock). It never commits; see storage/read_uow.py."""
+        if self.read_session_factory is None:
+            engine = read_engine(self.engine, self.settings.read_database_url)
+            self.read_session_factory = make_session_factory(engine)
+        return ReadUnitOfWork(self.read_session_factory)
 
     @property
     def photos(self) -> PhotoStore:

@@ -14,6 +14,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="RETURNFLOW_")
 
     database_url: str = "sqlite:///returnflow.db"
+    # where reports, dashboards, scorecards and analyses read (a PostgreSQL replica);
+    # "" = the primary, read in read-only transactions (AppContext.read_uow)
+    read_database_url: str = ""
     # Mail goes through SMTP when a host is set; without one it is written as .eml
     # files into mail_dir, so a laptop run needs no mail server.
     smtp_host: str = ""
@@ -77,6 +80,18 @@ class Settings(BaseSettings):
     # how often the worker looks for work, and how often it gives up on a message
     worker_interval_seconds: float = 2.0
     outbox_max_attempts: int = 8
+    # issue 11: with a broker (amqp://… RabbitMQ, redis://… Redis) the worker relays the
+    # outbox to it and Dramatiq actors deliver (jobs/relay.py); "" = the in-database queue.
+    # The queue's name (Redis: also the key namespace) and the consuming threads a process
+    broker_url: str = ""
+    broker_queue: str = Field(
+        default="returnflow_outbox", pattern=r"^[A-Za-z_][A-Za-z0-9_-]{0,79}$"
+    )
+    broker_threads: int = Field(default=4, ge=1, le=64)
+    # how long a worker holds the outbox rows it claimed; a killed worker's rows go to
+    # another after this (issue 11). It stops starting deliveries at half of it, so keep
+    # it well above the slowest delivery (the SMTP and gateway timeouts)
+    outbox_lease_seconds: float = Field(default=300, gt=0)
     # outbound webhooks (R15.1): attempts per delivery before giving up, each POST's timeout
     webhook_max_attempts: int = 8
     webhook_timeout_seconds: float = 10.0

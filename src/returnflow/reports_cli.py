@@ -9,7 +9,7 @@ the worker, and writes the PDF in Chinese and English and the XLSX into `--out`.
 from __future__ import annotations
 
 import time
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -49,6 +49,18 @@ def _write(context: AppContext, report_id: int, out: Path) -> list[Path]:
     return written
 
 
+def _prepared(
+    context: AppContext, when: rules.ReportPeriod, now: datetime
+) -> reports.Prepared | None:
+    """The period's files from the read path (off the primary and its write lock), unless
+    the period is stored already."""
+    with context.uow() as uow:
+        if reports.existing(uow, when) is not None:
+            return None
+    with context.read_uow() as reads:
+        return reports.prepare(reads, when, now)
+
+
 def report(
     period: Annotated[str, typer.Option(help="week (Monday–Sunday) or month")] = "week",
     end: Annotated[
@@ -62,9 +74,10 @@ def report(
     try:
         now = context.clock()
         when = _period(period, end, rules.local_day(now))
+        prepared = _prepared(context, when, now)
         try:
             with context.uow() as uow:
-                made = reports.produce(uow, when, "cli", now)
+                made = reports.produce(uow, when, "cli", now, prepared)
                 uow.commit(now)
         except ConcurrentUpdate:  # another producer stored it a moment ago
             with context.uow() as uow:

@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from returnflow.api.roles import Analyst
 from returnflow.domain.text import Text
 from returnflow.entrypoints.deps import Context
-from returnflow.entrypoints.steps import perform
+from returnflow.entrypoints.steps import perform_read
 from returnflow.services import analyses
 from returnflow.services import analyses_forecast as forecasting
 from returnflow.services.unit_of_work import UnitOfWork
@@ -150,7 +150,7 @@ def reasons(
         ]  # fmt: skip
         return ReasonsOut(start=when.start, end=when.end, texts=report.texts, clusters=clusters)
 
-    return perform(context, read)
+    return perform_read(context, read)
 
 
 @router.get("/segments", response_model=SegmentsOut)
@@ -174,7 +174,7 @@ def segments(
             start=when.start, end=when.end, customers=report.customers, segments=found
         )
 
-    return perform(context, read)
+    return perform_read(context, read)
 
 
 @router.get("/correlations", response_model=CorrelationsOut)
@@ -198,7 +198,7 @@ def correlations(
             return_rate=report.return_rate, rows=rows,
         )  # fmt: skip
 
-    return perform(context, read)
+    return perform_read(context, read)
 
 
 @router.get("/forecast", response_model=ForecastOut)
@@ -214,7 +214,7 @@ def forecast(context: Context, principal: Analyst) -> ForecastOut:
             roster=f.roster, headline=words(f.headline),
         )  # fmt: skip
 
-    return perform(context, read)
+    return perform_read(context, read)
 
 
 @router.get("/problem-products", response_model=ProblemProductsOut)
@@ -235,4 +235,4 @@ def problem_products(
         ]
         return ProblemProductsOut(start=when.start, end=when.end, by=by, products=products)
 
-    return perform(context, read)
+    return perform_read(context, read)

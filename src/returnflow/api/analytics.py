@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from returnflow.api.roles import Analyst
 from returnflow.entrypoints.deps import Context
-from returnflow.entrypoints.steps import perform
+from returnflow.entrypoints.steps import perform_read
 from returnflow.services import analytics
 from returnflow.services.analytics import GroupBy, KpiReport, ReturnRateReport
 from returnflow.services.unit_of_work import UnitOfWork
@@ -111,7 +111,7 @@ def return_rates(
     def read(uow: UnitOfWork, now: datetime) -> ReturnRatesOut:
         return rates_out(analytics.return_rates(uow, group_by, when, whose))
 
-    return perform(context, read)
+    return perform_read(context, read)
 
 
 @router.get("/kpis", response_model=KpisOut)
@@ -129,4 +129,4 @@ def kpis(
     def read(uow: UnitOfWork, now: datetime) -> KpisOut:
         return kpis_out(analytics.kpis(uow, when, whose))
 
-    return perform(context, read)
+    return perform_read(context, read)

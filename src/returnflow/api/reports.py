@@ -19,7 +19,7 @@ from returnflow.api.roles import Reporter
 from returnflow.entrypoints.deps import Context
 from returnflow.entrypoints.files import attachment
 from returnflow.entrypoints.params import RowId
-from returnflow.entrypoints.steps import perform
+from returnflow.entrypoints.steps import perform_read
 from returnflow.services import reports
 from returnflow.services.unit_of_work import UnitOfWork
 
@@ -90,14 +90,14 @@ def list_reports(
             reports=[report_out(r) for r in found.reports],
         )  # fmt: skip
 
-    return perform(context, read)
+    return perform_read(context, read)
 
 
 def _file(context: Context, report_id: int, fmt: str, language: str) -> Response:
     def read(uow: UnitOfWork, now: datetime) -> reports.ReportFile:
         return reports.download(uow, report_id, fmt, language)
 
-    file = perform(context, read)
+    file = perform_read(context, read)
     return attachment(file.content, file.media_type, file.filename)
 
 

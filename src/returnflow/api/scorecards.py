@@ -20,7 +20,7 @@ from pydantic import BaseModel
 from returnflow.api.roles import Analyst, StaffScorer
 from returnflow.domain.scorecards import MerchantCard, StaffFigures
 from returnflow.entrypoints.deps import Context
-from returnflow.entrypoints.steps import perform
+from returnflow.entrypoints.steps import perform_read
 from returnflow.services import scorecards
 from returnflow.services.unit_of_work import UnitOfWork
 
@@ -159,7 +159,7 @@ def merchant_scorecards(
             truncated=board.truncated,
         )
 
-    return perform(context, read)
+    return perform_read(context, read)
 
 
 @router.get("/staff", response_model=StaffScorecardsOut)
@@ -183,4 +183,4 @@ def staff_scorecards(
             truncated=board.truncated,
         )
 
-    return perform(context, read)
+    return perform_read(context, read)

@@ -47,6 +47,13 @@ def perform_in(context: AppContext, uow: UnitOfWork, step: Step[T]) -> T:
     return result
 
 
+def perform_read(context: AppContext, step: Step[T]) -> T:
+    """`perform` on the read path (`context.read_uow()`, a replica when one is set), for
+    reports and analytics, which write nothing: no commit, and a write fails loudly."""
+    with context.read_uow() as uow:
+        return step(uow, context.clock())
+
+
 def attempt(context: AppContext, step: Step[T]) -> T | Refused:
     """`perform`, with a refusal or a lost race returned instead of raised (for pages)."""
     try:

@@ -64,9 +64,11 @@ class ReportJobs:
             if not inputs["units_delivered"] and not inputs["units_returned"]:
                 self.empty_at[key] = now
                 return 0
+        with self.context.read_uow() as reads:  # numbers and files: off the primary's lock
+            prepared = reports.prepare(reads, period, now)
         try:
             with self.context.uow() as uow:
-                made = reports.produce(uow, period, "worker", now)
+                made = reports.produce(uow, period, "worker", now, prepared)
                 uow.commit(now)
         except ConcurrentUpdate:
             made = None  # another worker stored it first

@@ -17,12 +17,15 @@ from datetime import datetime
 from returnflow.domain import reports as rules
 from returnflow.domain.paging import page_count
 from returnflow.domain.text import DomainError, Text
-from returnflow.services import report_data, report_pdf, report_xlsx
+from returnflow.services import report_data
 from returnflow.services.errors import NotFound
 from returnflow.services.unit_of_work import UnitOfWork
 from returnflow.storage.reports import ReportFiles, StoredReport, Subscription
 
-__all__ = ["Produced", "ReportFile", "ReportPage", "StoredReport", "Subscription", "produce"]
+__all__ = [
+    "Prepared", "Produced", "ReportFile", "ReportPage", "StoredReport", "Subscription",
+    "prepare", "produce",
+]  # fmt: skip
 
 MAIL_TOPIC = "report.mail"
 PDF = "application/pdf"
@@ -54,6 +57,10 @@ class ReportFile:
 
 
 def render(data: report_data.ReportData, now: datetime) -> ReportFiles:
+    # reportlab, matplotlib and openpyxl load with the first report made, not with every
+    # API process (issue 11: RSS)
+    from returnflow.services import report_pdf, report_xlsx
+
     return ReportFiles(
         pdf_zh=report_pdf.render(data, "zh", now),
         pdf_en=report_pdf.render(data, "en", now),
@@ -61,21 +68,43 @@ def render(data: report_data.ReportData, now: datetime) -> ReportFiles:
     )
 
 
-def produce(uow: UnitOfWork, period: rules.ReportPeriod, by: str, now: datetime) -> Produced:
-    """The report of `period`, stored once and mailed to its subscribers."""
-    found = uow.reports.find(period.kind, period.start)
-    if found is not None:
-        return Produced(found, period, False, 0)
-    data = report_data.gather(uow, period)
-    files = render(data, now)
-    headline = data.headline
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A period's numbers rendered into files, not yet stored."""
+
+    files: ReportFiles
+    headline: Text
+    summary: tuple[str, str]  # the suggestions, one a line (zh, en)
+
+
+def prepare(reads: UnitOfWork, period: rules.ReportPeriod, now: datetime) -> Prepared:
+    """Gather and render `period` in `reads` (the read path, `context.read_uow()`): the
+    heavy part, done before the storing transaction so it holds no write lock."""
+    data = report_data.gather(reads, period)
     summary = (
         "\n".join(s.zh for s in data.suggestions),
         "\n".join(s.en for s in data.suggestions),
     )
+    return Prepared(render(data, now), data.headline, summary)
+
+
+def produce(
+    uow: UnitOfWork,
+    period: rules.ReportPeriod,
+    by: str,
+    now: datetime,
+    prepared: Prepared | None = None,
+) -> Produced:
+    """The report of `period`, stored once and mailed to its subscribers (`prepared`
+    beforehand from the read path, else gathered and rendered here in `uow`)."""
+    found = uow.reports.find(period.kind, period.start)
+    if found is not None:
+        return Produced(found, period, False, 0)
+    made = prepared or prepare(uow, period, now)
+    headline = made.headline
     report_id = uow.reports.add(
-        period.kind, (period.start, period.end), files, (headline.zh, headline.en), summary,
-        by, now,
+        period.kind, (period.start, period.end), made.files, (headline.zh, headline.en),
+        made.summary, by, now,
     )  # fmt: skip
     recipients = uow.reports.recipients(period.kind)
     for who in recipients:

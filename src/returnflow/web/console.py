@@ -19,7 +19,7 @@ from starlette.responses import Response
 from returnflow.domain.text import Text
 from returnflow.entrypoints.deps import Context
 from returnflow.entrypoints.language import preferred_language
-from returnflow.entrypoints.steps import perform
+from returnflow.entrypoints.steps import perform, perform_read
 from returnflow.services import dashboards, scorecards
 from returnflow.services import privacy as privacy_service
 from returnflow.services import review as review_service
@@ -58,7 +58,7 @@ def home(request: Request, context: Context, session: Viewer) -> Response:
     board = None  # a merchant's own scorecard headline (R11.2)
     if principal.merchant_scope and principal.can(P.ANALYTICS_VIEW):
         scope = principal.merchant_scope
-        board = perform(context, lambda uow, now: scorecards.home_board(uow, scope, now))
+        board = perform_read(context, lambda uow, now: scorecards.home_board(uow, scope, now))
     values = {
         "queue": queue,
         "disputes": waiting_disputes(context, principal),  # R8.3
@@ -76,7 +76,7 @@ def _dashboard(request: Request, context: Context, session: StaffSession) -> dic
     if not principal.can(P.ANALYTICS_VIEW):
         return None
     chosen = dashboards.filters(principal, "", "", context.clock())
-    board = perform(
+    board = perform_read(
         context, lambda uow, now: dashboards.dashboard(uow, chosen, now, dashboards.HOME_CHARTS)
     )
     return {

@@ -33,7 +33,7 @@ from returnflow.domain.text import Text
 from returnflow.entrypoints.deps import Context
 from returnflow.entrypoints.files import attachment
 from returnflow.entrypoints.language import preferred_language
-from returnflow.entrypoints.steps import perform
+from returnflow.entrypoints.steps import perform_read
 from returnflow.services import dashboard_files, dashboards
 from returnflow.services.analytics import KpiReport
 from returnflow.services.carrier_names import carrier_label
@@ -173,7 +173,7 @@ def analytics_page(
     def read(uow: UnitOfWork, now: datetime) -> dashboards.Dashboard:
         return dashboards.dashboard(uow, chosen, now)
 
-    board = perform(context, read)
+    board = perform_read(context, read)
     language = preferred_language(request)
     values = {
         "d": chart_values(board, language, context),
@@ -214,10 +214,10 @@ def drill_down(
         at = (number - 1) * PAGE_SIZE
         return dashboards.drill_down(uow, chosen, reason, at, PAGE_SIZE, now)
 
-    found = perform(context, read)
+    found = perform_read(context, read)
     if number > page_count(found.page.requests, PAGE_SIZE):  # past the last page: the last
         number = page_count(found.page.requests, PAGE_SIZE)
-        found = perform(context, read)
+        found = perform_read(context, read)
     kept = chosen.query(reason=reason or None)
     values = {
         "found": found,
@@ -254,7 +254,7 @@ def chart_file(
     def read(uow: UnitOfWork, now: datetime) -> Chart | None:
         return dashboards.chart(uow, chart, chosen, now)
 
-    drawn = perform(context, read)
+    drawn = perform_read(context, read)
     if drawn is None:
         raise _not_found()
     made = dashboard_files.chart_file(drawn, chosen, fmt, preferred_language(request))

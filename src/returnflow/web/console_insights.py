@@ -107,7 +107,7 @@ def insights(
     now = context.clock()
     when = analyses.window(date_from, date_to, now)
     scope = session.principal.merchant_scope
-    with context.uow() as uow:
+    with context.read_uow() as uow:
         forecast = forecasting.incoming_forecast(uow, now, merchant_scope=scope)
         problems = analyses.problem_products(uow, when, by, merchant_scope=scope)
         values = {
@@ -150,7 +150,7 @@ def download(
     when = analyses.window(date_from, date_to, now)
     scope = session.principal.merchant_scope
     language = preferred_language(request)
-    with context.uow() as uow:
+    with context.read_uow() as uow:
         if table == "problems":
             report = analyses.problem_products(uow, when, by, merchant_scope=scope)
             made = analysis_exports.problems(report, _merchants(uow, report), language)

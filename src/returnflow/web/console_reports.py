@@ -20,7 +20,7 @@ from returnflow.domain.reports import KIND_LABELS
 from returnflow.entrypoints.deps import Context
 from returnflow.entrypoints.files import attachment
 from returnflow.entrypoints.params import RowId
-from returnflow.entrypoints.steps import Refused, attempt, perform
+from returnflow.entrypoints.steps import Refused, attempt, perform, perform_read
 from returnflow.services import reports
 from returnflow.services.unit_of_work import UnitOfWork
 from returnflow.web.guards import StaffSession, check_csrf
@@ -44,14 +44,11 @@ def _page(
 ) -> Response:
     user_id = session.principal.user_id
 
-    def read(
-        uow: UnitOfWork, now: datetime
-    ) -> tuple[reports.ReportPage, reports.Subscription | None, bool]:
-        found = reports.listing(uow, page, PAGE_SIZE)
-        mine = reports.subscription(uow, user_id)
-        return found, mine, reports.has_address(uow, user_id)
+    def own(uow: UnitOfWork, now: datetime) -> tuple[reports.Subscription | None, bool]:
+        return reports.subscription(uow, user_id), reports.has_address(uow, user_id)
 
-    found, mine, addressed = perform(context, read)
+    found = perform_read(context, lambda uow, now: reports.listing(uow, page, PAGE_SIZE))
+    mine, addressed = perform(context, own)  # the primary: a change just made shows at once
     values: dict[str, Any] = {
         "found": found,
         "pager": pager(PATH, found.total, found.page, {}, PAGE_SIZE),
@@ -89,7 +86,7 @@ def report_pdf(
     def read(uow: UnitOfWork, now: datetime) -> reports.ReportFile:
         return reports.download(uow, report_id, "pdf", lang)
 
-    file = perform(context, read)
+    file = perform_read(context, read)
     return attachment(file.content, file.media_type, file.filename)
 
 
@@ -98,7 +95,7 @@ def report_xlsx(context: Context, session: Reporter, report_id: RowId) -> Respon
     def read(uow: UnitOfWork, now: datetime) -> reports.ReportFile:
         return reports.download(uow, report_id, "xlsx", "zh")
 
-    file = perform(context, read)
+    file = perform_read(context, read)
     return attachment(file.content, file.media_type, file.filename)
 
 

@@ -26,7 +26,7 @@ from returnflow.domain.text import Text
 from returnflow.entrypoints.deps import Context
 from returnflow.entrypoints.files import attachment
 from returnflow.entrypoints.language import preferred_language
-from returnflow.entrypoints.steps import perform
+from returnflow.entrypoints.steps import perform_read
 from returnflow.services import analysis_exports, scorecards
 from returnflow.services.liability_queries import Period
 from returnflow.services.unit_of_work import UnitOfWork
@@ -80,7 +80,7 @@ def merchant_scorecards(
     def read(uow: UnitOfWork, now: datetime) -> scorecards.MerchantBoard:
         return scorecards.merchant_board(uow, when, scope)
 
-    board = perform(context, read)
+    board = perform_read(context, read)
     values = {
         "board": board,
         "period": when,
@@ -110,7 +110,7 @@ def staff_scorecards(
     def read(uow: UnitOfWork, now: datetime) -> scorecards.StaffBoard:
         return scorecards.staff_board(uow, when, team)
 
-    board = perform(context, read)
+    board = perform_read(context, read)
     values = {
         "board": board,
         "period": when,
@@ -142,7 +142,7 @@ def merchant_scorecards_file(
     """The whole board (a merchant account: its own card) as CSV or XLSX."""
     when = scorecards.period(date_from, date_to, context.clock())
     scope = session.principal.merchant_scope
-    board = perform(context, lambda uow, now: scorecards.merchant_board(uow, when, scope))
+    board = perform_read(context, lambda uow, now: scorecards.merchant_board(uow, when, scope))
     return _download(request, analysis_exports.merchant_scorecards(board), fmt)
 
 
@@ -158,6 +158,6 @@ def staff_scorecards_file(
 ) -> Response:
     """Every team and person of the board as CSV or XLSX."""
     when = scorecards.period(date_from, date_to, context.clock())
-    board = perform(context, lambda uow, now: scorecards.staff_board(uow, when, team))
+    board = perform_read(context, lambda uow, now: scorecards.staff_board(uow, when, team))
     table = analysis_exports.staff_scorecards(board, team_label, preferred_language(request))
     return _download(request, table, fmt)
