@@ -6,6 +6,7 @@ import contracts in pyproject.toml keep it so (issue 10).
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -250,6 +251,22 @@ def create_app(context: AppContext) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     _add_sign_in_and_health(app)
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app on settings read from the environment: what each `serve --workers N`
+    process builds (uvicorn imports `returnflow.asgi:app_from_environment` with
+    factory=True), so every API process has its own engine, pool, bus and gateway.
+
+    The parent `serve` has already migrated the database and refused to start without
+    the secrets (and exported RETURNFLOW_DEMO when demo mode came from `--demo`), so
+    a child resolves the same secrets, from the environment or demo mode's file.
+    """
+    from returnflow.config import Settings
+    from returnflow.process_secrets import resolve
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    return create_app(AppContext.from_settings(resolve(Settings())))
 
 
 def _add_sign_in_and_health(app: FastAPI) -> None:

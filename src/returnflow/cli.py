@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from typing import Annotated
 
@@ -138,8 +139,22 @@ def serve(
         typer.Option(min=0, help="Demo mode: orders to load when the database is empty (0: none)"),
     ] = 10_000,
     worker: Annotated[bool, typer.Option(help="Run the background worker in this process")] = True,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=64,
+            help="API processes on the one port (forked); the background worker stays "
+            "one thread in this parent process",
+        ),
+    ] = 1,
 ) -> None:
-    """Run the API (and the worker) on the configured database, migrating it first."""
+    """Run the API (and the worker) on the configured database, migrating it first.
+
+    With --workers N above 1, N forked API processes share the port, each building its
+    own app (`returnflow.asgi:app_from_environment`); this parent migrates, loads the
+    demo, runs the one worker thread and passes SIGTERM/SIGINT on (processes.py).
+    """
     import uvicorn
 
     from returnflow.asgi import create_app
@@ -153,6 +168,8 @@ def serve(
     if settings.demo and demo_orders and _is_empty(context):
         console.print("The database is empty: loading demo data first.")
         _load_demo(context, demo_orders, seed=7)
+    if workers > 1:
+        raise typer.Exit(_serve_processes(context, host, port, workers, worker))
     stop: threading.Event | None = None
     if worker:
         _, stop = Worker(context).start_thread()
@@ -170,13 +187,66 @@ def serve(
             stop.set()
 
 
+def _serve_processes(context: AppContext, host: str, port: int, count: int, worker: bool) -> int:
+    """`count` API processes forked onto one socket (processes.py); this parent keeps
+    the one worker thread, started after the forks so no child inherits it."""
+    import uvicorn
+
+    from returnflow.jobs.worker import Worker
+    from returnflow.processes import run_api, supervise
+
+    if context.settings.demo:  # the children resolve demo mode's secrets from the same file
+        os.environ["RETURNFLOW_DEMO"] = "1"
+    # proxy_headers off: see serve; each child builds its app from this import string
+    config = uvicorn.Config(
+        "returnflow.asgi:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        log_level="info",
+        proxy_headers=False,
+    )
+    sock = config.bind_socket()
+    context.engine.dispose()  # no pooled connection crosses the fork
+    stops: list[threading.Event] = []
+
+    def start_worker() -> None:
+        if worker:
+            stops.append(Worker(context).start_thread()[1])
+            console.print("Background worker started.")
+
+    base = f"http://{host}:{port}"
+    console.print(f"{count} API processes on {base}  ·  Staff: {base}/staff  ·  API: {base}/docs")
+    try:
+        return supervise(count, run_api, (config, sock), started=start_worker)
+    finally:
+        for stop in stops:
+            stop.set()
+
+
 @app.command(name="worker")
-def run_worker(demo: Demo = None) -> None:
+def run_worker(
+    demo: Demo = None,
+    processes: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=64,
+            help="Worker processes to run side by side (SIGTERM/SIGINT stops them all)",
+        ),
+    ] = 1,
+) -> None:
     """Run the background worker alone (outbox delivery, auto-close, auto-confirm)."""
     from returnflow.jobs.worker import Worker
 
     settings = _settings_or_exit(demo)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    if processes > 1:
+        from returnflow.processes import run_worker as worker_process
+        from returnflow.processes import supervise
+
+        console.print(f"{processes} worker processes running; Ctrl+C or SIGTERM stops them.")
+        raise typer.Exit(supervise(processes, worker_process, (settings.demo,)))
     log_privacy.install()  # R14.1: no customer data in the worker's error logs
     stop = threading.Event()
     console.print("Worker running; Ctrl+C stops it.")

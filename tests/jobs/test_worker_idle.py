@@ -9,6 +9,7 @@ brings the whole tick back at once.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -93,3 +94,30 @@ def test_an_idle_worker_sweeps_on_change_or_every_sweep_interval(
     clock.advance(seconds=1)
     changed, statements = _step(worker, context)
     assert changed.outbox.sent >= 1 and statements > 20
+
+
+def test_a_full_batch_runs_the_next_round_at_once(context: AppContext, tmp_path: Path) -> None:
+    """120 waiting messages go out in three rounds without the interval's pause between
+    them (issue 11: worker payments were capped at one batch per interval)."""
+    context.settings.worker_interval_seconds = 60.0
+    with context.uow(publish=False) as uow:
+        for number in range(120):
+            uow.outbox.put("test.burst", {"n": number}, context.clock())
+        uow.commit(context.clock())
+    worker = Worker(context, FileMailer(str(tmp_path)))
+    delivered: list[int] = []
+    everything = threading.Event()
+
+    def record(_topic: str, payload: dict[str, Any]) -> None:
+        delivered.append(payload["n"])
+        if len(delivered) == 120:
+            everything.set()
+
+    worker.dispatcher.consumers = {**worker.dispatcher.consumers, "test.": record}
+    _, stop = worker.start_thread()
+    try:
+        # one batch per interval would take two minutes; a generous bound for a busy machine
+        assert everything.wait(timeout=30), f"{len(delivered)} of 120 after 30 s"
+    finally:
+        stop.set()
+    assert sorted(delivered) == list(range(120))

@@ -79,7 +79,7 @@ class NoticeJobs:
                 return None
         provider_id, error = "", None
         try:
-            provider_id = self._send(channel, email, phone, words)
+            provider_id = self._send(channel, email, phone, words, key)
         except Exception as exc:
             error = f"{channel}: {describe_error(exc)}"[:2000]
         now = self.context.clock()
@@ -89,11 +89,18 @@ class NoticeJobs:
             uow.commit(now)
         return error
 
-    def _send(self, channel: str, email: str, phone: str, words: tuple[Text, Text]) -> str:
+    def _send(
+        self, channel: str, email: str, phone: str, words: tuple[Text, Text], key: str
+    ) -> str:
         if channel == SMS and self.sms is not None:
             return self.sms.send(phone, sms_text(words))
         if channel == EMAIL:
-            self.mailer.send(notice_mail(words, email, self.context.settings.mail_from))
+            mail = notice_mail(words, email, self.context.settings.mail_from)
+            # issue 11: a worker killed after the server took the mail but before the log
+            # says so sends it again on redelivery; the same Message-ID lets mail clients
+            # show it once
+            mail.replace_header("Message-ID", f"<notice.{key}@returnflow.example>")
+            self.mailer.send(mail)
         return ""
 
 

@@ -10,6 +10,7 @@ who hears it and when to try again.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -43,11 +44,13 @@ class OutboxDispatcher:
         session_factory: SessionFactory,
         consumers: Mapping[str, Consumer],
         max_attempts: int = 8,
+        lease: timedelta = LEASE,
     ) -> None:
         """`consumers` maps a topic prefix ("return.") to the function that handles it."""
         self.claims = OutboxClaims(session_factory)
         self.consumers = consumers
         self.max_attempts = max_attempts
+        self.lease = lease
 
     def run_once(self, now: datetime, batch: int = 50) -> DispatchReport:
         """Claim a batch, deliver it outside any transaction, then record each outcome.
@@ -56,9 +59,19 @@ class OutboxDispatcher:
         (storing a carrier's waybill) does not wait on this one's lock, which on SQLite
         is the whole database. A claim is a lease: rows of a worker that died mid-batch
         become available again after `LEASE` and are delivered again (at least once).
+
+        Once half the lease has passed (on the real clock) no further delivery starts:
+        another worker may claim the rest when the lease runs out, and a message must
+        not be in two workers' hands at once (issue 11). The rest are handed back.
         """
         sent = retried = failed = 0
-        for message in self.claims.claim(now, batch, LEASE):
+        deadline = time.monotonic() + self.lease.total_seconds() / 2
+        claimed = self.claims.claim(now, batch, self.lease)
+        for index, message in enumerate(claimed):
+            if time.monotonic() > deadline:
+                rest = [m.id for m in claimed[index:]]
+                self.claims.release(rest, now + self.lease, now)
+                break
             error = self._deliver(message.topic, message.payload)
             if error is None:
                 self.claims.sent(message.id, now)

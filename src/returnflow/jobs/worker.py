@@ -41,6 +41,7 @@ from returnflow.jobs.notices import notice_consumer  # R1.3, R7.3: inbox, email,
 from returnflow.jobs.onboarding_retention import DailyDocumentRetention
 from returnflow.jobs.outbox import DispatchReport, OutboxDispatcher
 from returnflow.jobs.refunds import RefundJobs
+from returnflow.jobs.relay import brokered, consuming  # issue 11: a real broker
 from returnflow.jobs.retention import DailyRetention
 from returnflow.jobs.staff_notices import StaffNoticeJobs
 from returnflow.jobs.tracking import TrackingJobs
@@ -49,6 +50,8 @@ from returnflow.notify.mailer import Mailer, mailer_from_settings
 log = logging.getLogger("returnflow.worker")
 HOUR = timedelta(hours=1)
 SWEEP_EVERY = timedelta(seconds=30)  # the whole tick at least this often, even when idle
+# messages one round delivers; a round that handled this many runs the next at once
+OUTBOX_BATCH = 50
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,9 @@ class Worker:
         self.sweep_every = sweep_every
         self.swept: tuple[datetime, int] | None = None  # the last whole tick: when, newest id
         self.busy = True  # the last whole tick moved or delivered something
+        # the last round handed out a full batch: the next delivers the rest, no sweeps
+        # between (issue 11: a backlog drains at delivery speed)
+        self.draining = False
         self.mailer = mailer or mailer_from_settings(context.settings)
         self.tracking = TrackingJobs(context, self.mailer)
         self.refunds = RefundJobs(context)
@@ -110,7 +116,9 @@ class Worker:
                 **product_images.consumers(context),  # issue 16: product pictures, fetched once
             },
             max_attempts=context.settings.outbox_max_attempts,
+            lease=timedelta(seconds=context.settings.outbox_lease_seconds),  # issue 11
         )
+        self.dispatcher = brokered(context, self.dispatcher)  # issue 11: RETURNFLOW_BROKER_URL
 
     def tick(self) -> TickReport:
         """One round: the clock's moves, the safety-net polls, then the outbox."""
@@ -139,13 +147,18 @@ class Worker:
         if self.counters_pruned_at is None or now - self.counters_pruned_at >= HOUR:
             sweeps.forget_quiet_counters(self.context, now)
             self.counters_pruned_at = now
-        outbox = self.dispatcher.run_once(now)
+        outbox = self.dispatcher.run_once(now, OUTBOX_BATCH)
         return TickReport(closed, confirmed, outbox, completed, sum(map(_count, moved)))
 
     def step(self) -> TickReport:
         """What the loop runs each interval: the whole tick when something may wait for
-        it (see the module's docstring), else the outbox alone."""
+        it (see the module's docstring), else the outbox alone; right after a full
+        batch, the outbox alone again, without the interval's pause (`run`)."""
         now = self.context.clock()
+        if self.draining:  # the last round handed out a full batch: the rest first
+            report = TickReport(0, 0, self.dispatcher.run_once(now, OUTBOX_BATCH))
+            self.draining = _handled(report.outbox) >= OUTBOX_BATCH
+            return report
         with self.context.uow(publish=False) as uow:
             newest = uow.outbox.newest_id()
         last = self.swept
@@ -157,19 +170,24 @@ class Worker:
         ):
             report = self.tick()
             self.swept, self.busy = (now, newest), _worth_logging(report) or report.moved > 0
-            return report
-        return TickReport(0, 0, self.dispatcher.run_once(now))
+        else:
+            report = TickReport(0, 0, self.dispatcher.run_once(now, OUTBOX_BATCH))
+        self.draining = _handled(report.outbox) >= OUTBOX_BATCH
+        return report
 
     def run(self, stop: threading.Event) -> None:
         interval = self.context.settings.worker_interval_seconds
-        while not stop.is_set():
-            try:
-                report = self.step()
-                if _worth_logging(report):
-                    log.info("worker: %s", report)
-            except Exception:
-                log.exception("worker tick failed; trying again next interval")
-            stop.wait(interval)
+        with consuming(self.dispatcher):  # issue 11: a broker's actors, in this process
+            while not stop.is_set():
+                try:
+                    report = self.step()
+                    if _worth_logging(report):
+                        log.info("worker: %s", report)
+                except Exception:
+                    self.draining = False
+                    log.exception("worker tick failed; trying again next interval")
+                if not self.draining:  # more wait behind a full batch: no pause (issue 11)
+                    stop.wait(interval)
 
     def start_thread(self) -> tuple[threading.Thread, threading.Event]:
         stop = threading.Event()
@@ -190,6 +208,10 @@ def _count(report: object) -> int:
         values = (getattr(report, f.name) for f in fields(report))
         return sum(v for v in values if isinstance(v, int) and not isinstance(v, bool))
     return 0
+
+
+def _handled(outbox: DispatchReport) -> int:
+    return outbox.sent + outbox.retried + outbox.failed
 
 
 def _worth_logging(report: TickReport) -> bool:

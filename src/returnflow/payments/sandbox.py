@@ -107,7 +107,7 @@ class SandboxGateway:
     def forget_all(self) -> None:
         """Start the books afresh: the demo loads an empty database, so refunds kept
         from an earlier one would only be settlements nobody here asked for."""
-        with self._lock:
+        with self._books():
             self._records, self._by_key = {}, {}
             self._save()
 
@@ -132,14 +132,14 @@ class SandboxGateway:
     @property
     def refund_count(self) -> int:
         """How many distinct refunds exist: the number a double payment would inflate."""
-        with self._lock:
+        with self._books():
             self._refresh()
             return len(self._records)
 
     # --- PaymentGateway ------------------------------------------------------------
 
     def submit_refund(self, request: RefundSubmission) -> GatewayRefund:
-        with self._lock:
+        with self._books():
             self._refresh()
             if self._unavailable_next and not self._unavailable_after_recording:
                 self._unavailable_next -= 1
@@ -164,7 +164,7 @@ class SandboxGateway:
             return self._view(record)
 
     def refund_status(self, gateway_refund_id: str) -> GatewayRefund:
-        with self._lock:
+        with self._books():
             self._refresh()
             if self._unavailable_next:
                 self._unavailable_next -= 1
@@ -179,7 +179,7 @@ class SandboxGateway:
     def find_refund(
         self, idempotency_key: str, payment_reference: str, gateway_refund_id: str | None = None
     ) -> GatewayRefund | None:
-        with self._lock:
+        with self._books():
             self._refresh()
             if self._unavailable_next and not self._unavailable_after_recording:
                 self._unavailable_next -= 1
@@ -216,7 +216,7 @@ class SandboxGateway:
         handler a real gateway would call.
         """
         out: list[tuple[bytes, dict[str, str]]] = []
-        with self._lock:
+        with self._books():
             self._refresh()
             for record in self._records.values():
                 view = self._view(record)
@@ -243,6 +243,17 @@ class SandboxGateway:
         return out
 
     # --- internals (call with the lock held) ---------------------------------------
+
+    @contextmanager
+    def _books(self) -> Iterator[None]:
+        """This instance's lock and, with a state file, the file's across processes, so
+        refresh, change and save are one step however many processes pay (issue 11)."""
+        with self._lock:
+            if self._state is None or self._deferred:
+                yield
+                return
+            with self._state.locked():
+                yield
 
     def _create(self, request: RefundSubmission) -> _Record:
         fails_with: str | None = None

@@ -8,9 +8,12 @@ of its own, replaced atomically, is enough for one machine's demo.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +37,24 @@ class StateFile:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._seen: tuple[int, int] | None = None
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """Exclusive across processes (flock on a file beside it), for one read-change-write.
+
+        Several processes pay through one sandbox (issue 11: `worker --processes`); without
+        it two could read the same books, each add a refund and the later write lose the
+        other's. Inside, the next `changed()` says yes: a write by another process within
+        one tick of the file clock can keep the file's time and size.
+        """
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.path.with_name(f".{self.path.name}.lock").open("a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            self._seen = None
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def changed(self) -> bool:
         """True when the file differs from the one last read or written here."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from returnflow.storage.schema import OutboxRow
@@ -59,6 +59,23 @@ class OutboxClaims:
         with self.session_factory() as session:
             row = self._row(session, message_id)
             row.sent_at = now
+            session.commit()
+
+    def release(self, message_ids: list[int], held_until: datetime, now: datetime) -> None:
+        """Hand back claimed rows not delivered: due again at once, unless the lease
+        (`held_until`) already ran out and another worker holds them now (issue 11)."""
+        if not message_ids:
+            return
+        with self.session_factory() as session:
+            session.execute(
+                update(OutboxRow)
+                .where(
+                    OutboxRow.id.in_(message_ids),
+                    OutboxRow.sent_at.is_(None),
+                    OutboxRow.available_at == held_until,
+                )
+                .values(available_at=now)
+            )
             session.commit()
 
     def failed(
