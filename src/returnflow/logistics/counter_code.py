@@ -10,9 +10,6 @@ from __future__ import annotations
 import io
 import secrets
 
-from PIL import Image, ImageDraw
-from reportlab.graphics.barcode import qrencoder  # type: ignore[import-untyped]
-
 # no 0/O, 1/I/L: the code is also read out and typed at the counter
 _ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 _QUIET = 4  # modules of white around the symbol, as the QR standard asks
@@ -23,7 +20,13 @@ def new_dropoff_code(length: int = 8) -> str:
 
 
 def qr_png(data: str, scale: int = 8) -> bytes:
-    """`data` as a black-on-white QR code PNG; the same data always gives the same bytes."""
+    """`data` as a black-on-white QR code PNG; the same data always gives the same bytes.
+
+    Pillow and reportlab load on the first code drawn, not with the API (issue 11: RSS).
+    """
+    from PIL import Image, ImageDraw
+    from reportlab.graphics.barcode import qrencoder  # type: ignore[import-untyped]
+
     code = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
     code.addData(data)
     code.make()

@@ -22,8 +22,6 @@ from datetime import datetime
 from statistics import median
 from typing import Literal
 
-from returnflow.analyze import segments as segmenting
-from returnflow.analyze import text as wording
 from returnflow.domain import analyses as rules
 from returnflow.domain.input_bounds import day_range, optional_day, within_days
 from returnflow.domain.text import Text
@@ -70,6 +68,10 @@ def reason_clusters(
     facts = [f for f in uow.analysis.return_facts(when.since, when.until, merchant_scope)]
     facts = [f for f in facts if f.text.strip()][:MAX_TEXTS]
     texts = [f.text.strip() for f in facts]
+    # the analyses bring numpy and scikit-learn, about 100 MB an API process need not
+    # hold until someone asks: loaded on the first analysis (issue 11: RSS)
+    from returnflow.analyze import text as wording
+
     found = wording.cluster(texts) if texts else []
     total = sum(len(c.members) for c in found)
     clusters = tuple(
@@ -133,6 +135,8 @@ def customer_segments(
 ) -> SegmentReport:
     facts = uow.analysis.return_facts(when.since, when.until, merchant_scope)
     rows = _customer_rows([f for f in facts if f.counted])
+    from returnflow.analyze import segments as segmenting  # reason_clusters says why here
+
     found = segmenting.segment(rows)
     overall = (
         _profile(tuple(sum(r[i] for r in rows) / len(rows) for i in range(4))) if rows else None
@@ -259,6 +263,8 @@ def problem_products(
     uow: UnitOfWork, when: Period, by: ProblemBy = "sku", *, merchant_scope: str | None = None
 ) -> ProblemReport:
     """Returns are those filed in the period; deliveries those delivered in it."""
+    from returnflow.analyze import text as wording  # reason_clusters says why here
+
     sold = uow.analysis.sold_lines(when.since, when.until, merchant_scope)
     facts = uow.analysis.return_facts(when.since, when.until, merchant_scope)
     faults = [f for f in facts if f.counted and f.reason_code in rules.FAULT_REASONS]

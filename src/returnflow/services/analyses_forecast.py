@@ -16,7 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from returnflow.analyze import forecast as forecasting
 from returnflow.domain import analyses as rules
 from returnflow.domain.text import Text
 from returnflow.services.liability_queries import ZONE
@@ -96,6 +95,8 @@ def incoming_forecast(
 ) -> ReturnsForecast:
     today = _local_day(now)
     history = daily_history(uow, today, merchant_scope)
+    from returnflow.analyze import forecast as forecasting  # numpy: on first use (issue 11)
+
     predicted = forecasting.forecast([d.count for d in history], HORIZON)
     per_day, roster, measured = measured_pace(uow, today)
     days = []

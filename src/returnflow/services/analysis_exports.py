@@ -16,8 +16,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from openpyxl import Workbook
-
 from returnflow.domain.analyses import category_label
 from returnflow.domain.kinds import Reason
 from returnflow.domain.money import Money
@@ -314,6 +312,8 @@ def _safe(cell: Cell) -> Cell:
 
 
 def _xlsx(title: str, header: Sequence[str], rows: list[list[Cell]]) -> bytes:
+    from openpyxl import Workbook  # with the first download, not the API (issue 11: RSS)
+
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title)
     sheet.append(list(header))

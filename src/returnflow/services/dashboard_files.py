@@ -13,9 +13,6 @@ from __future__ import annotations
 import csv
 import io
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-
 from returnflow.domain.money import Money
 from returnflow.domain.text import Text
 from returnflow.services.dashboard_model import Chart, Filters
@@ -72,6 +69,9 @@ def chart_file(chart: Chart, f: Filters, fmt: str, language: str) -> Export:
         writer.writerows([_clean(v) for v in row] for row in _cells(chart, language, False))
         content = ("\ufeff" + buffer.getvalue()).encode()  # the BOM: Excel reads UTF-8
         return Export(content, "text/csv; charset=utf-8", f"{name}.csv")
+    from openpyxl import Workbook  # with the first download, not the API (issue 11: RSS)
+    from openpyxl.cell import WriteOnlyCell
+
     book = Workbook(write_only=True)
     sheet = book.create_sheet(chart.name[:31])
     sheet.append(header)

@@ -16,9 +16,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-
 from returnflow.domain.input_bounds import required_days
 from returnflow.domain.ledger import Account
 from returnflow.domain.money import Money
@@ -196,6 +193,9 @@ def _header() -> bytes:
 
 
 def _xlsx(chunks: Iterable[list[JournalRow]], when: Period) -> bytes:
+    from openpyxl import Workbook  # on the first download, not with the API (issue 11: RSS)
+    from openpyxl.cell import WriteOnlyCell
+
     book = Workbook(write_only=True)
     sheet = book.create_sheet("journal")
     sheet.append(list(COLUMNS))

@@ -14,8 +14,6 @@ import io
 from collections.abc import Sequence
 from datetime import datetime
 
-from openpyxl import Workbook
-
 from returnflow.domain.money import Money
 from returnflow.services.liability_queries import ZONE, ClaimsReport, Statement
 from returnflow.services.reconciliation import Export
@@ -123,6 +121,8 @@ def _file(
         writer.writerow(columns)
         writer.writerows(cleaned)
         return Export(buffer.getvalue().encode(), "text/csv; charset=utf-8", f"{name}.csv")
+    from openpyxl import Workbook  # with the first download, not the API (issue 11: RSS)
+
     book = Workbook()
     sheet = book.active
     assert sheet is not None

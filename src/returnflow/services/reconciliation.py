@@ -21,8 +21,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
-from openpyxl import Workbook
-
 from returnflow.domain.ledger import Account, transfer
 from returnflow.domain.money import Money
 from returnflow.domain.text import DomainError, Text
@@ -252,6 +250,8 @@ def to_csv(report: Report) -> str:
 
 
 def to_xlsx(report: Report) -> bytes:
+    from openpyxl import Workbook  # with the first download, not the API (issue 11: RSS)
+
     book = Workbook()
     sheet = book.active
     assert sheet is not None
