@@ -13,7 +13,10 @@ from C client threads (one `httpx.Client` each), bounded phases of requests:
 
 For each phase it prints requests, seconds, req/s, p50/p90/p99/max latency (ms), the
 count of non-2xx answers (listed when not 0), statements and connection checkouts the
-server issued per request, and on PostgreSQL which statements waited on locks.
+server issued per request, the database's CPU per request (`dbcpu.py`), the server's
+RSS (VmHWM), and on PostgreSQL which statements waited on locks. pgbench TPC-B runs
+on the same server before and after the phases (`pgbench.py`), and the run ends with
+issue 11's targets: each throughput beside pgbench's tps and its ratio (`targets.py`).
 Nothing is asserted. Traffic goes to 127.0.0.1 only; the database is dropped after.
 
     .venv/bin/python benchmarks/bench_api.py [--database sqlite] [--requests N]
@@ -43,8 +46,11 @@ from pathlib import Path
 from typing import IO, Any
 
 import httpx
-from machine import busy_note, revision
+import pgbench
+from dbcpu import database_cpu
+from machine import busy_note, memory_mb, revision
 from sqlalchemy import create_engine, event, text
+from targets import Figure, at_most, below, print_targets, share_of_pgbench
 
 from returnflow.app_context import AppContext
 from returnflow.asgi import create_app
@@ -102,8 +108,12 @@ def serve(url: str, port: int) -> None:
 
     @app.get(STATS_PATH, include_in_schema=False)
     def _stats() -> dict[str, int]:
+        rss, peak = memory_mb()  # this server process's own, in MB
         with lock:
-            return {**stats, "cpu_ms": int(time.process_time() * 1000)}
+            return {**stats, "cpu_ms": int(time.process_time() * 1000)} | {
+                "rss_kb": int(rss * 1000),
+                "hwm_kb": int(peak * 1000),
+            }
 
     uvicorn.run(app, host=HOST, port=port, log_level="warning", access_log=False)
 
@@ -404,9 +414,9 @@ TABLE = (
 )
 WORK = (
     f"{'phase':<12} {'statements':>10} {'checkouts':>9} {'commits':>7} "
-    f"{'server CPU':>10} {'server CPU':>10} {'client CPU':>10}\n"
+    f"{'server CPU':>10} {'server CPU':>10} {'client CPU':>10} {'db CPU':>7} {'server':>9}\n"
     f"{'':<12} {'per req':>10} {'per req':>9} {'per req':>7} {'ms/req':>10} "
-    f"{'% of 1 core':>10} {'% of 1 core':>10}"
+    f"{'% of 1 core':>10} {'% of 1 core':>10} {'ms/req':>7} {'peak MB':>9}"
 )
 
 
@@ -437,9 +447,11 @@ def work_row(phase: Phase) -> str:
         return f"{server[name] / done:>{width}.1f}" if name in server else f"{'-':>{width}}"
 
     cpu = server.get("cpu_ms", 0)
+    database = f"{server['db_cpu_ms'] / done:>7.2f}" if "db_cpu_ms" in server else f"{'-':>7}"
     return (
         f"{phase.name:<12} {per('statements', 10)} {per('checkouts', 9)} {per('commits', 7)} "
-        f"{cpu / done:>10.2f} {cpu / 10 / wall:>10.0f} {100 * phase.client_cpu / wall:>10.0f}"
+        f"{cpu / done:>10.2f} {cpu / 10 / wall:>10.0f} {100 * phase.client_cpu / wall:>10.0f} "
+        f"{database} {server.get('hwm_kb', 0) / 1000:>9.1f}"
     )
 
 
@@ -479,6 +491,43 @@ def details(phase: Phase, server_log: Path) -> None:
             print(f"    {100 * count / waits.waiting_total:>3.0f}% of waits: {statement}")
 
 
+def api_figures(phases: Sequence[Phase], at_rest: float) -> list[Figure]:
+    """Issue 11's targets for import, create and GET: each the same five."""
+    figures: list[Figure] = []
+    for result in phases:
+        if result.name not in ("import", "create", "create+key", "get"):
+            continue
+        done = max(1, len(result.latencies))
+        rate = len(result.latencies) / result.seconds if result.seconds > 0 else 0.0
+        p99 = percentile(sorted(result.latencies), 99) * 1000
+        server = result.server
+        name = result.name
+        figures += [
+            Figure(f"{name} req/s", rate, "/s", throughput=True, target=share_of_pgbench(0.40)),
+            Figure(f"{name} p99", p99, "ms", target=below(50, "ms")),
+            Figure(
+                f"{name} statements/req", server.get("statements", 0) / done, "", target=at_most(5)
+            ),
+            Figure(
+                f"{name} checkouts/req", server.get("checkouts", 0) / done, "", target=at_most(1)
+            ),
+            Figure(
+                f"{name} server CPU/req",
+                server.get("cpu_ms", 0) / done,
+                "ms",
+                target=at_most(1.5, "ms"),
+            ),
+        ]
+        if "db_cpu_ms" in server:
+            figures.append(Figure(f"{name} database CPU/req", server["db_cpu_ms"] / done, "ms"))
+    peak = max((p.server.get("hwm_kb", 0) for p in phases), default=0) / 1000
+    figures += [
+        Figure("server RSS at rest", at_rest, "MB"),
+        Figure("server peak RSS (VmHWM)", peak, "MB", target=below(150, "MB")),
+    ]
+    return figures
+
+
 # ---------------------------------------------------------------------------- the run
 
 
@@ -495,6 +544,7 @@ def benchmark(args: argparse.Namespace) -> None:
     with (
         scratch_database(args.database) as url,
         tempfile.NamedTemporaryFile("w+", prefix="rf_bench_server_", suffix=".log") as log,
+        pgbench.yardstick(args.pgbench_seconds) as stick,
     ):
         token = issue_token(url)
         log_path = Path(log.name)
@@ -502,6 +552,11 @@ def benchmark(args: argparse.Namespace) -> None:
             print(
                 f"server: uvicorn (1 process) at {base}; setup {time.monotonic() - started:.1f} s"
             )
+            at_rest = server_stats(base)["rss_kb"] / 1000
+            print(f"server RSS at rest: {at_rest:.1f} MB")
+            paused = time.monotonic()
+            stick.run("before")
+            stop_at += time.monotonic() - paused  # the phases keep their whole time limit
             phases: list[Phase] = []
             outcomes: Counter[str] = Counter()
             rma_by_index: dict[int, str] = {}
@@ -513,13 +568,16 @@ def benchmark(args: argparse.Namespace) -> None:
                 deadline = min(time.monotonic() + args.phase_timeout, stop_at)
                 log_start = log_path.stat().st_size
                 before = server_stats(base)
-                with maybe_sample_locks(url) as waits:
+                with maybe_sample_locks(url) as waits, database_cpu(url) as database:
                     result = run_phase(
                         name, base, token, jobs, threads or args.concurrency, deadline, check
                     )
                 after = server_stats(base)
                 result.log_span = (log_start, log_path.stat().st_size)
                 result.server = {k: after.get(k, 0) - before.get(k, 0) for k in after}
+                result.server |= {k: after[k] for k in ("rss_kb", "hwm_kb")}  # not deltas
+                if database is not None:
+                    result.server["db_cpu_ms"] = int(database.seconds * 1000)
                 result.lock_waits = waits
                 phases.append(result)
                 print(table_row(result))
@@ -582,6 +640,7 @@ def benchmark(args: argparse.Namespace) -> None:
                 [Job(i, "GET", f"/api/v1/returns/{rma_by_index[i]}") for i in sorted(rma_by_index)],
             )
 
+            stick.run("after")
             print(
                 "\ndecisions of the created requests: "
                 + ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items()))
@@ -595,6 +654,12 @@ def benchmark(args: argparse.Namespace) -> None:
                 details(result, log_path)
             failures = sum(len(p.failures) for p in phases)
             print(f"non-2xx answers in all phases: {failures}")
+            print("\n" + stick.summary())
+            print_targets(
+                f"issue 11 targets ({args.database}, {args.concurrency} client threads)",
+                api_figures(phases, at_rest),
+                stick.tps,
+            )
     print(f"total {time.monotonic() - started:.1f} s; scratch database dropped")
 
 
@@ -617,6 +682,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         action="store_true",
         help="import every order concurrently, including each merchant's and SKU's first",
     )
+    pgbench.add_arguments(parser)
     parser.add_argument("--serve-url", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

@@ -14,7 +14,9 @@ then times, in this process:
               then the same with `settle=True` (books each settlement in the ledger)
 
 It prints refunds/s and SQL statements per refund (a SQLAlchemy event counter) for each
-step. Automatic requests and instant refunds are switched off so that only the refunds
+step, the database's CPU per refund (`dbcpu.py`), and at the end issue 11's targets
+beside pgbench TPC-B run on the same server (`pgbench.py`, `targets.py`). Automatic
+requests and instant refunds are switched off so that only the refunds
 requested here are paid. Nothing is asserted; the database is dropped afterwards.
 
     .venv/bin/python benchmarks/bench_refunds.py [--refunds N] [--database sqlite]
@@ -33,9 +35,12 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from machine import busy_note, revision
+import pgbench
+from dbcpu import database_cpu
+from machine import busy_note, memory_mb, reset_peak, revision
 from seeding import approved_returns, setup_client
 from sqlalchemy import event, func, select
+from targets import Figure, at_least, print_targets
 
 from returnflow.api.finance import run_report
 from returnflow.app_context import AppContext
@@ -79,6 +84,28 @@ def line(name: str, count: int, seconds: float, statements: int, extra: str = ""
     )
 
 
+def step_figures(
+    name: str, count: int, seconds: float, cpu: float, statements: int, database: float | None
+) -> list[Figure]:
+    """One timed step's figures; the issue's targets: requests >= 300/s, payments >= 200/s."""
+    bound = {"request": 300, "worker submit+paid": 200}[name]
+    done = max(count, 1)
+    figures = [
+        Figure(
+            f"{name} refunds/s",
+            count / seconds if seconds > 0 else 0.0,
+            "/s",
+            throughput=True,
+            target=at_least(bound),
+        ),
+        Figure(f"{name} statements/refund", statements / done, ""),
+        Figure(f"{name} process CPU/refund", 1000 * cpu / done, "ms"),
+    ]
+    if database is not None:
+        figures.append(Figure(f"{name} database CPU/refund", 1000 * database / done, "ms"))
+    return figures
+
+
 TABLE = (
     f"{'step':<18} {'refunds':>7} {'seconds':>8} {'refunds/s':>9} {'ms/refund':>9} "
     f"{'SQL/refund':>10}"
@@ -96,6 +123,7 @@ def benchmark(args: argparse.Namespace) -> None:
     with (
         scratch_database(args.database) as url,
         tempfile.TemporaryDirectory(prefix="rf_bench_mail_") as mail,
+        pgbench.yardstick(args.pgbench_seconds) as stick,
     ):
         settings = Settings(
             database_url=url,
@@ -114,26 +142,37 @@ def benchmark(args: argparse.Namespace) -> None:
             def _statement(*_: object) -> None:
                 statements["statements"] += 1
 
+            stick.run("before")
+            figures: list[Figure] = []
+            rest = memory_mb()[0]
+            reset_peak()  # the peak below is the timed steps', not the setup's
+            print(f"RSS of the process at rest: {rest:.1f} MB")
             print(TABLE)
             rules = refund_service.RefundRules.from_settings(settings)
             before = statements["statements"]
-            began = time.perf_counter()
-            for rma in rmas:
-                now = context.clock()
-                with context.uow() as uow:
-                    refund_service.request_refund(uow, rma, "finance:bench", now, rules)
-                    uow.commit(now)
-            spent = time.perf_counter() - began
-            print(line("request", len(rmas), spent, statements["statements"] - before))
+            began, cpu = time.perf_counter(), time.process_time()
+            with database_cpu(url) as database:
+                for rma in rmas:
+                    now = context.clock()
+                    with context.uow() as uow:
+                        refund_service.request_refund(uow, rma, "finance:bench", now, rules)
+                        uow.commit(now)
+            spent, cpu = time.perf_counter() - began, time.process_time() - cpu
+            count = statements["statements"] - before
+            print(line("request", len(rmas), spent, count))
+            figures += step_figures(
+                "request", len(rmas), spent, cpu, count, database.seconds if database else None
+            )
 
             worker = Worker(context, FileMailer(Path(mail)))
             before = statements["statements"]
             ticks = 0
-            began = time.perf_counter()
-            while succeeded(context) < len(rmas) and ticks < args.max_ticks:
-                worker.tick()
-                ticks += 1
-            spent = time.perf_counter() - began
+            began, cpu = time.perf_counter(), time.process_time()
+            with database_cpu(url) as database:
+                while succeeded(context) < len(rmas) and ticks < args.max_ticks:
+                    worker.tick()
+                    ticks += 1
+            spent, cpu = time.perf_counter() - began, time.process_time() - cpu
             paid = succeeded(context)
             mails = len(list(Path(mail).glob("*.eml")))
             print(
@@ -145,6 +184,15 @@ def benchmark(args: argparse.Namespace) -> None:
                     f"{ticks} ticks ({1000 * spent / max(ticks, 1):.0f} ms each), {mails:,} mails",
                 )
             )
+            figures += step_figures(
+                "worker submit+paid",
+                paid,
+                spent,
+                cpu,
+                statements["statements"] - before,
+                database.seconds if database else None,
+            )
+            stick.run("after")
 
             for label, settle in (("reconcile (read)", False), ("reconcile + settle", True)):
                 before = statements["statements"]
@@ -166,9 +214,14 @@ def benchmark(args: argparse.Namespace) -> None:
                     )
                 )
             rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-            print(f"peak RSS of the process: {rss:.0f} MiB")
+            print(f"peak RSS of the process since it started: {rss:.0f} MiB")
+            peak = memory_mb()[1]
+            print(f"peak RSS of the process in the timed steps (VmHWM): {peak:.1f} MB")
+            figures.append(Figure("peak RSS in the timed steps (one process)", peak, "MB"))
         finally:
             context.engine.dispose()
+        print("\n" + stick.summary())
+        print_targets("issue 11 targets (sandbox gateway, one process)", figures, stick.tps)
     print(f"total {time.monotonic() - started:.1f} s; scratch database dropped")
 
 
@@ -179,6 +232,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--max-ticks", type=int, default=1_000, help="worker ticks before giving up (default 1000)"
     )
+    pgbench.add_arguments(parser)
     args = parser.parse_args(argv)
     if args.refunds < 1:
         parser.error("--refunds must be at least 1")

@@ -14,7 +14,8 @@ signed pushes (`param` JSON + `sign` = upper MD5(param + salt)) to
 
 For each phase it prints pushes, seconds, pushes/s, p50/p90/p99/max latency (ms),
 non-2xx answers, and SQL statements per push; then the process's peak RSS and one
-exception sweep (`jobs/tracking.sweep_exceptions`) over every open shipment, timed.
+exception sweep (`jobs/tracking.sweep_exceptions`) over every open shipment, timed, and
+issue 11's targets beside pgbench TPC-B run on the same server (`pgbench.py`, `targets.py`).
 Nothing is asserted; the database is dropped afterwards.
 
     .venv/bin/python benchmarks/bench_tracking.py [--shipments N] [--concurrency C]
@@ -42,10 +43,13 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 import httpx
+import pgbench
 import uvicorn
-from machine import busy_note, revision
+from dbcpu import database_cpu
+from machine import busy_note, memory_mb, reset_peak, revision
 from seeding import approved_returns, setup_client
 from sqlalchemy import event, func, select
+from targets import Figure, at_least, at_most, print_targets
 
 from returnflow.app_context import AppContext
 from returnflow.asgi import create_app
@@ -154,6 +158,8 @@ class Phase:
     failures: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
     statements: int = 0
+    cpu: float = 0.0  # this process's CPU seconds: client and server together
+    database_cpu: float | None = None  # the database's backends, see dbcpu.py
 
 
 def run_phase(
@@ -184,15 +190,36 @@ def run_phase(
                         result.failures[failure] += 1
 
     before = counter["statements"]
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     workers = [threading.Thread(target=client_loop) for _ in range(threads)]
     for worker in workers:
         worker.start()
     for worker in workers:
         worker.join()
     result.seconds = time.perf_counter() - began
+    result.cpu = time.process_time() - cpu
     result.statements = counter["statements"] - before
     return result
+
+
+def push_figures(phases: Sequence[Phase], peak: float) -> list[Figure]:
+    """Issue 11: a carrier push at >= 500/s in <= 4 statements; the rest for the record."""
+    figures: list[Figure] = []
+    for phase in phases:
+        done = max(1, len(phase.latencies))
+        rate = len(phase.latencies) / phase.seconds if phase.seconds > 0 else 0.0
+        figures += [
+            Figure(f"{phase.name} pushes/s", rate, "/s", throughput=True, target=at_least(500)),
+            Figure(f"{phase.name} p99", percentile(sorted(phase.latencies), 99) * 1000, "ms"),
+            Figure(f"{phase.name} statements/push", phase.statements / done, "", target=at_most(4)),
+            Figure(f"{phase.name} process CPU/push (client+server)", 1000 * phase.cpu / done, "ms"),
+        ]
+        if phase.database_cpu is not None:
+            figures.append(
+                Figure(f"{phase.name} database CPU/push", 1000 * phase.database_cpu / done, "ms")
+            )
+    figures.append(Figure("peak RSS during the pushes (client+server)", peak, "MB"))
+    return figures
 
 
 def percentile(ordered: Sequence[float], q: float) -> float:
@@ -274,7 +301,10 @@ def benchmark(args: argparse.Namespace) -> None:
         f"tree {revision()}"
     )
     print(busy_note())
-    with scratch_database(args.database) as url:
+    with (
+        scratch_database(args.database) as url,
+        pgbench.yardstick(args.pgbench_seconds) as stick,
+    ):
         context = AppContext.from_settings(Settings(database_url=url))
         context.carriers = {
             "kuaidi100": Kuaidi100Carrier(
@@ -307,16 +337,27 @@ def benchmark(args: argparse.Namespace) -> None:
                 ("duplicate", made["first"] * args.repeats),
                 ("late", made["late"]),
             ]
+            stick.run("before")
+            phases: list[Phase] = []
             with server_thread(context) as base:
+                rest = memory_mb()[0]
+                reset_peak()  # the peak below is the pushes', not the setup's
+                print(f"RSS of the process at rest (client + server): {rest:.1f} MB")
                 print(TABLE)
                 for name, payloads in plan:
-                    phase = run_phase(name, base, payloads, args.concurrency, statements)
+                    with database_cpu(url) as database:
+                        phase = run_phase(name, base, payloads, args.concurrency, statements)
+                    phase.database_cpu = database.seconds if database else None
+                    phases.append(phase)
                     print(table_row(phase))
                     for failure, count in phase.failures.most_common(5):
                         print(f"    {count:>5} x {failure}")
                     scans, moving = counts(context)
                     print(f"{'':<10} after: {scans:,} scans stored, {moving:,} requests in_transit")
-            print(f"peak RSS of the process (client + server): {peak_rss_mib():.0f} MiB")
+            push_peak = memory_mb()[1]
+            print(f"peak RSS of the process during the pushes (VmHWM): {push_peak:.1f} MB")
+            print(f"peak RSS of the process since it started: {peak_rss_mib():.0f} MiB")
+            stick.run("after")
 
             with context.uow() as uow:
                 open_count = len(uow.tracking.open_shipments(limit=10**9, after_id=0))
@@ -344,6 +385,13 @@ def benchmark(args: argparse.Namespace) -> None:
                 )
         finally:
             context.engine.dispose()
+        print("\n" + stick.summary())
+        print_targets(
+            f"issue 11 targets ({args.database}, {args.concurrency} client threads; "
+            "client and server in one process)",
+            push_figures(phases, push_peak),
+            stick.tps,
+        )
     print(f"total {time.monotonic() - started:.1f} s; scratch database dropped")
 
 
@@ -355,6 +403,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--repeats", type=int, default=1, help="duplicate pushes per waybill (default 1)"
     )
+    pgbench.add_arguments(parser)
     args = parser.parse_args(argv)
     if args.shipments < 1 or args.concurrency < 1 or args.repeats < 0:
         parser.error("--shipments and --concurrency must be at least 1, --repeats at least 0")
