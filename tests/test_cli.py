@@ -79,6 +79,9 @@ def test_demo_command_loads_and_reports(tmp_path: Path, monkeypatch: pytest.Monk
     assert result.exit_code == 0, result.output
     assert "60 orders" in result.output
     assert "merchant   merchant" in result.output  # the demo accounts and their passwords
+    again = CliRunner().invoke(app, ["demo", "--orders", "60", "--seed", "3"])
+    assert again.exit_code == 1, again.output  # refused, not a duplicate-key traceback
+    assert "already holds orders" in " ".join(again.output.split())
 
 
 def _free_port() -> int:

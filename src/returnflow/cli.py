@@ -65,9 +65,19 @@ def demo(
     orders: Annotated[int, typer.Option(min=1, max=1_000_000, help="How many orders")] = 10_000,
     seed: Annotated[int, typer.Option(help="Same seed, same data")] = 7,
 ) -> None:
-    """Fill the database with a realistic marketplace: merchants, customers, orders, returns."""
+    """Fill an empty database with a realistic marketplace: merchants, customers, orders,
+    returns. A database that holds orders is refused: the demo's orders would collide
+    with them (and demo accounts with printed passwords have no place beside real data)."""
     upgrade(Settings().database_url)
-    _load_demo(_context(), orders, seed)
+    context = _context()
+    if not _is_empty(context):
+        console.print("[red]该数据库已有订单；演示数据只装入空数据库。[/red]", highlight=False)
+        console.print(
+            "[red]The database already holds orders; demo data goes into an empty one.[/red]",
+            highlight=False,
+        )
+        raise typer.Exit(1)
+    _load_demo(context, orders, seed)
 
 
 def _load_demo(context: AppContext, orders: int, seed: int) -> None:
