@@ -11,13 +11,12 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from datetime import date, datetime
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from returnflow.app_context import AppContext
@@ -28,7 +27,7 @@ from returnflow.storage.database import make_engine, make_session_factory, read_
 from returnflow.storage.read_uow import WriteOnReadPath
 from returnflow.storage.reports import ReportFiles
 from returnflow.storage.schema import Base
-from returnflow.storage.scratch import PG_SERVER, ensure_postgres_running
+from returnflow.storage.scratch import empty_postgres
 from returnflow.storage.uow import UnitOfWork
 from tests.conftest import TokenFactory
 from tests.support.apps import shared_app
@@ -45,21 +44,13 @@ def _store_report(uow: UnitOfWork, headline: str, start: date, now: datetime) ->
 @pytest.fixture(scope="module")
 def replica_url() -> Iterator[str]:
     """A second PostgreSQL database with the tables (no migration chain: reads only)."""
-    ensure_postgres_running()
-    name = f"rf_scratch_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_SERVER, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = PG_SERVER.rsplit("/", 1)[0] + f"/{name}"
-    engine = make_engine(url)
-    try:
-        Base.metadata.create_all(engine)
-        yield url
-    finally:
-        engine.dispose()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with empty_postgres() as url:
+        engine = make_engine(url)
+        try:
+            Base.metadata.create_all(engine)
+            yield url
+        finally:
+            engine.dispose()
 
 
 def test_sqlite_reads_the_snapshot_while_a_writer_holds_the_lock(context: AppContext) -> None:

@@ -38,14 +38,7 @@ def _make_sqlite_serializable(engine: Engine) -> None:
     SQLAlchemy recipe), which also makes SAVEPOINT work.
     """
 
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
-        cursor.close()
+    _on_each_connection(engine, "foreign_keys=ON", "journal_mode=WAL", "busy_timeout=30000")
 
     turn = _turn_for(engine)
 
@@ -187,19 +180,26 @@ def make_read_engine(url: str) -> Engine:
         hide_parameters=True,
     )
 
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA busy_timeout=30000")
-        cursor.execute("PRAGMA query_only=ON")
-        cursor.close()
+    _on_each_connection(engine, "busy_timeout=30000", "query_only=ON")
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN")
 
     return engine
+
+
+def _on_each_connection(engine: Engine, *pragmas: str) -> None:
+    """pysqlite's own transaction handling off (BEGIN is ours, and SAVEPOINT works),
+    then these PRAGMAs, on every new connection."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        for pragma in pragmas:
+            cursor.execute(f"PRAGMA {pragma}")
+        cursor.close()
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -55,20 +55,26 @@ def _pg_accepts() -> bool:
 
 
 @contextmanager
-def scratch_postgres() -> Iterator[str]:
+def empty_postgres() -> Iterator[str]:
+    """A new PostgreSQL database with nothing in it, dropped afterwards; yields its URL."""
     ensure_postgres_running()
     name = f"rf_scratch_{uuid.uuid4().hex[:12]}"
     admin = create_engine(PG_SERVER, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = PG_SERVER.rsplit("/", 1)[0] + f"/{name}"
     try:
-        upgrade(url)
-        yield url
+        yield PG_SERVER.rsplit("/", 1)[0] + f"/{name}"
     finally:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@contextmanager
+def scratch_postgres() -> Iterator[str]:
+    with empty_postgres() as url:
+        upgrade(url)
+        yield url
 
 
 @contextmanager
