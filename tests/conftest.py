@@ -264,13 +264,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         callspec = getattr(item, "callspec", None)
         on_sqlite = callspec is not None and callspec.params.get("database_url") == "sqlite"
-        path = item.nodeid.split("::", 1)[0]
-        if path.endswith("test_openapi_fuzz.py") and callspec is not None:
-            # each database's half on one xdist worker (its app and schema built once),
-            # the two halves side by side
-            database = callspec.params.get("database_url")
-            item.add_marker(pytest.mark.xdist_group(f"openapi_fuzz_{database}"))
-        (dropped if on_sqlite and _postgresql_only(path) else kept).append(item)
+        one = _postgresql_only(item.nodeid.split("::", 1)[0])
+        (dropped if on_sqlite and one else kept).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept

@@ -40,8 +40,9 @@ from returnflow.services import accounts
 from tests.conftest import START, _empty_tables
 from tests.support.clock import FakeClock
 
-# one worker runs each database's half of the module (tests/conftest.py marks them): the
-# app and schema per database are built once each, and the two halves run side by side
+# one worker runs the module: the app and schema per database are then built once each,
+# not again whenever xdist hands a worker the other database's operations
+pytestmark = pytest.mark.xdist_group("openapi_fuzz")
 
 EXAMPLES = int(os.environ.get("RETURNFLOW_FUZZ_EXAMPLES", "12"))
 SEED = os.environ.get("RETURNFLOW_FUZZ_SEED", "")
