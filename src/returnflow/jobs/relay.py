@@ -83,7 +83,7 @@ class BrokerRelay(OutboxDispatcher):
                     len(claimed) - done,
                     describe_error(exc),
                 )
-                self.takes.release([(m.id, stamp) for m in claimed[done:]], now)
+                self.claims.release([m.id for m in claimed[done:]], stamp, now)
                 return DispatchReport(sent=done)
         return DispatchReport(sent=len(claimed))
 

@@ -8,13 +8,13 @@ out, and brokers deliver at least once. So an actor takes its row only while the
 transaction (one conditional UPDATE): of two copies, one wins and the other finds a
 stamp that is no longer there. Only that actor's retry learns the next stamp. Every
 write here moves the value forward, so a stamp once replaced never comes back; the one
-step back, `release`, only undoes a publish that failed, and the next claim writes a
+step back, `OutboxClaims.release`, only undoes a publish that failed, and the next claim writes a
 stamp no earlier than the one released.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -97,18 +97,6 @@ class OutboxTakes:
             attempts = row.attempts
             session.commit()
         return Failed(attempts, stamp)
-
-    def release(self, held: Sequence[tuple[int, datetime]], now: datetime) -> None:
-        """Rows claimed but never published (the broker was unreachable): due again now,
-        unless something else moved them meanwhile."""
-        with self.session_factory() as session:
-            for message_id, stamp in held:
-                session.execute(
-                    update(OutboxRow)
-                    .where(OutboxRow.id == message_id, OutboxRow.available_at == stamp)
-                    .values(available_at=now)
-                )
-            session.commit()
 
     @staticmethod
     def _locked(session: Session, message_id: int) -> OutboxRow | None:
