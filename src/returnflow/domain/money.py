@@ -10,11 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from returnflow.domain.frozen import quick_init
+
 
 class CurrencyMismatch(ValueError):
     """Raised when amounts of two currencies are combined."""
 
 
+@quick_init
 @dataclass(frozen=True, order=True, slots=True)
 class Money:
     cents: int

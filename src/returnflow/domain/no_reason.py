@@ -18,7 +18,7 @@ from returnflow.domain.verdicts import LineClaim, RuleResult, failed, passed
 
 # R2.2: the legal exclusions from no-reason returns. Each flag either always
 # excludes the item, or only once its seal is opened.
-_EXCLUSIONS: tuple[tuple[ItemFlag, bool, str, Text], ...] = (
+_EXCLUSION_WORDS: tuple[tuple[ItemFlag, bool, str, Text], ...] = (
     (
         ItemFlag.CUSTOM_MADE,
         False,
@@ -83,6 +83,12 @@ _EXCLUSIONS: tuple[tuple[ItemFlag, bool, str, Text], ...] = (
     ),
 )
 
+# each exclusion's refusal is one immutable value, built once (issue 11)
+_EXCLUSIONS: tuple[tuple[ItemFlag, bool, RuleResult], ...] = tuple(
+    (flag, only_if_opened, failed(code, message))
+    for flag, only_if_opened, code, message in _EXCLUSION_WORDS
+)
+
 _SEAL_CONDITION = Text(
     "须保持原包装密封，拆封后不支持七天无理由退货",
     "Only while the original seal is unbroken; once opened it cannot be returned without a reason",
@@ -105,11 +111,11 @@ def no_reason_rules(
     expired = policy.local_date(now) > last_day
     results = [_window_rule(terms.no_reason_days, last_day, expired)]
     if line.flags:
-        for flag, only_if_opened, code, message in _EXCLUSIONS:
+        for flag, only_if_opened, refusal in _EXCLUSIONS:
             if flag not in line.flags:
                 continue
             if not only_if_opened or claim.opened:
-                results.append(failed(code, message))
+                results.append(refusal)
             else:
                 results.append(_SEALED_ONLY)
     return results, last_day

@@ -90,10 +90,16 @@ class OrderLine:
 
     def paid_cents_for_first(self, units: int) -> int:
         """`_paid_for_first` in minor units (the refund estimate's hot path, issue 11)."""
-        units = max(0, min(units, self.quantity))
-        paid = self.unit_price.cents * self.quantity - self.discount.cents
-        base, extra = divmod(abs(paid), self.quantity)
-        return (-1 if paid < 0 else 1) * (units * base + min(units, extra))
+        quantity = self.quantity  # plain comparisons: a builtin call costs more (issue 11)
+        if units > quantity:
+            units = quantity
+        if units < 0:
+            units = 0
+        paid = self.unit_price.cents * quantity - self.discount.cents
+        size = -paid if paid < 0 else paid
+        base, extra = size // quantity, size % quantity
+        cents = units * base + (units if units < extra else extra)
+        return -cents if paid < 0 else cents
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from returnflow.domain.text import DomainError, Text
@@ -125,13 +126,36 @@ class PolicyVersion:
 
         Delivered on day D (in the platform's time zone), a 7-day period ends on D+7.
         """
-        return start.astimezone(self._zone or self.zone).date() + _ONE_DAY * days
+        zone = self._zone or self.zone
+        if start.fold:  # see `_local_date`
+            return start.astimezone(zone).date() + _ONE_DAY * days
+        return _last_day(zone, start, days)
 
     def local_date(self, moment: datetime) -> date:
-        return moment.astimezone(self._zone or self.zone).date()
+        """The calendar day of `moment` in the platform's time zone."""
+        zone = self._zone or self.zone
+        if moment.fold:  # see `_local_date`
+            return moment.astimezone(zone).date()
+        return _local_date(zone, moment)
 
 
 _ONE_DAY = timedelta(days=1)
+
+
+# Every line and rule of a request asks for the same few days (the order's delivery,
+# the request's now): a time-zone conversion costs more than the rest of a rule, so
+# each is worked out once (issue 11). Equal instants are equal keys whatever their
+# zone, and give the same day; the zone object is part of the key. Two moments with
+# one tzinfo compare by wall time, so the second of a repeated hour (`fold=1`) would
+# find the first's entry: such moments are converted without the cache.
+@lru_cache(maxsize=4096)
+def _local_date(zone: tzinfo, moment: datetime) -> date:
+    return moment.astimezone(zone).date()
+
+
+@lru_cache(maxsize=4096)
+def _last_day(zone: tzinfo, start: datetime, days: int) -> date:
+    return _local_date(zone, start) + _ONE_DAY * days
 
 
 class _MerchantIndex:

@@ -13,8 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from returnflow.domain.frozen import maker, quick_init
 from returnflow.domain.kinds import Outcome, RequestType, ShippingPayer
-from returnflow.domain.orders import Order
+from returnflow.domain.orders import Order, OrderLine
 from returnflow.domain.policy import PolicyVersion
 from returnflow.domain.refunds import OrderHistory, RefundEstimate, estimate_refund
 from returnflow.domain.rules import judge_line
@@ -28,6 +29,7 @@ from returnflow.domain.verdicts import (
 )
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Assessment:
     outcome: Outcome
@@ -38,28 +40,38 @@ class Assessment:
     policy_version: int
 
 
+_assessment = maker(Assessment)  # `Assessment(...)`, faster (frozen.py, issue 11)
+
+
 def validate_claims(order: Order, claims: Sequence[LineClaim]) -> None:
     """Malformed requests are errors, not policy refusals: nothing is recorded."""
+    claimed_lines(order, claims)
+
+
+def claimed_lines(order: Order, claims: Sequence[LineClaim]) -> list[OrderLine]:
+    """The order line of every claim, in the claims' order, once the request is known
+    to be well formed (`validate_claims`): each line is looked up once per request."""
     if not claims:
         raise DomainError(
             "no_lines", Text("请至少选择一件商品", "Choose at least one item"), field="lines"
         )
     seen: set[int] = set()
+    lines: list[OrderLine] = []
     for index, claim in enumerate(claims):
-        if order.line(claim.line_no) is None:
+        line_no = claim.line_no
+        line = order.line(line_no)
+        if line is None:
             raise DomainError(
                 "unknown_line",
                 Text("订单 {order} 中没有第 {line} 行", "Order {order} has no line {line}").format(
-                    order=order.order_no, line=claim.line_no
+                    order=order.order_no, line=line_no
                 ),
                 field=f"lines.{index}.line_no",
             )
-        if claim.line_no in seen:
+        if line_no in seen:
             raise DomainError(
                 "duplicate_line",
-                Text("第 {line} 行重复出现", "Line {line} appears twice").format(
-                    line=claim.line_no
-                ),
+                Text("第 {line} 行重复出现", "Line {line} appears twice").format(line=line_no),
                 field=f"lines.{index}.line_no",
             )
         if claim.quantity < 1:
@@ -68,7 +80,9 @@ def validate_claims(order: Order, claims: Sequence[LineClaim]) -> None:
                 Text("数量至少为 1", "The quantity must be at least 1"),
                 field=f"lines.{index}.quantity",
             )
-        seen.add(claim.line_no)
+        seen.add(line_no)
+        lines.append(line)
+    return lines
 
 
 def assess(
@@ -83,37 +97,48 @@ def assess(
 ) -> Assessment:
     """Judge every line, estimate the refund, decide; the cost grows with the claimed
     lines only, never with their quantities or the merchant terms in the policy."""
-    validate_claims(order, claims)
-    verdicts = []
-    for claim in claims:
-        line = order.line(claim.line_no)
-        assert line is not None
-        verdicts.append(
-            judge_line(
-                order=order,
-                line=line,
-                request_type=request_type,
-                claim=claim,
-                already_requested=history.line(claim.line_no).held_units,
-                has_photos=has_photos,
-                now=now,
-                policy=policy,
-            )
+    verdicts = [
+        judge_line(
+            order=order,
+            line=line,
+            request_type=request_type,
+            claim=claim,
+            already_requested=history.line(claim.line_no).held_units,
+            has_photos=has_photos,
+            now=now,
+            policy=policy,
         )
+        for claim, line in zip(claims, claimed_lines(order, claims), strict=True)
+    ]
     estimate = estimate_refund(order, request_type, claims, history)
     outcome, extra = _outcome(verdicts, estimate, policy)
-    reasons: list[RuleResult] = []
-    wanted = DECIDING_VERDICT[outcome]
     payer = verdicts[0].shipping_payer
-    for verdict in verdicts:
+    for verdict in verdicts[1:]:
         if verdict.shipping_payer.rank > payer.rank:
             payer = verdict.shipping_payer
-        if verdict.outcome is outcome:  # its deciding results (`deciding_results`)
-            for result in verdict.results:
-                if result.verdict is wanted and result not in reasons:
-                    reasons.append(result)
+    reasons = _deciding(verdicts, outcome)
     reasons.extend(extra)
-    return Assessment(outcome, tuple(reasons), tuple(verdicts), payer, estimate, policy.version)
+    return _assessment(outcome, tuple(reasons), tuple(verdicts), payer, estimate, policy.version)
+
+
+def _deciding(verdicts: Sequence[LineVerdict], outcome: Outcome) -> list[RuleResult]:
+    """The deciding results (`LineVerdict.deciding_results`) of the lines that made the
+    outcome, each equal result once. Equal results have equal codes, so a result is
+    compared with the others (a dataclass `==`, slow) only when its code was seen."""
+    wanted = DECIDING_VERDICT[outcome]
+    reasons: list[RuleResult] = []
+    codes: set[str] = set()
+    for verdict in verdicts:
+        if verdict.outcome is not outcome:
+            continue
+        for result in verdict.results:
+            if result.verdict is wanted:
+                if result.code not in codes:
+                    codes.add(result.code)
+                    reasons.append(result)
+                elif result not in reasons:
+                    reasons.append(result)
+    return reasons
 
 
 def _outcome(

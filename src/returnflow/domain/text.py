@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from returnflow.domain.frozen import quick_init
+
 LANGUAGES = ("zh", "en")
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Text:
     zh: str

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+from returnflow.domain.frozen import quick_init
 from returnflow.domain.kinds import Outcome, Reason, RequestType, ShippingPayer
 from returnflow.domain.text import Text
 
@@ -23,6 +24,7 @@ class Verdict(StrEnum):
     FAIL = "fail"
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class RuleResult:
     code: str
@@ -68,6 +70,7 @@ class LineClaim:
     opened: bool = False
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class LineVerdict:
     line_no: int

@@ -12,6 +12,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -49,8 +50,16 @@ def _password_hasher() -> PasswordHasher:
 
 
 _hasher = _password_hasher()
-# verifying against this when the user does not exist keeps both answers equally slow
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verifying against this when the user does not exist keeps both answers equally
+    slow. Made on the first sign-in, not at import: an argon2 hash holds its memory cost
+    (64 MiB) for a moment, which set every API process's peak RSS (issue 11: RSS)."""
+    return _hasher.hash("not-a-real-password")
+
+
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 
 
@@ -139,8 +148,9 @@ def sign_in(
     The session still owes a code when the account has two-factor sign-in, or owes
     enrolment when its role is in `totp_roles` and it has none yet.
     """
+    dummy = _dummy_hash()  # on every sign-in, so that the first one tells nothing either
     found = uow.accounts.credentials(username.strip().lower())
-    stored = found[1] if found else _DUMMY_HASH
+    stored = found[1] if found else dummy
     try:
         _hasher.verify(stored, password)
     except (VerificationError, InvalidHashError):

@@ -30,7 +30,7 @@ from returnflow.domain.access import Principal, mask_email, mask_phone
 from returnflow.domain.orders import Order
 from returnflow.domain.photos import is_photo_name
 from returnflow.domain.returns import ReturnLine
-from returnflow.services import conversation_evidence, evidence_pdf
+from returnflow.services import conversation_evidence
 from returnflow.services.errors import return_not_found
 from returnflow.services.returns import get_return
 from returnflow.services.unit_of_work import UnitOfWork
@@ -193,6 +193,9 @@ def bundle(
     records: Records, photo_folder: Path, *, language: str, actor: str, now: datetime
 ) -> bytes:
     """The zip: every file, then a manifest with their hashes and the rows' chain hashes."""
+    # reportlab loads with the first bundle made, not with the API (issue 11: RSS)
+    from returnflow.services import evidence_pdf
+
     files: dict[str, bytes] = {
         "summary.pdf": evidence_pdf.render(records, language=language, generated_at=now),
         "request.json": _json({"request": records.request, "order": records.order}),

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from returnflow.domain.shipment import Shipment
 from returnflow.domain.shipment_tasks import DEAD, ShipmentView
 from returnflow.domain.text import Text
 from returnflow.logistics.counter_code import qr_png
-from returnflow.logistics.labels import ReturnLabel, render_label
 from returnflow.services import privacy as privacy_service
 from returnflow.services.errors import NotFound
 from returnflow.services.returns import get_return, policy_for
@@ -22,6 +22,9 @@ from returnflow.services.shipping import book_for_order
 from returnflow.services.shipping_carrier import sender_of
 from returnflow.services.unit_of_work import UnitOfWork
 from returnflow.storage.shipments import CostRow
+
+if TYPE_CHECKING:
+    from returnflow.logistics.labels import ReturnLabel
 
 __all__ = ["CostRow", "ShipmentView"]
 
@@ -41,6 +44,9 @@ def shipments_of(
 
 def label_for(uow: UnitOfWork, rma_no: str, *, merchant_scope: str | None = None) -> ReturnLabel:
     """The label of the request's current return parcel, once it has a waybill."""
+    # reportlab loads with the first label drawn, not with the API (issue 11: RSS)
+    from returnflow.logistics.labels import ReturnLabel
+
     request = get_return(uow, rma_no, merchant_scope=merchant_scope)
     order, _ = policy_for(uow, request)
     shipment = _labelled(uow.shipments.for_rma(rma_no))
@@ -86,6 +92,8 @@ def label_file_name(rma_no: str) -> str:
 
 def label_pdf(uow: UnitOfWork, rma_no: str, *, merchant_scope: str | None = None) -> bytes:
     """The 100 × 150 mm label as a PDF (the customer's own download)."""
+    from returnflow.logistics.labels import render_label  # see label_for
+
     return render_label(label_for(uow, rma_no, merchant_scope=merchant_scope))
 
 

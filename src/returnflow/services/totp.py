@@ -12,7 +12,6 @@ import hmac
 from datetime import datetime
 
 import pyotp
-from reportlab.graphics.barcode import qrencoder  # type: ignore[import-untyped]
 
 ISSUER = "ReturnFlow"
 _DRIFT_STEPS = 1
@@ -54,6 +53,10 @@ def matching_step(secret: str, code: str, now: datetime, last_step: int | None) 
 
 def qr_svg(data: str, scale: int = 4) -> str:
     """`data` as a QR code in an <svg> element, one path, no scripts or outside links."""
+    # with the first enrolment, not with every API process: reportlab's encoder costs
+    # some 18 MB of RSS that only this page needs (issue 11: RSS)
+    from reportlab.graphics.barcode import qrencoder  # type: ignore[import-untyped]
+
     code = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
     code.addData(data)
     code.make()
