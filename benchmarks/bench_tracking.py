@@ -13,7 +13,12 @@ signed pushes (`param` JSON + `sign` = upper MD5(param + salt)) to
   late        the full history again, now with a scan dated between the two earlier ones
 
 For each phase it prints pushes, seconds, pushes/s, p50/p90/p99/max latency (ms),
-non-2xx answers, and SQL statements per push; then the process's peak RSS and one
+non-2xx answers, and SQL statements per push. A push stores scans and the parcel's
+state; the first pickup scan leaves a "shipment.picked_up" outbox message, and the
+worker puts the request in transit and asks for the instant refund (issue 11). So the
+pushes are followed by the worker's outbox rounds over those messages (`Worker`'s own
+dispatcher; the refunds' payment is bench_refunds.py's), timed, with statements per
+message. Then the process's peak RSS and one
 exception sweep (`jobs/tracking.sweep_exceptions`) over every open shipment, timed, and
 issue 11's targets beside pgbench TPC-B run on the same server (`pgbench.py`, `targets.py`).
 Nothing is asserted; the database is dropped afterwards.
@@ -32,6 +37,7 @@ import os
 import platform
 import resource
 import socket
+import tempfile
 import threading
 import time
 import tracemalloc
@@ -40,6 +46,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
@@ -55,8 +62,12 @@ from returnflow.app_context import AppContext
 from returnflow.asgi import create_app
 from returnflow.config import Settings
 from returnflow.jobs.tracking import sweep_exceptions
+from returnflow.jobs.worker import Worker
 from returnflow.logistics.kuaidi100 import Kuaidi100Carrier
-from returnflow.storage.schema import ReturnRow, ShipmentRow, TrackingEventRow
+from returnflow.notify.mailer import FileMailer
+from returnflow.payments.sandbox import SandboxGateway
+from returnflow.services.tracking import PICKED_UP_TOPIC
+from returnflow.storage.schema import OutboxRow, RefundRow, ReturnRow, ShipmentRow, TrackingEventRow
 from returnflow.storage.scratch import scratch_database
 
 HOST = "127.0.0.1"  # loopback only
@@ -278,6 +289,9 @@ def prepare(context: AppContext, count: int, now: datetime) -> list[str]:
                 )
             )
         session.commit()
+    with context.uow(publish=False) as uow:  # the filings' notices are not the benchmark's
+        uow.outbox.settle_backlog(now, "bench_tracking: setup")
+        uow.commit(now)
     return rmas
 
 
@@ -289,6 +303,41 @@ def counts(context: AppContext) -> tuple[int, int]:
             select(func.count()).select_from(ReturnRow).where(ReturnRow.status == "in_transit")
         )
     return int(scans), int(moving or 0)
+
+
+def follow_ups(context: AppContext, statements: Counter[str]) -> None:
+    """The worker's outbox rounds over the pushes' "shipment.picked_up" messages: each
+    puts its request in transit, and the bus asks for the instant refund (issue 11)."""
+
+    def waiting() -> int:
+        with context.session_factory() as session:
+            found = session.scalar(
+                select(func.count())
+                .select_from(OutboxRow)
+                .where(OutboxRow.topic == PICKED_UP_TOPIC, OutboxRow.sent_at.is_(None))
+            )
+        return int(found or 0)
+
+    context.gateway = SandboxGateway(context.clock, settle_after=timedelta(0))
+    with tempfile.TemporaryDirectory() as mail:
+        worker = Worker(context, FileMailer(Path(mail)))
+        pending, handled, spent, used = waiting(), 0, 0.0, 0
+        while left := waiting():  # the oldest waiting (the setup's were settled): claimed first
+            before, began = statements["statements"], time.perf_counter()
+            report = worker.dispatcher.run_once(datetime.now(UTC), min(50, left))
+            spent += time.perf_counter() - began
+            used += statements["statements"] - before
+            handled += report.sent + report.retried + report.failed
+            if not report.sent + report.retried + report.failed:
+                break
+    with context.session_factory() as session:
+        refunds = int(session.scalar(select(func.count()).select_from(RefundRow)) or 0)
+    print(
+        f"worker follow-ups: {pending:,} picked-up messages; {handled:,} outbox messages "
+        f"delivered in {spent:.2f} s ({1000 * spent / max(handled, 1):.1f} ms, "
+        f"{used / max(handled, 1):.1f} statements each); then {counts(context)[1]:,} requests "
+        f"in_transit, {refunds:,} instant refunds asked for"
+    )
 
 
 def benchmark(args: argparse.Namespace) -> None:
@@ -355,6 +404,7 @@ def benchmark(args: argparse.Namespace) -> None:
                     scans, moving = counts(context)
                     print(f"{'':<10} after: {scans:,} scans stored, {moving:,} requests in_transit")
             push_peak = memory_mb()[1]
+            follow_ups(context, statements)
             print(f"peak RSS of the process during the pushes (VmHWM): {push_peak:.1f} MB")
             print(f"peak RSS of the process since it started: {peak_rss_mib():.0f} MiB")
             stick.run("after")

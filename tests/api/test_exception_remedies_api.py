@@ -30,6 +30,7 @@ from returnflow.storage.schema import LedgerEntryRow, ShipmentRow
 from tests.support.booking_carrier import BookingCarrier
 from tests.support.carrier_double import SignedPushCarrier
 from tests.support.clock import FakeClock
+from tests.support.pickups import deliver_outbox
 from tests.support.shipments import add_shipment
 
 TS = TrackingStatus
@@ -77,6 +78,7 @@ def _scan(context: AppContext, clock: FakeClock, *events: TrackingEvent) -> None
         source="push",
         limits=tracking_service.thresholds(context.settings),
     )
+    deliver_outbox(context)  # the worker puts a picked-up request in transit (issue 11)
 
 
 def _task(client: TestClient, kind: str) -> int:

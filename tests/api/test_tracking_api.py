@@ -2,6 +2,8 @@
 
 Pushes are signed by a carrier double with a real HMAC check: valid, forged, stale,
 duplicate, out-of-order and concurrent pushes, unknown waybills and unknown carriers.
+A push stores scans and the shipment's state; the request moves when the worker's
+outbox round takes the "shipment.picked_up" message (issue 11, `deliver_outbox`).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from returnflow.services import tracking as tracking_service
 from returnflow.storage.schema import OutboxRow, TrackingEventRow
 from tests.support.carrier_double import SignedPushCarrier, scan
 from tests.support.clock import FakeClock
+from tests.support.pickups import deliver_outbox
 from tests.support.shipments import add_shipment, shipment_status
 
 WEBHOOK = "/api/v1/carriers/fastex/webhook"
@@ -65,6 +68,10 @@ def test_a_valid_push_ships_the_approved_request(
     response = _push(client, carrier, scan(clock.now - timedelta(hours=1), "accepted", "揽收"))
     assert response.status_code == 200
     assert response.json() == {"result": True, "returnCode": "200"}
+    # the push answers once the scan and the parcel's state are stored (issue 11)
+    assert client.get(f"/api/v1/returns/{rma}").json()["status"] == "approved"
+    assert shipment_status(context, shipment) == "accepted"
+    deliver_outbox(context)  # the worker puts the request in transit
     body = client.get(f"/api/v1/returns/{rma}").json()
     assert body["status"] == "in_transit"
     assert body["timeline"][-1]["actor"] == "carrier:fastex"
@@ -107,7 +114,9 @@ def test_a_duplicate_push_changes_nothing(
     add_shipment(context, rma, clock.now)
     events = [scan(clock.now, "accepted"), scan(clock.now + timedelta(hours=2), "in_transit")]
     assert _push(client, carrier, *events).status_code == 200
+    deliver_outbox(context)
     assert _push(client, carrier, *reversed(events)).status_code == 200
+    deliver_outbox(context)
     assert _stored(context) == 2
     timeline = client.get(f"/api/v1/returns/{rma}").json()["timeline"]
     assert [step["action"] for step in timeline].count("ship") == 1
@@ -122,6 +131,7 @@ def test_out_of_order_pushes_keep_delivered(
     assert shipment_status(context, shipment) == "delivered"
     _push(client, carrier, scan(t + timedelta(hours=5), "in_transit", "转运"))
     _push(client, carrier, scan(t + timedelta(hours=1), "accepted", "揽收"))
+    deliver_outbox(context)
     assert shipment_status(context, shipment) == "delivered"
     tracking = client.get(f"/api/v1/returns/{rma}/tracking").json()
     assert [t["status"] for t in tracking] == ["delivered", "in_transit", "accepted"]
@@ -141,6 +151,7 @@ def test_an_unknown_waybill_is_acknowledged_and_parked_until_its_shipment_appear
     from returnflow.jobs.tracking import adopt_parked
 
     assert adopt_parked(context, clock.now) == 1
+    deliver_outbox(context)  # adopted scans set off the same follow-up as a push
     assert client.get(f"/api/v1/returns/{rma}").json()["status"] == "in_transit"
     assert adopt_parked(context, clock.now) == 0
 
@@ -186,6 +197,8 @@ def test_concurrent_twin_pushes_store_once(
         thread.join()
     assert errors == []
     assert _stored(context) == 3
+    deliver_outbox(context)
+    deliver_outbox(context)  # a second round: the message is not delivered twice either
     timeline = client.get(f"/api/v1/returns/{rma}").json()["timeline"]
     assert [step["action"] for step in timeline].count("ship") == 1
 
@@ -209,7 +222,12 @@ def test_a_damage_push_opens_one_task_with_alert_and_notice(
         topics = sorted(session.scalars(select(OutboxRow.topic)))
     # the request's own events, and the instant refund its first scan may start, aside
     tracking_topics = [t for t in topics if not t.startswith(("return.", "refund."))]
-    assert tracking_topics == ["staff.alert.shipment", "tracking.notice.damaged"]
+    # the first pickup leaves its follow-up to the worker once (issue 11)
+    assert tracking_topics == [
+        "shipment.picked_up",
+        "staff.alert.shipment",
+        "tracking.notice.damaged",
+    ]
     # filter by kind
     assert client.get("/api/v1/logistics/exceptions", params={"kind": "late"}).json() == {
         "items": []

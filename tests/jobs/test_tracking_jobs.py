@@ -22,6 +22,7 @@ from returnflow.services import tracking as tracking_service
 from returnflow.storage.schema import OutboxRow, ShipmentExceptionRow
 from tests.support.carrier_double import SignedPushCarrier
 from tests.support.clock import FakeClock
+from tests.support.pickups import deliver_outbox
 from tests.support.shipments import add_shipment, shipment_status
 from tests.support.smtp import SmtpSink
 
@@ -78,6 +79,7 @@ def test_polling_fetches_silent_shipments_through_the_pipeline(
     assert tracking_jobs.poll(context, clock.now) == 1
     assert carrier.fetched == ["FX1000"]
     assert shipment_status(context, shipment) == "accepted"
+    deliver_outbox(context)  # a polled scan sets off the same follow-up as a push
     assert client.get(f"/api/v1/returns/{rma}").json()["status"] == "in_transit"
     # asked just now and heard of within the hour: not asked again yet
     clock.advance(minutes=30)

@@ -167,6 +167,7 @@ def _scan(shop: RemedyShop, at: datetime, status: TrackingStatus) -> None:
         ),
         at,
     )
+    shop.follow_pickups(at)  # the worker puts a picked-up request in transit (issue 11)
 
 
 def _sweep(shop: RemedyShop, at: datetime) -> int:

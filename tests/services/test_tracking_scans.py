@@ -1,5 +1,6 @@
 """Carrier scans merged into a return parcel (R4.3) on the in-memory unit of work:
-repeats dropped, any order, delivered never undone, the first scan ships the request."""
+repeats dropped, any order, delivered never undone, the first scan ships the request
+(in the worker, from the "shipment.picked_up" message the push leaves: issue 11)."""
 
 from __future__ import annotations
 
@@ -70,10 +71,16 @@ def test_the_first_scan_ships_the_approved_request() -> None:
     result = _push(shop, [scan(1, TS.ACCEPTED)], at=NOW + timedelta(hours=1))
     assert (result.stored, result.parked, result.shipped, result.raised) == (1, False, True, 0)
     assert shop.shipment(shipment_id).status == "accepted"
+    assert shop.stored(rma).status is Status.APPROVED  # the push leaves it to the worker
+    assert shop.topics()[-1] == tracking.PICKED_UP_TOPIC
+    assert shop.follow_pickups(NOW + timedelta(hours=2)) == 1
     request = shop.stored(rma)
     assert request.status is Status.IN_TRANSIT
     assert request.shipment is not None and request.shipment.tracking_no == WAYBILL
+    assert request.shipment.shipped_at == NOW + timedelta(hours=1)  # when the scan was heard
     assert shop.topics()[-1] == "return.in_transit"
+    assert shop.follow_pickups(NOW + timedelta(hours=3)) == 0  # delivered again: nothing
+    assert shop.topics().count("return.in_transit") == 1
 
 
 def test_a_repeated_push_stores_nothing_and_changes_nothing() -> None:
@@ -110,9 +117,12 @@ def test_delivered_is_never_undone_by_a_later_scan() -> None:
 def test_a_request_already_in_transit_is_not_shipped_twice() -> None:
     shop, rma, _ = _dropoff()
     _push(shop, [scan(1, TS.ACCEPTED)])
+    assert shop.follow_pickups() == 1
     version = shop.stored(rma).version
     result = _push(shop, [scan(5, TS.IN_TRANSIT)])
+    assert shop.follow_pickups() == 0
     assert result.shipped is False and shop.stored(rma).version == version
+    assert shop.topics().count(tracking.PICKED_UP_TOPIC) == 1
 
 
 def test_scans_of_an_unknown_waybill_are_parked_then_adopted() -> None:
@@ -128,6 +138,7 @@ def test_scans_of_an_unknown_waybill_are_parked_then_adopted() -> None:
     adopted = shop.work(lambda uow: tracking.adopt_parked(uow, "simulated", WAYBILL, NOW, LIMITS))
     assert (adopted.stored, adopted.parked, adopted.shipped) == (1, False, True)
     assert shop.shipment(shipment_id).status == "accepted"
+    assert shop.follow_pickups() == 1
     assert shop.stored(rma).status is Status.IN_TRANSIT
     assert [row.shipment_id for row in shop.db.scans] == [shipment_id]
 

@@ -14,6 +14,7 @@ import copy
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import TypeVar, cast
 
 from returnflow.domain.events import DomainEvent, take_events
@@ -26,8 +27,10 @@ from returnflow.domain.shipment_tasks import ExceptionTask, ShipmentView
 from returnflow.domain.shipping import Adjustment
 from returnflow.domain.tracking import fingerprint
 from returnflow.logistics.carriers import Carrier, ManualCarrier
+from returnflow.services.tracking import PICKED_UP_TOPIC, ship_after_pickup
 from returnflow.services.unit_of_work import UnitOfWork
 from returnflow.storage.tracking import Contact, PollTarget, StoredEvent
+from returnflow.storage.tracking_scans import TakenScans
 from tests.services.conftest import NOW, Shop
 from tests.support.booking_carrier import BookingCarrier
 from tests.support.fake_uow import FakeDatabase, FakeUnitOfWork
@@ -228,10 +231,15 @@ class FakeTracking:
             for s in self.parcels.all()
             if s.rma_no in wanted
             and s.direction == "return"
-            and s.method == "pickup"
-            and s.status == ARRANGED
-            and s.pickup_end is not None
-            and now < s.pickup_end + grace
+            and (
+                (s.last_event_at is not None and s.status != "cancelled")  # scanned already
+                or (
+                    s.method == "pickup"
+                    and s.status == ARRANGED
+                    and s.pickup_end is not None
+                    and now < s.pickup_end + grace
+                )
+            )
         }
 
     def _of_requests_in(self, status: Status, shipment_statuses: Sequence[str]) -> list[Shipment]:
@@ -259,18 +267,31 @@ class FakeTracking:
             return None
         return Contact(request.status.value, request.contact.get("email", ""), request.order_no)
 
-    def store_scans(self, shipment: Shipment, source: str, now: datetime) -> int:
-        return self.parcels.store_scans(shipment, source)
-
-    def park(
+    def take_scans(
         self,
         carrier: str,
         waybill_no: str,
         events: Iterable[TrackingEvent],
         source: str,
         now: datetime,
-    ) -> int:
-        return self.parcels.insert_scans(carrier, waybill_no, None, events, source)
+    ) -> TakenScans:
+        """As the one INSERT ... ON CONFLICT DO NOTHING RETURNING (storage/tracking_scans)."""
+        known = {row.fingerprint for row in self.parcels.scans if row.carrier == carrier}
+        fresh: dict[str, TrackingEvent] = {}
+        for item in events:
+            fresh.setdefault(fingerprint(waybill_no, item), item)
+        new = {key: item for key, item in fresh.items() if key not in known}
+        holder = self.shipment(carrier, waybill_no)
+        owner = holder.id if holder is not None else None
+        for key, item in new.items():
+            self.parcels.scans.append(ScanRow(carrier, waybill_no, owner, key, item, source))
+        return TakenScans(owner if new else None, tuple(new.values()), frozenset(new))
+
+    def tracked(self, taken: TakenScans) -> Shipment | None:
+        return None if taken.shipment_id is None else self.parcels.get(taken.shipment_id)
+
+    def read_tasks(self, shipment: Shipment) -> None:
+        """The fake's shipments always carry their tasks."""
 
     def adoptable(self, limit: int = 100) -> list[tuple[str, str]]:
         known = {(s.carrier, s.waybill_no) for s in self.parcels.all()}
@@ -406,6 +427,16 @@ class ShippingShop(Shop):
 
     def shipment(self, shipment_id: int) -> Shipment:
         return self.db.shipments[shipment_id]
+
+    def follow_pickups(self, now: datetime = NOW) -> int:
+        """The worker's round for the "shipment.picked_up" messages pushes left
+        (jobs/tracking.ship_request): every one delivered again on each call, as an
+        outbox may; returns how many moved a request."""
+        messages = [m for m in self.db.outbox if m.topic == PICKED_UP_TOPIC]
+        moved = 0
+        for message in messages:
+            moved += self.work(partial(ship_after_pickup, payload=message.payload), now)
+        return moved
 
     def topics(self) -> list[str]:
         return self.db.topics()

@@ -138,9 +138,11 @@ class World:
         self.at(at)
         events = self.carriers["simulated"].fetch_tracking(waybill_no)
         if events:
-            tracking.ingest(
+            heard = tracking.ingest(
                 uow, "simulated", waybill_no, events, at, source="poll", limits=self.limits
             )
+            if heard.pickup is not None:  # the worker's follow-up, played at once (the past)
+                tracking.ship_after_pickup(uow, heard.pickup)
         statuses = {event.status for event in events}
         return TrackingStatus.EXCEPTION in statuses and TrackingStatus.DELIVERED not in statuses
 

@@ -1,5 +1,7 @@
 """The worker's tracking duties: poll carriers, adopt parked scans, sweep for exceptions,
-and let go of pickups booked for requests that closed unshipped (R4.3, R4.4, R1.5).
+and let go of pickups booked for requests that closed unshipped (R4.3, R4.4, R1.5); and
+put a request in transit once its parcel's first pickup scan is in (the push leaves
+that to the worker as "shipment.picked_up", issue 11).
 
 Everything takes the worker's `now`, so tests drive it with a fake clock. The jobs run
 at most once a minute whatever the worker's own interval, since each one reads every
@@ -148,7 +150,20 @@ class TrackingJobs:
             tracking_service.STAFF_ALERT_TOPIC: self.mail_staff,
             tracking_service.CUSTOMER_NOTICE_TOPIC: self.mail_customer,
             tracking_service.CANCEL_PICKUP_TOPIC: self.cancel_pickup,
+            tracking_service.PICKED_UP_TOPIC: self.ship_request,  # issue 11: out of the push
         }
+
+    def ship_request(self, topic: str, payload: dict[str, Any]) -> None:
+        """A return parcel's first pickup scan: the request goes in transit here, and the
+        bus handler of its "return.in_transit" pays the instant refund, in the worker.
+
+        Delivered twice, the second finds the request moved on and commits nothing; a
+        lost race (the customer shipping it at the same moment) is retried by the outbox.
+        """
+        now = self.context.clock()
+        with self.context.uow() as uow:
+            if tracking_service.ship_after_pickup(uow, payload):
+                uow.commit(now)
 
     def _send(self, message: EmailMessage | None) -> None:
         if message is not None:

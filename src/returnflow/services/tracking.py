@@ -4,6 +4,13 @@ the request's lifecycle and the exceptions queue (R4.3, R4.4).
 Pushes and polls go through the same `ingest`, so a carrier that both pushes and is
 polled can never make a difference. Scans for a waybill we do not know yet are parked,
 not dropped: once the shipment exists, `adopt_parked` runs them through the same path.
+
+A push records the scans and the shipment's state, nothing more (issue 11: a peak day
+brings thousands a minute, and the carrier waits for our answer). What the first
+pickup scan of a return parcel sets off, the request put in transit and with it the
+instant refund (R6.4), leaves as a "shipment.picked_up" outbox message in the same
+transaction; the worker's consumer (`jobs/tracking.py`) runs `ship_after_pickup`, whose
+commit raises "return.in_transit" for the bus (bootstrap.py) in the worker.
 """
 
 from __future__ import annotations
@@ -11,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from returnflow.config import Settings
 from returnflow.domain.lifecycle import Status
@@ -35,6 +43,7 @@ __all__ = ["CANCEL_PICKUP_TOPIC", "STAFF_ALERT_TOPIC", "ExceptionTask"]
 
 CUSTOMER_NOTICE_TOPIC = "tracking.notice."  # + the alert kind
 CANCEL_PICKUP_TOPIC = RELEASE_TOPIC
+PICKED_UP_TOPIC = "shipment.picked_up"  # a return parcel's first pickup scan, for the worker
 
 
 def thresholds(settings: Settings) -> Thresholds:
@@ -65,8 +74,9 @@ class IngestResult:
     waybill_no: str
     stored: int
     parked: bool
-    shipped: bool = False
+    shipped: bool = False  # a return parcel's first pickup: its request moves in the worker
     raised: int = 0
+    pickup: Mapping[str, object] | None = None  # the "shipment.picked_up" message, if any
 
 
 def ingest(
@@ -79,15 +89,19 @@ def ingest(
     source: str,
     limits: Thresholds,
 ) -> IngestResult:
-    """Store the scans of one waybill once and act on what they change."""
-    shipment = uow.tracking.shipment(carrier, waybill_no, for_update=True)
-    if shipment is None:
-        stored = uow.tracking.park(carrier, waybill_no, events, source, now)
-        return IngestResult(carrier, waybill_no, stored, parked=True)
-    merged = shipment.record_scans(events, now)
-    stored = uow.tracking.store_scans(shipment, source, now)
-    shipped, raised = _act_on(uow, shipment, merged, now, limits)
-    return IngestResult(carrier, waybill_no, stored, False, shipped, raised)
+    """Store the scans of one waybill once and act on what they change.
+
+    The scans go in first (one statement; a repeat ends there); only new ones read the
+    shipment, and move it on as a merge would (`Shipment.adopt_scans`).
+    """
+    taken = uow.tracking.take_scans(carrier, waybill_no, events, source, now)
+    stored = len(taken.added)
+    shipment = uow.tracking.tracked(taken)
+    if shipment is None:  # a repeat (nothing new), or new scans no shipment has yet: parked
+        return IngestResult(carrier, waybill_no, stored, parked=stored > 0)
+    merged = shipment.adopt_scans(taken.added, now)
+    pickup, raised = _act_on(uow, shipment, merged, now, limits)
+    return IngestResult(carrier, waybill_no, stored, False, pickup is not None, raised, pickup)
 
 
 def adopt_parked(
@@ -99,37 +113,57 @@ def adopt_parked(
         return IngestResult(carrier, waybill_no, 0, parked=True)
     merged = shipment.adopt_scans(uow.tracking.parked(carrier, waybill_no), now)
     attached = uow.tracking.attach_parked(shipment)
-    shipped, raised = _act_on(uow, shipment, merged, now, limits)
-    return IngestResult(carrier, waybill_no, attached, False, shipped, raised)
+    pickup, raised = _act_on(uow, shipment, merged, now, limits)
+    return IngestResult(carrier, waybill_no, attached, False, pickup is not None, raised, pickup)
 
 
 def _act_on(
     uow: UnitOfWork, shipment: Shipment, merged: Merge, now: datetime, limits: Thresholds
-) -> tuple[bool, int]:
+) -> tuple[Mapping[str, object] | None, int]:
     # a cancelled parcel keeps its scans but nothing follows from them
     if not merged.added or shipment.status == CANCELLED:
-        return False, 0
+        return None, 0
     after = merged.after
-    shipped = False
-    if shipment.direction == "return" and after.picked_up:
-        shipped = _ship_request(uow, shipment, now)
+    pickup: dict[str, Any] | None = None
+    if shipment.direction == "return" and merged.first_pickup:
+        pickup = _pickup_payload(shipment, now)  # the request moves in the worker (issue 11)
+        uow.outbox.put(PICKED_UP_TOPIC, pickup, now)
     found = shipment.findings(now, limits)
+    if found:
+        uow.tracking.read_tasks(shipment)  # whether each is raised already: the tasks
     since = after.last_scan_at or shipment.created_at
-    return shipped, raise_findings(uow, shipment, found, now, since)
+    return pickup, raise_findings(uow, shipment, found, now, since)
 
 
-def _ship_request(uow: UnitOfWork, shipment: Shipment, now: datetime) -> bool:
-    """The carrier has the parcel: an approved request is now on its way (R4.3)."""
-    request = uow.returns.get(shipment.rma_no, for_update=True)
+def _pickup_payload(shipment: Shipment, now: datetime) -> dict[str, Any]:
+    return {
+        "rma_no": shipment.rma_no,
+        "shipment_id": shipment.id,
+        "carrier": shipment.carrier,
+        "carrier_name": shipment.carrier_name or shipment.carrier,
+        "waybill_no": shipment.waybill_no or "",
+        "at": now.isoformat(),  # when we heard it: the request's history keeps this time
+    }
+
+
+def ship_after_pickup(uow: UnitOfWork, payload: Mapping[str, object]) -> bool:
+    """The worker's follow-up of "shipment.picked_up": the carrier has the parcel, so an
+    approved request is now on its way (R4.3); False when there is nothing to move.
+
+    Its commit raises "return.in_transit", whose bus handler pays the instant refund
+    where allowed (R6.4). A message delivered again finds the request moved on and does
+    nothing, so the request ships, and the refund is asked for, once.
+    """
+    request = uow.returns.get(str(payload.get("rma_no", "")), for_update=True)
     if request is None or request.status is not Status.APPROVED:
         return False
     if not request.request_type.ships_back:
         return False
     request.ship(
-        f"carrier:{shipment.carrier}",
-        now,
-        shipment.carrier_name or shipment.carrier,
-        shipment.waybill_no or "",
+        f"carrier:{payload['carrier']}",
+        datetime.fromisoformat(str(payload["at"])),
+        str(payload["carrier_name"]),
+        str(payload["waybill_no"]),
     )
     return True
 
@@ -252,10 +286,11 @@ def record(
     limits: Thresholds,
     attempts: int = 3,
 ) -> IngestResult:
-    """`ingest` in a transaction of its own, again if a concurrent twin won the race.
+    """`ingest` in a transaction of its own, again if a concurrent change won a race.
 
-    Two copies of one push arriving together both try to insert the same fingerprints;
-    the loser's transaction is rolled back and retried, and then finds them stored.
+    Two copies of one push arriving together take turns on the shipment's row lock, and
+    the second's insert finds the fingerprints stored and does nothing (no error since
+    issue 11); what can still lose a race (a unique key elsewhere) is retried whole.
     """
     for attempt in range(attempts):
         try:

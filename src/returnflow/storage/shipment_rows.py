@@ -118,6 +118,7 @@ class ShipmentMap:
         self.session = session
         self.loaded: IdentityMap[int, Shipment, ShipmentRow] = IdentityMap()
         self.task_rows: dict[int, ShipmentExceptionRow] = {}
+        self.untasked: set[int] = set()  # loaded by a push without their tasks (read_tasks)
 
     @classmethod
     def of(cls, session: Session) -> ShipmentMap:
@@ -152,10 +153,37 @@ class ShipmentMap:
             ):
                 tasks[task.shipment_id].append(task)
                 self.task_rows[task.id] = task
-        return [
+        found = [
             self.loaded.adopt(row.id, row, lambda r: _aggregate(r, scans[r.id], tasks[r.id]))
             for row in rows
         ]
+        for shipment in found:
+            self.read_tasks(shipment)  # one a push loaded without them: whole from now on
+        return found
+
+    def adopt_untasked(self, row: ShipmentRow, scans: list[TrackingEvent]) -> Shipment:
+        """A shipment the push read with its scans (storage/tracking_scans.py); its tasks
+        are read only if a finding needs them (`read_tasks`)."""
+        known = self.loaded.recall(row.id)
+        if known is not None:
+            return known
+        self.untasked.add(row.id)
+        return self.loaded.remember(row.id, _aggregate(row, scans, []), row)
+
+    def read_tasks(self, shipment: Shipment) -> None:
+        """The exception tasks of a shipment `adopt_untasked` built without them, once."""
+        if shipment.id not in self.untasked:
+            return
+        self.untasked.discard(shipment.id)
+        rows = self.session.scalars(
+            select(ShipmentExceptionRow)
+            .where(ShipmentExceptionRow.shipment_id == shipment.id)
+            .order_by(ShipmentExceptionRow.raised_at, ShipmentExceptionRow.id)
+        ).all()
+        for task in rows:
+            self.task_rows[task.id] = task
+        stored = [task_of(task, shipment.carrier, shipment.waybill_no) for task in rows]
+        shipment.exceptions[:0] = stored
 
     def one(self, query: Select[ShipmentRow], *, for_update: bool) -> Shipment | None:
         """The first shipment `query` (a select of ShipmentRow) finds, locked if asked."""
@@ -229,6 +257,7 @@ class ShipmentMap:
         if not previous.nested:
             self.loaded.clear()
             self.task_rows.clear()
+            self.untasked.clear()
 
 
 def insert_scans(

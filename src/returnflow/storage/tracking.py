@@ -3,7 +3,9 @@
 Shipments come out as `Shipment` aggregates, through the same map as `uow.shipments`
 (`storage/shipment_rows.py`), with their scans and exception tasks; what the pipeline
 changes is written back on commit. Parked scans (a waybill not known yet), poll times
-and the lists pages read are plain queries returning small frozen read models.
+and the lists pages read are plain queries returning small frozen read models. A push's
+scans go in first and read the shipment only when new (`take_scans`, `tracked`:
+storage/tracking_scans.py, issue 11).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from returnflow.domain.events import DomainEvent
 from returnflow.domain.scans import TrackingEvent
-from returnflow.domain.shipment import ARRANGED, FINISHED, REQUESTED, Shipment
+from returnflow.domain.shipment import ARRANGED, CANCELLED, FINISHED, REQUESTED, Shipment
 from returnflow.domain.shipment_alerts import Finding
 from returnflow.domain.shipment_tasks import ExceptionTask
 from returnflow.storage.schema import (
@@ -28,7 +30,8 @@ from returnflow.storage.schema import (
     TrackingEventRow,
     TrackingPollRow,
 )
-from returnflow.storage.shipment_rows import ShipmentMap, insert_scans, scan_of, task_of, text_json
+from returnflow.storage.shipment_rows import ShipmentMap, scan_of, task_of, text_json
+from returnflow.storage.tracking_scans import TakenScans, load_tracked, take_scans
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,20 +124,30 @@ class TrackingStore:
     def pending_pickups(
         self, rma_numbers: Iterable[str], now: datetime, grace: timedelta
     ) -> set[str]:
-        """Requests among `rma_numbers` whose booked pickup may still come."""
+        """Requests among `rma_numbers` whose booked pickup may still come, or whose parcel
+        the carrier already scanned: the worker ships such a request from the scan's
+        outbox message (services/tracking.ship_after_pickup), it must not close first."""
         numbers = list(rma_numbers)
         if not numbers:
             return set()
+        booked = and_(
+            ShipmentRow.method == "pickup",
+            ShipmentRow.status == ARRANGED,
+            ShipmentRow.pickup_end.is_not(None),
+        )
+        scanned = and_(ShipmentRow.last_event_at.is_not(None), ShipmentRow.status != CANCELLED)
         rows = self.session.execute(
-            select(ShipmentRow.rma_no, ShipmentRow.pickup_end).where(
+            select(ShipmentRow.rma_no, ShipmentRow.pickup_end, ShipmentRow.last_event_at).where(
                 ShipmentRow.rma_no.in_(numbers),
                 ShipmentRow.direction == "return",
-                ShipmentRow.method == "pickup",
-                ShipmentRow.status == ARRANGED,
-                ShipmentRow.pickup_end.is_not(None),
+                or_(booked, scanned),
             )
         ).all()
-        return {rma for rma, end in rows if end is not None and now < end + grace}
+        return {
+            rma
+            for rma, end, scanned_at in rows
+            if scanned_at is not None or (end is not None and now < end + grace)
+        }
 
     def arranged_of_closed_requests(self, limit: int = 100) -> list[Shipment]:
         """Return parcels still arranged for requests that closed unshipped (R1.5)."""
@@ -183,20 +196,27 @@ class TrackingStore:
 
     # --- scans -------------------------------------------------------------------
 
-    def store_scans(self, shipment: Shipment, source: str, now: datetime) -> int:
-        """Store the scans `record_scans` added to the shipment; returns how many."""
-        return self.map.store_scans(shipment, source, now)
-
-    def park(
+    def take_scans(
         self,
         carrier: str,
         waybill_no: str,
         events: Iterable[TrackingEvent],
         source: str,
         now: datetime,
-    ) -> int:
-        """Keep scans of a waybill no shipment has yet; returns how many were new."""
-        return insert_scans(self.session, carrier, waybill_no, None, events, source, now)
+    ) -> TakenScans:
+        """A push's scans stored once, in one statement that first locks the waybill's
+        shipment (storage/tracking_scans.py); a repeat costs only that statement."""
+        self.map.sync()  # a waybill the carrier gave in this unit of work is not written yet
+        return take_scans(self.session, carrier, waybill_no, events, source, now)
+
+    def tracked(self, taken: TakenScans) -> Shipment | None:
+        """The shipment the scans just taken belong to, with the scans it had before them
+        (one statement); its tasks are read when a finding asks (`read_tasks`)."""
+        return load_tracked(self.session, self.map, taken)
+
+    def read_tasks(self, shipment: Shipment) -> None:
+        """The exception tasks of a shipment `tracked` loaded without them."""
+        self.map.read_tasks(shipment)
 
     def adoptable(self, limit: int = 100) -> list[tuple[str, str]]:
         """(carrier, waybill) of parked scans whose shipment now exists."""
