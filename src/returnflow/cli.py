@@ -11,7 +11,14 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from returnflow import analytics_cli, complaints_cli, log_privacy, privacy_cli, records_cli
+from returnflow import (
+    analytics_cli,
+    complaints_cli,
+    log_privacy,
+    outbox_cli,
+    privacy_cli,
+    records_cli,
+)
 from returnflow.app_context import AppContext
 from returnflow.config import Settings
 from returnflow.demo.accounts import create_demo_accounts
@@ -33,6 +40,7 @@ app.command("restore")(records_cli.restore)
 app.add_typer(privacy_cli.privacy, name="privacy")  # R14.1: retention, anonymisation
 app.add_typer(complaints_cli.complaints, name="complaints")  # issue 12: the classifier
 app.add_typer(analytics_cli.analytics, name="analytics")  # issue 14: KPI rollups
+app.add_typer(outbox_cli.outbox, name="outbox")  # issue 11: dead letters, re-driven
 from returnflow.reports_cli import report as _report  # noqa: E402  (issue 14, R9.3)
 
 app.command("report")(_report)  # the periodic report: PDF, XLSX, mail to subscribers

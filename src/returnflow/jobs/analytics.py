@@ -3,8 +3,9 @@
 Each tick reads the outbox rows after the rollups' high-water mark and the orders
 changed since the last pass, recomputes the local days they touch from the raw tables
 and moves the mark in the same transaction (storage/analytics.py). Idempotent: a
-retried pass recomputes the same days to the same rows; a second worker finds the mark
-locked and skips. A pass that fails is logged and tried again next tick.
+retried pass recomputes the same days to the same rows; a second worker finds the
+rollups' lock taken and skips (issue 11: no unique violation between two workers).
+A pass that fails is logged and tried again next tick.
 
 A high-water mark misses a row committed late with a lower id (or an order whose change
 is stamped before the mark): every `RECENT_EVERY` the worker also recomputes today and

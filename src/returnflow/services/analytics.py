@@ -197,6 +197,12 @@ def refresh(uow: UnitOfWork, now: datetime) -> int | None:
     return uow.analytics.refresh(now)
 
 
+def rollups_current(uow: UnitOfWork, at: datetime) -> bool:
+    """Whether the rollups hold every event and order from before `at` (the periodic
+    report waits for that before it reads them)."""
+    return uow.analytics.current_through(at)
+
+
 def recompute_recent(uow: UnitOfWork, now: datetime) -> int:
     """Today and yesterday (local days) again: the safety net behind the high-water mark."""
     today = now.astimezone(ZONE).date()

@@ -6,8 +6,15 @@ Writing: `rebuild` empties the rollups and fills them from the raw tables;
 finds the days they touch (the day each happened, and the delivery day of the order a
 request belongs to) and recomputes exactly those days from the raw tables, then moves
 the mark, all in one transaction. Recomputing a day is idempotent, so a retried pass
-or a crash before commit leaves nothing doubled; the mark row is locked (`SKIP LOCKED`
-on PostgreSQL), so a second worker skips the pass instead of doing it twice.
+or a crash before commit leaves nothing doubled.
+
+One writer at a time (issue 11: two workers on one PostgreSQL met on the unique keys).
+Every write first takes a transaction-level advisory lock on PostgreSQL: the worker's
+pass only tries it (`pg_try_advisory_xact_lock`) and skips when another holds it; a
+rebuild or a recompute waits for it. The lock exists before any row does, so it also
+covers the very first pass (no mark yet, two fresh workers both rebuilding) and a
+rebuild beside a pass (which re-inserted the days the pass had just written). SQLite
+needs none: every write transaction there holds the database's write lock from BEGIN.
 
 Reading: `return_rates` and `kpi_inputs` only SUM rollup rows of a day range.
 """
@@ -21,7 +28,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, delete, func, insert, select
+from sqlalchemy import ColumnElement, and_, delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from returnflow.storage import analytics_queries as raw
@@ -37,6 +44,8 @@ ZONE = ZoneInfo("Asia/Shanghai")
 OUTBOX_MARK, ORDERS_MARK = "outbox", "orders"
 BATCH = 5_000  # outbox rows read per pass
 GROUPS = ("day", "merchant", "category", "sku", "reason", "carrier")
+# the rollups' advisory lock on PostgreSQL: a fixed key of their own
+ROLLUP_LOCK = int.from_bytes(b"rf-rollup", "big") % 2**63
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +83,7 @@ class AnalyticsStore:
     # --- writing -------------------------------------------------------------------
     def rebuild(self, now: datetime) -> int:
         """Every rollup row from the raw tables; the marks move to now. Rows written."""
+        self._writer(wait=True)
         for table in (ReturnDayRow, DayMeasureRow, DayDurationRow):
             self.session.execute(delete(table))
         written = self._fill(None, None)
@@ -85,6 +95,7 @@ class AnalyticsStore:
 
     def recompute(self, days: Iterable[date]) -> int:
         """The rollup rows of these local days, from the raw tables again."""
+        self._writer(wait=True)
         written = 0
         for day in sorted(set(days)):
             for table in (ReturnDayRow, DayMeasureRow, DayDurationRow):
@@ -98,6 +109,8 @@ class AnalyticsStore:
         The very first pass (no mark yet) rebuilds everything instead: a database that
         had history before the rollups existed (or the demo's made-up past) is counted whole.
         """
+        if not self._writer(wait=False):
+            return None  # another worker (or a rebuild) is writing the rollups
         if self.session.get(RollupMarkRow, OUTBOX_MARK) is None:
             self.rebuild(now)
             return 0
@@ -129,6 +142,30 @@ class AnalyticsStore:
         mark.updated_at = orders_mark.updated_at = now
         return len(days)
 
+    def current_through(self, at: datetime) -> bool:
+        """The rollups hold everything that happened before `at`: both marks exist and
+        no outbox row written, nor order imported, before `at` lies past them. A report
+        read from rollups still catching up (a worker back after a pause, a backlog over
+        several passes) would be stored with numbers missing, for good (issue 11)."""
+        marks = dict(
+            self.session.execute(
+                select(RollupMarkRow.name, RollupMarkRow.outbox_id).where(
+                    RollupMarkRow.name.in_((OUTBOX_MARK, ORDERS_MARK))
+                )
+            ).all()
+        )
+        if len(marks) < 2:
+            return False
+        behind = select(OutboxRow.id).where(
+            OutboxRow.id > marks[OUTBOX_MARK], OutboxRow.created_at < at
+        )
+        unread = select(OrderRow.id).where(
+            OrderRow.id > marks[ORDERS_MARK], OrderRow.imported_at < at
+        )
+        return self.session.scalar(behind.limit(1)) is None and (
+            self.session.scalar(unread.limit(1)) is None
+        )
+
     def _delivery_days(self, rmas: set[str], order_nos: set[str]) -> set[date]:
         found: set[date] = set()
         for chunk in _chunks(sorted(rmas)):
@@ -155,6 +192,18 @@ class AnalyticsStore:
                 counted = counted.where(table.day == local_day(since))
             written += self.session.scalar(counted) or 0
         return written
+
+    def _writer(self, wait: bool) -> bool:
+        """This transaction writes the rollups alone (see the module's docstring): False
+        when `wait` is off and another holds them. Taken again in the same transaction,
+        the lock is already ours."""
+        if self.session.get_bind().dialect.name != "postgresql":
+            return True
+        if wait:
+            self.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ROLLUP_LOCK})
+            return True
+        query = text("SELECT pg_try_advisory_xact_lock(:key)")
+        return bool(self.session.scalar(query, {"key": ROLLUP_LOCK}))
 
     def _lock_mark(self, name: str, now: datetime) -> RollupMarkRow | None:
         query = select(RollupMarkRow).where(RollupMarkRow.name == name)
