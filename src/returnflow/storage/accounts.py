@@ -7,12 +7,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import Table, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from returnflow.domain.access import Principal, Role
+from returnflow.storage import batch
 from returnflow.storage.privacy import access_row
-from returnflow.storage.schema import ApiTokenRow, SessionRow, UserRow
+from returnflow.storage.schema import AccessLogRow, ApiTokenRow, SessionRow, UserRow
+
+_ACCESS_LOG: Table = AccessLogRow.__table__  # type: ignore[assignment]
+_ACCESS_COLUMNS = tuple(c.key for c in _ACCESS_LOG.columns if c.key != "id")
 
 
 def token_hash(token: str) -> str:
@@ -254,7 +258,9 @@ class Accounts:
         route: str | None = None,
     ) -> None:
         """R14.1: one row per look; whose data and which route are found when not given."""
-        self.session.add(access_row(self.session, actor, subject, what, now, customer_id, route))
+        row = access_row(self.session, actor, subject, what, now, customer_id, route)
+        # queued (storage/batch.py): written with the transaction's other rows at once
+        batch.queue(self.session, _ACCESS_LOG, [{c: getattr(row, c) for c in _ACCESS_COLUMNS}])
 
 
 def _listing(row: UserRow) -> UserListing:

@@ -7,6 +7,8 @@ from sqlalchemy.orm import Session
 
 from returnflow.storage.schema import CounterRow
 
+_NEXTVAL = text("SELECT nextval(:seq)")
+
 
 class Counters:
     """Named number sequences (RMA numbers).
@@ -21,14 +23,20 @@ class Counters:
 
     def next(self, name: str) -> int:
         if self.session.get_bind().dialect.name == "postgresql":
-            value = self.session.execute(text("SELECT nextval(:seq)"), {"seq": f"{name}_seq"})
+            # on the connection: a number reads no table, so rows queued in storage/batch.py
+            # wait for the commit's one statement instead of going before it
+            value = self.session.connection().execute(_NEXTVAL, {"seq": f"{name}_seq"})
             return int(value.scalar_one())
-        result = self.session.execute(
-            update(CounterRow)
-            .where(CounterRow.name == name)
-            .values(value=CounterRow.value + 1)
-            .returning(CounterRow.value)
-        ).scalar()
+        result = (
+            self.session.connection()
+            .execute(
+                update(CounterRow)
+                .where(CounterRow.name == name)
+                .values(value=CounterRow.value + 1)
+                .returning(CounterRow.value)
+            )
+            .scalar()
+        )
         if result is None:
             raise KeyError(f"counter {name!r} is not seeded; run the migrations")
         return int(result)

@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import JSON, Integer, bindparam, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from returnflow.domain.text import DomainError, Text
+from returnflow.storage import batch
 from returnflow.storage.schema import IdempotencyRow
 
 
@@ -63,13 +64,21 @@ class IdempotencyStore:
             raise KeyTaken()
 
     def store(self, scope: str, key: str, status_code: int, body: dict[str, Any]) -> None:
-        self.session.execute(
-            update(IdempotencyRow)
-            .where(IdempotencyRow.scope == scope, IdempotencyRow.key == key)
-            .values(status_code=status_code, response=body)
-        )
+        """Keep the answer: queued (storage/batch.py), so it goes with the work's own
+        rows in one statement at commit (the key's row is read by nobody before)."""
+        values = {"i_scope": scope, "i_key": key, "i_status": status_code, "i_response": body}
+        batch.queue_statement(self.session, _STORE, values)
 
 
+# the answer, stored (bound names of its own: it joins a batch of other rows)
+_STORE = (
+    update(IdempotencyRow)
+    .where(IdempotencyRow.scope == bindparam("i_scope"), IdempotencyRow.key == bindparam("i_key"))
+    .values(
+        status_code=bindparam("i_status", type_=Integer),
+        response=bindparam("i_response", type_=JSON),
+    )
+)
 # a key, claimed once per dialect: the twin that came second gets no row back
 _CLAIM = {
     name: make(IdempotencyRow)

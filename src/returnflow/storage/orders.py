@@ -17,7 +17,17 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from returnflow.domain.catalog import ItemFlag
 from returnflow.domain.money import Money
 from returnflow.domain.orders import Address, Customer, Order, OrderLine, Payment
+from returnflow.storage.policies import POLICY_STAMP, note_stamp
 from returnflow.storage.schema import CustomerRow, MerchantRow, OrderLineRow, OrderRow, ProductRow
+
+# the order, its lines and its customer; on PostgreSQL with the policy table's stamp,
+# so the filing's policy book needs no statement of its own (storage/policies.py)
+_GET = (
+    select(OrderRow, CustomerRow)
+    .join(CustomerRow, CustomerRow.id == OrderRow.customer_id)
+    .options(joinedload(OrderRow.lines))
+)
+_GET_STAMPED = _GET.add_columns(POLICY_STAMP)
 
 
 class OrderRepository:
@@ -60,22 +70,23 @@ class OrderRepository:
             return self._read[order_no]
         # the order, its lines and its customer in one statement (a filing's first read);
         # FOR UPDATE OF orders locks the order row alone, as the two reads it replaces did
-        query = (
-            select(OrderRow, CustomerRow)
-            .join(CustomerRow, CustomerRow.id == OrderRow.customer_id)
-            .where(OrderRow.order_no == order_no)
-            .options(joinedload(OrderRow.lines))
-        )
+        query = _GET_STAMPED if self._postgresql() else _GET  # + policies' stamp (issue 11)
+        query = query.where(OrderRow.order_no == order_no)
         if for_update:
             query = query.with_for_update(of=OrderRow)
         found = self.session.execute(query).unique().first()
         if found is None:
             return None
-        row, customer = found  # held: _to_domain finds the customer in the identity map
+        row, customer = found[0], found[1]  # held: _to_domain finds the customer mapped
+        if len(found) > 2:
+            note_stamp(self.session, str(found[2]))
         self._ids[order_no] = row.id
         order = self._read[order_no] = self._to_domain(row)
         del customer
         return order
+
+    def _postgresql(self) -> bool:
+        return self.session.get_bind().dialect.name == "postgresql"
 
     def id_of(self, order_no: str) -> int:
         self._same_transaction()

@@ -3,23 +3,68 @@
 Loaded aggregates are remembered for the unit of work: on commit `flush_changes` writes
 them back (the row's `version` column refuses a write based on a stale read) and hands
 over their new events for the outbox. Rows never leave this module and `return_rows.py`.
+
+A request filed in this unit of work is not an ORM object (issue 11): its row, lines and
+history are queued in storage/batch.py and go with the transaction's other writes in
+one statement. Should the request change again before commit (a rare second step in
+the same unit of work), its row is loaded then and written back as any other.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, inspect, literal_column, select
 from sqlalchemy.orm import Session, selectinload
 
+from returnflow.domain.events import DomainEvent, take_events
 from returnflow.domain.kinds import Reason, RequestType
 from returnflow.domain.lifecycle import Status
 from returnflow.domain.money import Money
 from returnflow.domain.refunds import HeldLine, OrderHistory, order_history
 from returnflow.domain.returns import ReturnRequest
+from returnflow.storage import batch
 from returnflow.storage.identity_map import TrackingRepository, one_row
 from returnflow.storage.return_rows import new_row, request_from_row, write_back
-from returnflow.storage.schema import ReturnLineRow, ReturnRow
+from returnflow.storage.schema import ReturnEventRow, ReturnLineRow, ReturnRow
+
+_RETURNS: Table = ReturnRow.__table__  # type: ignore[assignment]
+_LINES: Table = ReturnLineRow.__table__  # type: ignore[assignment]
+_EVENTS: Table = ReturnEventRow.__table__  # type: ignore[assignment]
+_BY_RMA = batch.Parent(_RETURNS, "rma_no", "return_id")  # lines and history find their row
+
+
+# what live requests on an order hold: the statuses written in (an expanding IN would
+# render the statement's text again at every filing)
+_HELD = (
+    select(
+        ReturnRow.request_type,
+        ReturnRow.estimate,
+        ReturnLineRow.line_no,
+        ReturnLineRow.quantity,
+        ReturnLineRow.refund_amount,
+        ReturnLineRow.reason_code,
+        ReturnRow.currency,
+    )
+    .join(ReturnLineRow, ReturnLineRow.return_id == ReturnRow.id)
+    .where(ReturnRow.order_no == bindparam("order_no"))
+    .where(
+        ReturnRow.status.not_in(
+            [literal_column(f"'{s.value}'") for s in Status if not s.holds_goods]
+        )
+    )
+)
+_HELD_BUT = _HELD.where(ReturnRow.rma_no != bindparam("exclude"))
+
+
+@dataclass(slots=True)
+class _Fresh:
+    """A request filed in this unit of work: queued, not loaded as a row."""
+
+    request: ReturnRequest
+    as_queued: tuple[Any, ...]  # what `write_back` writes, to see whether it changed since
 
 
 class ReturnRepository(TrackingRepository[str, ReturnRequest, ReturnRow]):
@@ -27,14 +72,24 @@ class ReturnRepository(TrackingRepository[str, ReturnRequest, ReturnRow]):
 
     def __init__(self, session: Session) -> None:
         super().__init__(session, write_back)
+        self._fresh: dict[str, _Fresh] = {}
 
     def add(self, request: ReturnRequest, order_id: int) -> None:
-        row = new_row(request, order_id)
-        self.session.add(row)
-        self._map.remember(request.rma_no, request, row)
+        """Queue the new request's row, lines and history (storage/batch.py): they are
+        written with the transaction's other queued rows, in one statement."""
+        row = new_row(request, order_id)  # never added to the session: its values only
+        columns = _set_columns(_RETURNS, row) | {"version": 1}  # the ORM's first version
+        tie = {batch.PARENT: request.rma_no}
+        batch.queue(self.session, _RETURNS, [columns])
+        lines = [tie | _set_columns(_LINES, line, "return_id") for line in row.lines]
+        batch.queue(self.session, _LINES, lines, parent=_BY_RMA)
+        events = [tie | _set_columns(_EVENTS, event, "return_id") for event in row.history]
+        batch.queue(self.session, _EVENTS, events, parent=_BY_RMA)
+        self._fresh[request.rma_no] = _Fresh(request, _written(request))
 
     def get(self, rma_no: str, *, for_update: bool = False) -> ReturnRequest | None:
-        known = self._map.recall(rma_no)
+        fresh = self._fresh.get(rma_no)
+        known = fresh.request if fresh is not None else self._map.recall(rma_no)
         if known is not None:
             if for_update:
                 # read earlier without a lock: take it now, or two writers (say a refund
@@ -60,34 +115,55 @@ class ReturnRepository(TrackingRepository[str, ReturnRequest, ReturnRow]):
     def forget(self, rma_no: str) -> None:
         """Drop a remembered request (say after a rollback): the next `get` reads it afresh."""
         self._map.forget(rma_no)
+        self._fresh.pop(rma_no, None)
 
     def sync(self) -> None:
         """Write every remembered aggregate back to its row, so queries see the changes;
         each aggregate learns the version its row now has."""
+        self._write()
+        batch.flush(self.session)  # the requests filed here are seen by the query to come
+
+    def flush_changes(self) -> list[DomainEvent]:
+        """`sync`, but a filed request's queued rows wait for the commit's one statement."""
+        self._write()
+        fresh = [f.request for f in self._fresh.values()]
+        return self._map.take_events() + take_events(fresh)
+
+    def _write(self) -> None:
+        self._settle_fresh()
         super().sync()
         for request, row in self._map.pairs():
             request.version = row.version
+        for fresh in self._fresh.values():
+            fresh.request.version = 1  # as the ORM's flush of its row would have said
+
+    def _settle_fresh(self) -> None:
+        """A filed request changed since it was queued: load its row (the queue sent
+        first) and remember the pair, so `write_back` writes the change as for any."""
+        for rma_no, fresh in list(self._fresh.items()):
+            if _written(fresh.request) == fresh.as_queued:
+                continue
+            batch.flush(self.session)
+            del self._fresh[rma_no]
+            query = (
+                select(ReturnRow)
+                .where(ReturnRow.rma_no == rma_no)
+                .options(
+                    selectinload(ReturnRow.lines),
+                    selectinload(ReturnRow.history),
+                    selectinload(ReturnRow.refund),
+                )
+            )
+            self._map.remember(rma_no, fresh.request, self.session.scalars(query).one())
 
     def history_for_order(self, order_no: str, *, exclude: str | None = None) -> OrderHistory:
         """What live requests on an order already hold, line by line."""
         self.sync()  # requests changed earlier in this unit of work count as they are now
-        query = (
-            select(
-                ReturnRow.request_type,
-                ReturnRow.estimate,
-                ReturnLineRow.line_no,
-                ReturnLineRow.quantity,
-                ReturnLineRow.refund_amount,
-                ReturnLineRow.reason_code,
-                ReturnRow.currency,
-            )
-            .join(ReturnLineRow, ReturnLineRow.return_id == ReturnRow.id)
-            .where(ReturnRow.order_no == order_no)
-            .where(ReturnRow.status.not_in([s.value for s in Status if not s.holds_goods]))
-        )
+        # prebuilt, on the connection (issue 11): only the order number is bound
+        query, values = _HELD, {"order_no": order_no}
         if exclude is not None:
-            query = query.where(ReturnRow.rma_no != exclude)
-        rows = self.session.execute(query).all()
+            query, values = _HELD_BUT, values | {"exclude": exclude}
+        rows = self.session.connection().execute(query, values).all()
         currency = rows[0][-1] if rows else "CNY"
         held = (
             HeldLine(
@@ -117,3 +193,29 @@ class ReturnRepository(TrackingRepository[str, ReturnRequest, ReturnRow]):
             .limit(limit)
         )
         return list(self.session.scalars(query))
+
+
+def _set_columns(table: Table, row: object, *leave: str) -> dict[str, Any]:
+    """The columns a new ORM row has values for, as the ORM would have inserted them
+    (a column never set is left out: its default or NULL, not JSON null)."""
+    state: dict[str, Any] = inspect(row).dict
+    return {c.key: state[c.key] for c in table.columns if c.key in state and c.key not in leave}
+
+
+def _written(request: ReturnRequest) -> tuple[Any, ...]:
+    """What of a request `write_back` writes onto its row (its parts are immutable
+    values, so equal parts mean an unchanged row)."""
+    return (
+        request.status,
+        request.shipping_payer,
+        request.estimate,
+        request.decision,
+        request.review_due_at,
+        request.ship_by,
+        request.confirm_by,
+        request.shipment,
+        request.inspection,
+        request.rating,
+        request.refund,
+        len(request.history),
+    )

@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select
+from sqlalchemy import Table, and_, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from returnflow.domain.linked_accounts import Identifier, IdentifierKind
 from returnflow.domain.risk import CLEARED_DAYS, History, Score
+from returnflow.storage import batch
 from returnflow.storage.risk_queries import (
     FILING,
     HASH_SLOTS,
@@ -207,12 +208,10 @@ class RiskStore:
             }
             for _, identifier in sorted(new, key=lambda p: (p[1].kind, p[1].value_hash))
         ]
-        if rows:
-            self.session.connection().execute(_KEEP_IDENTIFIER[self._dialect()], rows)
+        # queued (storage/batch.py): written with the filing's other rows in one statement;
+        # the walk's later rounds know them already (`found`), a twin's conflict is skipped
+        batch.queue(self.session, _IDENTIFIERS, rows, conflict_keys=_IDENTIFIER_KEYS)
         return new
-
-    def _dialect(self) -> str:
-        return self.session.get_bind().dialect.name
 
     # --- assessments ------------------------------------------------------------------
 
@@ -238,7 +237,7 @@ class RiskStore:
         )
         values = {f: getattr(stored, f) for f in StoredRisk.__slots__}
         values.update(signals=list(signals), actions=actions)
-        self.session.connection().execute(_ADD_ASSESSMENT, values)
+        batch.queue(self.session, _ASSESSMENTS, [values])  # with the filing's other rows
         if (transaction := self.session.get_transaction()) is not self._added_in:
             self._added, self._added_in = {}, transaction
         self._added[rma_no] = stored
@@ -382,11 +381,7 @@ def _insert_new(session: Session, table: Any, values: dict[str, Any], keys: list
     return make(table).values(**values).on_conflict_do_nothing(index_elements=keys)
 
 
-_ADD_ASSESSMENT = insert(RiskAssessmentRow)
-# a customer's new identifiers, per dialect; a twin filing that kept one first wins
-_KEEP_IDENTIFIER = {
-    name: make(CustomerIdentifierRow).on_conflict_do_nothing(
-        index_elements=["value_hash", "kind", "customer_id"]
-    )
-    for name, make in (("postgresql", postgresql_insert), ("sqlite", sqlite_insert))
-}
+_ASSESSMENTS: Table = RiskAssessmentRow.__table__  # type: ignore[assignment]
+_IDENTIFIERS: Table = CustomerIdentifierRow.__table__  # type: ignore[assignment]
+# a customer's new identifiers: a twin filing that kept one first wins
+_IDENTIFIER_KEYS = ("value_hash", "kind", "customer_id")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, false, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -46,6 +46,7 @@ class MailRecipient:
 class StaffNoticeStore:
     def __init__(self, session: Session) -> None:
         self.session = session
+        self._mailed: dict[str, bool] = {}  # `add` found whether the merchant has mail
 
     # --- making ------------------------------------------------------------------------
 
@@ -71,9 +72,21 @@ class StaffNoticeStore:
             "created_at": now,
         }
         dialect = self.session.get_bind().dialect.name
-        statement = _ADD[dialect if dialect in _ADD else "sqlite"].values(**values)
-        found = self.session.execute(statement).scalar()
-        return None if found is None else int(found)
+        key = dialect if dialect in _ADD else "sqlite"
+        if draft.audience.kind is not AudienceKind.MERCHANT:
+            found = self.session.execute(_ADD[key].values(**values)).scalar()
+            return None if found is None else int(found)
+        # a merchant's: the same statement answers `mail_to` (issue 11: one round trip),
+        # prebuilt and run on the connection: only values are bound at each filing
+        merchant = draft.audience.value
+        made = self.session.connection().execute(
+            _ADD_TELLING[key], {**values, "merchant": merchant}
+        )
+        row = made.first()
+        if row is None:
+            return None
+        self._mailed[merchant] = bool(row[1])
+        return int(row[0])
 
     # --- reading -----------------------------------------------------------------------
 
@@ -169,8 +182,10 @@ class StaffNoticeStore:
         return [MailRecipient(user_id, str(email)) for user_id, email in rows]
 
     def mail_to(self, merchant_id: str) -> bool:
-        """Whether any account of the merchant gets notifications by mail."""
-        return bool(self.merchant_recipients(merchant_id))
+        """Whether any account of the merchant gets notifications by mail (answered by
+        `add` for the notification just made to the merchant, else asked now)."""
+        known = self._mailed.pop(merchant_id, None)
+        return known if known is not None else bool(self.merchant_recipients(merchant_id))
 
     def mailed(self, notice_id: int, user_id: int) -> bool:
         found = self.session.scalar(
@@ -343,5 +358,40 @@ _ADD = {
     name: make(StaffNoticeRow)
     .on_conflict_do_nothing(index_elements=["dedupe_key"])
     .returning(StaffNoticeRow.id)
+    for name, make in (("postgresql", postgresql_insert), ("sqlite", sqlite_insert))
+}
+_NOTICE_COLUMNS = (
+    "dedupe_key",
+    "kind",
+    "audience_kind",
+    "audience",
+    "rma_no",
+    "complaint_no",
+    "dispute_no",
+    "link",
+    "subject_zh",
+    "subject_en",
+    "body_zh",
+    "body_en",
+    "created_at",
+)
+# the same, for a merchant's notification: also whether any of its accounts is mailed
+# (merchant_recipients' condition, as an EXISTS in RETURNING: no second statement)
+_MAILED = (
+    select(UserRow.id)
+    .where(
+        UserRow.merchant_id == bindparam("merchant"),
+        UserRow.role == Role.MERCHANT.value,
+        UserRow.active,
+        UserRow.email.is_not(None),
+        UserRow.email != "",
+    )
+    .exists()
+)
+_ADD_TELLING = {
+    name: make(StaffNoticeRow)
+    .values({column: bindparam(column) for column in _NOTICE_COLUMNS})
+    .on_conflict_do_nothing(index_elements=["dedupe_key"])
+    .returning(StaffNoticeRow.id, _MAILED)
     for name, make in (("postgresql", postgresql_insert), ("sqlite", sqlite_insert))
 }
