@@ -19,7 +19,7 @@ from returnflow.app_context import AppContext
 from returnflow.bootstrap import EVENT_HANDLERS
 from returnflow.domain.events import DomainEvent
 from returnflow.domain.lifecycle import Status
-from returnflow.services.messagebus import Handler, MessageBus
+from returnflow.services.messagebus import Handler, MessageBus, OncePerRequest
 from returnflow.services.unit_of_work import UnitOfWork
 from returnflow.storage.schema import OutboxRow
 from returnflow.storage.uow import UnitOfWork as StoredUnitOfWork
@@ -231,3 +231,38 @@ def test_inspection_passed_asks_for_the_refund_without_a_worker(
     assert refund.status_code == 200, refund.text
     assert (refund.json()["trigger"], refund.json()["requested_by"]) == ("inspection", "system")
     assert refund.json()["amount"] == {"amount": 8400, "currency": "CNY"}
+
+
+def test_a_once_per_request_handler_runs_once_for_two_events_of_one_commit(
+    bench: Bench, rma: str, clock: FakeClock
+) -> None:
+    """Issue 11: a paid refund's commit raises "refund.paid" and "return.refunded"; the
+    request's completion ran for each. Marked once per request, it runs for the first;
+    a plain handler on the same events still runs for each, and a later commit runs it
+    again."""
+
+    def complete(uow: UnitOfWork, event: DomainEvent, now: datetime) -> None:
+        bench.calls.append(f"once: {event.name}")
+
+    def record(uow: UnitOfWork, event: DomainEvent, now: datetime) -> None:
+        bench.calls.append(f"each: {event.name}")
+
+    once = OncePerRequest(complete)
+    assert once.__qualname__.endswith("complete")  # the table names the handler itself
+    for name in ("test.first", "test.second"):
+        bench.on(name, once)
+        bench.on(name, record)
+    first = DomainEvent("test.first", clock.now, {"rma_no": rma})
+    second = DomainEvent("test.second", clock.now, {"rma_no": rma})
+    other = DomainEvent("test.second", clock.now, {"rma_no": "RMA-OTHER"})
+    bench.bus.publish([first, second, other])
+    assert bench.calls == [
+        "once: test.first",
+        "each: test.first",
+        "each: test.second",
+        "once: test.second",  # another request's event of the same commit
+        "each: test.second",
+    ]
+    bench.calls.clear()
+    bench.bus.publish([second])  # the next commit
+    assert bench.calls == ["once: test.second", "each: test.second"]

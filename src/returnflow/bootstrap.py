@@ -27,7 +27,7 @@ from returnflow.services import (
     surveys,
 )
 from returnflow.services.incident_rota import notify_on_call  # R13.1: on call, else managers
-from returnflow.services.messagebus import Handler, MessageBus
+from returnflow.services.messagebus import Handler, MessageBus, OncePerRequest
 from returnflow.services.refunds import RefundRules
 from returnflow.services.staff_notice_handlers import (  # issue 13
     notify_mediators_when_heard,
@@ -62,6 +62,10 @@ def under_refund_rules(handler: RefundHandler) -> Follower:
     return bind
 
 
+# a request's completion reads only its state: once per request per commit, though a
+# paid refund's commit raises both "refund.paid" and "return.refunded" (issue 11)
+COMPLETE = plain(OncePerRequest(journey.complete_request))
+
 EVENT_HANDLERS: Mapping[str, Sequence[Follower]] = {
     # the refund is asked for when policy says it is due (R6.1)
     "return.inspected": [
@@ -76,18 +80,19 @@ EVENT_HANDLERS: Mapping[str, Sequence[Follower]] = {
         plain(appeals.decide_after_review),
     ],
     "return.rejected": [plain(appeals.decide_after_review)],
-    # the first carrier scan pays an instant refund where allowed (R6.4)
+    # the first carrier scan pays an instant refund where allowed (R6.4); a carrier's scan
+    # puts the request in transit in the worker (jobs/tracking.ship_request), so it runs there
     "return.in_transit": [under_refund_rules(refund_handlers.instant_after_first_scan)],
     # a manager's decision releases (or declines) the amount that waited for it (R12.3)
     "approval.decided": [under_refund_rules(refund_handlers.release_after_decision)],
     # a cancelled request needs no courier: a booked pickup is called off
     "return.cancelled": [plain(shipping_handlers.call_off_pickup)],
     # the outcome reached the customer: the request is completed (R7.1)
-    "refund.paid": [plain(journey.complete_request), plain(liability.book_liability)],
-    "return.refunded": [plain(journey.complete_request)],
-    "return.exchanged": [plain(journey.complete_request)],
-    "return.repaired": [plain(journey.complete_request)],
-    "return.reissued": [plain(journey.complete_request)],
+    "refund.paid": [COMPLETE, plain(liability.book_liability)],
+    "return.refunded": [COMPLETE],
+    "return.exchanged": [COMPLETE],
+    "return.repaired": [COMPLETE],
+    "return.reissued": [COMPLETE],
     # the customer is invited to the satisfaction survey (R7.2, seed 001 §7.1.3)
     "return.completed": [plain(surveys.invite_after_completion)],
     # staff and merchants hear in their console (and merchants by mail) (issue 13)

@@ -1,18 +1,19 @@
 """The sandbox gateway's books when several processes pay through it (issue 11).
 
 `worker --processes M` gives every process its own `SandboxGateway` over one state file.
-Each submission reads, adds to and rewrites that file; without a lock across processes
-two could read the same books and the later write lose the other's refund (and two
-refunds get one id). Two real processes submit at once, half of the keys the same on
-both: every key must end up as exactly one refund with an id of its own.
+Each submission reads what others appended and appends its refund; without a lock
+across processes two could give two refunds one id, or read a line half written. Two
+real processes submit at once, half of the keys the same on both: every key must end
+up as exactly one refund with an id of its own.
 """
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from pathlib import Path
+
+from returnflow.payments.sandbox_store import read_records
 
 SUBMITTER = """
 import sys
@@ -51,7 +52,7 @@ def test_two_processes_paying_through_one_sandbox_lose_no_refund(tmp_path: Path)
         submitter.stdin.write(b"go\n")
         submitter.stdin.flush()
     assert [submitter.wait(timeout=120) for submitter in submitters] == [0, 0]
-    refunds = json.loads(books.read_text())["refunds"]
+    refunds = read_records(books)
     keys = [r["idempotency_key"] for r in refunds]
     expected = {f"{name}-{n}" for name in "ab" for n in range(0, COUNT, 2)}
     expected |= {f"shared-{n}" for n in range(1, COUNT, 2)}

@@ -109,7 +109,7 @@ class SandboxGateway:
         from an earlier one would only be settlements nobody here asked for."""
         with self._books():
             self._records, self._by_key = {}, {}
-            self._save()
+            self._save_all()
 
     @contextmanager
     def saves_deferred(self) -> Iterator[None]:
@@ -127,7 +127,7 @@ class SandboxGateway:
             with self._lock:
                 self._deferred = False
                 if self._unsaved:
-                    self._save()
+                    self._save_all()
 
     @property
     def refund_count(self) -> int:
@@ -157,7 +157,7 @@ class SandboxGateway:
                     )
             else:
                 record = self._create(request)
-                self._save()
+                self._save([record])
             if self._unavailable_next:
                 self._unavailable_next -= 1
                 raise GatewayUnavailable("sandbox recorded the refund, then dropped the answer")
@@ -216,6 +216,7 @@ class SandboxGateway:
         handler a real gateway would call.
         """
         out: list[tuple[bytes, dict[str, str]]] = []
+        notified: list[_Record] = []
         with self._books():
             self._refresh()
             for record in self._records.values():
@@ -223,6 +224,7 @@ class SandboxGateway:
                 if record.notified or not view.status.is_final:
                     continue
                 record.notified = True
+                notified.append(record)
                 body = json.dumps(
                     {
                         "type": "refund.settled",
@@ -238,8 +240,8 @@ class SandboxGateway:
                     sort_keys=True,
                 ).encode()
                 out.append((body, {SIGNATURE_HEADER: self._sign(body)}))
-            if out:
-                self._save()
+            if notified:
+                self._save(notified)
         return out
 
     # --- internals (call with the lock held) ---------------------------------------
@@ -292,21 +294,27 @@ class SandboxGateway:
 
     def _refresh(self) -> None:
         """Take up refunds another instance wrote since this one last read or wrote."""
-        if self._state is None or self._deferred or not self._state.changed():
+        if self._state is None or self._deferred:
             return
-        document = self._state.read()
-        if document is None:
-            return
-        records = [_record_from_json(item) for item in document.get("refunds", [])]
-        self._records = {record.refund_id: record for record in records}
-        self._by_key = {r.submission.idempotency_key: r.refund_id for r in records}
+        afresh, found = self._state.read_new()
+        if afresh:
+            self._records, self._by_key = {}, {}
+        for item in found:
+            record = _record_from_json(item)
+            self._records[record.refund_id] = record
+            self._by_key[record.submission.idempotency_key] = record.refund_id
 
-    def _save(self) -> None:
+    def _save(self, changed: list[_Record]) -> None:
+        """Append the records just made or changed (a later line replaces an earlier)."""
+        if self._deferred:
+            self._unsaved = True
+        elif self._state is not None:
+            self._state.append(_record_to_json(record) for record in changed)
+
+    def _save_all(self) -> None:
         self._unsaved = self._deferred
         if self._state is not None and not self._deferred:
-            self._state.write(
-                {"refunds": [_record_to_json(record) for record in self._records.values()]}
-            )
+            self._state.write(_record_to_json(record) for record in self._records.values())
 
     def _sign(self, body: bytes) -> str:
         return hmac.new(self._secret, body, hashlib.sha256).hexdigest()
@@ -319,7 +327,7 @@ def settlement_records(gateway: SandboxGateway) -> list[dict[str, str | int]]:
     finance to reconcile against: one row per refund, its id, amount and reference.
     """
     rows: list[dict[str, str | int]] = []
-    with gateway._lock:
+    with gateway._books():  # not half of a line another process is appending
         gateway._refresh()
         for record in gateway._records.values():
             view = gateway._view(record)

@@ -31,12 +31,30 @@ log = logging.getLogger("returnflow.bus")
 Handler = Callable[[UnitOfWork, DomainEvent, datetime], None]
 
 
+class OncePerRequest:
+    """A handler that looks only at its request's state, not at which event woke it.
+
+    Two events of one commit about the same request (say "refund.paid" and
+    "return.refunded") would run it twice; the second run could only find the work done
+    (issue 11: 4 statements for nothing per paid refund). The bus runs it once per
+    request per commit, for the first such event. Events without an `rma_no` are not
+    merged.
+    """
+
+    def __init__(self, func: Handler) -> None:
+        self.func = func
+        self.__qualname__ = _name(func)  # the bus's table names the handler itself
+
+    def __call__(self, uow: UnitOfWork, event: DomainEvent, now: datetime) -> None:
+        self.func(uow, event, now)
+
+
 class _Loop(threading.local):
     """One thread's publishing state: a handler's commit in this thread only queues."""
 
     def __init__(self) -> None:
         self.running = False
-        self.queue: deque[DomainEvent] = deque()
+        self.queue: deque[tuple[DomainEvent, list[Handler]]] = deque()
 
 
 class MessageBus:
@@ -55,19 +73,36 @@ class MessageBus:
     def publish(self, events: Iterable[DomainEvent]) -> None:
         """Handle these events and every event their handlers raise, in order."""
         loop = self._loop
-        loop.queue.extend(events)
+        loop.queue.extend(self._runs(events))
         if loop.running:
             return  # a handler's commit: the loop below takes it next
         loop.running = True
         try:
             while loop.queue:
-                self._handle(loop.queue.popleft())
+                self._handle(*loop.queue.popleft())
         finally:
             loop.running = False
             loop.queue.clear()
 
-    def _handle(self, event: DomainEvent) -> None:
-        for handler in self.handlers.get(event.name, ()):
+    def _runs(self, events: Iterable[DomainEvent]) -> list[tuple[DomainEvent, list[Handler]]]:
+        """Each event of one commit with its handlers; a `OncePerRequest` handler only
+        with the first event of the commit about its request."""
+        seen: set[tuple[Handler, str]] = set()
+        runs: list[tuple[DomainEvent, list[Handler]]] = []
+        for event in events:
+            handlers: list[Handler] = []
+            rma_no = event.data.get("rma_no")
+            for handler in self.handlers.get(event.name, ()):
+                if isinstance(handler, OncePerRequest) and isinstance(rma_no, str) and rma_no:
+                    if (handler, rma_no) in seen:
+                        continue
+                    seen.add((handler, rma_no))
+                handlers.append(handler)
+            runs.append((event, handlers))
+        return runs
+
+    def _handle(self, event: DomainEvent, handlers: Sequence[Handler]) -> None:
+        for handler in handlers:
             try:
                 now = self.clock()
                 with self.uow_factory() as uow:

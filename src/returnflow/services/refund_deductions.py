@@ -42,9 +42,16 @@ def return_shipping(uow: UnitOfWork, request: ReturnRequest) -> Deduction | None
     )
 
 
-def standing(uow: UnitOfWork, request: ReturnRequest) -> list[Deduction]:
-    """Everything that comes off this request's refund before anyone adds more."""
-    taken = list(uow.warehouse.accepted_deductions(request.rma_no))
+def standing(
+    uow: UnitOfWork, request: ReturnRequest, *, accepted: list[Deduction] | None = None
+) -> list[Deduction]:
+    """Everything that comes off this request's refund before anyone adds more.
+
+    `accepted`: the accepted offer's deductions, when the caller has read them already.
+    """
+    if accepted is None:
+        accepted = uow.warehouse.accepted_deductions(request.rma_no)
+    taken = list(accepted)
     freight = return_shipping(uow, request)
     if freight is not None:
         taken.append(freight)

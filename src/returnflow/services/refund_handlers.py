@@ -9,6 +9,7 @@ second finds the refund already there, or already released, and does nothing.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -19,9 +20,12 @@ from returnflow.domain.lifecycle import Status
 from returnflow.domain.returns import ReturnRequest
 from returnflow.services import refund_recoveries
 from returnflow.services import refunds as refund_service
-from returnflow.services.refunds import RefundRules
+from returnflow.services.errors import Conflict
+from returnflow.services.refunds import REFUND_EXISTS, RefundRules
 from returnflow.services.risk import holds_refund
 from returnflow.services.unit_of_work import UnitOfWork
+
+log = logging.getLogger("returnflow.refunds")
 
 # when policy asks for the refund by itself, per request type (R6.1)
 DUE = {
@@ -85,8 +89,7 @@ def request_when_due(uow: UnitOfWork, rma_no: str, now: datetime, rules: RefundR
         return False  # R10.3: a risky refund-only request waits for a person's verdict
     approver = approver_of(request) if approved else SYSTEM
     trigger = "approval" if approved else "inspection"
-    refund_service.request_refund(uow, rma_no, approver, now, rules, trigger=trigger)
-    return True
+    return _request_once(uow, rma_no, approver, now, rules, trigger)
 
 
 def pay_instantly(uow: UnitOfWork, rma_no: str, now: datetime, rules: RefundRules) -> bool:
@@ -100,7 +103,27 @@ def pay_instantly(uow: UnitOfWork, rma_no: str, now: datetime, rules: RefundRule
         return False
     if not refund_recoveries.instant_allowed(uow, request, rules):
         return False
-    refund_service.request_refund(uow, rma_no, SYSTEM, now, rules, trigger="instant")
+    return _request_once(uow, rma_no, SYSTEM, now, rules, "instant")
+
+
+def _request_once(
+    uow: UnitOfWork, rma_no: str, actor: str, now: datetime, rules: RefundRules, trigger: str
+) -> bool:
+    """Ask for the refund; False, quietly, when another process asked first (issue 11).
+
+    The look for an existing refund above runs without a lock, so the bus (in the API
+    process) and a worker's safety net can both pass it. `request_refund` takes the
+    request's row lock and then sees the winner's refund: the loser recognises it and
+    leaves it alone (the refund's unique request key would refuse a second one anyway).
+    Nothing has been written when that refusal comes.
+    """
+    try:
+        refund_service.request_refund(uow, rma_no, actor, now, rules, trigger=trigger)
+    except Conflict as refusal:
+        if refusal.code != REFUND_EXISTS:
+            raise
+        log.info("refund for %s already requested elsewhere (%s): nothing to do", rma_no, trigger)
+        return False
     return True
 
 

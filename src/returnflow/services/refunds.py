@@ -13,10 +13,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from returnflow.config import Settings
 from returnflow.domain.authority import SYSTEM, AuthorityCheck, check_authority
 from returnflow.domain.awards import SETTLING_TRIGGERS, Award
+from returnflow.domain.inspection_record import PartialRefundOffer
 from returnflow.domain.ledger import Account, transfer
 from returnflow.domain.lifecycle import Action, Status, transition_for
 from returnflow.domain.money import Money
@@ -27,14 +29,15 @@ from returnflow.domain.returns import ReturnRequest
 from returnflow.domain.text import DomainError, Text
 from returnflow.payments.gateway import refund_idempotency_key
 from returnflow.services import approvals, refund_deductions, training_gate
-from returnflow.services.errors import Conflict
+from returnflow.services.errors import Conflict, order_not_found
 from returnflow.services.refund_amounts import check_deductions, refund_amount, workings
-from returnflow.services.returns import get_return, policy_for
+from returnflow.services.returns import get_return
 from returnflow.services.unit_of_work import UnitOfWork
 
 __all__ = ["GAP_TRIGGER", "RefundRules", "refund_amount", "request_refund", "workings"]
 
 SUBMIT_TOPIC = "refund.submit"
+REFUND_EXISTS = "refund_exists"  # the refusal's code: the bus and the safety nets know it
 # the returned goods passed inspection: the gap may go out (a fast replacement's gap
 # waits for this, because a failed or missing return is charged instead)
 GAP_PAYABLE = (Status.INSPECTED, Status.EXCHANGED, Status.COMPLETED, Status.CONFIRMED)
@@ -103,14 +106,12 @@ def request_refund(
     existing = uow.refunds.get(rma_no, for_update=True)
     if existing is not None and existing.status is not RefundState.DECLINED:
         raise refund_exists()
-    taken = _deductions_taken(uow, request, deductions, settling=award is not None)
-    amount = refund_amount(request, taken)
-    working = workings(request, taken)
-    if award is not None:
-        working["award"] = award.workings(amount)
-        amount = award.total(amount)
-    order, _ = policy_for(uow, request)
-    authority, actor = _authority(uow, request, actor, trigger, amount, rules, now)
+    offer = uow.warehouse.offer(rma_no)  # read once: deductions and authority both ask
+    amount, working = _amount(uow, request, deductions, offer, award)
+    order = uow.orders.get(request.order_no)  # its payment; the policy is not needed here
+    if order is None:
+        raise order_not_found(request.order_no)
+    authority, actor = _authority(uow, request, actor, trigger, amount, rules, now, offer)
     # a declined refund asked for again pays under a new key: the old one paid nothing
     group = existing.key_group + 1 if existing is not None else 0
     terms = RefundTerms(
@@ -140,7 +141,7 @@ def request_refund(
 
 def refund_exists() -> Conflict:
     return Conflict(
-        "refund_exists",
+        REFUND_EXISTS,
         Text("该申请已发起退款，不能重复退款", "A refund for this request already exists"),
     )
 
@@ -161,21 +162,22 @@ def _check_refundable(request: ReturnRequest, trigger: str) -> None:
         transition_for(Action.REFUND, request.status, request.request_type)
 
 
-def _deductions_taken(
+def _amount(
     uow: UnitOfWork,
     request: ReturnRequest,
     deductions: Sequence[Deduction],
-    *,
-    settling: bool = False,
-) -> list[Deduction]:
-    """What comes off: the standing deductions, then those the caller adds now.
+    offer: PartialRefundOffer | None,
+    award: Award | None,
+) -> tuple[Money, dict[str, Any]]:
+    """What the server computes is owed, and its workings: the standing deductions
+    (`offer`, read once by the caller), then those the caller adds now.
 
-    `settling`: a ruling or a lost parcel decides the money itself, so a failed
+    An `award` (a ruling, a lost parcel) decides the money itself, so a failed
     inspection needs no accepted partial offer first.
     """
     check_deductions(request, deductions)
-    stored = list(uow.warehouse.accepted_deductions(request.rma_no))
-    if request.status is Status.INSPECTION_FAILED and not stored and not settling:
+    stored = [offer.deduction] if offer is not None and offer.accepted else []
+    if request.status is Status.INSPECTION_FAILED and not stored and award is None:
         # R5.3: after a failed inspection only an accepted partial-refund offer pays
         raise Conflict(
             "refund_needs_accepted_offer",
@@ -184,7 +186,13 @@ def _deductions_taken(
                 "Inspection failed: a refund needs the customer's accepted partial offer",
             ),
         )
-    return [*refund_deductions.standing(uow, request), *deductions]
+    taken = [*refund_deductions.standing(uow, request, accepted=stored), *deductions]
+    amount = refund_amount(request, taken)
+    working = workings(request, taken)
+    if award is not None:
+        working["award"] = award.workings(amount)
+        amount = award.total(amount)
+    return amount, working
 
 
 def _authority(
@@ -195,6 +203,7 @@ def _authority(
     amount: Money,
     rules: RefundRules,
     now: datetime,
+    offer: PartialRefundOffer | None,
 ) -> tuple[AuthorityCheck, str]:
     """Whose limit bounds this refund, and who is named as asking for it (R12.3).
 
@@ -208,7 +217,6 @@ def _authority(
     # a ruling or a lost-parcel remedy is bounded by the person who decided it
     bounded = actor if trigger in ("manual", "approval", *SETTLING_TRIGGERS) else SYSTEM
     checks = [check_authority(bounded, amount, rules.limits)]
-    offer = uow.warehouse.offer(request.rma_no)
     if request.status is Status.INSPECTION_FAILED and offer is not None and offer.offered_by:
         checks.append(check_authority(offer.offered_by, amount, rules.limits))
         if bounded == SYSTEM:

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, select, text, update
+from sqlalchemy import Connection, Select, Table, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -159,15 +159,33 @@ def _value(row: Any, name: str) -> Any:
 
 
 def _tail(session: Session, chain: Chain, label: str) -> str:
-    if session.get_bind().dialect.name == "postgresql":
-        key = int.from_bytes(bytes.fromhex(genesis(chain, label))[:8], "big", signed=True)
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+    lock(session, chain, label)
+    found: str | None = session.scalar(tail_query(chain, label))
+    return found if found else genesis(chain, label)
+
+
+def lock(session: Session, chain: Chain, label: str = "") -> bool:
+    """Take the chain's writer lock until the transaction ends; True where one was taken.
+
+    PostgreSQL: a transaction-scoped advisory lock, so a writer holding it sees every
+    row an earlier holder committed and no other writer appends meanwhile (the ledger
+    checks its idempotency key under it, issue 11). SQLite (False): BEGIN IMMEDIATE
+    already serialises writers, nothing to add.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return False
+    key = int.from_bytes(bytes.fromhex(genesis(chain, label))[:8], "big", signed=True)
+    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+    return True
+
+
+def tail_query(chain: Chain, label: str = "") -> Select[Any]:
+    """The row_hash of the chain's last row (no row: None); read it under `lock`."""
     table = chain.sa_table
     query = select(table.c.row_hash).order_by(table.c.id.desc()).limit(1)
     if chain.group is not None:
         query = query.where(table.c[chain.group] == label)
-    found = session.scalar(query)
-    return found if found else genesis(chain, label)
+    return query
 
 
 # --- walking the chains ----------------------------------------------------------------

@@ -53,29 +53,40 @@ class Ledger:
     def post(self, entry: JournalEntry) -> bool:
         """Book `entry` unless its key is already booked; True when it was booked now.
 
-        The key is checked first (the usual case: a retry) and then guarded by the
-        unique constraint inside a savepoint, so a concurrent twin loses cleanly
-        without spoiling the caller's transaction.
+        PostgreSQL: the key is checked under the ledger chain's lock, together with
+        the chain's tail (one statement). Every ledger writer takes that lock first,
+        so a twin committed earlier is seen and a later one waits for this
+        transaction: no savepoint is needed (issue 11: 7 statements became 4).
+        SQLite: the key is checked first, then guarded by the unique constraint inside
+        a savepoint, so a concurrent twin loses cleanly without spoiling the caller's
+        transaction.
         """
+        if chain.lock(self.session, chain.LEDGER):
+            return self._post_locked(entry)
         if self.has(entry.key):
             return False
-        row = LedgerEntryRow(key=entry.key, at=entry.at, memo=entry.memo, rma_no=entry.rma_no)
-        for posting in entry.postings:
-            row.postings.append(
-                LedgerPostingRow(
-                    account=posting.account.value,
-                    party=posting.party,
-                    currency=posting.debit.currency,
-                    debit=posting.debit.cents,
-                    credit=posting.credit.cents,
-                )
-            )
+        row = _new_row(entry)
         chain.seal(self.session, chain.LEDGER, row)  # the ledger's one hash chain
         try:
             with self.session.begin_nested():
                 self.session.add(row)
         except IntegrityError:
             return False
+        return True
+
+    def _post_locked(self, entry: JournalEntry) -> bool:
+        """`post` under the chain's lock: the key and the tail read in one statement."""
+        booked = exists().where(LedgerEntryRow.key == entry.key)
+        tail = chain.tail_query(chain.LEDGER).scalar_subquery()
+        prev_hash, taken = self.session.execute(select(tail, booked)).one()
+        if taken:
+            return False
+        row = _new_row(entry)
+        chain.seal(
+            self.session, chain.LEDGER, row, prev_hash=prev_hash or chain.genesis(chain.LEDGER, "")
+        )
+        self.session.add(row)
+        self.session.flush()  # as the savepoint did: a failure shows here, not at commit
         return True
 
     def has(self, key: str) -> bool:
@@ -275,6 +286,21 @@ class Ledger:
             if brand:  # a self-shipped parcel is claimed against the brand it went with
                 found[(rma_no, brand)] = waybill or ""
         return found
+
+
+def _new_row(entry: JournalEntry) -> LedgerEntryRow:
+    row = LedgerEntryRow(key=entry.key, at=entry.at, memo=entry.memo, rma_no=entry.rma_no)
+    for posting in entry.postings:
+        row.postings.append(
+            LedgerPostingRow(
+                account=posting.account.value,
+                party=posting.party,
+                currency=posting.debit.currency,
+                debit=posting.debit.cents,
+                credit=posting.credit.cents,
+            )
+        )
+    return row
 
 
 def _entry(row: LedgerEntryRow) -> JournalEntry:

@@ -33,12 +33,22 @@ class NoticeStore:
         self.session = session
 
     def recipient(self, customer_id: str) -> Recipient:
-        row = self.session.get(CustomerRow, customer_id) if customer_id else None
-        choice = self.session.get(NoticeChannelRow, customer_id) if customer_id else None
+        """The customer's phone, email and chosen channels in one statement (issue 11:
+        it was two reads for each of the four notices a paid refund leaves)."""
+        if not customer_id:
+            return Recipient("", "", None)
+        mine = CustomerRow.id == customer_id
+        phone, email, channels = self.session.execute(
+            select(
+                select(CustomerRow.phone).where(mine).scalar_subquery(),
+                select(CustomerRow.email).where(mine).scalar_subquery(),
+                select(NoticeChannelRow.channels)
+                .where(NoticeChannelRow.customer_id == customer_id)
+                .scalar_subquery(),
+            )
+        ).one()
         return Recipient(
-            row.phone if row else "",
-            row.email if row else "",
-            parse_channels(choice.channels) if choice else None,
+            phone or "", email or "", None if channels is None else parse_channels(channels)
         )
 
     def choose(self, customer_id: str, channels: tuple[str, ...], now: datetime) -> None:

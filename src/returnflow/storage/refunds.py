@@ -53,25 +53,42 @@ class RefundStore(TrackingRepository[str, Refund, RefundRow], RefundQueries):
         return self.get(rma_no, for_update=for_update)
 
     def by_id(self, refund_id: int, *, for_update: bool = False) -> Refund | None:
-        rma_no = self.session.scalar(
-            select(ReturnRow.rma_no).join(RefundRow).where(RefundRow.id == refund_id)
-        )
-        return None if rma_no is None else self.get(rma_no, for_update=for_update)
+        """One read, the row and its request's number together (issue 11: the worker's
+        payment used to look the number up first, then read the row by it)."""
+        for known, _ in self._map.pairs():
+            if known.id == refund_id:
+                return self.get(known.rma_no, for_update=for_update)
+        return self._keyed(RefundRow.id == refund_id, for_update)
 
     def by_gateway_id(self, gateway_refund_id: str) -> Refund | None:
         """The refund the gateway knows by this id, locked (its notification moves it)."""
-        rma_no = self.session.scalar(
-            select(ReturnRow.rma_no)
-            .join(RefundRow)
-            .where(RefundRow.gateway_refund_id == gateway_refund_id)
-        )
-        return None if rma_no is None else self.get(rma_no, for_update=True)
+        for known, _ in self._map.pairs():
+            if known.gateway_refund_id == gateway_refund_id:
+                return self.get(known.rma_no, for_update=True)
+        return self._keyed(RefundRow.gateway_refund_id == gateway_refund_id, True)
+
+    def _keyed(self, where: Any, for_update: bool) -> Refund | None:
+        """The refund `where` finds, read with its RMA number in one statement."""
+        query = select(RefundRow, ReturnRow.rma_no).join(ReturnRow).where(where)
+        if for_update:
+            query = query.with_for_update(of=RefundRow).execution_options(populate_existing=True)
+        found = self.session.execute(query).first()
+        if found is None:
+            return None
+        row, rma_no = found
+        return self._map.remember(rma_no, _to_refund(row, rma_no), row)
 
     def add(self, refund: Refund) -> None:
-        """The refund of its request, hung off the return row; a twin fails at flush."""
-        owner = self.session.scalars(
-            select(ReturnRow).where(ReturnRow.rma_no == refund.rma_no)
-        ).one()
+        """The refund of its request, hung off the return row; a twin fails at flush.
+
+        The return row is usually in the session already (the service loaded the
+        request under its lock): it is taken from there instead of read again.
+        """
+        owner = _loaded_return(self.session, refund.rma_no)
+        if owner is None:
+            owner = self.session.scalars(
+                select(ReturnRow).where(ReturnRow.rma_no == refund.rma_no)
+            ).one()
         row = RefundRow(amount=refund.amount.cents, currency=refund.amount.currency)
         _write(refund, row)
         owner.refund = row
@@ -101,6 +118,14 @@ class RefundStore(TrackingRepository[str, Refund, RefundRow], RefundQueries):
             _refresh(known, fresh)
             return known
         return self._map.remember(rma_no, fresh, row)
+
+
+def _loaded_return(session: Session, rma_no: str) -> ReturnRow | None:
+    """The request's row if this session holds it (no statement), else None."""
+    for item in session.identity_map.values():
+        if isinstance(item, ReturnRow) and item.rma_no == rma_no:
+            return item
+    return None
 
 
 def _to_refund(row: RefundRow, rma_no: str) -> Refund:
