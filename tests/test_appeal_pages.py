@@ -17,8 +17,8 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from returnflow.app_context import AppContext
-from returnflow.asgi import create_app
 from returnflow.domain.access import Role
+from tests.support.apps import shared_app
 from tests.support.clock import FakeClock
 from tests.support.staff import post_login
 
@@ -45,14 +45,14 @@ def site(context: AppContext, uploads: Path) -> AppContext:
 def web(site: AppContext, client: TestClient, order_payload: OrderPayload) -> Iterator[TestClient]:
     """A customer's browser (Chinese by default), with order SO-1001 on file."""
     assert client.post("/api/v1/orders", json=order_payload()).status_code == 201
-    with TestClient(create_app(site), follow_redirects=False) as browser:
+    with TestClient(shared_app(site), follow_redirects=False) as browser:
         yield browser
 
 
 @pytest.fixture
 def agent(site: AppContext, tokens: Callable[..., str]) -> Iterator[TestClient]:
     tokens(Role.AGENT, username="li.na")
-    with TestClient(create_app(site), follow_redirects=False) as browser:
+    with TestClient(shared_app(site), follow_redirects=False) as browser:
         assert post_login(browser, "li.na", PASSWORD).status_code == 303
         yield browser
 

@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from returnflow.cli import app
+from tests.support.apps import shared_app
 from tests.test_cli import _env
 
 
@@ -35,11 +36,10 @@ def test_token_scopes_from_the_command_line(
     assert "scope" in bad.output
 
     from returnflow.app_context import AppContext
-    from returnflow.asgi import create_app
     from returnflow.config import Settings
 
     context = AppContext.from_settings(Settings())
-    with TestClient(create_app(context)) as client:
+    with TestClient(shared_app(context)) as client:
         for token, finance in ((system_default, 403), (manager_as_system, 403), (manager, 200)):
             headers = {"Authorization": f"Bearer {token}"}
             assert client.get("/api/v1/returns", headers=headers).status_code == 200

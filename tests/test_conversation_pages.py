@@ -15,9 +15,9 @@ from PIL import Image
 from sqlalchemy import select
 
 from returnflow.app_context import AppContext
-from returnflow.asgi import create_app
 from returnflow.domain.access import Role
 from returnflow.storage.schema import AccessLogRow, OutboxRow
+from tests.support.apps import shared_app
 from tests.support.staff import post_login
 from tests.test_console_pages import PASSWORD
 from tests.test_portal_pages import SECRET, _filed, _open
@@ -47,7 +47,7 @@ def site(
 
 @pytest.fixture
 def web(site: AppContext) -> Iterator[TestClient]:
-    with TestClient(create_app(site), follow_redirects=False) as browser:
+    with TestClient(shared_app(site), follow_redirects=False) as browser:
         yield browser
 
 
@@ -56,7 +56,7 @@ def staff(
 ) -> TestClient:
     name = f"{role.value}-{merchant or 'x'}"
     tokens(role, merchant_id=merchant, username=name)
-    browser = TestClient(create_app(site), follow_redirects=False)
+    browser = TestClient(shared_app(site), follow_redirects=False)
     assert post_login(browser, name, PASSWORD).status_code == 303
     return browser
 

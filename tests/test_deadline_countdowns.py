@@ -12,10 +12,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from returnflow.app_context import AppContext
-from returnflow.asgi import create_app
 from returnflow.domain.access import Role
 from returnflow.payments.sandbox import SandboxGateway
 from returnflow.web.timer_view import time_left
+from tests.support.apps import shared_app
 from tests.support.clock import FakeClock
 from tests.support.refunds import pay_refunds
 from tests.support.staff import post_login
@@ -39,7 +39,7 @@ def order(client: TestClient, order_payload: OrderPayload, context: AppContext) 
 
 
 def _portal(context: AppContext, rma: str, language: str) -> str:
-    with TestClient(create_app(context), follow_redirects=False) as browser:
+    with TestClient(shared_app(context), follow_redirects=False) as browser:
         link = browser.post(
             "/portal/lookup", data={"order_no": "SO-1001", "contact": "xiaoming@example.com"}
         ).headers["location"]
@@ -149,7 +149,7 @@ def test_the_receiving_desk_lists_returns_waiting_for_inspection_with_their_coun
         (2.5, "zh", "已逾期 1 天", "true"),  # three days after receipt
     ):
         clock.advance(days=days)
-        with TestClient(create_app(context), follow_redirects=False) as browser:
+        with TestClient(shared_app(context), follow_redirects=False) as browser:
             browser.cookies.set("lang", language)
             assert post_login(browser, "wang.wu", PASSWORD).status_code == 303
             page = browser.get("/staff/receiving").text

@@ -13,13 +13,13 @@ from fastapi.testclient import TestClient
 from jinja2.ext import babel_extract
 
 from returnflow.app_context import AppContext
-from returnflow.asgi import create_app
 from returnflow.domain.access import Role
 from returnflow.domain.scans import TrackingEvent, TrackingProblem, TrackingStatus
 from returnflow.services import tracking as tracking_service
 from returnflow.web.i18n import LOCALE_DIR
 from returnflow.web.portal_links import PortalAccess, make_token
 from returnflow.web.templating import TEMPLATES
+from tests.support.apps import shared_app
 from tests.support.clock import FakeClock
 from tests.support.shipments import add_shipment
 from tests.test_console_pages import csrf_from, sign_in
@@ -169,7 +169,7 @@ def test_the_portal_request_page_shows_the_parcel_in_both_languages(
     settings = context.settings.model_copy(update={"secret_key": SECRET})
     portal = dataclasses.replace(context, settings=settings)
     token = make_token(SECRET, PortalAccess("SO-1001", "c-1"), clock.now)
-    with TestClient(create_app(portal)) as browser:
+    with TestClient(shared_app(portal)) as browser:
         zh = browser.get(f"/portal/o/{token}/r/{tracked}", headers={"Accept-Language": "zh-CN"})
         en = browser.get(f"/portal/o/{token}/r/{tracked}", headers={"Accept-Language": "en"})
     assert zh.status_code == 200, zh.text[:300]

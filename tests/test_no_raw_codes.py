@@ -21,7 +21,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import String, select, text
 
 from returnflow.app_context import AppContext
-from returnflow.asgi import create_app
 from returnflow.config import Settings
 from returnflow.demo.accounts import create_demo_accounts
 from returnflow.demo.generator import generate
@@ -31,6 +30,7 @@ from returnflow.storage.schema import Base
 from returnflow.storage.scratch import scratch_database
 from returnflow.web.portal_links import PortalAccess, make_token
 from returnflow.web.templating import words
+from tests.support.apps import shared_app
 from tests.support.raw_codes import Finding, findings
 from tests.support.staff import post_login
 
@@ -192,7 +192,7 @@ def market() -> Iterator[Marketplace]:
             ).all()
         # the customer's pages in each state the history holds (one order each)
         per_status = {row[0]: (row[1], row[2], row[3]) for row in reversed(portal)}
-        with TestClient(create_app(context), follow_redirects=False) as client:
+        with TestClient(shared_app(context), follow_redirects=False) as client:
             yield Marketplace(
                 client,
                 {role: PASSWORD for role in PAGES},

@@ -381,7 +381,7 @@ def test_customer_pages_do_not_depend_on_staff_roles(
     context: AppContext, tokens: Callable[..., str]
 ) -> None:
     """Whatever the portal serves is for customers: no staff role is ever refused there."""
-    app = create_app(context)
+    app = shared_app(context)
     portal = sorted(
         (method, path)
         for method, path in all_routes(app)

@@ -14,7 +14,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 from returnflow.app_context import AppContext
-from returnflow.asgi import create_app
 from returnflow.domain.access import Role
 from returnflow.domain.authority import check_authority
 from returnflow.domain.awards import Liable
@@ -33,6 +32,7 @@ from returnflow.web import (
     portal_complaints,
 )
 from tests.api.test_scorecards_api import MARCH, plant
+from tests.support.apps import shared_app
 from tests.support.clock import FakeClock
 from tests.support.liability import filed, pay_award
 from tests.support.refunds import pay_refunds
@@ -163,7 +163,7 @@ def test_the_portal_inbox_pages_with_the_portal_skin(
             at = clock.now + timedelta(minutes=n)
             uow.notices.keep(f"k-{n}", "c-1", "return.approved", f"RMA-{n}", words, at)
         uow.commit(clock.now)
-    with TestClient(create_app(context), follow_redirects=False) as web:
+    with TestClient(shared_app(context), follow_redirects=False) as web:
         data = {"order_no": "SO-1001", "contact": "13800138000"}
         link = web.post("/portal/lookup", data=data).headers["location"]
         first = web.get(f"{link}/messages").text
@@ -313,7 +313,7 @@ def test_the_portal_complaints_page_as_cards(
 ) -> None:
     monkeypatch.setattr(portal_complaints, "CARDS_SIZE", 1)
     assert client.post("/api/v1/orders", json=order_payload()).status_code == 201
-    with TestClient(create_app(context), follow_redirects=False) as web:
+    with TestClient(shared_app(context), follow_redirects=False) as web:
         data = {"order_no": "SO-1001", "contact": "13800138000"}
         link = web.post("/portal/lookup", data=data).headers["location"]
         for text in ("奶瓶有裂纹", "客服没回复"):

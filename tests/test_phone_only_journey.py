@@ -17,11 +17,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from returnflow.app_context import AppContext
-from returnflow.asgi import create_app
 from returnflow.domain.access import Role
 from returnflow.jobs.worker import Worker
 from returnflow.notify.mailer import SmtpMailer
 from returnflow.payments.sandbox import SandboxGateway
+from tests.support.apps import shared_app
 from tests.support.clock import FakeClock
 from tests.support.smtp import SmtpSink
 from tests.support.twilio import (
@@ -95,7 +95,7 @@ def test_a_phone_only_customer_hears_every_step_by_sms_and_in_the_inbox(
     clock: FakeClock,
 ) -> None:
     worker = Worker(phone_context, SmtpMailer(smtp_server.host, smtp_server.port))
-    with TestClient(create_app(phone_context), follow_redirects=False) as client:
+    with TestClient(shared_app(phone_context), follow_redirects=False) as client:
         client.headers["Authorization"] = f"Bearer {tokens(Role.ADMIN, username='root')}"
         assert client.post("/api/v1/orders", json=order_payload(customer=PHONE_ONLY)).status_code
         filed = client.post("/api/v1/returns", json=REQUEST)

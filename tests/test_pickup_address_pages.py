@@ -12,11 +12,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from returnflow.app_context import AppContext
-from returnflow.asgi import create_app
 from returnflow.domain.access import Role
 from returnflow.jobs.worker import Worker
 from returnflow.logistics.carriers import ManualCarrier
 from returnflow.notify.mailer import FileMailer
+from tests.support.apps import shared_app
 from tests.support.booking_carrier import BookingCarrier
 from tests.test_console_pages import sign_in
 from tests.test_shipping_pages import approved_return
@@ -48,7 +48,7 @@ def rma(client: TestClient, order_payload: OrderPayload) -> str:
 @pytest.fixture
 def web(context: AppContext, booking: BookingCarrier) -> Iterator[TestClient]:
     settings = context.settings.model_copy(update={"secret_key": "pickup-pages"})
-    app = create_app(dataclasses.replace(context, settings=settings))
+    app = shared_app(dataclasses.replace(context, settings=settings))
     with TestClient(app, follow_redirects=False) as browser:
         yield browser
 

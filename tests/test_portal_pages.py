@@ -20,13 +20,13 @@ from jinja2.ext import babel_extract
 from PIL import Image
 
 from returnflow.app_context import AppContext
-from returnflow.asgi import create_app
 from returnflow.domain.text import DomainError, Text
 from returnflow.services import portal_returns
 from returnflow.services import returns as return_service
 from returnflow.web.i18n import translations
 from returnflow.web.portal_links import PortalAccess, make_token
 from returnflow.web.templating import TEMPLATES
+from tests.support.apps import shared_app
 from tests.support.clock import FakeClock
 from tests.support.refunds import pay_refunds
 
@@ -61,7 +61,7 @@ def orders(client: TestClient, order_payload: OrderPayload) -> None:
 @pytest.fixture
 def web(portal_context: AppContext, orders: None) -> Iterator[TestClient]:
     """A customer's browser, with two orders on file: no credentials, Chinese by default."""
-    with TestClient(create_app(portal_context), follow_redirects=False) as browser:
+    with TestClient(shared_app(portal_context), follow_redirects=False) as browser:
         yield browser
 
 
@@ -211,7 +211,7 @@ def test_repeated_failures_are_slowed_down(web: TestClient, clock: FakeClock) ->
 
 def test_guessing_across_orders_is_limited_per_address(portal_context: AppContext) -> None:
     limited = portal_context.settings.model_copy(update={"lookup_tries_per_source": 5})
-    app = create_app(dataclasses.replace(portal_context, settings=limited))
+    app = shared_app(dataclasses.replace(portal_context, settings=limited))
     with TestClient(app, follow_redirects=False) as browser:
         for number in range(5):
             assert _lookup(browser, f"SO-GUESS-{number}", "13800138000").status_code == 404

@@ -17,10 +17,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from returnflow.app_context import AppContext
-from returnflow.asgi import create_app
 from returnflow.jobs.outbox import OutboxDispatcher
 from returnflow.log_privacy import redact, safe_error
 from returnflow.storage.schema import CustomerRow, OutboxRow
+from tests.support.apps import shared_app
 
 NAME, PHONE, EMAIL = "王小明", "13800138000", "xiaoming@example.com"
 
@@ -55,7 +55,7 @@ def test_a_portal_visit_leaves_no_link_in_the_logs(
     portal = dataclasses.replace(
         context, settings=context.settings.model_copy(update={"secret_key": "log-test"})
     )
-    with TestClient(create_app(portal), follow_redirects=False) as browser:
+    with TestClient(shared_app(portal), follow_redirects=False) as browser:
         found = browser.post("/portal/lookup", data={"order_no": "SO-1001", "contact": PHONE})
         link = found.headers["location"]
         token = link.removeprefix("/portal/o/").split("/")[0]

@@ -27,6 +27,7 @@ from returnflow.jobs.worker import Worker
 from returnflow.notify.mailer import FileMailer
 from returnflow.services import returner_care
 from returnflow.storage.schema import OutboxRow, ReturnRow
+from tests.support.apps import shared_app
 from tests.support.clock import FakeClock
 from tests.test_console_pages import csrf_from, sign_in
 
@@ -194,13 +195,12 @@ def test_outcome_and_effect(
 def test_permissions_and_masking(
     context: AppContext, tokens: Callable[..., str], clock: FakeClock, planted: None
 ) -> None:
-    from returnflow.asgi import create_app
 
     agent = {"Authorization": f"Bearer {tokens(Role.AGENT, username='agent.wu')}"}
     shop = tokens(Role.MERCHANT, merchant_id="m-babycare", username="m.one")
     merchant = {"Authorization": f"Bearer {shop}"}
     advice = {"reason": "size", "action": "advice", "note": "看看尺码表"}
-    with TestClient(create_app(context)) as c:
+    with TestClient(shared_app(context)) as c:
         assert c.get(CARE, headers=merchant).status_code == 403
         assert c.get(f"{CARE}/c-size", headers=merchant).status_code == 403
         assert c.post(f"{CARE}/c-size/outreach", json=advice, headers=merchant).status_code == 403

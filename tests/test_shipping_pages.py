@@ -14,12 +14,12 @@ from fastapi.testclient import TestClient
 from pypdf import PdfReader
 
 from returnflow.app_context import AppContext
-from returnflow.asgi import create_app
 from returnflow.domain.access import Role
 from returnflow.jobs.worker import Worker
 from returnflow.logistics.carriers import ManualCarrier
 from returnflow.notify.mailer import FileMailer
 from tests.api.test_shipping_api import SHIP_TO
+from tests.support.apps import shared_app
 from tests.support.booking_carrier import BookingCarrier
 from tests.test_console_pages import csrf_from, sign_in
 
@@ -60,7 +60,7 @@ def rma(client: TestClient, order_payload: OrderPayload) -> str:
 
 @pytest.fixture
 def web(portal_context: AppContext) -> Iterator[TestClient]:
-    with TestClient(create_app(portal_context), follow_redirects=False) as browser:
+    with TestClient(shared_app(portal_context), follow_redirects=False) as browser:
         yield browser
 
 

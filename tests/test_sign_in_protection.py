@@ -17,10 +17,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from returnflow.app_context import AppContext
-from returnflow.asgi import create_app
 from returnflow.domain.access import Role
 from returnflow.entrypoints.deps import SESSION_COOKIE
 from returnflow.web.common import LOGIN_CSRF_COOKIE
+from tests.support.apps import shared_app
 from tests.support.clock import FakeClock
 from tests.support.staff import login_csrf, post_login
 
@@ -46,7 +46,7 @@ def _client(
         context = dataclasses.replace(
             context, settings=context.settings.model_copy(update=settings)
         )
-    app = create_app(context)
+    app = shared_app(context)
     return TestClient(app, base_url=base_url, client=peer, follow_redirects=False)
 
 
@@ -70,7 +70,7 @@ def test_a_concurrent_burst_checks_no_more_than_five_passwords(
     burst = 30
     token = login_csrf(_client(context))
     cookie = {LOGIN_CSRF_COOKIE: token}
-    app = create_app(context)
+    app = shared_app(context)
     start = threading.Barrier(burst)
 
     def guess(number: int) -> int:

@@ -16,7 +16,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 from returnflow.app_context import AppContext
-from returnflow.asgi import create_app
 from returnflow.domain.access import Principal, Role
 from returnflow.domain.text import DomainError
 from returnflow.services import accounts, totp, user_admin
@@ -37,7 +36,7 @@ def _browser(context: AppContext, **settings: Any) -> TestClient:
         context = dataclasses.replace(
             context, settings=context.settings.model_copy(update=settings)
         )
-        return TestClient(create_app(context), follow_redirects=False)
+        return TestClient(shared_app(context), follow_redirects=False)
     return TestClient(shared_app(context), follow_redirects=False)
 
 

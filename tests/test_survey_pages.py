@@ -12,8 +12,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from returnflow.app_context import AppContext
-from returnflow.asgi import create_app
 from returnflow.domain.access import Role
+from tests.support.apps import shared_app
 from tests.test_console_pages import sign_in
 from tests.test_portal_pages import SECRET, _alert, _filed, _open
 
@@ -30,7 +30,7 @@ def web(
         update={"upload_dir": str(tmp_path / "uploads"), "secret_key": SECRET}
     )
     portal = dataclasses.replace(context, settings=settings)
-    with TestClient(create_app(portal), follow_redirects=False) as browser:
+    with TestClient(shared_app(portal), follow_redirects=False) as browser:
         yield browser
 
 

@@ -9,6 +9,7 @@ much of it the server took. Timing is measured by benchmarks/bench_body_limit.py
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import anyio
@@ -53,7 +54,10 @@ def _post(app: Any, path: str, stream: Stream, headers: dict[str, str]) -> httpx
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             return await client.post(path, content=stream, headers=headers)
 
-    return anyio.run(go)
+    # in a thread of its own: a browser test that ran earlier in this xdist worker leaves
+    # Playwright's event loop running in the main thread, where anyio.run cannot start one
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(anyio.run, go).result()
 
 
 def _orders(context: AppContext) -> int:

@@ -17,10 +17,10 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from returnflow.app_context import AppContext
-from returnflow.asgi import create_app
 from returnflow.domain.access import Role
 from returnflow.domain.text import DomainError
 from returnflow.services import photo_refs
+from tests.support.apps import shared_app
 from tests.support.staff import post_login
 
 OrderPayload = Callable[..., dict[str, Any]]
@@ -87,7 +87,7 @@ def test_it_cannot_be_copied_onto_another_merchants_request(
 def _console(site: AppContext, tokens: Tokens, role: Role, merchant: str | None = None) -> Any:
     name = f"{role.value}-{merchant or 'x'}"
     tokens(role, merchant_id=merchant, username=name)
-    browser = TestClient(create_app(dataclasses.replace(site)), follow_redirects=False)
+    browser = TestClient(shared_app(dataclasses.replace(site)), follow_redirects=False)
     assert post_login(browser, name, PASSWORD).status_code == 303
     return browser
 

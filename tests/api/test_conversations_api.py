@@ -16,10 +16,10 @@ from PIL import Image
 from sqlalchemy import select
 
 from returnflow.app_context import AppContext
-from returnflow.asgi import create_app
 from returnflow.domain.access import Role
 from returnflow.entrypoints.limits import _MESSAGE, _base64
 from returnflow.storage.schema import OutboxRow
+from tests.support.apps import shared_app
 
 OrderPayload = Callable[..., dict[str, Any]]
 
@@ -39,7 +39,7 @@ def api(
     context: AppContext, tokens: Callable[..., str], order_payload: OrderPayload, tmp_path: Path
 ) -> Iterator[TestClient]:
     settings = context.settings.model_copy(update={"upload_dir": str(tmp_path / "uploads")})
-    with TestClient(create_app(dataclasses.replace(context, settings=settings))) as client:
+    with TestClient(shared_app(dataclasses.replace(context, settings=settings))) as client:
         client.headers["Authorization"] = f"Bearer {tokens(Role.ADMIN, username='root')}"
         assert client.post("/api/v1/orders", json=order_payload()).status_code == 201
         yield client

@@ -9,7 +9,7 @@ Deterministic by default, so CI never fails at random (issue 9: an OverflowError
 one run in many): Hypothesis derives its examples from the test itself and keeps no
 example database. `RETURNFLOW_FUZZ_RANDOM=1` fuzzes at random (and saves what it finds),
 `RETURNFLOW_FUZZ_SEED=n` replays one random run, `RETURNFLOW_FUZZ_EXAMPLES=n` changes how
-many cases each operation gets (12, for the suite's ten minutes; benchmarks/README.md
+many cases each operation gets (8, for the suite's ten minutes; benchmarks/README.md
 shows a long random run). The number of cases run is printed at the end of the session
 (tests/conftest.py).
 
@@ -44,7 +44,7 @@ from tests.support.clock import FakeClock
 # not again whenever xdist hands a worker the other database's operations
 pytestmark = pytest.mark.xdist_group("openapi_fuzz")
 
-EXAMPLES = int(os.environ.get("RETURNFLOW_FUZZ_EXAMPLES", "12"))
+EXAMPLES = int(os.environ.get("RETURNFLOW_FUZZ_EXAMPLES", "8"))
 SEED = os.environ.get("RETURNFLOW_FUZZ_SEED", "")
 RANDOM = os.environ.get("RETURNFLOW_FUZZ_RANDOM", "") not in ("", "0") or bool(SEED)
 

@@ -18,6 +18,7 @@ from returnflow.asgi import create_app
 from returnflow.domain.access import ROLE_PERMISSIONS, Permission, Role
 from returnflow.services import accounts
 from returnflow.storage.schema import AccessLogRow
+from tests.support.apps import shared_app
 
 P = Permission
 RULES: dict[tuple[str, str], Permission | None] = {
@@ -272,7 +273,7 @@ def test_each_role_gets_exactly_its_permissions(
 ) -> None:
     token = tokens(role, merchant_id="m-babycare" if role is Role.MERCHANT else None)
     held = ROLE_PERMISSIONS[role]
-    with TestClient(create_app(context)) as client:
+    with TestClient(shared_app(context)) as client:
         for (method, path), permission in RULES.items():
             url = path.replace("{order_no}", "SO-X").replace("{rma_no}", "RMA-X")
             response = client.request(
@@ -286,7 +287,7 @@ def test_each_role_gets_exactly_its_permissions(
 
 
 def test_no_or_bad_token_is_401(context: AppContext) -> None:
-    with TestClient(create_app(context)) as client:
+    with TestClient(shared_app(context)) as client:
         for (method, path), permission in RULES.items():
             if permission is None:
                 continue
@@ -358,7 +359,7 @@ def test_session_cookie_writes_need_the_csrf_token(
         assert accounts.sign_in(uow, "nobody", "correct horse battery", now) is None
         uow.commit(now)
     assert signed is not None
-    with TestClient(create_app(context)) as client:
+    with TestClient(shared_app(context)) as client:
         client.cookies.set("rf_session", signed.token)
         assert client.get("/api/v1/returns").status_code == 200
         refused = client.post("/api/v1/orders", json=order_payload())

@@ -19,6 +19,7 @@ from returnflow.domain.access import Role
 from returnflow.domain.monitors import Indicator, Reading, Scope, baseline_of
 from returnflow.services import incidents as incident_service
 from returnflow.services import monitors as monitor_service
+from tests.support.apps import shared_app
 from tests.support.clock import FakeClock
 
 OrderPayload = Callable[..., dict[str, Any]]
@@ -111,12 +112,11 @@ def test_bad_input_is_problem_json(client: TestClient, tokens: Callable[..., str
 
 
 def test_who_may_read_and_edit(context: AppContext, tokens: Callable[..., str]) -> None:
-    from returnflow.asgi import create_app
 
     agent = tokens(Role.AGENT, username="agent.wu")
     merchant = tokens(Role.MERCHANT, merchant_id="m-babycare", username="m.owner")
     manager = tokens(Role.MANAGER, username="mgr.zhao")
-    with TestClient(create_app(context)) as c:
+    with TestClient(shared_app(context)) as c:
         as_ = {
             name: {"Authorization": f"Bearer {t}"}
             for name, t in [("agent", agent), ("merchant", merchant), ("manager", manager)]

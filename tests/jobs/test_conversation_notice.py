@@ -11,10 +11,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from returnflow.app_context import AppContext
-from returnflow.asgi import create_app
 from returnflow.domain.access import Role
 from returnflow.jobs.worker import Worker
 from returnflow.notify.mailer import SmtpMailer
+from tests.support.apps import shared_app
 from tests.support.clock import FakeClock
 from tests.support.smtp import SmtpSink
 from tests.support.twilio import (
@@ -39,7 +39,7 @@ def test_an_agents_message_reaches_a_phone_only_customer_once(
     clock: FakeClock,
 ) -> None:
     worker = Worker(sms_context, SmtpMailer(smtp_server.host, smtp_server.port))
-    with TestClient(create_app(sms_context)) as client:
+    with TestClient(shared_app(sms_context)) as client:
         client.headers["Authorization"] = f"Bearer {tokens(Role.ADMIN, username='root')}"
         assert (
             client.post("/api/v1/orders", json=order_payload(customer=PHONE_ONLY)).status_code

@@ -12,11 +12,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from returnflow.app_context import AppContext
-from returnflow.asgi import create_app
 from returnflow.domain.access import Role
 from returnflow.jobs.complaints import ComplaintJobs
 from returnflow.jobs.tracking import TrackingJobs
 from returnflow.notify.mailer import FileMailer
+from tests.support.apps import shared_app
 from tests.support.clock import FakeClock
 from tests.support.twilio import (
     PHONE,
@@ -37,7 +37,7 @@ def sms_context(
     order_payload: OrderPayload,
 ) -> AppContext:
     found = texting(context, twilio)
-    with TestClient(create_app(found)) as client:
+    with TestClient(shared_app(found)) as client:
         client.headers["Authorization"] = f"Bearer {tokens(Role.ADMIN, username='root')}"
         assert client.post("/api/v1/orders", json=order_payload(customer=PHONE_ONLY)).status_code
     return found
@@ -103,7 +103,7 @@ def test_the_complaint_invitation_reaches_a_phone_only_customer_by_sms_and_inbox
 def test_a_phone_only_request_puts_its_customer_on_the_tracking_notice(
     sms_context: AppContext, clock: FakeClock, tokens: Callable[..., str]
 ) -> None:
-    with TestClient(create_app(sms_context)) as client:
+    with TestClient(shared_app(sms_context)) as client:
         client.headers["Authorization"] = f"Bearer {tokens(Role.ADMIN, username='root2')}"
         rma = client.post("/api/v1/returns", json=REFUND_REQUEST).json()["rma_no"]
     with sms_context.uow() as uow:

@@ -13,7 +13,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 from returnflow.app_context import AppContext
-from returnflow.asgi import create_app
 from returnflow.domain.access import Role
 from returnflow.domain.notices import EMAIL, SMS, channels_for
 from returnflow.domain.text import Text
@@ -21,6 +20,7 @@ from returnflow.jobs.notices import NoticeJobs, notice_key
 from returnflow.jobs.worker import Worker
 from returnflow.notify.mailer import FileMailer, SmtpMailer
 from returnflow.notify.sms import SmsError, SmsThrottled, TwilioSms
+from tests.support.apps import shared_app
 from tests.support.clock import FakeClock
 from tests.support.smtp import SmtpSink
 from tests.support.twilio import (
@@ -111,7 +111,7 @@ def test_phone_only_customer_gets_the_rma_by_sms_once_even_when_retried(
     smtp_server: SmtpSink,
     clock: FakeClock,
 ) -> None:
-    with TestClient(create_app(sms_context)) as client:
+    with TestClient(shared_app(sms_context)) as client:
         client.headers["Authorization"] = f"Bearer {tokens(Role.ADMIN, username='root')}"
         rma = _file(client, order_payload)
     twilio.throttle = 1
@@ -138,7 +138,7 @@ def test_a_retry_never_repeats_a_channel_already_sent(
     smtp_server: SmtpSink,
     clock: FakeClock,
 ) -> None:
-    with TestClient(create_app(sms_context)) as client:
+    with TestClient(shared_app(sms_context)) as client:
         client.headers["Authorization"] = f"Bearer {tokens(Role.ADMIN, username='root')}"
         rma = _file(client, order_payload, email="zhao@example.com")
     with sms_context.uow() as uow:
@@ -183,7 +183,7 @@ def test_inbox_in_the_portal_and_the_api_in_both_languages(
     order_payload: OrderPayload,
     smtp_server: SmtpSink,
 ) -> None:
-    with TestClient(create_app(sms_context), follow_redirects=False) as client:
+    with TestClient(shared_app(sms_context), follow_redirects=False) as client:
         client.headers["Authorization"] = f"Bearer {tokens(Role.ADMIN, username='root')}"
         rma = _file(client, order_payload)
         Worker(sms_context, SmtpMailer(smtp_server.host, smtp_server.port)).tick()
@@ -215,6 +215,6 @@ def test_inbox_in_the_portal_and_the_api_in_both_languages(
 def test_messages_api_needs_the_export_permission(
     context: AppContext, tokens: Callable[..., str]
 ) -> None:
-    with TestClient(create_app(context)) as client:
+    with TestClient(shared_app(context)) as client:
         client.headers["Authorization"] = f"Bearer {tokens(Role.WAREHOUSE)}"
         assert client.get("/api/v1/customers/c-1/messages").status_code == 403

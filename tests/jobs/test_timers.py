@@ -12,13 +12,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from returnflow.app_context import AppContext
-from returnflow.asgi import create_app
 from returnflow.domain.access import Role
 from returnflow.jobs.worker import Worker
 from returnflow.notify.mailer import FileMailer
 from returnflow.payments.sandbox import SandboxGateway
 from returnflow.services.timers import INSPECTION_TIMEOUT_NOTE, OVERDUE_TOPIC, REVIEW_TIMEOUT_NOTE
 from returnflow.storage.schema import OutboxRow
+from tests.support.apps import shared_app
 from tests.support.clock import FakeClock
 from tests.support.staff import post_login
 
@@ -114,7 +114,7 @@ def test_the_staff_request_page_counts_down_to_the_inspection_deadline(
     tokens(Role.WAREHOUSE, username="wang.wu")
     for days, overdue in ((0.0, "false"), (2.0, "true")):
         clock.advance(days=days)  # signed in afresh: a session does not last two days
-        with TestClient(create_app(context), follow_redirects=False) as browser:
+        with TestClient(shared_app(context), follow_redirects=False) as browser:
             browser.cookies.set("lang", language)
             assert post_login(browser, "wang.wu", PASSWORD).status_code == 303
             page = browser.get(f"/staff/returns/{rma}").text

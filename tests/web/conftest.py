@@ -18,8 +18,8 @@ import uvicorn
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from returnflow.app_context import AppContext
-from returnflow.asgi import create_app
 from returnflow.storage.scratch import scratch_database
+from tests.support.apps import shared_app
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -48,10 +48,12 @@ def _free_port() -> int:
 
 @pytest.fixture
 def live_server(context: AppContext) -> Iterator[str]:
-    """The whole app on http://127.0.0.1:<port>, stopped after the test."""
+    """The whole app on http://127.0.0.1:<port>, stopped after the test: the process's
+    one app for this database (tests/support/apps.py), on this test's context, which the
+    test's API `client` shares."""
     port = _free_port()
     server = uvicorn.Server(
-        uvicorn.Config(create_app(context), host="127.0.0.1", port=port, log_level="warning")
+        uvicorn.Config(shared_app(context), host="127.0.0.1", port=port, log_level="warning")
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
