@@ -62,6 +62,20 @@ from returnflow.storage.schema import OutboxRow, RefundRow
 from returnflow.storage.scratch import scratch_database
 
 
+def sandbox_context(url: str) -> tuple[Settings, AppContext]:
+    """Refunds asked for by hand (no automatic or instant ones) and paid at once by the
+    sandbox gateway: what the refund benchmarks time, and nothing else."""
+    settings = Settings(
+        database_url=url,
+        payment_gateway="sandbox",
+        refund_auto_request=False,
+        instant_refund_enabled=False,
+    )
+    context = AppContext.from_settings(settings)
+    context.gateway = SandboxGateway(context.clock, settle_after=timedelta(0))
+    return settings, context
+
+
 def inspected_returns(context: AppContext, count: int, now: datetime) -> list[str]:
     """N refund requests walked to INSPECTED (passed) through the API."""
     with setup_client(context, create_app(context)) as client:
@@ -166,14 +180,7 @@ def benchmark(args: argparse.Namespace) -> None:
         tempfile.TemporaryDirectory(prefix="rf_bench_mail_") as mail,
         pgbench.yardstick(args.pgbench_seconds) as stick,
     ):
-        settings = Settings(
-            database_url=url,
-            payment_gateway="sandbox",
-            refund_auto_request=False,
-            instant_refund_enabled=False,
-        )
-        context = AppContext.from_settings(settings)
-        context.gateway = SandboxGateway(context.clock, settle_after=timedelta(0))
+        settings, context = sandbox_context(url)
         try:
             rmas = inspected_returns(context, args.refunds, datetime.now(UTC))
             print(f"setup: {len(rmas):,} inspected requests, {time.monotonic() - started:.1f} s")

@@ -29,7 +29,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench_refunds import inspected_returns
+from bench_refunds import inspected_returns, sandbox_context
 from machine import busy_note, revision
 from sqlalchemy import event
 
@@ -38,7 +38,6 @@ from returnflow.config import Settings
 from returnflow.jobs.outbox import OutboxDispatcher
 from returnflow.jobs.worker import Worker
 from returnflow.notify.mailer import FileMailer
-from returnflow.payments.sandbox import SandboxGateway
 from returnflow.services import refunds as refund_service
 from returnflow.storage.scratch import scratch_database
 
@@ -103,14 +102,7 @@ def main() -> None:
         scratch_database(args.database) as url,
         tempfile.TemporaryDirectory(prefix="rf_trace_mail_") as mail,
     ):
-        settings = Settings(
-            database_url=url,
-            payment_gateway="sandbox",
-            refund_auto_request=False,
-            instant_refund_enabled=False,
-        )
-        context = AppContext.from_settings(settings)
-        context.gateway = SandboxGateway(context.clock, settle_after=timedelta(0))
+        settings, context = sandbox_context(url)
         try:
             rmas = inspected_returns(context, args.requests, datetime.now(UTC))
             trace(context, settings, rmas, args.profile)

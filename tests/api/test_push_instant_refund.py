@@ -26,12 +26,12 @@ from returnflow.notify.mailer import FileMailer
 from returnflow.payments.sandbox import SandboxGateway
 from returnflow.services.tracking import PICKED_UP_TOPIC
 from returnflow.storage.schema import OutboxRow, RefundRow
-from tests.support.carrier_double import SignedPushCarrier, scan
+from tests.support.carrier_double import SignedPushCarrier, push_signed, scan
 from tests.support.clock import FakeClock
+from tests.support.pickups import approved_rma
 from tests.support.refunds import pay_refunds
 from tests.support.shipments import add_shipment
 
-WEBHOOK = "/api/v1/carriers/fastex/webhook"
 REQUEST = {
     "order_no": "SO-1001",
     "type": "refund",
@@ -51,10 +51,7 @@ def carrier(context: AppContext, clock: FakeClock) -> SignedPushCarrier:
 
 @pytest.fixture
 def rma(client: TestClient, order_payload: Callable[..., dict[str, Any]]) -> str:
-    client.post("/api/v1/orders", json=order_payload())
-    created = client.post("/api/v1/returns", json=REQUEST).json()
-    assert created["status"] == "approved"
-    return str(created["rma_no"])
+    return approved_rma(client, order_payload, REQUEST)
 
 
 def _push_first_scan(
@@ -62,8 +59,8 @@ def _push_first_scan(
 ) -> None:
     add_shipment(context, rma, clock.now)
     clock.advance(hours=2)
-    body = carrier.body(scan(clock.now - timedelta(hours=1), "accepted", "揽收"))
-    assert client.post(WEBHOOK, content=body, headers=carrier.sign(body)).status_code == 200
+    pushed = push_signed(client, carrier, scan(clock.now - timedelta(hours=1), "accepted", "揽收"))
+    assert pushed.status_code == 200
 
 
 def _deliver_again(context: AppContext) -> None:

@@ -24,11 +24,11 @@ from sqlalchemy import event, func, select
 
 from returnflow.app_context import AppContext
 from returnflow.storage.schema import OutboxRow, RefundRow, TrackingEventRow
-from tests.support.carrier_double import SignedPushCarrier, scan
+from tests.support.carrier_double import SignedPushCarrier, push_signed, scan
 from tests.support.clock import FakeClock
+from tests.support.pickups import approved_rma
 from tests.support.shipments import add_shipment, shipment_status
 
-WEBHOOK = "/api/v1/carriers/fastex/webhook"
 REQUEST = {
     "order_no": "SO-1001",
     "type": "refund",
@@ -65,15 +65,11 @@ def carrier(context: AppContext, clock: FakeClock) -> SignedPushCarrier:
 
 @pytest.fixture
 def rma(client: TestClient, order_payload: Callable[..., dict[str, Any]]) -> str:
-    client.post("/api/v1/orders", json=order_payload())
-    created = client.post("/api/v1/returns", json=REQUEST).json()
-    assert created["status"] == "approved"
-    return str(created["rma_no"])
+    return approved_rma(client, order_payload, REQUEST)
 
 
 def _push(client: TestClient, carrier: SignedPushCarrier, *events: dict[str, Any]) -> None:
-    body = carrier.body(*events)
-    answer = client.post(WEBHOOK, content=body, headers=carrier.sign(body))
+    answer = push_signed(client, carrier, *events)
     assert answer.status_code == 200, answer.text
 
 

@@ -22,9 +22,9 @@ from returnflow.domain.access import Role
 from returnflow.domain.scans import TrackingEvent, TrackingStatus
 from returnflow.services import tracking as tracking_service
 from returnflow.storage.schema import OutboxRow, TrackingEventRow
-from tests.support.carrier_double import SignedPushCarrier, scan
+from tests.support.carrier_double import SignedPushCarrier, push_signed, scan
 from tests.support.clock import FakeClock
-from tests.support.pickups import deliver_outbox
+from tests.support.pickups import approved_rma, deliver_outbox
 from tests.support.shipments import add_shipment, shipment_status
 
 WEBHOOK = "/api/v1/carriers/fastex/webhook"
@@ -44,15 +44,11 @@ def carrier(context: AppContext, clock: FakeClock) -> SignedPushCarrier:
 
 @pytest.fixture
 def rma(client: TestClient, order_payload: Callable[..., dict[str, Any]]) -> str:
-    client.post("/api/v1/orders", json=order_payload())
-    created = client.post("/api/v1/returns", json=REQUEST).json()
-    assert created["status"] == "approved"
-    return str(created["rma_no"])
+    return approved_rma(client, order_payload, REQUEST)
 
 
 def _push(client: TestClient, carrier: SignedPushCarrier, *events: dict[str, Any]) -> Any:
-    body = carrier.body(*events)
-    return client.post(WEBHOOK, content=body, headers=carrier.sign(body))
+    return push_signed(client, carrier, *events)
 
 
 def _stored(context: AppContext) -> int:

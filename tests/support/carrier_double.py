@@ -9,6 +9,7 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from returnflow.domain.scans import TrackingEvent, TrackingProblem, TrackingStatus
 from returnflow.domain.text import Text
@@ -109,3 +110,9 @@ class SignedPushCarrier:
     def fetch_tracking(self, waybill_no: str) -> list[TrackingEvent]:
         self.fetched.append(waybill_no)
         return list(self.feed.get(waybill_no, []))
+
+
+def push_signed(client: Any, carrier: SignedPushCarrier, *events: dict[str, Any]) -> Any:
+    """The carrier's push of `events` to its webhook, signed as the carrier signs it."""
+    body = carrier.body(*events)
+    return client.post("/api/v1/carriers/fastex/webhook", content=body, headers=carrier.sign(body))

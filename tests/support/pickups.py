@@ -10,7 +10,9 @@ real worker's dispatcher and consumers, without the sweeps of a whole tick.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from returnflow.app_context import AppContext
 from returnflow.jobs.outbox import DispatchReport
@@ -22,3 +24,13 @@ def deliver_outbox(context: AppContext, mailer: Mailer | None = None) -> Dispatc
     """One outbox round of a real worker: what the pushes left for it is done."""
     worker = Worker(context, mailer or FileMailer(Path(tempfile.mkdtemp())))
     return worker.dispatcher.run_once(context.clock())
+
+
+def approved_rma(
+    client: Any, order_payload: Callable[..., dict[str, Any]], request: dict[str, Any]
+) -> str:
+    """Order SO-1001 imported and `request` filed on it, approved at once: its RMA number."""
+    client.post("/api/v1/orders", json=order_payload())
+    created = client.post("/api/v1/returns", json=request).json()
+    assert created["status"] == "approved"
+    return str(created["rma_no"])

@@ -100,16 +100,7 @@ class ReturnRepository(TrackingRepository[str, ReturnRequest, ReturnRow]):
                     select(ReturnRow.id).where(ReturnRow.rma_no == rma_no).with_for_update()
                 )
             return known
-        query = (
-            select(ReturnRow)
-            .where(ReturnRow.rma_no == rma_no)
-            .options(
-                selectinload(ReturnRow.lines),
-                selectinload(ReturnRow.history),
-                selectinload(ReturnRow.refund),
-            )
-        )
-        row = one_row(self.session, query, for_update=for_update)
+        row = one_row(self.session, _whole(rma_no), for_update=for_update)
         return None if row is None else self._map.remember(rma_no, request_from_row(row), row)
 
     def forget(self, rma_no: str) -> None:
@@ -145,16 +136,7 @@ class ReturnRepository(TrackingRepository[str, ReturnRequest, ReturnRow]):
                 continue
             batch.flush(self.session)
             del self._fresh[rma_no]
-            query = (
-                select(ReturnRow)
-                .where(ReturnRow.rma_no == rma_no)
-                .options(
-                    selectinload(ReturnRow.lines),
-                    selectinload(ReturnRow.history),
-                    selectinload(ReturnRow.refund),
-                )
-            )
-            self._map.remember(rma_no, fresh.request, self.session.scalars(query).one())
+            self._map.remember(rma_no, fresh.request, self.session.scalars(_whole(rma_no)).one())
 
     def history_for_order(self, order_no: str, *, exclude: str | None = None) -> OrderHistory:
         """What live requests on an order already hold, line by line."""
@@ -218,4 +200,17 @@ def _written(request: ReturnRequest) -> tuple[Any, ...]:
         request.rating,
         request.refund,
         len(request.history),
+    )
+
+
+def _whole(rma_no: str) -> Any:
+    """One request's row with its lines, history and refund: all an aggregate is built from."""
+    return (
+        select(ReturnRow)
+        .where(ReturnRow.rma_no == rma_no)
+        .options(
+            selectinload(ReturnRow.lines),
+            selectinload(ReturnRow.history),
+            selectinload(ReturnRow.refund),
+        )
     )
