@@ -120,6 +120,16 @@ def test_a_keyed_filing_costs_at_most_the_pinned_statements(
     assert not any(s.startswith("INSERT INTO returns") for s in replayed["statements"])
 
 
+def test_reading_a_request_takes_one_connection(filer: TestClient, context: AppContext) -> None:
+    """GET reads the caller and the request in one unit of work (`api/roles.ViewerWork`),
+    as a filing does: one pool connection, not one for the token and one for the read."""
+    rma_no = filer.get("/api/v1/returns", params={"page_size": 1}).json()["items"][0]["rma_no"]
+    with counting(context) as seen:
+        answer = filer.get(f"/api/v1/returns/{rma_no}")
+    assert answer.status_code == 200
+    assert len(seen["checkouts"]) <= CHECKOUTS, "\n".join(seen["statements"])
+
+
 def test_the_batched_filing_stores_every_row(filer: TestClient, context: AppContext) -> None:
     """What goes in the one statement is all there after the commit, as the ORM wrote it."""
     answer = filer.post("/api/v1/returns", json=_filing("SO-2"), headers={"Idempotency-Key": "k2"})

@@ -11,7 +11,7 @@ from starlette.responses import JSONResponse
 
 from returnflow.api import risk as risk_api
 from returnflow.api import schemas, views
-from returnflow.api.roles import FilerWork, Inspector, Reviewer, Shipper, Viewer
+from returnflow.api.roles import FilerWork, Inspector, Reviewer, Shipper, Viewer, ViewerWork
 from returnflow.app_context import AppContext
 from returnflow.domain.access import Permission, Principal
 from returnflow.domain.lifecycle import Action, Status
@@ -130,13 +130,17 @@ def get_return(
     rma_no: str,
     context: Context,
     language: Language,
-    principal: Viewer,
+    work: ViewerWork,
 ) -> schemas.ReturnOut:
+    principal = work.principal
+
     def read(uow: UnitOfWork, now: datetime) -> schemas.ReturnOut:
         request = return_service.get_return(uow, rma_no, merchant_scope=principal.merchant_scope)
         return _render(uow, request, principal, language, now)
 
-    return perform(context, read)  # committed: an unmasked look is logged
+    # in the unit of work the caller was read in (one connection); committed: an unmasked
+    # look is logged
+    return perform_in(context, work.uow, read)
 
 
 def _render(

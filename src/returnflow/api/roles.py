@@ -20,6 +20,8 @@ from returnflow.entrypoints.deps import Allowed, AllowedWork, Work
 Feeder = Annotated[Principal, Depends(Allowed(P.ORDERS_IMPORT))]
 OrderViewer = Annotated[Principal, Depends(Allowed(P.ORDERS_VIEW))]
 Viewer = Annotated[Principal, Depends(Allowed(P.RETURNS_VIEW))]
+# the caller read in the unit of work the route's read then uses: one pool connection
+ViewerWork = Annotated[Work, Depends(AllowedWork(P.RETURNS_VIEW), scope="function")]
 Filer = Annotated[Principal, Depends(Allowed(P.RETURNS_FILE))]
 # the same permission, its unit of work kept open for the route (filing: one connection)
 FilerWork = Annotated[Work, Depends(AllowedWork(P.RETURNS_FILE), scope="function")]
