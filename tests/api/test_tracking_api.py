@@ -47,10 +47,6 @@ def rma(client: TestClient, order_payload: Callable[..., dict[str, Any]]) -> str
     return approved_rma(client, order_payload, REQUEST)
 
 
-def _push(client: TestClient, carrier: SignedPushCarrier, *events: dict[str, Any]) -> Any:
-    return push_signed(client, carrier, *events)
-
-
 def _stored(context: AppContext) -> int:
     with context.session_factory() as session:
         return int(session.scalar(select(func.count()).select_from(TrackingEventRow)) or 0)
@@ -61,7 +57,9 @@ def test_a_valid_push_ships_the_approved_request(
 ) -> None:
     shipment = add_shipment(context, rma, clock.now)
     clock.advance(hours=3)
-    response = _push(client, carrier, scan(clock.now - timedelta(hours=1), "accepted", "揽收"))
+    response = push_signed(
+        client, carrier, scan(clock.now - timedelta(hours=1), "accepted", "揽收")
+    )
     assert response.status_code == 200
     assert response.json() == {"result": True, "returnCode": "200"}
     # the push answers once the scan and the parcel's state are stored (issue 11)
@@ -109,9 +107,9 @@ def test_a_duplicate_push_changes_nothing(
 ) -> None:
     add_shipment(context, rma, clock.now)
     events = [scan(clock.now, "accepted"), scan(clock.now + timedelta(hours=2), "in_transit")]
-    assert _push(client, carrier, *events).status_code == 200
+    assert push_signed(client, carrier, *events).status_code == 200
     deliver_outbox(context)
-    assert _push(client, carrier, *reversed(events)).status_code == 200
+    assert push_signed(client, carrier, *reversed(events)).status_code == 200
     deliver_outbox(context)
     assert _stored(context) == 2
     timeline = client.get(f"/api/v1/returns/{rma}").json()["timeline"]
@@ -123,10 +121,10 @@ def test_out_of_order_pushes_keep_delivered(
 ) -> None:
     shipment = add_shipment(context, rma, clock.now)
     t = clock.now
-    _push(client, carrier, scan(t + timedelta(hours=30), "delivered", "签收"))
+    push_signed(client, carrier, scan(t + timedelta(hours=30), "delivered", "签收"))
     assert shipment_status(context, shipment) == "delivered"
-    _push(client, carrier, scan(t + timedelta(hours=5), "in_transit", "转运"))
-    _push(client, carrier, scan(t + timedelta(hours=1), "accepted", "揽收"))
+    push_signed(client, carrier, scan(t + timedelta(hours=5), "in_transit", "转运"))
+    push_signed(client, carrier, scan(t + timedelta(hours=1), "accepted", "揽收"))
     deliver_outbox(context)
     assert shipment_status(context, shipment) == "delivered"
     tracking = client.get(f"/api/v1/returns/{rma}/tracking").json()
@@ -138,7 +136,7 @@ def test_out_of_order_pushes_keep_delivered(
 def test_an_unknown_waybill_is_acknowledged_and_parked_until_its_shipment_appears(
     client: TestClient, context: AppContext, carrier: SignedPushCarrier, rma: str, clock: FakeClock
 ) -> None:
-    response = _push(client, carrier, scan(clock.now, "accepted", waybill_no="FX-LATER"))
+    response = push_signed(client, carrier, scan(clock.now, "accepted", waybill_no="FX-LATER"))
     assert response.status_code == 200
     with context.session_factory() as session:
         parked = session.scalars(select(TrackingEventRow)).all()
@@ -209,8 +207,8 @@ def test_a_damage_push_opens_one_task_with_alert_and_notice(
 ) -> None:
     add_shipment(context, rma, clock.now)
     damaged = scan(clock.now, "exception", "外箱破损", "上海", problem="damaged")
-    _push(client, carrier, scan(clock.now - timedelta(hours=1), "accepted"), damaged)
-    _push(client, carrier, damaged)
+    push_signed(client, carrier, scan(clock.now - timedelta(hours=1), "accepted"), damaged)
+    push_signed(client, carrier, damaged)
     items = client.get("/api/v1/logistics/exceptions").json()["items"]
     assert [(i["rma_no"], i["kind"]) for i in items] == [(rma, "damaged")]
     assert "外箱破损" in items[0]["detail"]["zh"]

@@ -27,6 +27,7 @@ from returnflow.jobs.worker import Worker
 from returnflow.notify.mailer import SmtpMailer
 from returnflow.storage.schema import OutboxRow
 from tests.support.clock import FakeClock
+from tests.support.outbox_rows import put, row
 from tests.support.services import ensure_rabbitmq, ensure_redis
 from tests.support.smtp import SmtpSink
 
@@ -118,21 +119,6 @@ def relay(request: pytest.FixtureRequest, context: AppContext) -> Iterator[Relay
     yield build
     for one in made:
         _drop(one)
-
-
-def put(context: AppContext, topic: str, payload: dict[str, Any]) -> int:
-    now = context.clock()
-    with context.uow(publish=False) as uow:
-        uow.outbox.put(topic, payload, now)
-        uow.commit(now)
-        return uow.outbox.newest_id()
-
-
-def row(context: AppContext, message_id: int) -> OutboxRow:
-    with context.session_factory() as session:
-        found = session.get(OutboxRow, message_id)
-        assert found is not None
-        return found
 
 
 def handled(caplog: pytest.LogCaptureFixture) -> list[str]:

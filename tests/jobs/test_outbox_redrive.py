@@ -21,6 +21,7 @@ from returnflow.jobs.outbox import OutboxDispatcher
 from returnflow.storage.schema import OutboxRow
 from tests.jobs.test_broker import Outside as Flaky
 from tests.jobs.test_broker import Relay, dead_letters, relay, wait_for
+from tests.support.outbox_rows import put, row
 
 __all__ = ["relay"]  # the broker fixture (RabbitMQ and Redis), used below
 
@@ -44,21 +45,6 @@ class Outside:
 def cli(context: AppContext, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
     monkeypatch.setenv("RETURNFLOW_DATABASE_URL", context.settings.database_url)
     return CliRunner()
-
-
-def put(context: AppContext, topic: str, payload: dict[str, Any]) -> int:
-    now = context.clock()
-    with context.uow(publish=False) as uow:
-        uow.outbox.put(topic, payload, now)
-        uow.commit(now)
-        return uow.outbox.newest_id()
-
-
-def row(context: AppContext, message_id: int) -> OutboxRow:
-    with context.session_factory() as session:
-        found = session.get(OutboxRow, message_id)
-        assert found is not None
-        return found
 
 
 def fail_for_good(context: AppContext, dispatcher: OutboxDispatcher) -> None:
