@@ -197,7 +197,7 @@ def test_the_table_says_what_follows_what(context: AppContext) -> None:
         "return.reissued": ["complete_request"],
         "return.completed": ["invite_after_completion"],
         # issue 13: staff and merchants hear in their console (and merchants by mail)
-        "return.created": ["notify_staff"],
+        # (a new request's merchant is told in the filing's transaction: services/returns.py)
         "dispute.opened": ["notify_staff"],
         "complaint.filed": ["notify_staff"],
         "complaint.breached": ["notify_staff"],

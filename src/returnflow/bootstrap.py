@@ -96,7 +96,7 @@ EVENT_HANDLERS: Mapping[str, Sequence[Follower]] = {
     # the customer is invited to the satisfaction survey (R7.2, seed 001 §7.1.3)
     "return.completed": [plain(surveys.invite_after_completion)],
     # staff and merchants hear in their console (and merchants by mail) (issue 13)
-    "return.created": [plain(notify_staff)],  # the merchant: a new request
+    # (a new request's merchant is told in the filing's own transaction: services/returns.py)
     "dispute.opened": [plain(notify_staff)],  # the merchant: a dispute on its request
     "complaint.filed": [plain(notify_staff)],  # the merchant: a complaint about it
     "complaint.breached": [plain(notify_staff)],  # managers

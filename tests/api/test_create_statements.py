@@ -3,21 +3,25 @@
 `POST /api/v1/returns` on PostgreSQL, counted by SQLAlchemy's engine events the way
 benchmarks/bench_api.py counts them: every statement sent (`before_cursor_execute`),
 every connection taken from the pool (`checkout`, each also a pre-ping round trip).
-The message bus's follow-on (the merchant's notification of a new request) runs inside
-the request and is counted too. A filing on a customer's first day of the platform's
+Anything the message bus would run after the commit runs inside the request and is
+counted too. A filing on a customer's first day of the platform's
 risk baseline counts the baseline once, so the pinned filing is the day's second.
 
 Before issue 11: 23 statements and 3 checkouts without a key, 27 and 3 with one; then
-15 and 17 on PostgreSQL (18 and 20 on SQLite). Now the filing's rows (request, lines,
-history, access log, risk score, identifiers, outbox, the idempotency answer) go in one
-statement at commit (storage/batch.py), and the merchant's notification asks whether to
-mail in its own INSERT, and on PostgreSQL the policy book is kept in the process (the
-order read carries the policy table's stamp): 7 and 8 on PostgreSQL, 16 and 18 on SQLite
-(no data-modifying CTEs there: one statement per table, still one transaction).
+15 and 17 on PostgreSQL (18 and 20 on SQLite); then 7 and 8 (16 and 18): the filing's rows
+(request, lines, history, access log, risk score, identifiers, outbox, the idempotency
+answer) in one statement at commit (storage/batch.py), the policy book kept in the
+process. Now, on PostgreSQL, what the filing reads after the order's lock (the order's
+earlier requests, the risk history, the RMA number) is one statement
+(storage/filing_facts.py), and the merchant's notification (with its mail's outbox row,
+if any) is written in the filing's own batch instead of by a handler after the commit:
+4 and 5. SQLite keeps its separate reads (no data-modifying CTEs, no SEQUENCE) but makes
+the notification in the filing's transaction, not a transaction of its own: 15 and 17.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -28,12 +32,14 @@ from sqlalchemy import event, text
 
 from returnflow.app_context import AppContext
 from returnflow.domain.access import Role
+from returnflow.domain.events import DomainEvent
+from returnflow.services import accounts, risk, staff_notices
 from tests.conftest import TokenFactory
 from tests.support.apps import shared_app
 
 # the most one filing may cost, per database (without a key, with one); lower them when a
 # change saves more, never raise them
-PINNED = {"postgresql": (7, 8), "sqlite": (16, 18)}
+PINNED = {"postgresql": (4, 5), "sqlite": (15, 17)}
 CHECKOUTS = 1
 
 
@@ -156,3 +162,87 @@ def test_the_batched_filing_stores_every_row(filer: TestClient, context: AppCont
         assert count(outbox) == 2  # the day's first filing and this one
     again = filer.get(f"/api/v1/returns/{rma_no}")
     assert again.status_code == 200 and again.json()["status"] == answer.json()["status"]
+
+
+def _mail_account(context: AppContext, merchant_id: str) -> None:
+    """A merchant account with an address: its notifications are mailed."""
+    now = context.clock()
+    with context.uow() as uow:
+        principal = accounts.add_user(
+            uow,
+            username="babycare-ops",
+            display_name="ops",
+            password="correct horse battery",
+            role=Role.MERCHANT,
+            now=now,
+            merchant_id=merchant_id,
+        )
+        staff_notices.set_email(uow, principal.user_id, "ops@babycare.example")
+        uow.commit(now)
+
+
+def _told(context: AppContext, dedupe_key: str) -> tuple[int, int]:
+    """(notifications, mail outbox rows) with this dedupe key."""
+    with context.engine.connect() as db:
+        made = db.execute(
+            text("SELECT count(*) FROM staff_notices WHERE dedupe_key = :k"), {"k": dedupe_key}
+        ).scalar_one()
+        mails = db.execute(
+            text("SELECT payload FROM outbox WHERE topic = :t"), {"t": staff_notices.MAIL_TOPIC}
+        ).all()
+    payloads = [json.loads(p) if isinstance(p, str) else p for (p,) in mails]  # SQLite: text
+    return int(made), sum(1 for payload in payloads if payload["dedupe_key"] == dedupe_key)
+
+
+def test_the_merchant_is_told_and_mailed_once_with_the_filing(
+    filer: TestClient, context: AppContext
+) -> None:
+    """The notification and its mail's outbox row are written in the filing's own
+    transaction (with its batch on PostgreSQL), not by a handler after the commit."""
+    _mail_account(context, "m-babycare")
+    with counting(context) as seen:
+        answer = filer.post("/api/v1/returns", json=_filing("SO-2"))
+    assert answer.status_code == 201
+    rma_no = answer.json()["rma_no"]
+    key = f"request_filed:{rma_no}|merchant:m-babycare"
+    assert _told(context, key) == (1, 1)
+    if context.engine.dialect.name == "postgresql":
+        alone = [s for s in seen["statements"] if s.startswith("INSERT INTO staff_notices")]
+        assert not alone, alone  # in the batch's one statement (a WITH), nothing after it
+
+
+def test_a_notification_made_twice_in_one_transaction_is_stored_and_mailed_once(
+    context: AppContext,
+) -> None:
+    """ON CONFLICT DO NOTHING decides the mail: a second twin makes no row and no mail."""
+    _mail_account(context, "m-babycare")
+    now = context.clock()
+    data = {"rma_no": "RMA-T1", "order_no": "SO-1", "merchant_id": "m-babycare"}
+    event = DomainEvent("return.created", now, {**data, "status": "pending_review"})
+    with context.uow() as uow:
+        staff_notices.notify_with_change(uow, [event, event], now)
+        uow.commit(now)
+    assert _told(context, "request_filed:RMA-T1|merchant:m-babycare") == (1, 1)
+
+
+def test_the_one_read_answers_as_the_three_reads_it_replaces(
+    filer: TestClient, context: AppContext
+) -> None:
+    """storage/filing_facts.py on PostgreSQL: the order's held lines, the risk history
+    with the walk's first round, and the next number, each as its own store reads it."""
+    now = context.clock()
+    with context.uow() as uow:
+        order = uow.orders.get("SO-1", for_update=True)  # filed on once already
+        assert order is not None
+        identifiers = risk.identifiers_of(order, {}, "device-1")
+        facts = uow.risk.filing_facts("SO-1", order.customer.id, identifiers, now, "rma")
+        if context.engine.dialect.name != "postgresql":
+            assert facts is None  # SQLite asks each store
+            return
+        assert facts is not None
+        assert facts.held == uow.returns.history_for_order("SO-1")
+        assert facts.held.line(2).held_units == 1
+        history, first_round = uow.risk.read(order.customer.id, identifiers, now)
+        assert (facts.history, facts.first_round) == (history, first_round)
+        assert history.returns_7 == 1 and first_round  # the customer's own phone, kept
+        assert uow.counters.next("rma") == facts.number + 1

@@ -54,6 +54,10 @@ class FakeRisk:
     def _pairs(self) -> set[Pair]:
         return committed(self.db).pairs | self.staged.pairs
 
+    def filing_facts(self, *_: Any) -> None:
+        """No combined read here: the filing asks each store (as on SQLite)."""
+        return None
+
     def read(
         self, customer_id: str, identifiers: set[Identifier], now: datetime
     ) -> tuple[History, set[Pair] | None]:

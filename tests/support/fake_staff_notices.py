@@ -109,5 +109,9 @@ class FakeStaffNotices:
         """A merchant with an address, as tests set it: db.staff_notices["mailed"]."""
         return merchant_id in committed(self.db).get("mailed", set())
 
+    def queue(self, draft: Draft, now: datetime, mail: tuple[str, dict[str, Any]] | None) -> bool:
+        """As on SQLite: nothing queued, the caller makes the notice now (`add`)."""
+        return False
+
     def set_email(self, user_id: int, email: str | None) -> None:
         self.emails[user_id] = email

@@ -123,6 +123,9 @@ class FakeReturns:
     def flush_changes(self) -> list[DomainEvent]:
         return take_events(self.seen.values())
 
+    def sync(self) -> None:
+        """Nothing to write: `history_for_order` reads this unit of work's changes."""
+
     def history_for_order(self, order_no: str, *, exclude: str | None = None) -> OrderHistory:
         current = {**self.db.returns, **self.seen}  # changes of this unit of work count
         held = [
@@ -297,6 +300,8 @@ class FakeUnitOfWork:
     counters: FakeCounters
     accounts: FakeAccessLog
     photo_records: FakePhotoRecords
+
+    publishes = False  # no bus runs here: the tests read `db.published`
 
     def __init__(self, db: FakeDatabase | None = None) -> None:
         self.db = db if db is not None else FakeDatabase()

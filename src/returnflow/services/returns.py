@@ -4,13 +4,15 @@ Each use case takes a unit of work (`ReturnsWork`: the real one or the tests'
 in-memory one) and plain values, loads the aggregates, calls their methods and leaves
 the commit to the caller. What follows a step (a cancelled request's pickup called
 off, a refund asked for) is not done here: the aggregate's events reach the handlers
-listed in `bootstrap.py` once the caller commits.
+listed in `bootstrap.py` once the caller commits. One exception (issue 11, the outbox
+rule): a filing's merchant notification is written in the filing's own transaction.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 
 from returnflow.domain.access import Permission, Principal
 from returnflow.domain.kinds import Channel, RequestType
@@ -18,11 +20,12 @@ from returnflow.domain.lifecycle import Action
 from returnflow.domain.orders import Order
 from returnflow.domain.policy import PolicyVersion
 from returnflow.domain.returns import ReturnLine, ReturnRequest
-from returnflow.domain.review import assess
-from returnflow.services import photo_refs, training_gate
+from returnflow.domain.review import assess, validate_claims
+from returnflow.services import photo_refs, staff_notices, training_gate
 from returnflow.services import risk as risk_service
 from returnflow.services.errors import order_not_found, return_not_found
-from returnflow.services.repositories import ReturnsWork
+from returnflow.services.repositories import ReturnRepo, ReturnsWork
+from returnflow.storage.filing_facts import FilingFacts
 
 
 @dataclass(frozen=True)
@@ -36,11 +39,30 @@ class NewReturn:
     device_id: str = ""  # the filing's device, where the app says (linked accounts, R10.3)
 
 
-def file_return(uow: ReturnsWork, new: NewReturn, now: datetime, actor: str) -> ReturnRequest:
+class FilingReturns(ReturnRepo, Protocol):
+    def sync(self) -> None: ...
+
+
+class FilingWork(ReturnsWork, Protocol):
+    """What a filing asks of its unit of work beyond `ReturnsWork`."""
+
+    @property
+    def returns(self) -> FilingReturns: ...
+
+    @property
+    def staff_notices(self) -> staff_notices.NoticeStore: ...
+
+    @property
+    def publishes(self) -> bool: ...  # the bus hears its commits (storage/uow.py)
+
+
+def file_return(uow: FilingWork, new: NewReturn, now: datetime, actor: str) -> ReturnRequest:
     """R1.3 and R3.1: issue an RMA number and decide what policy allows, in one go.
 
     The order row is locked first, so two requests on the same order are judged one
-    after the other and can never both take the last unit of a line.
+    after the other and can never both take the last unit of a line. What the filing
+    reads after the lock (earlier requests, risk history, the number) is one statement
+    on PostgreSQL (`_facts`); the merchant's notification is written with the request.
     """
     order = uow.orders.get(new.order_no, for_update=True)
     if order is None:
@@ -49,19 +71,24 @@ def file_return(uow: ReturnsWork, new: NewReturn, now: datetime, actor: str) -> 
         uow, new.photos, merchant_id=order.merchant_id, customer_id=order.customer.id
     )
     policy = uow.policies.book().in_force_at(order.placed_at)
+    claims = [line.claim for line in new.lines]
+    validate_claims(order, claims)  # a malformed request draws no number
+    facts = _facts(uow, order, new, now)
     assessment = assess(
         order=order,
         request_type=new.request_type,
-        claims=[line.claim for line in new.lines],
-        history=uow.returns.history_for_order(order.order_no),
+        claims=claims,
+        history=uow.returns.history_for_order(order.order_no) if facts is None else facts.held,
         has_photos=bool(new.photos),
         now=now,
         policy=policy,
     )
-    risk = risk_service.assess_risk(uow, order, new, now)  # R10.3: scored at filing
+    read = None if facts is None else (facts.history, facts.first_round)
+    risk = risk_service.assess_risk(uow, order, new, now, read=read)  # R10.3: scored at filing
     assessment = risk_service.review_with(assessment, risk)
+    number = uow.counters.next("rma") if facts is None else facts.number
     request = ReturnRequest.open(
-        rma_no=_next_rma_no(uow, now, policy),
+        rma_no=_rma_no(now, policy, number),
         order_no=order.order_no,
         merchant_id=order.merchant_id,
         customer_id=order.customer.id,
@@ -77,7 +104,19 @@ def file_return(uow: ReturnsWork, new: NewReturn, now: datetime, actor: str) -> 
     )
     uow.returns.add(request, uow.orders.id_of(order.order_no))
     risk_service.keep(uow, request.rma_no, order, risk, now)
+    if uow.publishes:  # not for a writer playing its follow-ons itself (the demo's past)
+        staff_notices.notify_with_change(uow, request.events, now)
     return request
+
+
+def _facts(uow: FilingWork, order: Order, new: NewReturn, now: datetime) -> FilingFacts | None:
+    """The order's earlier requests, the customer's risk history and the RMA number in
+    one statement (storage/filing_facts.py), after the lock; None: asked one by one.
+    Requests changed earlier in this unit of work are written first, so they count as
+    they are now (as `history_for_order` does)."""
+    identifiers = risk_service.identifiers_of(order, new.contact, new.device_id)
+    uow.returns.sync()
+    return uow.risk.filing_facts(order.order_no, order.customer.id, identifiers, now, "rma")
 
 
 def _contact_of(order: Order) -> dict[str, str]:
@@ -86,10 +125,9 @@ def _contact_of(order: Order) -> dict[str, str]:
     return {"name": customer.name, "phone": customer.phone, "email": customer.email}
 
 
-def _next_rma_no(uow: ReturnsWork, now: datetime, policy: PolicyVersion) -> str:
+def _rma_no(now: datetime, policy: PolicyVersion, number: int) -> str:
     """RMA + the platform's local date + a global sequence: unique, and easy to read out."""
-    day = policy.local_date(now).strftime("%Y%m%d")
-    return f"RMA{day}{uow.counters.next('rma'):07d}"
+    return f"RMA{policy.local_date(now).strftime('%Y%m%d')}{number:07d}"
 
 
 def get_return(

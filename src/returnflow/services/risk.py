@@ -35,6 +35,7 @@ from returnflow.domain.risk import (
     score,
 )
 from returnflow.domain.text import Text
+from returnflow.storage.filing_facts import FilingFacts
 from returnflow.storage.risk import StoredRisk
 
 AUTO_WATCHER = "risk"  # who the "watch" action's entries are added by
@@ -48,6 +49,15 @@ class RiskRecords(Protocol):
     def read(
         self, customer_id: str, identifiers: set[Identifier], now: datetime
     ) -> tuple[History, set[Pair] | None]: ...
+
+    def filing_facts(
+        self,
+        order_no: str,
+        customer_id: str,
+        identifiers: set[Identifier],
+        now: datetime,
+        sequence: str,
+    ) -> FilingFacts | None: ...
 
     def link(
         self,
@@ -135,12 +145,14 @@ def assess_risk(
     new: Filed,
     now: datetime,
     thresholds: Thresholds | None = None,
+    read: tuple[History, set[Pair] | None] | None = None,
 ) -> Score:
-    """The request's score at filing."""
+    """The request's score at filing; `read`: the history and the walk's first round
+    when the filing read them already (storage/filing_facts.py), else read here."""
     store = uow.risk
     customer = order.customer.id
     identifiers = identifiers_of(order, new.contact, new.device_id)
-    history, first_round = store.read(customer, identifiers, now)  # one round trip
+    history, first_round = read or store.read(customer, identifiers, now)  # one round trip
     pairs = store.link(customer, identifiers, now, first_round)
     delivered = order.delivered_at
     lines, value = _lines_of(order, new.lines)

@@ -1,12 +1,15 @@
 """What makes a staff or merchant notification (issue 13): bus handlers and the sweep's steps.
 
 `notify_staff` is listed in bootstrap.EVENT_HANDLERS for every event
-domain/staff_notice_words.RULES names; `notify_mediators_when_heard` tells the mediators when a
-dispute's second side has been heard. The worker's sweep (jobs/staff_notices.py) asks
+domain/staff_notice_words.RULES names but "return.created", whose notification the
+filing writes in its own transaction (services/returns.py, through
+staff_notices.notify_with_change); `notify_mediators_when_heard` tells the mediators when
+a dispute's second side has been heard. The worker's sweep (jobs/staff_notices.py) asks
 `warn_review_due` for each request waiting for review and `tell_mediators` for each
 dispute whose evidence deadline passed. Each notification is made once (its dedupe key),
 however often a handler or the sweep runs. `notify_missed` is the safety net behind
-`notify_staff`: it makes from stored events what a failed handler left unmade.
+`notify_staff` (and behind a filing stored without its notification, as the demo's
+past is): it makes from stored events what a failed handler left unmade.
 """
 
 from __future__ import annotations

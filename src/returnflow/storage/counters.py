@@ -10,6 +10,12 @@ from returnflow.storage.schema import CounterRow
 _NEXTVAL = text("SELECT nextval(:seq)")
 
 
+def sequence_of(name: str) -> str:
+    """The PostgreSQL SEQUENCE behind a named counter (storage/filing_facts.py draws
+    the RMA number from it inside the filing's one read)."""
+    return f"{name}_seq"
+
+
 class Counters:
     """Named number sequences (RMA numbers).
 
@@ -25,7 +31,7 @@ class Counters:
         if self.session.get_bind().dialect.name == "postgresql":
             # on the connection: a number reads no table, so rows queued in storage/batch.py
             # wait for the commit's one statement instead of going before it
-            value = self.session.connection().execute(_NEXTVAL, {"seq": f"{name}_seq"})
+            value = self.session.connection().execute(_NEXTVAL, {"seq": sequence_of(name)})
             return int(value.scalar_one())
         result = (
             self.session.connection()

@@ -9,6 +9,7 @@ most `LINK_ROUNDS` rounds (three hops) and `LINK_CAP` rows a round.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -19,11 +20,11 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from returnflow.domain.linked_accounts import Identifier, IdentifierKind
-from returnflow.domain.risk import CLEARED_DAYS, History, Score
-from returnflow.storage import batch
+from returnflow.domain.risk import History, Score
+from returnflow.storage import batch, filing_facts
+from returnflow.storage.filing_facts import FilingFacts
 from returnflow.storage.risk_queries import (
     FILING,
-    HASH_SLOTS,
     HISTORY,
     HISTORY_COLUMNS,
     PAIRS,
@@ -88,7 +89,8 @@ class RiskStore:
 
     def history(self, customer_id: str, now: datetime) -> History:
         """The customer's counts and today's platform baseline in one statement."""
-        row = self.session.connection().execute(HISTORY, _params(customer_id, now)).one()
+        values = filing_facts.history_values(customer_id, now)
+        row = self.session.connection().execute(HISTORY, values).one()
         return self._history_of(tuple(row), now)
 
     def read(
@@ -97,12 +99,33 @@ class RiskStore:
         """The history and the first round of the linked-accounts walk (`link`'s
         `first_round`) in one round trip: the filing's only read besides the walk's
         further rounds, which only a customer linked to someone needs."""
-        hashes = sorted({i.value_hash for i in identifiers})
-        if len(hashes) > HASH_SLOTS:  # (not today: services/risk.identifiers_of)
+        values = filing_facts.risk_values(customer_id, identifiers, now)
+        if values is None:  # (not today: services/risk.identifiers_of)
             return self.history(customer_id, now), None
-        slots = {f"h{n}": hashes[n] if n < len(hashes) else "" for n in range(HASH_SLOTS)}
-        values = {**_params(customer_id, now), **slots}
-        rows = self.session.connection().execute(FILING, values).all()
+        return self._from_filing(self.session.connection().execute(FILING, values).all(), now)
+
+    def filing_facts(
+        self,
+        order_no: str,
+        customer_id: str,
+        identifiers: set[Identifier],
+        now: datetime,
+        sequence: str,
+    ) -> FilingFacts | None:
+        """`read`, the order's held lines and `sequence`'s next number in one statement
+        (storage/filing_facts.py); None where each is asked on its own (SQLite)."""
+        values = filing_facts.risk_values(customer_id, identifiers, now)
+        found = (
+            None if values is None else filing_facts.read(self.session, order_no, values, sequence)
+        )
+        if found is None:
+            return None
+        history, first_round = self._from_filing(found.risk_rows, now)
+        return FilingFacts(found.held, history, first_round, found.number)
+
+    def _from_filing(
+        self, rows: Sequence[Sequence[Any]], now: datetime
+    ) -> tuple[History, set[tuple[str, Identifier]]]:
         first = {
             (str(c), Identifier(IdentifierKind(k), str(h)))
             for c, k, h in (row[HISTORY_COLUMNS:] for row in rows)
@@ -361,17 +384,6 @@ class RiskStore:
             for r in rows
         ]
         return entries, int(total or 0)
-
-
-def _params(customer_id: str, now: datetime) -> dict[str, Any]:
-    """The history's values: the customer, now, today and the windows' starts."""
-    return {
-        "customer_id": customer_id,
-        "now": now,
-        "today": now.date(),
-        "cleared": now - timedelta(days=CLEARED_DAYS),
-        **{f"t{days}": now - timedelta(days=days) for days in (7, 30, 90, 180)},
-    }
 
 
 def _insert_new(session: Session, table: Any, values: dict[str, Any], keys: list[str]) -> Any:

@@ -13,9 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, false, func, or_, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from returnflow.domain.access import Role
@@ -35,6 +33,7 @@ from returnflow.storage.schema.staff_notices import (
     StaffNoticeReadRow,
     StaffNoticeRow,
 )
+from returnflow.storage.staff_notice_rows import ADD, ADD_TELLING, notice_values, queue_notice
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,37 +55,30 @@ class StaffNoticeStore:
         One statement: INSERT … ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, so a
         twin made meanwhile (or earlier) loses quietly without a savepoint or a look first.
         """
-        values = {
-            "dedupe_key": draft.dedupe_key,
-            "kind": draft.kind.value,
-            "audience_kind": draft.audience.kind.value,
-            "audience": draft.audience.value[:64],
-            "rma_no": draft.rma_no[:40],
-            "complaint_no": draft.complaint_no[:40],
-            "dispute_no": draft.dispute_no[:40],
-            "link": draft.path[:200],
-            "subject_zh": draft.subject.zh[:300],
-            "subject_en": draft.subject.en[:300],
-            "body_zh": draft.body.zh,
-            "body_en": draft.body.en,
-            "created_at": now,
-        }
+        values = notice_values(draft, now)
         dialect = self.session.get_bind().dialect.name
-        key = dialect if dialect in _ADD else "sqlite"
+        key = dialect if dialect in ADD else "sqlite"
         if draft.audience.kind is not AudienceKind.MERCHANT:
-            found = self.session.execute(_ADD[key].values(**values)).scalar()
+            found = self.session.execute(ADD[key].values(**values)).scalar()
             return None if found is None else int(found)
         # a merchant's: the same statement answers `mail_to` (issue 11: one round trip),
         # prebuilt and run on the connection: only values are bound at each filing
         merchant = draft.audience.value
-        made = self.session.connection().execute(
-            _ADD_TELLING[key], {**values, "merchant": merchant}
-        )
+        made = self.session.connection().execute(ADD_TELLING[key], {**values, "merchant": merchant})
         row = made.first()
         if row is None:
             return None
         self._mailed[merchant] = bool(row[1])
         return int(row[0])
+
+    def queue(self, draft: Draft, now: datetime, mail: tuple[str, dict[str, Any]] | None) -> bool:
+        """PostgreSQL: `add` and its mail (`mail`: topic and payload, for a merchant's)
+        queued with the transaction's other writes (storage/batch.py), one statement at
+        commit; False elsewhere: nothing queued, the caller makes it now."""
+        if self.session.get_bind().dialect.name != "postgresql":
+            return False
+        queue_notice(self.session, draft, now, mail)
+        return True
 
     # --- reading -----------------------------------------------------------------------
 
@@ -351,47 +343,3 @@ def _notice(row: StaffNoticeRow, read_at: datetime | None) -> StaffNotice:
         row.created_at,
         read_at,
     )
-
-
-# a notification, once per dedupe key, per dialect: the twin that came second gets no id
-_ADD = {
-    name: make(StaffNoticeRow)
-    .on_conflict_do_nothing(index_elements=["dedupe_key"])
-    .returning(StaffNoticeRow.id)
-    for name, make in (("postgresql", postgresql_insert), ("sqlite", sqlite_insert))
-}
-_NOTICE_COLUMNS = (
-    "dedupe_key",
-    "kind",
-    "audience_kind",
-    "audience",
-    "rma_no",
-    "complaint_no",
-    "dispute_no",
-    "link",
-    "subject_zh",
-    "subject_en",
-    "body_zh",
-    "body_en",
-    "created_at",
-)
-# the same, for a merchant's notification: also whether any of its accounts is mailed
-# (merchant_recipients' condition, as an EXISTS in RETURNING: no second statement)
-_MAILED = (
-    select(UserRow.id)
-    .where(
-        UserRow.merchant_id == bindparam("merchant"),
-        UserRow.role == Role.MERCHANT.value,
-        UserRow.active,
-        UserRow.email.is_not(None),
-        UserRow.email != "",
-    )
-    .exists()
-)
-_ADD_TELLING = {
-    name: make(StaffNoticeRow)
-    .values({column: bindparam(column) for column in _NOTICE_COLUMNS})
-    .on_conflict_do_nothing(index_elements=["dedupe_key"])
-    .returning(StaffNoticeRow.id, _MAILED)
-    for name, make in (("postgresql", postgresql_insert), ("sqlite", sqlite_insert))
-}

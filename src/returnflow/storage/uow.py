@@ -161,6 +161,12 @@ class UnitOfWork:
         self._hold = hold_connection
         self._held: Connection | None = None
 
+    @property
+    def publishes(self) -> bool:
+        """Whether a bus hears this unit of work's commits (the demo's made-up past runs
+        without one and plays what follows itself)."""
+        return self._publish is not None
+
     def __enter__(self) -> UnitOfWork:
         lent = _lent.get()
         if self._hold:
