@@ -10,8 +10,12 @@ the API (untimed setup, as bench_refunds.py does). Then, recorded:
      then the batch consumer for the rest when it exists (statements per refund);
   3. the outbox round that mails the customer notices.
 
+With `--cold` the worker forgets the requests' snapshots before each payment
+(storage/return_snapshots.py), as a worker process does whose API process asked for
+the refunds: the payment's first read of its request is then a whole one.
+
     .venv/bin/python benchmarks/trace_refunds.py [--requests 8] [--database sqlite]
-        [--profile 40]
+        [--profile 40] [--cold]
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ from returnflow.jobs.outbox import OutboxDispatcher
 from returnflow.jobs.worker import Worker
 from returnflow.notify.mailer import FileMailer
 from returnflow.services import refunds as refund_service
+from returnflow.storage import return_snapshots
 from returnflow.storage.scratch import scratch_database
 
 
@@ -95,6 +100,9 @@ def main() -> None:
     parser.add_argument("--database", choices=("postgresql", "sqlite"), default="postgresql")
     parser.add_argument("--requests", type=int, default=8)
     parser.add_argument("--profile", type=int, default=0, help="cProfile rows of the payments")
+    parser.add_argument(
+        "--cold", action="store_true", help="no request snapshots kept before each payment"
+    )
     args = parser.parse_args()
     print(f"trace_refunds  database={args.database}  tree {revision()}")
     print(busy_note())
@@ -106,7 +114,7 @@ def main() -> None:
         try:
             rmas = inspected_returns(context, args.requests, datetime.now(UTC))
             trace(context, settings, rmas, args.profile)
-            trace_worker(context, Path(mail), args.profile)
+            trace_worker(context, Path(mail), args.profile, args.cold)
         finally:
             context.engine.dispose()
 
@@ -139,7 +147,7 @@ def trace(context: AppContext, settings: Settings, rmas: list[str], top: int) ->
     show(f"request_refund {rmas[-1]}", lines)
 
 
-def trace_worker(context: AppContext, mail: Path, top: int) -> None:
+def trace_worker(context: AppContext, mail: Path, top: int, cold: bool = False) -> None:
     worker = Worker(context, FileMailer(mail))
     dispatcher = worker.dispatcher
     assert isinstance(dispatcher, OutboxDispatcher)
@@ -148,6 +156,8 @@ def trace_worker(context: AppContext, mail: Path, top: int) -> None:
     submits = [m for m in claimed if m.topic == refund_service.SUBMIT_TOPIC]
     print(f"\nclaimed {len(claimed)} outbox messages, {len(submits)} refund.submit")
     jobs = worker.refunds
+    if cold:
+        return_snapshots.STORE.clear()
     with recording(context) as lines:
         jobs.submit(submits[0].topic, submits[0].payload)
     show("one payment: refund.submit consumer", lines)
@@ -158,6 +168,8 @@ def trace_worker(context: AppContext, mail: Path, top: int) -> None:
         if profile is not None:
             profile.enable()
         for message in rest:
+            if cold:
+                return_snapshots.STORE.clear()
             jobs.submit(message.topic, message.payload)
         if profile is not None:
             profile.disable()

@@ -12,13 +12,13 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, exists, func, literal, or_, select
+from sqlalchemy import Table, and_, exists, func, literal, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from returnflow.domain.ledger import Account, Balances, JournalEntry, Posting, balances
 from returnflow.domain.money import Money
-from returnflow.storage import chain
+from returnflow.storage import batch, chain
 from returnflow.storage.schema import (
     InspectionRow,
     LedgerEntryRow,
@@ -56,7 +56,10 @@ class Ledger:
         PostgreSQL: the key is checked under the ledger chain's lock, together with
         the chain's tail (one statement). Every ledger writer takes that lock first,
         so a twin committed earlier is seen and a later one waits for this
-        transaction: no savepoint is needed (issue 11: 7 statements became 4).
+        transaction: no savepoint is needed (issue 11: 7 statements became 4). The
+        entry and its postings are then queued (storage/batch.py) and go with the
+        transaction's next statement or its commit, the postings finding their entry by
+        its key: the tail read under the lock is the entry's one round trip of its own.
         SQLite: the key is checked first, then guarded by the unique constraint inside
         a savepoint, so a concurrent twin loses cleanly without spoiling the caller's
         transaction.
@@ -85,8 +88,7 @@ class Ledger:
         chain.seal(
             self.session, chain.LEDGER, row, prev_hash=prev_hash or chain.genesis(chain.LEDGER, "")
         )
-        self.session.add(row)
-        self.session.flush()  # as the savepoint did: a failure shows here, not at commit
+        _queue(self.session, row)
         return True
 
     def has(self, key: str) -> bool:
@@ -286,6 +288,26 @@ class Ledger:
             if brand:  # a self-shipped parcel is claimed against the brand it went with
                 found[(rma_no, brand)] = waybill or ""
         return found
+
+
+_ENTRIES: Table = LedgerEntryRow.__table__  # type: ignore[assignment]
+_POSTINGS: Table = LedgerPostingRow.__table__  # type: ignore[assignment]
+_BY_KEY = batch.Parent(_ENTRIES, "key", "entry_id")  # postings find their entry
+_ENTRY_COLUMNS = ("key", "at", "memo", "rma_no", "prev_hash", "row_hash")
+_POSTING_COLUMNS = ("account", "party", "currency", "debit", "credit")
+
+
+def _queue(session: Session, row: LedgerEntryRow) -> None:
+    """A sealed entry and its postings, queued as rows (never objects in the session):
+    the key was checked under the chain's lock, so nothing is left to fail but the
+    database itself, which fails the statement that sends them or the commit."""
+    batch.queue(session, _ENTRIES, [{name: getattr(row, name) for name in _ENTRY_COLUMNS}])
+    tie = {batch.PARENT: row.key}
+    postings = [
+        tie | {name: getattr(posting, name) for name in _POSTING_COLUMNS}
+        for posting in row.postings
+    ]
+    batch.queue(session, _POSTINGS, postings, parent=_BY_KEY)
 
 
 def _new_row(entry: JournalEntry) -> LedgerEntryRow:

@@ -8,8 +8,11 @@ added, each sealed against the one before it (storage/chain.py).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+from sqlalchemy.orm import object_session
 
 from returnflow.domain.kinds import Channel, Reason, RequestType, ShippingPayer
 from returnflow.domain.lifecycle import Action, Status
@@ -58,6 +61,25 @@ def new_row(request: ReturnRequest, order_id: int) -> ReturnRow:
 
 
 def request_from_row(row: ReturnRow) -> ReturnRequest:
+    """The aggregate of a row loaded with its lines, history and refund."""
+    lines = tuple(
+        ReturnLine(
+            line.line_no, line.quantity, Reason(line.reason_code), line.reason_text, line.opened
+        )
+        for line in row.lines
+    )
+    history = [_status_change(event) for event in row.history]
+    return request_from_parts(row, lines, history, _refund(row))
+
+
+def request_from_parts(
+    row: ReturnRow,
+    lines: tuple[ReturnLine, ...],
+    history: list[StatusChange],
+    refund: RefundRecord | None,
+) -> ReturnRequest:
+    """The aggregate of the request's own row and its parts, however those were read
+    (from their rows, or from a snapshot the row's columns vouch for: storage/returns.py)."""
     return ReturnRequest(
         rma_no=row.rma_no,
         order_no=row.order_no,
@@ -65,12 +87,7 @@ def request_from_row(row: ReturnRow) -> ReturnRequest:
         customer_id=row.customer_id,
         request_type=RequestType(row.request_type),
         channel=Channel(row.channel),
-        lines=tuple(
-            ReturnLine(
-                line.line_no, line.quantity, Reason(line.reason_code), line.reason_text, line.opened
-            )
-            for line in row.lines
-        ),
+        lines=lines,
         created_at=row.created_at,
         estimate=codecs.estimate_from_json(row.estimate),
         shipping_payer=ShippingPayer(row.shipping_payer),
@@ -83,23 +100,27 @@ def request_from_row(row: ReturnRow) -> ReturnRequest:
         confirm_by=row.confirm_by,
         shipment=_shipment(row),
         inspection=_inspection(row.inspection),
-        refund=_refund(row),
+        refund=refund,
         rating=_rating(row.rating),
-        history=[_status_change(event) for event in row.history],
+        history=history,
         version=row.version,
     )
 
 
-def _refund(row: ReturnRow) -> RefundRecord | None:
+def refund_record(
+    amount: int, currency: str, method: str, reference: str, paid_at: datetime | None
+) -> RefundRecord | None:
     """The refund paid, if any: a refund owed but not yet paid is not on the aggregate."""
-    if row.refund is None or row.refund.paid_at is None:
+    if paid_at is None:
         return None
-    return RefundRecord(
-        Money(row.refund.amount, row.refund.currency),
-        row.refund.method,
-        row.refund.reference,
-        row.refund.paid_at,
-    )
+    return RefundRecord(Money(amount, currency), method, reference, paid_at)
+
+
+def _refund(row: ReturnRow) -> RefundRecord | None:
+    found = row.refund
+    if found is None:
+        return None
+    return refund_record(found.amount, found.currency, found.method, found.reference, found.paid_at)
 
 
 def _shipment(row: ReturnRow) -> Shipment | None:
@@ -136,8 +157,44 @@ def _status_change(event: ReturnEventRow) -> StatusChange:
     )
 
 
-def write_back(request: ReturnRequest, row: ReturnRow) -> None:
-    """Copy the aggregate onto its row: fields, new history entries, a refund just paid."""
+@dataclass(frozen=True, slots=True)
+class Tail:
+    """The stored end of a request's history and whether it has a refund row, for a row
+    whose history and refund were not loaded (its aggregate came from a snapshot,
+    storage/returns.py): new history entries are added after it, sealed against it."""
+
+    count: int
+    last_hash: str | None
+    has_refund: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Previous:
+    row_hash: str  # all `chain.seal_event` reads of the entry before
+
+
+def write_back(request: ReturnRequest, row: ReturnRow, tail: Tail | None = None) -> Tail | None:
+    """Copy the aggregate onto its row: fields, new history entries, a refund just paid.
+
+    With a `tail` the row's history and refund are not loaded (and not read now): the
+    new entries are added to the session after it, and the tail they leave returned.
+    """
+    _write_columns(request, row)
+    if tail is None:
+        _append_history(request, row)
+        if request.refund is not None and row.refund is None:
+            row.refund = _refund_row(request.refund)
+        return None
+    tail = _append_after(request, row, tail)
+    state = row.__dict__  # a refund hung on the row since (storage/refunds.py `add`) counts
+    has_refund = state["refund"] is not None if "refund" in state else tail.has_refund
+    if request.refund is not None and not has_refund:
+        row.refund = _refund_row(request.refund)
+        tail = Tail(tail.count, tail.last_hash, True)
+    return tail
+
+
+def _write_columns(request: ReturnRequest, row: ReturnRow) -> None:
     row.status = request.status.value
     row.shipping_payer = request.shipping_payer.value
     row.estimate = codecs.estimate_to_json(request.estimate)
@@ -165,15 +222,28 @@ def write_back(request: ReturnRequest, row: ReturnRow) -> None:
             "comment": request.rating.comment,
             "rated_at": request.rating.rated_at.isoformat(),
         }
-    _append_history(request, row)
-    if request.refund is not None and row.refund is None:
-        row.refund = RefundRow(
-            amount=request.refund.amount.cents,
-            currency=request.refund.amount.currency,
-            method=request.refund.method,
-            reference=request.refund.reference,
-            paid_at=request.refund.paid_at,
-        )
+
+
+def _refund_row(refund: RefundRecord) -> RefundRow:
+    return RefundRow(
+        amount=refund.amount.cents,
+        currency=refund.amount.currency,
+        method=refund.method,
+        reference=refund.reference,
+        paid_at=refund.paid_at,
+    )
+
+
+def _event_row(seq: int, change: StatusChange) -> ReturnEventRow:
+    return ReturnEventRow(
+        seq=seq,
+        at=change.at,
+        actor=change.actor,
+        action=change.action.value,
+        from_status=change.from_status.value if change.from_status else None,
+        to_status=change.to_status.value,
+        note=change.note,
+    )
 
 
 def _append_history(request: ReturnRequest, row: ReturnRow) -> None:
@@ -181,14 +251,23 @@ def _append_history(request: ReturnRequest, row: ReturnRow) -> None:
     for seq, change in enumerate(request.history):
         if seq < len(row.history):
             continue
-        event = ReturnEventRow(
-            seq=seq,
-            at=change.at,
-            actor=change.actor,
-            action=change.action.value,
-            from_status=change.from_status.value if change.from_status else None,
-            to_status=change.to_status.value,
-            note=change.note,
-        )
+        event = _event_row(seq, change)
         chain.seal_event(event, row.rma_no, row.history[-1] if row.history else None)
         row.history.append(event)
+
+
+def _append_after(request: ReturnRequest, row: ReturnRow, tail: Tail) -> Tail:
+    """The new entries after `tail`, added to the row's session by its id (the history
+    collection stays unloaded), each sealed against the one before."""
+    if len(request.history) <= tail.count:
+        return tail
+    session = object_session(row)
+    assert session is not None  # a remembered row belongs to its unit of work's session
+    last = tail.last_hash
+    for seq in range(tail.count, len(request.history)):
+        event = _event_row(seq, request.history[seq])
+        event.return_id = row.id
+        chain.seal_event(event, row.rma_no, None if last is None else _Previous(last))
+        session.add(event)
+        last = event.row_hash
+    return Tail(len(request.history), last, tail.has_refund)
