@@ -106,6 +106,9 @@ class Settings(BaseSettings):
     # approved requests with a booked pickup wait this long after the pickup window
     # before they may auto-close (R1.5): the carrier's no-show is not the customer's fault
     pickup_close_grace_hours: float = 24
+    # a request still approved this long after its parcel's first pickup scan was heard is
+    # put in transit by the worker's sweep (its "shipment.picked_up" message given up)
+    pickup_ship_grace_minutes: float = 10
     # risk at intake (issue 15, R10.3): scores at or above these reach medium / high, and
     # the level from which each action applies (JSON object of action -> "medium"/"high";
     # actions: review, no_instant_refund, no_fast_exchange, no_keep_item, hold_refund, watch)

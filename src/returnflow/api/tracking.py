@@ -190,12 +190,15 @@ def resolved_out(outcome: RemedyOutcome, now: datetime) -> ResolvedOut:
 
 
 @router.post("/carriers/{carrier}/webhook", response_class=Response)
-async def carrier_webhook(carrier: str, request: Request, context: Context) -> Response:
+async def carrier_webhook(carrier: str, request: Request) -> Response:
     """A carrier's tracking push: checked, normalised, stored once (R4.3).
 
     Unknown waybills are acknowledged and parked until their shipment appears; the
-    carrier gets the answer its API expects, so it does not push again.
+    carrier gets the answer its API expects, so it does not push again. The context is
+    read off the app, not through the `Context` dependency: that is a plain function,
+    which FastAPI runs in the thread pool, a thread hop on every push (issue 11).
     """
+    context: AppContext = request.app.state.context
     feed = tracking_service.push_feed(context.carrier_registry(), carrier)
     body = await request.body()
     try:

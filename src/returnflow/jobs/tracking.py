@@ -1,7 +1,8 @@
 """The worker's tracking duties: poll carriers, adopt parked scans, sweep for exceptions,
 and let go of pickups booked for requests that closed unshipped (R4.3, R4.4, R1.5); and
 put a request in transit once its parcel's first pickup scan is in (the push leaves
-that to the worker as "shipment.picked_up", issue 11).
+that to the worker as "shipment.picked_up", issue 11), with a sweep behind that message
+for when it is given up (`ship_picked_up`).
 
 Everything takes the worker's `now`, so tests drive it with a fake clock. The jobs run
 at most once a minute whatever the worker's own interval, since each one reads every
@@ -18,6 +19,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from returnflow.app_context import AppContext
+from returnflow.domain.text import DomainError
 from returnflow.jobs.notices import NoticeJobs
 from returnflow.notify import alerts
 from returnflow.notify.mailer import Mailer
@@ -36,6 +38,7 @@ class TrackingReport:
     adopted: int = 0
     raised: int = 0
     released: int = 0
+    shipped: int = 0  # requests put in transit by the pickup sweep (safety net)
 
 
 def poll(context: AppContext, now: datetime) -> int:
@@ -118,6 +121,32 @@ def release_pickups(context: AppContext, now: datetime) -> int:
     return released
 
 
+def ship_picked_up(context: AppContext, now: datetime) -> int:
+    """Safety net of "shipment.picked_up": requests still approved
+    `pickup_ship_grace_minutes` after their parcel's first pickup scan go in transit
+    here, each in its own transaction, the same way the message's consumer moves them.
+
+    The message given up for good (a dead letter) used to leave the request waiting for
+    a re-drive by hand. The move is `ship_after_pickup`'s, under the request's row lock
+    and only from approved, so a message delivered after the sweep (or a second worker's
+    sweep) moves nothing, and the "return.in_transit" of the one commit that moved it
+    pays the instant refund once. Idle, this is one indexed read a minute.
+    """
+    grace = timedelta(minutes=context.settings.pickup_ship_grace_minutes)
+    with context.uow() as uow:
+        due = sweeps.picked_up_unshipped(uow, now, grace)
+    shipped = 0
+    for pickup in due:
+        try:
+            with context.uow() as uow:
+                if tracking_service.ship_after_pickup(uow, pickup):
+                    uow.commit(now)
+                    shipped += 1
+        except (ConcurrentUpdate, DomainError):
+            continue  # moved meanwhile (the message, another worker): the next sweep looks
+    return shipped
+
+
 def pending_pickups(context: AppContext, rma_numbers: Iterable[str], now: datetime) -> set[str]:
     """Requests whose booked pickup window (plus grace) has not passed: not closed yet."""
     grace = timedelta(hours=context.settings.pickup_close_grace_hours)
@@ -143,6 +172,7 @@ class TrackingJobs:
             adopted=adopt_parked(self.context, now),
             raised=sweep_exceptions(self.context, now),
             released=release_pickups(self.context, now),
+            shipped=ship_picked_up(self.context, now),
         )
 
     def consumers(self) -> dict[str, Any]:

@@ -1,5 +1,6 @@
 """The worker's side of tracking, as use cases: which parcels to poll, parked scans to
-adopt, the exception sweep and pickups to let go (R4.3, R4.4, R1.5).
+adopt, the exception sweep, pickups to let go (R4.3, R4.4, R1.5), and requests whose
+picked-up parcel's message never moved them (issue 11).
 
 `jobs/tracking.py` decides when these run and calls carriers outside any transaction;
 each function here works inside the unit of work it is given and leaves the commit to
@@ -11,9 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from returnflow.domain.shipment_alerts import Thresholds
-from returnflow.services.tracking import check_shipment
+from returnflow.services.tracking import PICKED_UP_TOPIC, check_shipment
 from returnflow.services.unit_of_work import UnitOfWork
 from returnflow.storage.tracking import PollTarget
 
@@ -78,3 +80,27 @@ def pending_pickups(
 ) -> set[str]:
     """Requests whose booked pickup window (plus grace) has not passed: not closed yet."""
     return uow.tracking.pending_pickups(rma_numbers, now, grace)
+
+
+def picked_up_unshipped(
+    uow: UnitOfWork, now: datetime, grace: timedelta, limit: int = 100
+) -> list[dict[str, Any]]:
+    """The "shipment.picked_up" messages that should have moved a request by now.
+
+    A request still approved `grace` after its parcel's first pickup scan was heard, its
+    message undelivered (given up after its last attempt, or still in a backlog), comes
+    back as the payload that message carried, for `services/tracking.ship_after_pickup`,
+    which moves a request once however often it is asked. The scan's arrival is the
+    request's shipping time, as the message would have said.
+    """
+    return [
+        {
+            "rma_no": found.rma_no,
+            "shipment_id": found.shipment_id,
+            "carrier": found.carrier,
+            "carrier_name": found.carrier_name or found.carrier,
+            "waybill_no": found.waybill_no,
+            "at": found.heard_at.isoformat(),
+        }
+        for found in uow.tracking.picked_up_unshipped(now - grace, PICKED_UP_TOPIC, limit)
+    ]

@@ -126,9 +126,7 @@ class ShipmentMap:
         if isinstance(found, ShipmentMap):
             return found
         made = cls(session)
-        session.info[_KEY] = made
-        event.listen(session, "before_commit", made._before_commit)
-        event.listen(session, "after_soft_rollback", made._after_rollback)
+        session.info[_KEY] = made  # the Session class's listeners below find it there
         return made
 
     # --- loading -------------------------------------------------------------------
@@ -297,3 +295,20 @@ def insert_scans(
         )
     session.flush()  # a concurrent twin fails here, on the unique fingerprint
     return len(fresh)
+
+
+# Listeners on the Session class, registered once, find the session's map in its `info`:
+# listening on each session cost two `event.listen` calls per unit of work, ~4 % of a
+# repeat push's Python (issue 11).
+@event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    found = session.info.get(_KEY)
+    if isinstance(found, ShipmentMap):
+        found._before_commit(session)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _after_rollback(session: Session, previous: SessionTransaction) -> None:
+    found = session.info.get(_KEY)
+    if isinstance(found, ShipmentMap):
+        found._after_rollback(session, previous)

@@ -31,7 +31,13 @@ from returnflow.storage.schema import (
     TrackingPollRow,
 )
 from returnflow.storage.shipment_rows import ShipmentMap, scan_of, task_of, text_json
-from returnflow.storage.tracking_scans import TakenScans, load_tracked, take_scans
+from returnflow.storage.tracking_scans import (
+    PickedUp,
+    TakenScans,
+    load_tracked,
+    picked_up_unshipped,
+    take_scans,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +154,14 @@ class TrackingStore:
             for rma, end, scanned_at in rows
             if scanned_at is not None or (end is not None and now < end + grace)
         }
+
+    def picked_up_unshipped(
+        self, heard_before: datetime, topic: str, limit: int = 100
+    ) -> list[PickedUp]:
+        """Approved requests whose parcel's first pickup scan was heard before
+        `heard_before` and whose `topic` message is undelivered (storage/tracking_scans.py):
+        the safety net of "shipment.picked_up"."""
+        return picked_up_unshipped(self.session, heard_before, topic, limit)
 
     def arranged_of_closed_requests(self, limit: int = 100) -> list[Shipment]:
         """Return parcels still arranged for requests that closed unshipped (R1.5)."""

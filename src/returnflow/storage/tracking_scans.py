@@ -14,6 +14,11 @@ scan. Here the scans go in first, in one `INSERT ... ON CONFLICT DO NOTHING RETU
   pushes of a waybill no shipment has yet cannot deadlock either;
 - the shipment is then read with its earlier scans in one statement (`load_tracked`),
   without its exception tasks, which are read only when the scans raise a finding.
+
+The first pickup scan leaves the request's move to the worker ("shipment.picked_up");
+`picked_up_unshipped` is the worker's safety net behind that message: requests still
+approved whose parcel's first pickup scan was heard before a moment and whose message
+is still undelivered.
 """
 
 from __future__ import annotations
@@ -21,15 +26,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
+from typing import cast
 
-from sqlalchemy import select
+from sqlalchemy import Insert, Table, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from returnflow.domain.lifecycle import Status
 from returnflow.domain.scans import TrackingEvent, TrackingProblem, TrackingStatus
-from returnflow.domain.shipment import Shipment
-from returnflow.domain.tracking import fingerprint
-from returnflow.storage.schema import ShipmentRow, TrackingEventRow
+from returnflow.domain.shipment import CANCELLED, Shipment
+from returnflow.domain.tracking import PICKED_UP, fingerprint
+from returnflow.storage.schema import OutboxRow, ReturnRow, ShipmentRow, TrackingEventRow
 from returnflow.storage.shipment_rows import ShipmentMap
 
 
@@ -44,6 +52,35 @@ class TakenScans:
     shipment_id: int | None
     added: tuple[TrackingEvent, ...]
     keys: frozenset[str]  # the fingerprints of `added`
+
+
+@cache
+def _take_statement(dialect: str) -> Insert:
+    """The push's INSERT, built once per dialect and run with one parameter set per scan.
+
+    Its rows go as parameters (SQLAlchemy's "insertmanyvalues": still one statement, one
+    round trip), not as literal rows in `values(...)`: an INSERT with literal multi-row
+    VALUES is never in SQLAlchemy's compiled cache, and compiling it cost most of a
+    repeat push's Python (issue 11). Every row takes its shipment id from the same
+    locking subquery, as before.
+    """
+    holder = (
+        select(ShipmentRow.id)
+        .where(
+            ShipmentRow.carrier == bindparam("holder_carrier"),
+            ShipmentRow.waybill_no == bindparam("holder_waybill"),
+        )
+        .with_for_update()
+        .scalar_subquery()
+    )
+    table = cast(Table, TrackingEventRow.__table__)  # Core: no ORM bulk-insert path
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert(table)
+        .values(shipment_id=holder)
+        .on_conflict_do_nothing(index_elements=["carrier", "fingerprint"])
+        .returning(table.c.fingerprint, table.c.shipment_id)
+    )
 
 
 def take_scans(
@@ -61,17 +98,12 @@ def take_scans(
         fresh.setdefault(fingerprint(waybill_no, item), item)  # the first of a repeat, as merge
     if not fresh:
         return TakenScans(None, (), frozenset())
-    holder = (
-        select(ShipmentRow.id)
-        .where(ShipmentRow.carrier == carrier, ShipmentRow.waybill_no == waybill_no)
-        .with_for_update()
-        .scalar_subquery()
-    )
     rows = [
         {
             "carrier": carrier,
             "waybill_no": waybill_no,
-            "shipment_id": holder,
+            "holder_carrier": carrier,  # the locking subquery's, one value for all rows
+            "holder_waybill": waybill_no,
             "fingerprint": key,
             "at": item.at,
             "status": item.status.value,
@@ -83,13 +115,8 @@ def take_scans(
         }
         for key, item in sorted(fresh.items())  # one order for every push: no deadlock
     ]
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    stored = session.execute(
-        insert(TrackingEventRow)
-        .values(rows)
-        .on_conflict_do_nothing(index_elements=["carrier", "fingerprint"])
-        .returning(TrackingEventRow.fingerprint, TrackingEventRow.shipment_id)
-    ).all()
+    statement = _take_statement(session.get_bind().dialect.name)
+    stored = session.execute(statement, rows).all()
     keys = frozenset(key for key, _ in stored)
     shipment_id = next((owner for _, owner in stored if owner is not None), None)
     added = tuple(item for key, item in fresh.items() if key in keys)
@@ -132,3 +159,71 @@ def load_tracked(session: Session, shipments: ShipmentMap, taken: TakenScans) ->
         if key is not None and key not in taken.keys
     ]
     return shipments.adopt_untasked(found[0][0], scans)
+
+
+@dataclass(frozen=True, slots=True)
+class PickedUp:
+    """A return parcel the carrier has, whose request still waits to be put in transit."""
+
+    rma_no: str
+    shipment_id: int
+    carrier: str
+    carrier_name: str
+    waybill_no: str
+    heard_at: datetime  # when its first pickup scan reached us
+
+
+_PICKUP_STATUSES = sorted(status.value for status in PICKED_UP)
+
+
+def picked_up_unshipped(
+    session: Session, heard_before: datetime, topic: str, limit: int
+) -> list[PickedUp]:
+    """Approved requests whose return parcel (not cancelled) had its first pickup scan
+    heard before `heard_before`, and whose pickup message (`topic`, written with that
+    scan) is still undelivered: given up for good (a dead letter) or still waiting.
+
+    Driven by the undelivered outbox rows (`ix_outbox_pending`: `sent_at IS NULL`, the
+    backlog and the dead letters, a handful when all is well), each joined to its request
+    by the unique RMA number, its parcels by `ix_shipments_rma` and their scans by
+    `ix_tracking_events_shipment`. Driving it by the approved requests instead cost index
+    probes for every request awaiting shipment (150 ms a minute at 15,000 of them).
+    """
+    heard = (
+        select(func.min(TrackingEventRow.received_at))
+        .where(
+            TrackingEventRow.shipment_id == ShipmentRow.id,
+            TrackingEventRow.status.in_(_PICKUP_STATUSES),
+        )
+        .correlate(ShipmentRow)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(
+            ReturnRow.rma_no,
+            ShipmentRow.id,
+            ShipmentRow.carrier,
+            ShipmentRow.carrier_name,
+            ShipmentRow.waybill_no,
+            heard,
+        )
+        .select_from(OutboxRow)
+        .join(ReturnRow, ReturnRow.rma_no == OutboxRow.payload["rma_no"].as_string())
+        .join(ShipmentRow, ShipmentRow.rma_no == ReturnRow.rma_no)
+        .where(
+            OutboxRow.sent_at.is_(None),
+            OutboxRow.topic == topic,
+            OutboxRow.created_at <= heard_before,
+            ReturnRow.status == Status.APPROVED.value,
+            ShipmentRow.direction == "return",
+            ShipmentRow.status != CANCELLED,
+            ShipmentRow.last_event_at.is_not(None),  # scanned at all: the cheap test first
+            heard <= heard_before,
+        )
+        .order_by(OutboxRow.id)
+        .limit(limit)
+    ).all()
+    found: dict[str, PickedUp] = {}
+    for rma_no, shipment_id, carrier, name, waybill_no, at in rows:
+        found.setdefault(rma_no, PickedUp(rma_no, shipment_id, carrier, name, waybill_no or "", at))
+    return list(found.values())
