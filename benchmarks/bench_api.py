@@ -25,6 +25,11 @@ Nothing is asserted. Traffic goes to 127.0.0.1 only; the database is dropped aft
 
 from __future__ import annotations
 
+# first, as in asgi.py: the server child loads what an API process loads (memory.py)
+import returnflow.memory  # noqa: F401
+
+# isort: split
+
 import argparse
 import math
 import os
@@ -46,7 +51,6 @@ from pathlib import Path
 from typing import IO, Any
 
 import httpx
-import pgbench
 from dbcpu import database_cpu
 from machine import busy_note, memory_mb, revision
 from sqlalchemy import create_engine, event, text
@@ -57,7 +61,6 @@ from returnflow.asgi import create_app
 from returnflow.config import Settings
 from returnflow.domain.access import Role
 from returnflow.services import accounts
-from returnflow.storage.scratch import scratch_database
 
 HOST = "127.0.0.1"  # loopback only: nothing here ever talks to another machine
 STATS_PATH = "/_bench/stats"
@@ -532,6 +535,11 @@ def api_figures(phases: Sequence[Phase], at_rest: float) -> list[Figure]:
 
 
 def benchmark(args: argparse.Namespace) -> None:
+    # here, not at the top: the server child would carry Alembic (scratch.py) it never uses
+    import pgbench
+
+    from returnflow.storage.scratch import scratch_database
+
     started = time.monotonic()
     stop_at = started + args.time_limit
     print(
@@ -682,7 +690,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         action="store_true",
         help="import every order concurrently, including each merchant's and SKU's first",
     )
-    pgbench.add_arguments(parser)
+    if "--serve-url" not in (sys.argv[1:] if argv is None else argv):
+        import pgbench  # not in the server child (see benchmark)
+
+        pgbench.add_arguments(parser)
     parser.add_argument("--serve-url", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

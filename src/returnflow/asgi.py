@@ -10,11 +10,13 @@ import logging
 from pathlib import Path
 from urllib.parse import urlencode
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.staticfiles import StaticFiles
 
+import returnflow.memory  # first: keeps httpx's command line out (memory.py)
 from returnflow import __version__, log_privacy
 from returnflow.api import analyses as api_analyses  # issue 14: R9.2, R9.5
 from returnflow.api import analytics as api_analytics  # issue 14: R9.1, R9.4
@@ -244,13 +246,32 @@ def create_app(context: AppContext) -> FastAPI:
     app.add_middleware(LimitRequestBodies)
     app.add_middleware(SecurityHeaders)
     for module in ROUTES:
-        app.include_router(module.router)
-    app.include_router(api_resolutions.catalog_router)  # the catalogue price feed
+        _add_routes(app, module.router)
+    _add_routes(app, api_resolutions.catalog_router)  # the catalogue price feed
     app.add_middleware(api_privacy.RouteForAccessLog)  # the access log's "seen on"
     log_privacy.install()  # no portal links or customer data in the logs
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     _add_sign_in_and_health(app)
     return app
+
+
+def _add_routes(app: FastAPI, router: APIRouter) -> None:
+    """The router's own routes, as they are (issue 11: memory).
+
+    `include_router` builds every route a second time, lazily on the first request that
+    walks past it (FastAPI >= 0.130 keeps an "effective" copy per inclusion: dependencies,
+    response fields, validators): about 10 MiB per API process for ~450 routes, while
+    the router's routes are already complete (prefix, tags and dependencies are applied
+    when they are declared, and the app adds nothing). A router that holds anything but
+    plain routes (an included sub-router, a frontend group) is included as before.
+    `tests/test_api_start_memory.py` checks both ways give the same routes and schema.
+    """
+    routes = router.routes
+    plain = all(isinstance(route, APIRoute) for route in routes)  # PortalRoute is one too
+    if plain and not getattr(router, "_low_priority_routes", None):
+        app.router.routes.extend(routes)
+    else:
+        app.include_router(router)
 
 
 def app_from_environment() -> FastAPI:
@@ -266,7 +287,9 @@ def app_from_environment() -> FastAPI:
     from returnflow.process_secrets import resolve
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    return create_app(AppContext.from_settings(resolve(Settings())))
+    app = create_app(AppContext.from_settings(resolve(Settings())))
+    returnflow.memory.settle_heap()  # the app is built: the collector may skip it from now
+    return app
 
 
 def _add_sign_in_and_health(app: FastAPI) -> None:

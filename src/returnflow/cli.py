@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+import returnflow.memory  # first: keeps httpx's command line out (memory.py)
 from returnflow import (
     analytics_cli,
     complaints_cli,
@@ -197,9 +198,9 @@ def serve(
     try:
         # proxy_headers off: uvicorn would otherwise take X-Forwarded-For from any local
         # client as the address; RETURNFLOW_TRUSTED_PROXIES decides that (api/client_address.py)
-        uvicorn.run(
-            create_app(context), host=host, port=port, log_level="info", proxy_headers=False
-        )
+        api = create_app(context)
+        returnflow.memory.settle_heap()  # built: the collector may skip it from now
+        uvicorn.run(api, host=host, port=port, log_level="info", proxy_headers=False)
     finally:
         if stop is not None:
             stop.set()

@@ -45,6 +45,7 @@ from returnflow.jobs.relay import brokered, consuming  # issue 11: a real broker
 from returnflow.jobs.retention import DailyRetention
 from returnflow.jobs.staff_notices import StaffNoticeJobs
 from returnflow.jobs.tracking import TrackingJobs
+from returnflow.memory import settle_heap
 from returnflow.notify.mailer import Mailer, mailer_from_settings
 
 log = logging.getLogger("returnflow.worker")
@@ -138,7 +139,7 @@ class Worker:
         moved.append(disputes.rule_overdue(self.context, now))
         moved.append(liability.book_left_unbooked(self.context, now))  # R8.4: what the bus left
         moved.append(self.webhooks.tick(now))  # R15.1: outbound webhooks, in outbox order
-        self.rollups.refresh(now)  # issue 14: KPI rollups (R9.4)
+        self.rollups.tick(now)  # issue 14: KPI rollups (R9.4), at most every 10 s
         self.incidents.tick(now)  # R13.1: monitors every 15 minutes open incidents
         self.reports.tick(now)  # R9.3: last week's / month's report once due
         self.retention.tick(now)
@@ -177,6 +178,7 @@ class Worker:
 
     def run(self, stop: threading.Event) -> None:
         interval = self.context.settings.worker_interval_seconds
+        settle_heap()  # what the worker built at start: the collector may skip it (memory.py)
         with consuming(self.dispatcher):  # issue 11: a broker's actors, in this process
             while not stop.is_set():
                 try:
