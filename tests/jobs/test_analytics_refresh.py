@@ -152,3 +152,15 @@ def analytics_zone() -> Any:
 
 
 _ = datetime
+
+
+def test_the_worker_passes_at_most_every_ten_seconds(context: AppContext) -> None:
+    """Issue 11: under load the round runs every 2 s; the rollups do not follow it."""
+    job = rollups.AnalyticsJobs(context)
+    now = context.clock()
+    job.tick(now)
+    announce(context, plant(context))
+    assert job.tick(now + rollups.PASS_EVERY / 2) == 0  # too soon: nothing recomputed
+    assert snapshot(context) == []
+    assert job.tick(now + rollups.PASS_EVERY) > 0  # due: the new events reach the numbers
+    assert snapshot(context)

@@ -55,12 +55,14 @@ class Unauthenticated(DomainError):
     pass
 
 
-def get_context(request: Request) -> AppContext:
+async def get_context(request: Request) -> AppContext:
+    """`async` though it awaits nothing: FastAPI runs a plain `def` dependency in the
+    thread pool, a thread hop on every request for one attribute read (issue 11)."""
     context: AppContext = request.app.state.context
     return context
 
 
-def get_language(request: Request) -> str:
+async def get_language(request: Request) -> str:
     return preferred_language(request)
 
 
@@ -132,8 +134,8 @@ def recognise(uow: UnitOfWork, request: Request, now: datetime) -> Principal:
 def Allowed(permission: Permission) -> Callable[..., Principal]:
     """A dependency that admits callers holding `permission` (and tells who they are)."""
 
-    def check(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
-        principal.require(permission)
+    async def check(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+        principal.require(permission)  # no I/O: no thread hop (see get_context)
         return principal
 
     check.permission = permission  # type: ignore[attr-defined]

@@ -22,6 +22,10 @@ from returnflow.services import analytics
 
 log = logging.getLogger("returnflow.analytics")
 RECENT_EVERY = timedelta(minutes=10)
+# issue 11: under load the worker's whole round runs every interval (2 s), and each pass
+# recomputes the days new events touched from the raw tables, today's whole day on a
+# busy one; dashboards need minutes, not seconds, so the worker passes at most this often
+PASS_EVERY = timedelta(seconds=10)
 
 
 class AnalyticsJobs:
@@ -30,6 +34,15 @@ class AnalyticsJobs:
     def __init__(self, context: AppContext) -> None:
         self.context = context
         self.recent_at: datetime | None = None
+        self.passed_at: datetime | None = None
+
+    def tick(self, now: datetime) -> int:
+        """The worker's round: a pass unless the last one is less than `PASS_EVERY` old."""
+        last = self.passed_at
+        if last is not None and timedelta(0) <= now - last < PASS_EVERY:
+            return 0
+        self.passed_at = now
+        return self.refresh(now)
 
     def refresh(self, now: datetime) -> int:
         """One pass; how many local days were recomputed (0 when another worker holds it)."""

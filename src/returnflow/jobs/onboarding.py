@@ -6,12 +6,12 @@ sends them. A failure raises, and the outbox tries again with its backoff.
 
 from __future__ import annotations
 
-from email.message import EmailMessage
 from email.utils import make_msgid
 from typing import Any
 
 from returnflow.app_context import AppContext
 from returnflow.jobs.outbox import Consumer
+from returnflow.notify.mail_policy import new_message
 from returnflow.notify.mailer import Mailer
 from returnflow.services.onboarding_mail import MAIL_TOPIC
 
@@ -22,7 +22,7 @@ def consumers(context: AppContext, mailer: Mailer) -> dict[str, Consumer]:
         to = str(payload.get("to") or "")
         if not to:
             return
-        message = EmailMessage()
+        message = new_message()
         message["From"] = context.settings.mail_from
         message["To"] = to
         message["Subject"] = str(payload.get("subject", ""))[:300]

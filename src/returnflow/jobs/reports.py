@@ -23,13 +23,13 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from email.message import EmailMessage
 from email.utils import make_msgid
 from typing import Any
 
 from returnflow.app_context import AppContext
 from returnflow.domain import reports as rules
 from returnflow.jobs.outbox import Consumer
+from returnflow.notify.mail_policy import new_message
 from returnflow.notify.mailer import Mailer
 from returnflow.services import analytics, reports
 from returnflow.services.unit_of_work import ConcurrentUpdate
@@ -129,7 +129,7 @@ class ReportJobs:
             mail = reports.mail(uow, report_id, language)
         if mail is None:
             return  # the report was deleted: nothing to send
-        message = EmailMessage()
+        message = new_message()
         message["From"] = self.context.settings.mail_from
         message["To"] = str(payload["to"])
         message["Subject"] = mail.subject

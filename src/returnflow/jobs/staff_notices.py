@@ -25,6 +25,7 @@ from returnflow.domain.staff_notices import REVIEW_WARNING, AudienceKind, StaffN
 from returnflow.domain.text import DomainError
 from returnflow.jobs.outbox import Consumer
 from returnflow.log_privacy import describe_error
+from returnflow.notify.mail_policy import new_message
 from returnflow.notify.mailer import Mailer
 from returnflow.services import staff_notice_handlers as handlers
 from returnflow.services import timers
@@ -110,7 +111,7 @@ def tell_mediators(context: AppContext, now: datetime) -> int:
 
 def staff_mail(notice: StaffNotice, address: str, mail_from: str) -> EmailMessage:
     """A notification as an e-mail: Chinese first, English after it."""
-    message = EmailMessage()
+    message = new_message()
     message["From"] = mail_from
     message["To"] = address
     message["Subject"] = f"{notice.subject.zh} / {notice.subject.en}"

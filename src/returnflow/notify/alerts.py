@@ -13,6 +13,7 @@ from typing import Any
 
 from returnflow.domain.shipment_alerts import AlertKind
 from returnflow.domain.text import Text
+from returnflow.notify.mail_policy import new_message
 
 _CUSTOMER: dict[AlertKind, Text] = {
     AlertKind.NO_FIRST_SCAN: Text(
@@ -48,7 +49,7 @@ _CUSTOMER: dict[AlertKind, Text] = {
 
 
 def _message(to: str, mail_from: str, subject: Text, body: Text) -> EmailMessage:
-    message = EmailMessage()
+    message = new_message()
     message["From"] = mail_from
     message["To"] = to
     message["Subject"] = f"{subject.zh} / {subject.en}"

@@ -16,6 +16,7 @@ from returnflow.domain.money import Money
 from returnflow.domain.notices import refund_arrival, refund_route
 from returnflow.domain.text import Text
 from returnflow.notify import alerts
+from returnflow.notify.mail_policy import new_message
 from returnflow.notify.money_words import money_words
 
 # outbox topic -> (subject, body); {rma_no}, {detail} are filled in
@@ -235,7 +236,7 @@ def build_notice(topic: str, payload: dict[str, Any], mail_from: str) -> EmailMe
 def notice_mail(words: tuple[Text, Text], address: str, mail_from: str) -> EmailMessage:
     """A rendered notice as an email: Chinese first, English after it."""
     subject, text = words
-    message = EmailMessage()
+    message = new_message()
     message["From"] = mail_from
     message["To"] = address
     message["Subject"] = f"{subject.zh} / {subject.en}"
