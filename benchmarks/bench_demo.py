@@ -8,6 +8,7 @@ uploads, mail and sandbox state. Prints, per run:
   wall      seconds from start to exit (the target: < 60 s for 100,000 orders)
   cpu       user + system seconds of the child (steadier than wall on a busy machine)
   peak RSS  the child's `ru_maxrss` from `os.wait4` (its own peak, not this process's)
+  load      the 1-minute load average right after the run (the machine is shared)
 
 The child gets made-up keys for this run only (secrets.token_hex): the demo command
 reads the same settings as `serve`, and no secret has a default. Nothing is asserted.
@@ -110,9 +111,10 @@ def main() -> None:
         for orders in args.orders:
             f = run_demo(database, orders, args.timeout)
             verdict = "ok" if f.status == 0 else f"exit {f.status}"
+            load = os.getloadavg()[0]  # the machine is shared: say how busy it was
             print(
                 f"{f.database:<11}{f.orders:>8}{f.wall:>9.1f}{f.cpu:>8.1f}{f.peak_mb:>13.0f}"
-                f"  {verdict}; {f.tail}",
+                f"  {verdict}; load after {load:.1f}; {f.tail}",
                 flush=True,
             )
 

@@ -112,15 +112,13 @@ class World:
     ) -> str | None:
         """Pickup, drop-off or self-ship; returns the simulated waybill, None for self-ship."""
         self.at(at)
+        roll = rng.random()
+        if roll >= 0.7:
+            return None  # ships it themselves: no need to ask what is offered
         options = shipping.options(uow, rma_no, at, self.carriers)
         offered = {quote.method for quote in options.quotes}
-        roll = rng.random()
         method = ReturnMethod.PICKUP if roll < 0.35 else ReturnMethod.DROPOFF
-        if (
-            roll >= 0.7
-            or method not in offered
-            or (method is ReturnMethod.PICKUP and not options.slots)
-        ):
+        if method not in offered or (method is ReturnMethod.PICKUP and not options.slots):
             return None
         slot = options.slots[0].key if method is ReturnMethod.PICKUP else ""
         shipment = shipping.choose(
