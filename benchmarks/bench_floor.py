@@ -28,7 +28,6 @@ import argparse
 import os
 import platform
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -42,12 +41,12 @@ from typing import Any
 
 import httpx
 import pgbench
+from bench_api import HOST, free_port  # loopback only
 from machine import busy_note, revision
 from pydantic import BaseModel, Field
 
 from returnflow.storage.scratch import empty_postgres
 
-HOST = "127.0.0.1"  # loopback only
 SERVERS = ("asgi", "fastapi", "fastapi+select", "fastapi+5")
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -120,12 +119,6 @@ def serve(kind: str, url: str, port: int) -> None:
 
     app = bare_asgi() if kind == "asgi" else fastapi_app(kind, url)
     uvicorn.run(app, host=HOST, port=port, log_level="warning", access_log=False)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
 
 
 @contextmanager

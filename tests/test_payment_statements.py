@@ -15,15 +15,14 @@ statement: 12 and 21.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import event, func, select, text
+from sqlalchemy import func, select, text
 
 from returnflow.app_context import AppContext
 from returnflow.domain.lifecycle import Status
@@ -33,25 +32,12 @@ from returnflow.payments.sandbox import SandboxGateway
 from returnflow.services.refunds import RefundRules, request_refund
 from returnflow.services.surveys import INVITE_TOPIC
 from returnflow.storage.schema import LedgerEntryRow, OutboxRow, RefundRow
+from tests.support.statements import counting
 
 # the most each may cost on PostgreSQL; lower them when a change saves more, never raise
 PINNED_REQUEST = 12
 PINNED_PAYMENT = 21
 SHIP = {"carrier": "顺丰速运", "tracking_no": "SF1234567890"}
-
-
-@contextmanager
-def counting(context: AppContext) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def statement(*args: Any) -> None:
-        seen.append(" ".join(str(args[2]).split())[:100])
-
-    event.listen(context.engine, "before_cursor_execute", statement)
-    try:
-        yield seen
-    finally:
-        event.remove(context.engine, "before_cursor_execute", statement)
 
 
 @pytest.fixture

@@ -32,11 +32,6 @@ from tests.support.pickups import approved_rma
 from tests.support.refunds import pay_refunds
 from tests.support.shipments import add_shipment
 
-REQUEST = {
-    "order_no": "SO-1001",
-    "type": "refund",
-    "lines": [{"line_no": 1, "quantity": 1, "reason_code": "no_reason"}],
-}
 REFUND = 8400  # line 1: 89.00 less its 5.00 share of the discount
 
 
@@ -51,7 +46,7 @@ def carrier(context: AppContext, clock: FakeClock) -> SignedPushCarrier:
 
 @pytest.fixture
 def rma(client: TestClient, order_payload: Callable[..., dict[str, Any]]) -> str:
-    return approved_rma(client, order_payload, REQUEST)
+    return approved_rma(client, order_payload)
 
 
 def _push_first_scan(

@@ -13,14 +13,13 @@ asked for inside it), 3 for a repeat, 9 for a late scan (bench_tracking, 2026-12
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from returnflow.app_context import AppContext
 from returnflow.storage.schema import OutboxRow, RefundRow, TrackingEventRow
@@ -28,30 +27,12 @@ from tests.support.carrier_double import SignedPushCarrier, push_signed, scan
 from tests.support.clock import FakeClock
 from tests.support.pickups import approved_rma
 from tests.support.shipments import add_shipment, shipment_status
+from tests.support.statements import counting
 
-REQUEST = {
-    "order_no": "SO-1001",
-    "type": "refund",
-    "lines": [{"line_no": 1, "quantity": 1, "reason_code": "no_reason"}],
-}
 # the most each push may cost; lower them when a change saves more, never raise them
 FIRST = 4  # the scans, the shipment (read, then moved on), the worker's outbox message
 REPEAT = 1  # the scans' insert, which finds them all stored
 LATE = 2  # the scans, the shipment read: its state does not change
-
-
-@contextmanager
-def counting(context: AppContext) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def statement(*args: Any) -> None:
-        seen.append(" ".join(str(args[2]).split())[:160])
-
-    event.listen(context.engine, "before_cursor_execute", statement)
-    try:
-        yield seen
-    finally:
-        event.remove(context.engine, "before_cursor_execute", statement)
 
 
 @pytest.fixture
@@ -65,7 +46,7 @@ def carrier(context: AppContext, clock: FakeClock) -> SignedPushCarrier:
 
 @pytest.fixture
 def rma(client: TestClient, order_payload: Callable[..., dict[str, Any]]) -> str:
-    return approved_rma(client, order_payload, REQUEST)
+    return approved_rma(client, order_payload)
 
 
 def _push(client: TestClient, carrier: SignedPushCarrier, *events: dict[str, Any]) -> None:

@@ -28,12 +28,6 @@ from tests.support.clock import FakeClock
 from tests.support.pickups import approved_rma, deliver_outbox
 from tests.support.shipments import add_shipment
 
-REQUEST = {
-    "order_no": "SO-1001",
-    "type": "refund",
-    "lines": [{"line_no": 1, "quantity": 1, "reason_code": "no_reason"}],
-}
-
 
 @pytest.fixture
 def carrier(context: AppContext, clock: FakeClock) -> SignedPushCarrier:
@@ -47,7 +41,7 @@ def carrier(context: AppContext, clock: FakeClock) -> SignedPushCarrier:
 
 @pytest.fixture
 def rma(client: TestClient, order_payload: Callable[..., dict[str, Any]]) -> str:
-    return approved_rma(client, order_payload, REQUEST)
+    return approved_rma(client, order_payload)
 
 
 def _refuse(self: TrackingJobs, topic: str, payload: dict[str, Any]) -> None:

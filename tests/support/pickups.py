@@ -26,8 +26,18 @@ def deliver_outbox(context: AppContext, mailer: Mailer | None = None) -> Dispatc
     return worker.dispatcher.run_once(context.clock())
 
 
+# a refund of line 1 of SO-1001 with no reason needed: approved at once
+NO_REASON = {
+    "order_no": "SO-1001",
+    "type": "refund",
+    "lines": [{"line_no": 1, "quantity": 1, "reason_code": "no_reason"}],
+}
+
+
 def approved_rma(
-    client: Any, order_payload: Callable[..., dict[str, Any]], request: dict[str, Any]
+    client: Any,
+    order_payload: Callable[..., dict[str, Any]],
+    request: dict[str, Any] = NO_REASON,
 ) -> str:
     """Order SO-1001 imported and `request` filed on it, approved at once: its RMA number."""
     client.post("/api/v1/orders", json=order_payload())
