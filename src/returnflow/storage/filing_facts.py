@@ -27,12 +27,12 @@ from sqlalchemy import JSON, bindparam, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from returnflow.domain.kinds import Reason, RequestType
-from returnflow.domain.lifecycle import Status
 from returnflow.domain.linked_accounts import Identifier
 from returnflow.domain.money import Money
 from returnflow.domain.refunds import HeldLine, OrderHistory, order_history
 from returnflow.domain.risk import CLEARED_DAYS, History
 from returnflow.storage.counters import sequence_of
+from returnflow.storage.returns import held_on_order
 from returnflow.storage.risk_queries import FILING, HASH_SLOTS
 from returnflow.storage.schema import ReturnLineRow, ReturnRow
 
@@ -119,7 +119,7 @@ def _held_history(rows: list[list[Any]]) -> OrderHistory:
 
 def _facts() -> Any:
     """SELECT nextval(:seq), [held lines as JSON], [risk rows as JSON]: one row."""
-    held = (
+    held = held_on_order(
         select(
             func.json_agg(
                 func.json_build_array(
@@ -133,15 +133,7 @@ def _facts() -> Any:
                 )
             )
         )
-        .join(ReturnLineRow, ReturnLineRow.return_id == ReturnRow.id)
-        .where(ReturnRow.order_no == bindparam("order_no"))
-        .where(  # what live requests hold: as storage/returns.py `_HELD`
-            ReturnRow.status.not_in(
-                [literal_column(f"'{s.value}'") for s in Status if not s.holds_goods]
-            )
-        )
-        .scalar_subquery()
-    )
+    ).scalar_subquery()
     risk = FILING.subquery("filing")  # one row at least: its history is an aggregate
     risk_rows = (
         select(func.json_agg(func.json_build_array(*risk.c))).select_from(risk).scalar_subquery()

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, func, inspect, literal_column, select
+from sqlalchemy import Select, Table, bindparam, func, inspect, literal_column, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -50,9 +50,22 @@ _EVENTS: Table = ReturnEventRow.__table__  # type: ignore[assignment]
 _BY_RMA = batch.Parent(_RETURNS, "rma_no", "return_id")  # lines and history find their row
 
 
-# what live requests on an order hold: the statuses written in (an expanding IN would
-# render the statement's text again at every filing)
-_HELD = (
+def held_on_order(query: Select[Any]) -> Select[Any]:
+    """`query` over what live requests on the order `:order_no` hold, line by line: the
+    statuses written in (an expanding IN would render the statement's text again at every
+    filing). Also storage/filing_facts.py's."""
+    return (
+        query.join(ReturnLineRow, ReturnLineRow.return_id == ReturnRow.id)
+        .where(ReturnRow.order_no == bindparam("order_no"))
+        .where(
+            ReturnRow.status.not_in(
+                [literal_column(f"'{s.value}'") for s in Status if not s.holds_goods]
+            )
+        )
+    )
+
+
+_HELD = held_on_order(
     select(
         ReturnRow.request_type,
         ReturnRow.estimate,
@@ -61,13 +74,6 @@ _HELD = (
         ReturnLineRow.refund_amount,
         ReturnLineRow.reason_code,
         ReturnRow.currency,
-    )
-    .join(ReturnLineRow, ReturnLineRow.return_id == ReturnRow.id)
-    .where(ReturnRow.order_no == bindparam("order_no"))
-    .where(
-        ReturnRow.status.not_in(
-            [literal_column(f"'{s.value}'") for s in Status if not s.holds_goods]
-        )
     )
 )
 _HELD_BUT = _HELD.where(ReturnRow.rma_no != bindparam("exclude"))
