@@ -118,10 +118,13 @@ def test_serve_runs_api_and_worker_with_demo_data(tmp_path: Path) -> None:
             check=True,
         )
         auth = {"Authorization": f"Bearer {issued.stdout.strip()}"}
-        page = httpx.get(f"{base}/api/v1/returns", params={"page_size": 1}, headers=auth).json()
+        # a slow day's two cores, the worker catching up with the demo in the same process:
+        # the first /openapi.json (~450 routes) took over httpx's default 5 s there
+        slow = httpx.Client(base_url=base, timeout=60)
+        page = slow.get("/api/v1/returns", params={"page_size": 1}, headers=auth).json()
         assert page["total"] > 0  # demo data and its accounts were loaded into the empty database
-        assert httpx.get(f"{base}/api/v1/returns").status_code == 401
-        assert httpx.get(f"{base}/openapi.json").json()["info"]["title"] == "ReturnFlow"
+        assert slow.get("/api/v1/returns").status_code == 401
+        assert slow.get("/openapi.json").json()["info"]["title"] == "ReturnFlow"
         # the demo's history is recorded, not mailed (the worker may mail what happens to
         # live demo requests from now on); a new request is mailed by the in-process
         # worker (as an .eml file here)
@@ -151,9 +154,9 @@ def test_serve_runs_api_and_worker_with_demo_data(tmp_path: Path) -> None:
                 }
             ],
         }
-        assert httpx.post(f"{base}/api/v1/orders", json=order, headers=auth).status_code == 201
-        filed = httpx.post(
-            f"{base}/api/v1/returns",
+        assert slow.post("/api/v1/orders", json=order, headers=auth).status_code == 201
+        filed = slow.post(
+            "/api/v1/returns",
             headers=auth,
             json={
                 "order_no": "CLI-1",
@@ -173,6 +176,7 @@ def test_serve_runs_api_and_worker_with_demo_data(tmp_path: Path) -> None:
             assert time.monotonic() < deadline, "the worker sent no mail in 30 s"
             time.sleep(0.3)
         assert len(mailed_about_it()) == 1
+        slow.close()
     finally:
         server.terminate()
         server.wait(timeout=20)
